@@ -1,0 +1,43 @@
+//! `AppError`: the one error type every server function returns. It carries only text that is
+//! safe to show a person; database and HTTP details are logged on the server, never sent.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// No valid session: the person must sign in.
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    /// Signed in, but the role does not allow this.
+    #[error("Your role does not allow this.")]
+    Forbidden,
+    /// Input failed validation; the text says what to fix.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Not found.")]
+    NotFound,
+    /// Something failed on the server; the details are in the server log.
+    #[error("Something went wrong on the server. The details are in the server log.")]
+    Internal,
+    /// The request never got a proper answer (network down, server restarting...).
+    #[error("Could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        tracing::error!(error = %err, "database error");
+        AppError::Internal
+    }
+}

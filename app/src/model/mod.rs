@@ -1,0 +1,6 @@
+//! Shared types and their validation, compiled for both the browser and the server (no I/O).
+//! Each input type has a `parse` that is the single place its rules live.
+
+mod settings;
+
+pub use settings::PageName;

@@ -1,0 +1,42 @@
+//! Settings screen: the page display name (a first server-function round trip through the
+//! database; more settings arrive with the setup wizard).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::settings::{get_page_name, SavePageName};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let save = ServerAction::<SavePageName>::new();
+    let current = Resource::new(move || save.version().get(), |_| get_page_name());
+    let pending = save.pending();
+
+    view! {
+        <Title text="Settings"/>
+        <section class="page">
+            <h1>"Settings"</h1>
+            <p>
+                "Page display name: "
+                <Suspense fallback=|| view! { <span>"Loading…"</span> }>
+                    {move || Suspend::new(async move {
+                        match current.await {
+                            Ok(Some(name)) => view! { <strong data-testid="page-name">{name}</strong> }.into_any(),
+                            Ok(None) => view! { <em data-testid="page-name">"not set"</em> }.into_any(),
+                            Err(e) => view! { <span class="error" role="alert">{e.to_string()}</span> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </p>
+            <ActionForm action=save attr:class="form">
+                <label for="page-name-input">"New page display name"</label>
+                <input id="page-name-input" name="name" type="text" required maxlength="100" autocomplete="off"/>
+                <button type="submit" disabled=pending>"Save"</button>
+            </ActionForm>
+            {move || save.value().get().map(|result| match result {
+                Ok(_) => view! { <p class="ok" role="status">"Saved."</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,96 @@
+//! Opening the database: SQLite file (created with its folder on first run) in WAL mode, and
+//! applying the migrations that ship inside the binary.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+/// Migrations for the SQLite backend, embedded at compile time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL {0:?}: Baton supports sqlite: URLs (for example sqlite://data/baton.db)")]
+    UnsupportedUrl(String),
+    #[error("could not create the database folder {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("could not open the database: {0}")]
+    Open(#[source] sqlx::Error),
+    #[error("could not apply database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Opens (creating if needed) the SQLite database at `url`.
+pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
+    if !url.starts_with("sqlite:") {
+        return Err(DbError::UnsupportedUrl(url.to_owned()));
+    }
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(DbError::Open)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let file = options.get_filename();
+    let in_memory = file == Path::new(":memory:") || file.as_os_str().is_empty();
+    if !in_memory {
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    SqlitePoolOptions::new()
+        // Every connection to `:memory:` is its own database, so tests get exactly one.
+        .max_connections(if in_memory { 1 } else { 8 })
+        .connect_with(options)
+        .await
+        .map_err(DbError::Open)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(pool: &SqlitePool) -> Result<(), DbError> {
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// Cheap liveness check used by `/healthz`.
+pub async fn ping(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn creates_the_folder_and_file_and_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/nested/baton.db", dir.path().display());
+        let pool = connect(&url).await.unwrap();
+        migrate(&pool).await.unwrap();
+        // Running migrations twice is a no-op.
+        migrate(&pool).await.unwrap();
+        ping(&pool).await.unwrap();
+        assert!(dir.path().join("nested/baton.db").exists());
+        let mode: (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(mode.0, "wal");
+    }
+
+    #[tokio::test]
+    async fn rejects_other_backends_with_a_clear_message() {
+        let err = connect("mysql://localhost/x").await.unwrap_err();
+        assert!(err.to_string().contains("sqlite:"), "{err}");
+    }
+}

@@ -1,0 +1,40 @@
+//! The state every request handler and server function shares, provided to server functions
+//! through Leptos context by the router (`leptos_routes` puts the router state in context).
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use sqlx::SqlitePool;
+
+use crate::error::AppError;
+
+/// Settings the app needs at run time, resolved once by the binary at start-up.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Base URL of the Graph API (the real one or a local fake).
+    pub graph_api_url: String,
+    /// Public base URL Facebook reaches Baton at (used for the callback URL), if known.
+    pub public_url: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: SqlitePool,
+    pub config: Arc<ServerConfig>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The shared state, for use inside server functions.
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })
+}

@@ -1,0 +1,56 @@
+// Playwright runs against the real release build: it starts `target/release/baton` on its own
+// port with a fresh SQLite database and waits for /healthz before any test starts.
+import { defineConfig } from "@playwright/test";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const port = Number(process.env.E2E_PORT ?? 3107);
+const baseURL = `http://127.0.0.1:${port}`;
+const repo = path.resolve(__dirname, "..");
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "baton-e2e-"));
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  projects: [{ name: "chromium" }],
+  webServer: {
+    command: path.join(repo, "target/release/baton"),
+    cwd: repo,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      BATON_ADDR: `127.0.0.1:${port}`,
+      BATON_DATABASE_URL: `sqlite://${dataDir}/baton.db`,
+      LEPTOS_SITE_ROOT: path.join(repo, "target/site"),
+      LEPTOS_SITE_PKG_DIR: "pkg",
+      RUST_LOG: "warn",
+    },
+  },
+});

@@ -1,0 +1,37 @@
+// The app shell: it loads, hydrates, navigates client-side, shows a 404 and fits a phone.
+import { expect, test } from "@playwright/test";
+import { openHydrated } from "./helpers";
+
+test("home page loads and hydrates", async ({ page }) => {
+  await openHydrated(page, "/");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Baton");
+  await expect(page).toHaveTitle(/Home · Baton/);
+});
+
+test("navigation reaches every screen", async ({ page }) => {
+  await openHydrated(page, "/");
+  const nav = page.getByRole("navigation", { name: "Main" });
+  for (const name of ["Messages", "Inbox", "Simulator", "Setup", "Settings"]) {
+    await nav.getByRole("link", { name }).click();
+    await expect(page).toHaveURL(new RegExp(`/${name.toLowerCase()}$`));
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+    await expect(nav.getByRole("link", { name })).toHaveAttribute("aria-current", "page");
+  }
+});
+
+test("unknown address shows the 404 screen", async ({ page }) => {
+  const response = await page.goto("/no/such/screen");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Page not found");
+});
+
+test("the shell fits a 375 px phone screen", async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 740 });
+  await openHydrated(page, "/");
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link", { name: "Settings" })).toBeVisible();
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  expect(overflow).toBeLessThanOrEqual(0);
+});

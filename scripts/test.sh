@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then runs every check: formatting, clippy for the server (ssr) and
+# browser (hydrate) builds, the Rust test suites, a release build, the Playwright end-to-end
+# suite in Debian's Chromium, and a report of the release wasm size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+ensure_build_tools
+ensure_browser
+
+started=$SECONDS
+
+step "Formatting (cargo fmt --check)"
+cargo fmt --all --check
+
+step "Clippy, server build (ssr)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Clippy, browser build (hydrate, wasm32)"
+cargo clippy -p app --lib --no-default-features --features hydrate \
+  --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "Rust tests (unit and integration)"
+cargo test --workspace --locked
+
+step "Release build (cargo leptos build --release)"
+cargo leptos build --release
+
+step "End-to-end tests (Playwright, Chromium)"
+(cd end2end && npx playwright test)
+
+step "Release wasm size"
+wasm=target/site/pkg/baton.wasm
+raw=$(wc -c <"$wasm")
+gz=$(gzip -9 -c "$wasm" | wc -c)
+printf 'wasm: %s bytes raw, %s bytes gzipped (%s KiB; budget 250 KiB)\n' "$raw" "$gz" "$((gz / 1024))"
+
+printf '\nAll checks passed in %ss.\n' "$((SECONDS - started))"

@@ -1,0 +1,7 @@
+//! The `baton` server as a library, so integration tests start exactly what the binary runs.
+
+pub mod cli;
+pub mod config;
+mod health;
+pub mod startup;
+pub mod telemetry;
