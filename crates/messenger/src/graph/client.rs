@@ -1,0 +1,365 @@
+//! `GraphClient`: the reqwest implementation of [`GraphApi`] (page token as `access_token`,
+//! optional `appsecret_proof`, a timeout on every call, JSON bodies).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use super::{
+    AppInfo, GraphApi, MessengerProfile, PageInfo, ProfileField, SubscribedApp, UserProfile,
+};
+use crate::error::GraphError;
+use crate::send::{SendRequest, SendResponse};
+use crate::signature::hmac_sha256_hex;
+use crate::Secret;
+
+/// Default Graph base URL (pinned version).
+pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com/v21.0";
+/// Default per-call timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Graph API client for one page. Debug output never shows the token or secret.
+#[derive(Debug, Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    base_url: String,
+    token: Secret,
+    appsecret_proof: Option<Secret>,
+    timeout: Duration,
+}
+
+impl GraphClient {
+    /// A client for `base_url` (e.g. [`DEFAULT_BASE_URL`] or the sandbox's
+    /// `http://127.0.0.1:PORT/sandbox/graph/v21.0`) with a page access token.
+    pub fn new(base_url: impl Into<String>, page_token: Secret) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            token: page_token,
+            appsecret_proof: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// Adds `appsecret_proof` (hex HMAC-SHA256 of the token keyed with the app secret).
+    pub fn with_app_secret(mut self, app_secret: &Secret) -> Self {
+        let proof = hmac_sha256_hex(
+            app_secret.expose().as_bytes(),
+            self.token.expose().as_bytes(),
+        );
+        self.appsecret_proof = Some(Secret::new(proof));
+        self
+    }
+
+    /// Per-call timeout (default 10 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Uses a caller-built reqwest client (shared connection pool).
+    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// The base URL calls go to.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `DELETE /{page-id}/subscribed_apps`.
+    pub async fn unsubscribe_app(&self, page_id: &str) -> Result<(), GraphError> {
+        let v: Value = self
+            .call(
+                Method::DELETE,
+                page_id_path(page_id, "subscribed_apps"),
+                &[],
+                None,
+            )
+            .await?;
+        expect_success(&v, "unsubscribe_app")
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: String,
+        query: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Result<T, GraphError> {
+        let url = format!("{}/{}", self.base_url, path);
+        let mut req = self
+            .http
+            .request(method, url)
+            .timeout(self.timeout)
+            .query(&[("access_token", self.token.expose())]);
+        if let Some(proof) = &self.appsecret_proof {
+            req = req.query(&[("appsecret_proof", proof.expose())]);
+        }
+        if !query.is_empty() {
+            req = req.query(query);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.map_err(transport_error)?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(transport_error)?;
+        if !(200..300).contains(&status) {
+            return Err(GraphError::from_response(status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode(e.to_string()))
+    }
+}
+
+fn transport_error(e: reqwest::Error) -> GraphError {
+    if e.is_timeout() {
+        GraphError::Timeout
+    } else {
+        // without_url: the URL carries the access token.
+        GraphError::Network(e.without_url().to_string())
+    }
+}
+
+fn page_id_path(page_id: &str, edge: &str) -> String {
+    format!("{page_id}/{edge}")
+}
+
+fn expect_success(v: &Value, call: &str) -> Result<(), GraphError> {
+    let ok = v.get("success").and_then(Value::as_bool) == Some(true)
+        || v.get("result").and_then(Value::as_str) == Some("success");
+    if ok {
+        Ok(())
+    } else {
+        Err(GraphError::NotSuccessful(call.to_owned()))
+    }
+}
+
+/// Numeric ids go out as JSON numbers (as Meta's SDKs send them), anything else as a string.
+fn app_id_json(id: &str) -> Value {
+    id.parse::<u64>()
+        .map(Value::from)
+        .unwrap_or_else(|_| json!(id))
+}
+
+fn recipient_body(psid: &str, metadata: Option<&str>) -> Value {
+    let mut body = json!({ "recipient": { "id": psid } });
+    if let Some(m) = metadata {
+        body["metadata"] = json!(m);
+    }
+    body
+}
+
+fn field_list(fields: &[ProfileField]) -> Vec<&'static str> {
+    fields.iter().map(|f| f.as_str()).collect()
+}
+
+fn data_array(v: Value, call: &str) -> Result<Vec<Value>, GraphError> {
+    match v.get("data") {
+        Some(Value::Array(items)) => Ok(items.clone()),
+        _ => Err(GraphError::Decode(format!("{call}: missing data array"))),
+    }
+}
+
+fn decode<T: DeserializeOwned>(v: Value) -> Result<T, GraphError> {
+    serde_json::from_value(v).map_err(|e| GraphError::Decode(e.to_string()))
+}
+
+#[async_trait]
+impl GraphApi for GraphClient {
+    async fn send(&self, request: &SendRequest) -> Result<SendResponse, GraphError> {
+        let body = serde_json::to_value(request).map_err(|e| GraphError::Decode(e.to_string()))?;
+        self.call(Method::POST, "me/messages".into(), &[], Some(body))
+            .await
+    }
+
+    async fn pass_thread_control(
+        &self,
+        psid: &str,
+        target_app_id: &str,
+        metadata: Option<&str>,
+    ) -> Result<(), GraphError> {
+        let mut body = recipient_body(psid, None);
+        body["target_app_id"] = app_id_json(target_app_id);
+        if let Some(m) = metadata {
+            body["metadata"] = json!(m);
+        }
+        let v: Value = self
+            .call(
+                Method::POST,
+                "me/pass_thread_control".into(),
+                &[],
+                Some(body),
+            )
+            .await?;
+        expect_success(&v, "pass_thread_control")
+    }
+
+    async fn take_thread_control(
+        &self,
+        psid: &str,
+        metadata: Option<&str>,
+    ) -> Result<(), GraphError> {
+        let body = recipient_body(psid, metadata);
+        let v: Value = self
+            .call(
+                Method::POST,
+                "me/take_thread_control".into(),
+                &[],
+                Some(body),
+            )
+            .await?;
+        // Reference shape {"success":true}; newer guide shows {"data":[{"thread_owner":..}]}.
+        if v.get("data").and_then(Value::as_array).is_some() {
+            return Ok(());
+        }
+        expect_success(&v, "take_thread_control")
+    }
+
+    async fn request_thread_control(
+        &self,
+        psid: &str,
+        metadata: Option<&str>,
+    ) -> Result<(), GraphError> {
+        let body = recipient_body(psid, metadata);
+        let v: Value = self
+            .call(
+                Method::POST,
+                "me/request_thread_control".into(),
+                &[],
+                Some(body),
+            )
+            .await?;
+        expect_success(&v, "request_thread_control")
+    }
+
+    async fn release_thread_control(&self, psid: &str) -> Result<(), GraphError> {
+        let body = recipient_body(psid, None);
+        let v: Value = self
+            .call(
+                Method::POST,
+                "me/release_thread_control".into(),
+                &[],
+                Some(body),
+            )
+            .await?;
+        expect_success(&v, "release_thread_control")
+    }
+
+    async fn thread_owner(&self, psid: &str) -> Result<Option<String>, GraphError> {
+        let v: Value = self
+            .call(
+                Method::GET,
+                "me/thread_owner".into(),
+                &[("recipient", psid.to_owned())],
+                None,
+            )
+            .await?;
+        let owner = data_array(v, "thread_owner")?
+            .first()
+            .and_then(|d| d.get("thread_owner"))
+            .and_then(|o| o.get("app_id"))
+            .and_then(|id| match id {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            });
+        Ok(owner)
+    }
+
+    async fn secondary_receivers(&self) -> Result<Vec<AppInfo>, GraphError> {
+        let v: Value = self
+            .call(
+                Method::GET,
+                "me/secondary_receivers".into(),
+                &[("fields", "id,name".to_owned())],
+                None,
+            )
+            .await?;
+        decode(Value::Array(data_array(v, "secondary_receivers")?))
+    }
+
+    async fn get_messenger_profile(&self, fields: &[ProfileField]) -> Result<Value, GraphError> {
+        let v: Value = self
+            .call(
+                Method::GET,
+                "me/messenger_profile".into(),
+                &[("fields", field_list(fields).join(","))],
+                None,
+            )
+            .await?;
+        Ok(data_array(v, "messenger_profile")?
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| json!({})))
+    }
+
+    async fn set_messenger_profile(&self, profile: &MessengerProfile) -> Result<(), GraphError> {
+        let body = serde_json::to_value(profile).map_err(|e| GraphError::Decode(e.to_string()))?;
+        let v: Value = self
+            .call(Method::POST, "me/messenger_profile".into(), &[], Some(body))
+            .await?;
+        expect_success(&v, "set_messenger_profile")
+    }
+
+    async fn delete_messenger_profile(&self, fields: &[ProfileField]) -> Result<(), GraphError> {
+        let body = json!({ "fields": field_list(fields) });
+        let v: Value = self
+            .call(
+                Method::DELETE,
+                "me/messenger_profile".into(),
+                &[],
+                Some(body),
+            )
+            .await?;
+        expect_success(&v, "delete_messenger_profile")
+    }
+
+    async fn user_profile(&self, psid: &str) -> Result<UserProfile, GraphError> {
+        self.call(
+            Method::GET,
+            psid.to_owned(),
+            &[("fields", "first_name,last_name,profile_pic".to_owned())],
+            None,
+        )
+        .await
+    }
+
+    async fn me(&self) -> Result<PageInfo, GraphError> {
+        self.call(
+            Method::GET,
+            "me".into(),
+            &[("fields", "id,name".to_owned())],
+            None,
+        )
+        .await
+    }
+
+    async fn subscribed_apps(&self, page_id: &str) -> Result<Vec<SubscribedApp>, GraphError> {
+        let v: Value = self
+            .call(
+                Method::GET,
+                page_id_path(page_id, "subscribed_apps"),
+                &[],
+                None,
+            )
+            .await?;
+        decode(Value::Array(data_array(v, "subscribed_apps")?))
+    }
+
+    async fn subscribe_app(&self, page_id: &str, fields: &[&str]) -> Result<(), GraphError> {
+        let v: Value = self
+            .call(
+                Method::POST,
+                page_id_path(page_id, "subscribed_apps"),
+                &[("subscribed_fields", fields.join(","))],
+                None,
+            )
+            .await?;
+        expect_success(&v, "subscribe_app")
+    }
+}

@@ -1,0 +1,297 @@
+//! The emulated platform state: pages, test users, thread owners, transcripts, and the
+//! webhook events each change produces (queued in `outbox` for delivery to Baton).
+
+use std::collections::BTreeMap;
+
+use messenger::graph::BATON_SUBSCRIBED_FIELDS;
+use messenger::limits::{HUMAN_AGENT_WINDOW, STANDARD_WINDOW};
+use messenger::webhook::Channel;
+use messenger::PAGE_INBOX_APP_ID;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::config::SandboxConfig;
+use crate::fail::{GraphFail, SandboxError};
+use crate::transcript::{OwnerChange, ThreadView, TranscriptItem};
+
+/// A webhook event waiting to be delivered to Baton.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub page_id: String,
+    pub channel: Channel,
+    pub event: Value,
+}
+
+pub(crate) struct PageState {
+    pub id: String,
+    pub name: String,
+    pub token: String,
+    pub profile: Map<String, Value>,
+    /// Fields Baton is subscribed to; `None` = not subscribed (no webhooks).
+    pub subscribed_fields: Option<Vec<String>>,
+}
+
+/// A test user as the control API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestUser {
+    pub psid: String,
+    pub page_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub profile_pic: String,
+}
+
+/// Input for creating a test user; every field optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewUser {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub profile_pic: Option<String>,
+    /// Defaults to the first configured page.
+    pub page_id: Option<String>,
+    /// Defaults to the next free `2400000000000000N`.
+    pub psid: Option<String>,
+}
+
+pub(crate) struct UserState {
+    pub user: TestUser,
+    /// Owner app id; `None` = idle.
+    pub owner: Option<String>,
+    pub pending_request: Option<String>,
+    pub last_user_msg: Option<i64>,
+    pub transcript: Vec<TranscriptItem>,
+    pub history: Vec<OwnerChange>,
+}
+
+pub(crate) struct World {
+    pub primary: String,
+    pub pages: BTreeMap<String, PageState>,
+    pub first_page: String,
+    pub users: BTreeMap<String, UserState>,
+    pub inbox_takes_directly: bool,
+    pub outbox: Vec<Outgoing>,
+    next_user: u64,
+    next_mid: u64,
+}
+
+impl World {
+    pub fn new(config: &SandboxConfig) -> Self {
+        let pages = config
+            .pages
+            .iter()
+            .map(|p| {
+                let state = PageState {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    token: p.access_token.expose().to_owned(),
+                    profile: Map::new(),
+                    subscribed_fields: Some(
+                        BATON_SUBSCRIBED_FIELDS
+                            .iter()
+                            .map(|f| f.to_string())
+                            .collect(),
+                    ),
+                };
+                (p.id.clone(), state)
+            })
+            .collect();
+        Self {
+            primary: config.app.id.clone(),
+            pages,
+            first_page: config
+                .pages
+                .first()
+                .map(|p| p.id.clone())
+                .unwrap_or_default(),
+            users: BTreeMap::new(),
+            inbox_takes_directly: config.inbox_takes_directly,
+            outbox: Vec::new(),
+            next_user: 0,
+            next_mid: 0,
+        }
+    }
+
+    pub fn new_mid(&mut self) -> String {
+        self.next_mid += 1;
+        format!("m_sandbox_{:06}", self.next_mid)
+    }
+
+    pub fn page_by_token(&self, token: &str) -> Option<&PageState> {
+        self.pages
+            .values()
+            .find(|p| !token.is_empty() && p.token == token)
+    }
+
+    pub fn create_user(&mut self, new: NewUser) -> Result<TestUser, SandboxError> {
+        let page_id = new.page_id.unwrap_or_else(|| self.first_page.clone());
+        if !self.pages.contains_key(&page_id) {
+            return Err(SandboxError::UnknownPage(page_id));
+        }
+        let psid = match new.psid {
+            Some(p) if self.users.contains_key(&p) => {
+                return Err(SandboxError::Invalid(format!("user {p} exists")))
+            }
+            Some(p) => p,
+            None => loop {
+                self.next_user += 1;
+                let p = (24_000_000_000_000_000u64 + self.next_user).to_string();
+                if !self.users.contains_key(&p) {
+                    break p;
+                }
+            },
+        };
+        let n = self.users.len() + 1;
+        let user = TestUser {
+            psid: psid.clone(),
+            page_id,
+            first_name: new.first_name.unwrap_or_else(|| "Test".into()),
+            last_name: new.last_name.unwrap_or_else(|| format!("User {n}")),
+            profile_pic: new
+                .profile_pic
+                .unwrap_or_else(|| format!("https://sandbox.invalid/pic/{psid}.png")),
+        };
+        self.users.insert(
+            psid,
+            UserState {
+                user: user.clone(),
+                owner: Some(self.primary.clone()),
+                pending_request: None,
+                last_user_msg: None,
+                transcript: Vec::new(),
+                history: Vec::new(),
+            },
+        );
+        Ok(user)
+    }
+
+    pub fn user(&self, psid: &str) -> Result<&UserState, SandboxError> {
+        self.users
+            .get(psid)
+            .ok_or_else(|| SandboxError::UnknownUser(psid.into()))
+    }
+
+    pub fn user_mut(&mut self, psid: &str) -> Result<&mut UserState, SandboxError> {
+        self.users
+            .get_mut(psid)
+            .ok_or_else(|| SandboxError::UnknownUser(psid.into()))
+    }
+
+    /// The user of `psid` on `page_id`, or Meta's unknown-recipient error.
+    pub fn recipient_mut(
+        &mut self,
+        page_id: &str,
+        psid: &str,
+    ) -> Result<&mut UserState, GraphFail> {
+        match self.users.get_mut(psid) {
+            Some(u) if u.user.page_id == page_id => Ok(u),
+            _ => Err(GraphFail::unknown_recipient()),
+        }
+    }
+
+    /// Channel Baton receives this user's events on: messaging when it owns (or idle).
+    pub fn baton_channel(&self, owner: Option<&str>) -> Channel {
+        match owner {
+            Some(o) if o != self.primary => Channel::Standby,
+            _ => Channel::Messaging,
+        }
+    }
+
+    /// Queues a webhook event for Baton if the page is subscribed to its field.
+    pub fn emit(&mut self, page_id: &str, channel: Channel, event: Value) {
+        let field = if channel == Channel::Standby {
+            "standby"
+        } else if event
+            .get("message")
+            .and_then(|m| m.get("is_echo"))
+            .is_some()
+        {
+            "message_echoes"
+        } else if event.get("message").is_some() {
+            "messages"
+        } else if event.get("postback").is_some() {
+            "messaging_postbacks"
+        } else {
+            "messaging_handovers"
+        };
+        let subscribed = self
+            .pages
+            .get(page_id)
+            .and_then(|p| p.subscribed_fields.as_ref())
+            .is_some_and(|f| f.iter().any(|x| x == field));
+        if subscribed {
+            self.outbox.push(Outgoing {
+                page_id: page_id.into(),
+                channel,
+                event,
+            });
+        }
+    }
+
+    /// Records a user message / postback: claims an idle thread for the primary, opens the
+    /// window, appends the transcript line and emits `body_key: body` to Baton.
+    pub fn user_event(
+        &mut self,
+        psid: &str,
+        now: i64,
+        item: TranscriptItem,
+        body_key: &str,
+        mut body: Value,
+    ) -> Result<String, SandboxError> {
+        let primary = self.primary.clone();
+        let u = self.user_mut(psid)?;
+        if u.owner.is_none() {
+            u.owner = Some(primary.clone());
+            u.history.push(OwnerChange {
+                timestamp: now,
+                action: "user_message".into(),
+                by_app_id: primary,
+                from: None,
+                to: u.owner.clone(),
+                metadata: None,
+            });
+        }
+        u.last_user_msg = Some(now);
+        let mid = item.mid.clone();
+        u.transcript.push(item);
+        let page_id = u.user.page_id.clone();
+        let owner = u.owner.clone();
+        let channel = self.baton_channel(owner.as_deref());
+        if channel == Channel::Standby && body_key == "postback" {
+            // Standby postbacks carry no payload (Meta's standby reference).
+            if let Some(o) = body.as_object_mut() {
+                o.remove("payload");
+            }
+        }
+        let event = json!({
+            "sender": {"id": psid}, "recipient": {"id": page_id}, "timestamp": now,
+            body_key: body,
+        });
+        self.emit(&page_id, channel, event);
+        Ok(mid)
+    }
+
+    /// Thread state for the Simulator and tests.
+    pub fn thread_view(&self, psid: &str, now: i64) -> Result<ThreadView, SandboxError> {
+        let u = self.user(psid)?;
+        let open = |w: std::time::Duration| {
+            u.last_user_msg
+                .is_some_and(|t| now - t <= w.as_millis() as i64)
+        };
+        Ok(ThreadView {
+            psid: psid.into(),
+            page_id: u.user.page_id.clone(),
+            owner_app_id: u.owner.clone(),
+            owner: match u.owner.as_deref() {
+                None => "idle",
+                Some(o) if o == self.primary => "baton",
+                Some(PAGE_INBOX_APP_ID) => "page_inbox",
+                Some(_) => "other",
+            },
+            pending_request_from: u.pending_request.clone(),
+            last_user_message_at: u.last_user_msg,
+            window_open: open(STANDARD_WINDOW),
+            human_agent_window_open: open(HUMAN_AGENT_WINDOW),
+            history: u.history.clone(),
+        })
+    }
+}
