@@ -4,6 +4,7 @@ import { defineConfig } from "@playwright/test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ADMIN_STATE } from "./tests/helpers";
 
 const port = Number(process.env.E2E_PORT ?? 3107);
 const baseURL = `http://127.0.0.1:${port}`;
@@ -36,7 +37,15 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium" }],
+  projects: [
+    // Creates the first admin through the first-run screen and saves that session.
+    { name: "setup", testMatch: /.*\.setup\.ts/ },
+    {
+      name: "chromium",
+      dependencies: ["setup"],
+      use: { storageState: ADMIN_STATE },
+    },
+  ],
   webServer: {
     command: path.join(repo, "target/release/baton"),
     cwd: repo,

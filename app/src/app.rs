@@ -2,10 +2,14 @@
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes, A};
 use leptos_router::path;
 
-use crate::pages::{HomePage, NotBuiltYet, NotFound, SettingsPage};
+use crate::model::Permission;
+use crate::pages::{
+    AuditPage, Auth, CurrentUser, Gate, HomePage, NotBuiltYet, NotFound, RequirePermission,
+    SettingsPage, UserMenu, UsersPage,
+};
 
 /// The full HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -30,35 +34,87 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    Auth::provide();
     mark_hydrated();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/baton.css"/>
         <Title formatter=|page: String| format!("{page} · Baton")/>
         <Router>
+            <Routes fallback=NotFound>
+                // Routes stay outside any async boundary so the server's route list sees them;
+                // the layout route below shows sign-in / first-admin screens instead when needed.
+                <ParentRoute path=path!("") view=SignedInLayout>
+                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("/messages") view=|| guarded(Permission::EditFlows, "Messages")/>
+                    <Route path=path!("/inbox") view=|| guarded(Permission::WorkInbox, "Inbox")/>
+                    <Route path=path!("/simulator") view=|| guarded(Permission::UseSimulator, "Simulator")/>
+                    <Route path=path!("/setup") view=|| guarded(Permission::RunSetup, "Setup")/>
+                    <Route path=path!("/settings") view=|| view! {
+                        <RequirePermission permission=Permission::ManageSettings><SettingsPage/></RequirePermission>
+                    }/>
+                    <Route path=path!("/settings/users") view=|| view! {
+                        <RequirePermission permission=Permission::ManageUsers><UsersPage/></RequirePermission>
+                    }/>
+                    <Route path=path!("/settings/audit") view=|| view! {
+                        <RequirePermission permission=Permission::ViewAudit><AuditPage/></RequirePermission>
+                    }/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Top bar and content area for signed-in people (the sign-in screen otherwise).
+#[component]
+fn SignedInLayout() -> impl IntoView {
+    view! {
+        <Gate>
             <header class="topbar">
                 <A href="/" attr:class="brand">"Baton"</A>
-                <nav aria-label="Main">
-                    <ul>
-                        <li><A href="/messages">"Messages"</A></li>
-                        <li><A href="/inbox">"Inbox"</A></li>
-                        <li><A href="/simulator">"Simulator"</A></li>
-                        <li><A href="/setup">"Setup"</A></li>
-                        <li><A href="/settings">"Settings"</A></li>
-                    </ul>
-                </nav>
+                <MainNav/>
+                <UserMenu/>
             </header>
             <main id="main">
-                <Routes fallback=NotFound>
-                    <Route path=path!("") view=HomePage/>
-                    <Route path=path!("/messages") view=|| view! { <NotBuiltYet title="Messages"/> }/>
-                    <Route path=path!("/inbox") view=|| view! { <NotBuiltYet title="Inbox"/> }/>
-                    <Route path=path!("/simulator") view=|| view! { <NotBuiltYet title="Simulator"/> }/>
-                    <Route path=path!("/setup") view=|| view! { <NotBuiltYet title="Setup"/> }/>
-                    <Route path=path!("/settings") view=SettingsPage/>
-                </Routes>
+                <Outlet/>
             </main>
-        </Router>
+        </Gate>
+    }
+}
+
+/// A screen still to be built, behind the permission it will need.
+fn guarded(permission: Permission, title: &'static str) -> impl IntoView {
+    view! {
+        <RequirePermission permission>
+            <NotBuiltYet title/>
+        </RequirePermission>
+    }
+}
+
+/// The main screens with the permission each needs.
+const SCREENS: [(&str, &str, Permission); 5] = [
+    ("/messages", "Messages", Permission::EditFlows),
+    ("/inbox", "Inbox", Permission::WorkInbox),
+    ("/simulator", "Simulator", Permission::UseSimulator),
+    ("/setup", "Setup", Permission::RunSetup),
+    ("/settings", "Settings", Permission::ManageSettings),
+];
+
+/// The main navigation, showing only the screens the user's role may open.
+#[component]
+fn MainNav() -> impl IntoView {
+    let role = use_context::<CurrentUser>().map(|u| u.0.role);
+    let links = SCREENS;
+    view! {
+        <nav aria-label="Main">
+            <ul>
+                {links
+                    .into_iter()
+                    .filter(|(_, _, p)| role.is_some_and(|r| r.can(*p)))
+                    .map(|(href, label, _)| view! { <li><A href=href>{label}</A></li> })
+                    .collect_view()}
+            </ul>
+        </nav>
     }
 }
 

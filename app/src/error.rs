@@ -18,6 +18,9 @@ pub enum AppError {
     Invalid(String),
     #[error("Not found.")]
     NotFound,
+    /// Too many failed attempts; the value says when to try again.
+    #[error("Too many failed sign-in attempts. Try again in {0}.")]
+    TooManyAttempts(String),
     /// Something failed on the server; the details are in the server log.
     #[error("Something went wrong on the server. The details are in the server log.")]
     Internal,

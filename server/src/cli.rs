@@ -4,6 +4,10 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use app::model::Role;
+use app::server::accounts;
+use app::server::repo::audit::Actor;
+
 use crate::config::{Config, ConfigArgs};
 use crate::startup;
 
@@ -26,6 +30,44 @@ pub enum Command {
     Serve,
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Manage the people who sign in to Baton.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The built-in offline Messenger Platform, for testing any bot without Facebook.
+    Sandbox {
+        #[command(subcommand)]
+        command: SandboxCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox on its own: Graph API at /vNN.0/..., control API at /_sandbox/...
+    Serve {
+        /// Port to listen on (127.0.0.1).
+        #[arg(long, default_value_t = 3100)]
+        port: u16,
+        /// Webhook callback URL the sandbox delivers signed events to.
+        #[arg(long)]
+        callback: Option<String>,
+        /// App secret used to sign webhook deliveries.
+        #[arg(long, env = "BATON_SANDBOX_APP_SECRET")]
+        app_secret: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password comes from BATON_PASSWORD, else the first line of stdin.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, editor or agent.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -41,5 +83,62 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Sandbox {
+            command:
+                SandboxCommand::Serve {
+                    port,
+                    callback,
+                    app_secret,
+                },
+        } => {
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            let config = sandbox::SandboxConfig::new(app_secret, callback);
+            println!(
+                "Messenger sandbox at http://{addr}/ (page {}, token {:?}, app {})",
+                sandbox::DEFAULT_PAGE_ID,
+                sandbox::DEFAULT_PAGE_TOKEN,
+                sandbox::DEFAULT_APP_ID
+            );
+            sandbox::serve(addr, config)
+                .await
+                .with_context(|| format!("could not serve the sandbox on {addr}"))
+        }
+        Command::User {
+            command: UserCommand::Add { email, role },
+        } => {
+            let role = Role::parse(&role).map_err(anyhow::Error::msg)?;
+            let password = read_password()?;
+            let pool = startup::open_database(&config).await?;
+            let user = accounts::create_user(&pool, &Actor::cli(), &email, role, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            pool.close().await;
+            println!("added {} as {}", user.email, user.role());
+            Ok(())
+        }
     }
+}
+
+/// The password for `user add`: `BATON_PASSWORD`, else one line of stdin (never an argument,
+/// which would show in `ps` and shell history).
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("BATON_PASSWORD") {
+        return Ok(p);
+    }
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password for the new user: ");
+        std::io::stderr().flush().ok();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        anyhow::bail!("no password given: set BATON_PASSWORD or write it on stdin");
+    }
+    Ok(password)
 }

@@ -4,6 +4,10 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::extract::Request;
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
@@ -41,16 +45,47 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     })
 }
 
-/// The whole HTTP surface: health, server functions, the admin UI and static files.
+/// The whole HTTP surface: health, the built-in Messenger sandbox, server functions, the
+/// admin UI and static files.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    // The sandbox's webhook callback is set once Baton's webhook endpoint exists (runtime
+    // issue); until then it serves the Graph and control APIs only.
+    let messenger_sandbox = sandbox::Sandbox::new(sandbox::SandboxConfig::default());
     Router::new()
         .route("/healthz", get(health::healthz))
+        .nest_service("/sandbox", messenger_sandbox.router())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(same_origin_only))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// CSRF defence in depth (cookies are already SameSite=Lax): a state-changing request that
+/// says it comes from another origin is refused before it reaches a handler. The webhook is
+/// exempt: Facebook's servers post to it and it is protected by its signature.
+async fn same_origin_only(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && req.uri().path() != "/webhook" {
+        let origin_host = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+            .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest).to_owned());
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok());
+        if let Some(origin_host) = origin_host {
+            if Some(origin_host.as_str()) != host {
+                tracing::warn!(origin = %origin_host, "cross-origin request refused");
+                return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
+            }
+        }
+    }
+    next.run(req).await
 }
 
 /// Runs the server until Ctrl-C / SIGTERM.
@@ -67,7 +102,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(database = %config.database_url_for_display(), "database ready");
     println!("Baton is running at http://{addr}/");
-    axum::serve(listener, router(state))
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server error")?;

@@ -1,58 +1,18 @@
-//! The HTTP surface driven through the real router (`tower::ServiceExt::oneshot`): health,
-//! server-side rendering of the shell, 404s, and the settings server functions persisting
-//! through SQLite.
+//! The HTTP surface driven through the real router: health, server-side rendering of the
+//! shell, 404s, the settings server functions persisting through SQLite, and the CSRF guard.
+
+mod support;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
-use server::config::{Config, ConfigArgs};
-use server::startup;
-
-struct TestApp {
-    router: axum::Router,
-    _dir: tempfile::TempDir,
-}
-
-async fn test_app() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config::resolve(ConfigArgs {
-        database_url: Some(format!("sqlite://{}/baton.db", dir.path().display())),
-        addr: Some("127.0.0.1:0".into()),
-        ..Default::default()
-    })
-    .unwrap();
-    let state = startup::build_state(&config).await.unwrap();
-    TestApp {
-        router: startup::router(state),
-        _dir: dir,
-    }
-}
-
-async fn send(app: &TestApp, req: Request<Body>) -> (StatusCode, String) {
-    let resp = app.router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
-}
-
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
-}
-
-fn post_form(uri: &str, body: &str) -> Request<Body> {
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
+use app::model::Role;
+use support::{get, get_with, post_form, TestApp};
 
 #[tokio::test]
 async fn healthz_reports_the_database() {
-    let app = test_app().await;
-    let (status, body) = send(&app, get("/healthz")).await;
+    let app = TestApp::new().await;
+    let (status, body) = app.send(get("/healthz")).await;
     assert_eq!(status, StatusCode::OK);
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["status"], "ok");
@@ -60,58 +20,129 @@ async fn healthz_reports_the_database() {
 }
 
 #[tokio::test]
-async fn renders_the_shell_with_navigation() {
-    let app = test_app().await;
-    let (status, body) = send(&app, get("/")).await;
+async fn first_visit_shows_the_first_admin_screen() {
+    let app = TestApp::new().await;
+    let (status, body) = app.send(get("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Create the first admin"), "{body}");
+    assert!(body.contains("/pkg/baton.css"));
+    assert!(body.contains("/pkg/baton.js"), "hydration script missing");
+
+    app.user("ana@example.com", Role::Admin).await;
+    let (_, body) = app.send(get("/")).await;
+    assert!(!body.contains("Create the first admin"));
+    assert!(body.contains("Sign in"));
+}
+
+#[tokio::test]
+async fn signed_in_admin_sees_the_shell_with_navigation() {
+    let app = TestApp::new().await;
+    let cookie = app.signed_in(Role::Admin).await;
+    let (status, body) = app.send(get_with("/", &cookie)).await;
     assert_eq!(status, StatusCode::OK);
     for link in ["/messages", "/inbox", "/simulator", "/setup", "/settings"] {
         assert!(body.contains(&format!("href=\"{link}\"")), "missing {link}");
     }
-    assert!(body.contains("/pkg/baton.css"));
-    assert!(body.contains("/pkg/baton.js"), "hydration script missing");
+}
+
+#[tokio::test]
+async fn agents_see_only_their_screens() {
+    let app = TestApp::new().await;
+    let cookie = app.signed_in(Role::Agent).await;
+    let (_, body) = app.send(get_with("/", &cookie)).await;
+    assert!(body.contains("href=\"/inbox\""));
+    assert!(!body.contains("href=\"/setup\""));
+    let (_, body) = app.send(get_with("/setup", &cookie)).await;
+    assert!(body.contains("Your role does not allow this."), "{body}");
 }
 
 #[tokio::test]
 async fn unknown_paths_get_the_404_screen() {
-    let app = test_app().await;
-    let (status, body) = send(&app, get("/no/such/screen")).await;
+    let app = TestApp::new().await;
+    let cookie = app.signed_in(Role::Agent).await;
+    let (status, body) = app.send(get_with("/no/such/screen", &cookie)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("Page not found"));
 }
 
 #[tokio::test]
 async fn page_name_round_trips_through_the_database() {
-    let app = test_app().await;
-    let (status, body) = send(&app, post_form("/api/settings/page_name", "")).await;
+    let app = TestApp::new().await;
+    let cookie = app.signed_in(Role::Admin).await;
+    let c = Some(cookie.as_str());
+    let (status, body) = app.send(post_form("/api/settings/page_name", "", c)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, "null");
 
-    let (status, body) = send(
-        &app,
-        post_form("/api/settings/save_page_name", "name=++Baton+Demo+"),
-    )
-    .await;
+    let (status, body) = app
+        .send(post_form(
+            "/api/settings/save_page_name",
+            "name=++Baton+Demo+",
+            c,
+        ))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, "\"Baton Demo\"");
 
-    let (_, body) = send(&app, post_form("/api/settings/page_name", "")).await;
+    let (_, body) = app.send(post_form("/api/settings/page_name", "", c)).await;
     assert_eq!(body, "\"Baton Demo\"");
 
     // The settings screen renders the stored value on the server.
-    let (status, html) = send(&app, get("/settings")).await;
+    let (status, html) = app.send(get_with("/settings", &cookie)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Baton Demo"), "{html}");
 }
 
 #[tokio::test]
 async fn invalid_page_name_is_refused_with_a_plain_reason() {
-    let app = test_app().await;
-    let (status, body) = send(&app, post_form("/api/settings/save_page_name", "name=+++")).await;
-    assert!(
-        status.is_client_error() || status.is_server_error(),
-        "{status}"
-    );
+    let app = TestApp::new().await;
+    let cookie = app.signed_in(Role::Admin).await;
+    let c = Some(cookie.as_str());
+    let (status, body) = app
+        .send(post_form("/api/settings/save_page_name", "name=+++", c))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("cannot be empty"), "{body}");
-    let (_, body) = send(&app, post_form("/api/settings/page_name", "")).await;
+    let (_, body) = app.send(post_form("/api/settings/page_name", "", c)).await;
     assert_eq!(body, "null", "a refused save must change nothing");
+}
+
+#[tokio::test]
+async fn cross_origin_posts_are_refused() {
+    let app = TestApp::new().await;
+    let cookie = app.signed_in(Role::Admin).await;
+    let req = Request::post("/api/settings/save_page_name")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("name=Pwned"))
+        .unwrap();
+    let (status, _) = app.send(req).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let same = Request::post("/api/settings/save_page_name")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("name=Fine"))
+        .unwrap();
+    let (status, body) = app.send(same).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn the_messenger_sandbox_is_mounted_under_sandbox() {
+    let app = TestApp::new().await;
+    let (status, body) = app
+        .send(get("/sandbox/v21.0/me?access_token=sandbox-page-token"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["id"], "1234567890");
+
+    let (status, body) = app.send(get("/sandbox/v21.0/me?access_token=wrong")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(body.contains("\"code\":190"), "{body}");
 }

@@ -4,8 +4,45 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::model::Permission;
+use crate::pages::CurrentUser;
+
+const CARDS: [(&str, &str, &str, Permission); 5] = [
+    (
+        "/messages",
+        "Messages",
+        "Build the bot's messages and buttons.",
+        Permission::EditFlows,
+    ),
+    (
+        "/inbox",
+        "Inbox",
+        "See who asked for a human.",
+        Permission::WorkInbox,
+    ),
+    (
+        "/simulator",
+        "Simulator",
+        "Try the bot with a test user, offline.",
+        Permission::UseSimulator,
+    ),
+    (
+        "/setup",
+        "Setup",
+        "Connect a Facebook Page.",
+        Permission::RunSetup,
+    ),
+    (
+        "/settings",
+        "Settings",
+        "Page name, users and the audit log.",
+        Permission::ManageSettings,
+    ),
+];
+
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let role = use_context::<CurrentUser>().map(|u| u.0.role);
     view! {
         <Title text="Home"/>
         <section class="page">
@@ -14,10 +51,11 @@ pub fn HomePage() -> impl IntoView {
                 "Run your Messenger bot and hand conversations to people in the Page Inbox, then back to the bot."
             </p>
             <ul class="cards">
-                <li><A href="/messages">"Messages"</A><span>"Build the bot's messages and buttons."</span></li>
-                <li><A href="/inbox">"Inbox"</A><span>"See who asked for a human."</span></li>
-                <li><A href="/simulator">"Simulator"</A><span>"Try the bot with a test user, offline."</span></li>
-                <li><A href="/setup">"Setup"</A><span>"Connect a Facebook Page."</span></li>
+                {CARDS
+                    .into_iter()
+                    .filter(|(_, _, _, p)| role.is_some_and(|r| r.can(*p)))
+                    .map(|(href, label, text, _)| view! { <li><A href=href>{label}</A><span>{text}</span></li> })
+                    .collect_view()}
             </ul>
         </section>
     }

@@ -1,11 +1,17 @@
 //! One module per screen.
 
+mod audit;
+mod auth;
 mod home;
 mod not_found;
 mod placeholder;
 mod settings;
+mod users;
 
+pub use audit::AuditPage;
+pub use auth::{Auth, CurrentUser, Gate, RequirePermission, UserMenu};
 pub use home::HomePage;
 pub use not_found::NotFound;
 pub use placeholder::NotBuiltYet;
 pub use settings::SettingsPage;
+pub use users::UsersPage;

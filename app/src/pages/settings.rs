@@ -1,8 +1,8 @@
-//! Settings screen: the page display name (a first server-function round trip through the
-//! database; more settings arrive with the setup wizard).
+//! Settings screen (admins): the page display name, and links to Users and the Audit log.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 use crate::api::settings::{get_page_name, SavePageName};
 
@@ -16,6 +16,11 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Settings"/>
         <section class="page">
             <h1>"Settings"</h1>
+            <ul class="sublinks">
+                <li><A href="/settings/users">"Users"</A></li>
+                <li><A href="/settings/audit">"Audit log"</A></li>
+            </ul>
+            <h2>"Page"</h2>
             <p>
                 "Page display name: "
                 <Suspense fallback=|| view! { <span>"Loading…"</span> }>

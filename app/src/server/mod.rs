@@ -1,8 +1,12 @@
-//! Server-only code (feature `ssr`): shared state, database access and repositories.
+//! Server-only code (feature `ssr`): shared state, authentication, database access,
+//! repositories and the domain operations server functions and the CLI share.
 //! Server functions in `crate::api` reach this through [`state()`].
 
+pub mod accounts;
+pub mod auth;
 pub mod db;
 pub mod repo;
 mod state;
 
+pub use auth::Ctx;
 pub use state::{state, AppState, ServerConfig};

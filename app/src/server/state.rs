@@ -34,7 +34,8 @@ impl FromRef<AppState> for LeptosOptions {
 /// The shared state, for use inside server functions.
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("AppState missing from the server function context");
+        let uri = use_context::<axum::http::request::Parts>().map(|p| p.uri.to_string());
+        tracing::error!(?uri, "AppState missing from the server function context");
         AppError::Internal
     })
 }

@@ -1,4 +1,8 @@
 //! Repositories: every SQL query Baton runs lives under this module, one file per domain,
 //! taking a pool and returning domain types. Keep SQL portable (the PostgreSQL backend reuses it).
 
+pub mod audit;
+pub mod login_limits;
+pub mod sessions;
 pub mod settings;
+pub mod users;

@@ -1,0 +1,67 @@
+//! Server functions for signing in and out and for the first-run admin. These are the only
+//! ones open without a session (`get_session`, `sign_in`, `create_first_admin`).
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::SessionInfo;
+
+/// Who is signed in, or whether the first admin still has to be created.
+#[server(endpoint = "auth/session")]
+pub async fn get_session() -> Result<SessionInfo, AppError> {
+    use crate::server::{auth::Ctx, repo::users};
+    let ctx = Ctx::get()?;
+    if let Some(user) = ctx.current_user().await? {
+        return Ok(SessionInfo::SignedIn(user.view()));
+    }
+    Ok(if users::count(ctx.pool()).await? == 0 {
+        SessionInfo::NeedsFirstAdmin
+    } else {
+        SessionInfo::SignedOut
+    })
+}
+
+#[server(endpoint = "auth/sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<SessionInfo, AppError> {
+    use crate::server::auth::Ctx;
+    let ctx = Ctx::get()?;
+    open_session(&ctx, &email, &password).await
+}
+
+#[server(endpoint = "auth/sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::{accounts, auth, auth::Ctx};
+    let ctx = Ctx::get()?;
+    let user = ctx.require_user().await?;
+    let token = ctx.session_token().unwrap_or_default();
+    accounts::sign_out(ctx.pool(), &user, &token).await?;
+    ctx.set_cookie(&auth::clear_cookie(ctx.secure_cookies()));
+    Ok(())
+}
+
+/// First run only: creates the first admin and signs them in.
+#[server(endpoint = "auth/first_admin")]
+pub async fn create_first_admin(email: String, password: String) -> Result<SessionInfo, AppError> {
+    use crate::server::{accounts, auth::Ctx};
+    let ctx = Ctx::get()?;
+    accounts::create_first_admin(ctx.pool(), &email, &password)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    open_session(&ctx, &email, &password).await
+}
+
+/// Checks the credentials and sets a fresh session cookie: a new token at every sign-in, so a
+/// session id planted before sign-in is worthless.
+#[cfg(feature = "ssr")]
+async fn open_session(
+    ctx: &crate::server::auth::Ctx,
+    email: &str,
+    password: &str,
+) -> Result<SessionInfo, AppError> {
+    use crate::server::{accounts, auth};
+    let (user, token) = accounts::sign_in(ctx.pool(), email, password, &ctx.client_ip())
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    ctx.set_cookie(&auth::session_cookie(&token, ctx.secure_cookies()));
+    Ok(SessionInfo::SignedIn(user.view()))
+}

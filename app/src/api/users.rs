@@ -1,0 +1,74 @@
+//! Server functions for the Users screen (admins only).
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::UserView;
+
+#[server(endpoint = "users/list")]
+pub async fn list_users() -> Result<Vec<UserView>, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, repo::users};
+    let ctx = Ctx::get()?;
+    ctx.require(Permission::ManageUsers).await?;
+    Ok(users::list(ctx.pool())
+        .await?
+        .iter()
+        .map(|u| u.view())
+        .collect())
+}
+
+#[server(endpoint = "users/create")]
+pub async fn create_user(
+    email: String,
+    role: String,
+    password: String,
+) -> Result<UserView, AppError> {
+    use crate::model::{Permission, Role};
+    use crate::server::{accounts, auth::Ctx, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let admin = ctx.require(Permission::ManageUsers).await?;
+    let role = Role::parse(&role).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
+    let actor = Actor::user(admin.id, &admin.email);
+    accounts::create_user(ctx.pool(), &actor, &email, role, &password)
+        .await
+        .map(|u| u.view())
+        .map_err(|e| ctx.fail(e))
+}
+
+#[server(endpoint = "users/set_role")]
+pub async fn set_user_role(id: i64, role: String) -> Result<UserView, AppError> {
+    use crate::model::{Permission, Role};
+    use crate::server::{accounts, auth::Ctx, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let admin = ctx.require(Permission::ManageUsers).await?;
+    let role = Role::parse(&role).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
+    let actor = Actor::user(admin.id, &admin.email);
+    accounts::change_role(ctx.pool(), &actor, id, role)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+#[server(endpoint = "users/set_disabled")]
+pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<UserView, AppError> {
+    use crate::model::Permission;
+    use crate::server::{accounts, auth::Ctx, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let admin = ctx.require(Permission::ManageUsers).await?;
+    let actor = Actor::user(admin.id, &admin.email);
+    accounts::set_disabled(ctx.pool(), &actor, id, disabled)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+#[server(endpoint = "users/reset_password")]
+pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppError> {
+    use crate::model::Permission;
+    use crate::server::{accounts, auth::Ctx, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let admin = ctx.require(Permission::ManageUsers).await?;
+    let actor = Actor::user(admin.id, &admin.email);
+    accounts::reset_password(ctx.pool(), &actor, id, &password)
+        .await
+        .map_err(|e| ctx.fail(e))
+}

@@ -1,0 +1,163 @@
+//! The sign-in screen, the first-run "create the first admin" screen, and the `Gate` that
+//! shows one of them, or the app, depending on the session.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::auth::{get_session, CreateFirstAdmin, SignIn, SignOut};
+use crate::error::AppError;
+use crate::model::{Permission, SessionInfo, UserView};
+
+/// Session state shared by the whole app: the actions that change it and the resource
+/// that reloads after each of them.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_out: ServerAction<SignOut>,
+    pub first_admin: ServerAction<CreateFirstAdmin>,
+    pub session: Resource<Result<SessionInfo, AppError>>,
+}
+
+impl Auth {
+    pub fn provide() -> Self {
+        let sign_in = ServerAction::<SignIn>::new();
+        let sign_out = ServerAction::<SignOut>::new();
+        let first_admin = ServerAction::<CreateFirstAdmin>::new();
+        let session = Resource::new(
+            move || {
+                (
+                    sign_in.version().get(),
+                    sign_out.version().get(),
+                    first_admin.version().get(),
+                )
+            },
+            |_| get_session(),
+        );
+        let auth = Self {
+            sign_in,
+            sign_out,
+            first_admin,
+            session,
+        };
+        provide_context(auth);
+        auth
+    }
+}
+
+/// The signed-in user, provided to everything inside [`Gate`].
+#[derive(Clone, Debug)]
+pub struct CurrentUser(pub UserView);
+
+/// Shows `children` to a signed-in user, else the sign-in or first-admin screen.
+#[component]
+pub fn Gate(children: ChildrenFn) -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    view! {
+        <Suspense fallback=|| view! { <p class="page">"Loading…"</p> }>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match auth.session.await {
+                        Ok(SessionInfo::SignedIn(user)) => {
+                            provide_context(CurrentUser(user));
+                            children().into_any()
+                        }
+                        Ok(SessionInfo::NeedsFirstAdmin) => view! { <FirstAdminPage/> }.into_any(),
+                        Ok(SessionInfo::SignedOut) => view! { <SignInPage/> }.into_any(),
+                        Err(e) => view! { <p class="page error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// Shows `children` only when the signed-in user's role has `permission`. The server
+/// functions behind the screen check again; this only spares people a broken screen.
+#[component]
+pub fn RequirePermission(permission: Permission, children: ChildrenFn) -> impl IntoView {
+    let allowed = use_context::<CurrentUser>().is_some_and(|u| u.0.role.can(permission));
+    if allowed {
+        children().into_any()
+    } else {
+        view! {
+            <Title text="Not allowed"/>
+            <section class="page">
+                <h1>"Not allowed"</h1>
+                <p class="error" role="alert">{AppError::Forbidden.to_string()}</p>
+            </section>
+        }
+        .into_any()
+    }
+}
+
+/// Result text of an action, as an alert (errors) or a status line.
+pub fn action_error<T, S>(value: S) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    move || {
+        value.get().and_then(|r| r.err()).map(|e| {
+            view! { <p class="error" role="alert">{e.to_string()}</p> }
+        })
+    }
+}
+
+#[component]
+fn SignInPage() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let pending = auth.sign_in.pending();
+    view! {
+        <Title text="Sign in"/>
+        <section class="page narrow">
+            <h1>"Sign in"</h1>
+            <ActionForm action=auth.sign_in attr:class="form stacked">
+                <label for="signin-email">"Email"</label>
+                <input id="signin-email" name="email" type="email" autocomplete="username" required/>
+                <label for="signin-password">"Password"</label>
+                <input id="signin-password" name="password" type="password" autocomplete="current-password" required/>
+                <button type="submit" disabled=pending>"Sign in"</button>
+            </ActionForm>
+            {action_error(auth.sign_in.value())}
+        </section>
+    }
+}
+
+#[component]
+fn FirstAdminPage() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let pending = auth.first_admin.pending();
+    view! {
+        <Title text="Create the first admin"/>
+        <section class="page narrow">
+            <h1>"Create the first admin"</h1>
+            <p>"Baton has no users yet. The first account is an admin: it can invite everyone else."</p>
+            <ActionForm action=auth.first_admin attr:class="form stacked">
+                <label for="first-email">"Email"</label>
+                <input id="first-email" name="email" type="email" autocomplete="username" required/>
+                <label for="first-password">"Password (at least 10 characters)"</label>
+                <input id="first-password" name="password" type="password" autocomplete="new-password" minlength="10" required/>
+                <button type="submit" disabled=pending>"Create admin and sign in"</button>
+            </ActionForm>
+            {action_error(auth.first_admin.value())}
+        </section>
+    }
+}
+
+/// The signed-in user's email and role with a sign-out button (for the top bar).
+#[component]
+pub fn UserMenu() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let user = use_context::<CurrentUser>();
+    user.map(|CurrentUser(user)| {
+        view! {
+            <div class="usermenu">
+                <span data-testid="whoami">{user.email}" · "{user.role.as_str()}</span>
+                <ActionForm action=auth.sign_out>
+                    <button type="submit" class="link">"Sign out"</button>
+                </ActionForm>
+            </div>
+        }
+    })
+}

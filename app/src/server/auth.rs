@@ -1,0 +1,256 @@
+//! Authentication plumbing: password hashing (argon2), session tokens and cookies, and the one
+//! role check every server function goes through ([`require`]).
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use axum::extract::ConnectInfo;
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use std::net::SocketAddr;
+
+use super::repo::{sessions, users::UserRow};
+use super::{state, AppState};
+use crate::error::AppError;
+use crate::model::Permission;
+
+pub const SESSION_COOKIE: &str = "baton_session";
+
+/// Current time in unix seconds.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Hashes a password with argon2id (default parameters) off the async threads.
+pub async fn hash_password(password: &str) -> Result<String, AppError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|_| AppError::Internal)?
+    .map_err(|e| {
+        tracing::error!(error = %e, "password hashing failed");
+        AppError::Internal
+    })
+}
+
+/// Checks a password against a stored hash. `None` hash = unknown account: a dummy hash is
+/// checked anyway so a wrong email costs as long as a wrong password.
+pub async fn verify_password(stored: Option<String>, password: &str) -> bool {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let hash = stored.unwrap_or_else(|| dummy_hash().to_owned());
+        match PasswordHash::new(&hash) {
+            Ok(parsed) => Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
+            Err(_) => false,
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(b"not a real password", &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// A new random session token (256 bits, hex) for the cookie.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// What the database stores for a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// `Set-Cookie` value for a new session: HttpOnly, SameSite=Lax, Secure on https.
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        sessions::ABSOLUTE_TIMEOUT_SECS,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// `Set-Cookie` value that removes the session cookie.
+pub fn clear_cookie(secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The session token from the request's `Cookie` headers, if any.
+pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Everything a server function needs from its request, taken from the Leptos context
+/// **synchronously, before the first `.await`** (context lookups after an await can run
+/// without the request's owner). Every server function starts with `Ctx::get()?` and then
+/// goes through [`Ctx::require`] / [`Ctx::require_user`]: the one role check.
+pub struct Ctx {
+    pub state: AppState,
+    parts: Option<Parts>,
+    response: Option<ResponseOptions>,
+}
+
+impl Ctx {
+    pub fn get() -> Result<Self, AppError> {
+        Ok(Self {
+            state: state()?,
+            parts: use_context::<Parts>(),
+            response: use_context::<ResponseOptions>(),
+        })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.state.pool
+    }
+
+    /// The session token from the request's cookie, if any.
+    pub fn session_token(&self) -> Option<String> {
+        self.parts
+            .as_ref()
+            .and_then(|p| token_from_headers(&p.headers))
+    }
+
+    /// The client IP (from the socket), or "unknown" (e.g. in-process tests).
+    pub fn client_ip(&self) -> String {
+        self.parts
+            .as_ref()
+            .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>())
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    /// Whether cookies must be marked Secure (Baton is reached over https).
+    pub fn secure_cookies(&self) -> bool {
+        self.state
+            .config
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// Adds a `Set-Cookie` header to the response.
+    pub fn set_cookie(&self, value: &str) {
+        if let (Some(resp), Ok(value)) = (&self.response, HeaderValue::from_str(value)) {
+            resp.append_header(header::SET_COOKIE, value);
+        }
+    }
+
+    /// Sets the HTTP status that matches an error (401, 403, 400, 404, 429; 500 otherwise).
+    pub fn fail(&self, err: AppError) -> AppError {
+        let status = match err {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if let Some(resp) = &self.response {
+            resp.set_status(status);
+        }
+        err
+    }
+
+    /// The signed-in user of this request, if the cookie names a live session.
+    pub async fn current_user(&self) -> Result<Option<UserRow>, AppError> {
+        let Some(token) = self.session_token() else {
+            return Ok(None);
+        };
+        Ok(sessions::user_for(self.pool(), &token_hash(&token), now()).await?)
+    }
+
+    /// Any signed-in user, else 401.
+    pub async fn require_user(&self) -> Result<UserRow, AppError> {
+        match self.current_user().await {
+            Ok(Some(user)) => Ok(user),
+            Ok(None) => Err(self.fail(AppError::Unauthorized)),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// A signed-in user whose role has `permission`, else 401 / 403.
+    pub async fn require(&self, permission: Permission) -> Result<UserRow, AppError> {
+        let user = self.require_user().await?;
+        if user.role().can(permission) {
+            Ok(user)
+        } else {
+            Err(self.fail(AppError::Forbidden))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_verify_and_differ_per_salt() {
+        let a = hash_password("correct horse battery").await.unwrap();
+        let b = hash_password("correct horse battery").await.unwrap();
+        assert_ne!(a, b);
+        assert!(a.starts_with("$argon2id$"));
+        assert!(verify_password(Some(a.clone()), "correct horse battery").await);
+        assert!(!verify_password(Some(a), "wrong horse battery").await);
+        assert!(!verify_password(None, "anything at all").await);
+    }
+
+    #[test]
+    fn tokens_are_random_and_only_their_hash_is_stored() {
+        let t = new_token();
+        assert_eq!(t.len(), 64);
+        assert_ne!(t, new_token());
+        assert_ne!(token_hash(&t), t);
+        assert_eq!(token_hash(&t), token_hash(&t));
+    }
+
+    #[test]
+    fn cookie_flags_and_parsing() {
+        let c = session_cookie("abc", true);
+        for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+            assert!(c.contains(flag), "{c}");
+        }
+        assert!(!session_cookie("abc", false).contains("Secure"));
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; baton_session=tok; b=2"),
+        );
+        assert_eq!(token_from_headers(&headers).as_deref(), Some("tok"));
+        headers.insert(header::COOKIE, HeaderValue::from_static("baton_session="));
+        assert_eq!(token_from_headers(&headers), None);
+    }
+}

@@ -1,0 +1,168 @@
+//! Every server function with the access it needs, called as nobody and as each role.
+//! A server function missing from `TABLE` fails `every_server_function_is_in_the_table`, so a
+//! new function cannot ship without deciding (and testing) who may call it.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+
+use app::error::AppError;
+use app::model::{Permission, Role};
+use support::{post_form, TestApp};
+
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    /// Open without a session (sign-in, session probe).
+    Public,
+    /// Open only while no user exists (first run); refused (403) afterwards.
+    FirstRunOnly,
+    /// Any signed-in user.
+    SignedIn,
+    Needs(Permission),
+}
+
+use Access::*;
+use Permission::*;
+
+/// (path, a valid request body, access).
+const TABLE: &[(&str, &str, Access)] = &[
+    ("/api/auth/session", "", Public),
+    (
+        "/api/auth/sign_in",
+        "email=nobody%40example.com&password=wrong+password",
+        Public,
+    ),
+    (
+        "/api/auth/first_admin",
+        "email=first%40example.com&password=0123456789ab",
+        FirstRunOnly,
+    ),
+    ("/api/auth/sign_out", "", SignedIn),
+    ("/api/settings/page_name", "", SignedIn),
+    (
+        "/api/settings/save_page_name",
+        "name=Demo",
+        Needs(ManageSettings),
+    ),
+    ("/api/users/list", "", Needs(ManageUsers)),
+    (
+        "/api/users/create",
+        "email=new%40example.com&role=agent&password=0123456789ab",
+        Needs(ManageUsers),
+    ),
+    (
+        "/api/users/set_role",
+        "id=999&role=agent",
+        Needs(ManageUsers),
+    ),
+    (
+        "/api/users/set_disabled",
+        "id=999&disabled=true",
+        Needs(ManageUsers),
+    ),
+    (
+        "/api/users/reset_password",
+        "id=999&password=0123456789ab",
+        Needs(ManageUsers),
+    ),
+    ("/api/audit/list", "", Needs(ViewAudit)),
+];
+
+#[test]
+fn every_server_function_is_in_the_table() {
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    let listed: BTreeSet<String> = TABLE.iter().map(|(p, _, _)| (*p).to_owned()).collect();
+    let missing: Vec<_> = registered.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "server functions without an access rule in TABLE: {missing:?}"
+    );
+    let stale: Vec<_> = listed.difference(&registered).collect();
+    assert!(
+        stale.is_empty(),
+        "TABLE lists functions that do not exist: {stale:?}"
+    );
+}
+
+#[tokio::test]
+async fn anonymous_callers_get_401_except_on_public_functions() {
+    let app = TestApp::new().await;
+    app.user("someone@example.com", Role::Agent).await;
+    for (path, body, access) in TABLE {
+        let (status, text) = app.send(post_form(path, body, None)).await;
+        match access {
+            Public => assert!(
+                status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                "{path}: public but got {status}: {text}"
+            ),
+            FirstRunOnly => assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {text}"),
+            SignedIn | Needs(_) => {
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {text}");
+                assert_eq!(error_of(&text), AppError::Unauthorized, "{path}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_role_gets_exactly_its_permissions() {
+    let app = TestApp::new().await;
+    for role in Role::ALL {
+        let id = app.user(&format!("{role}@example.com"), role).await;
+        for (path, body, access) in TABLE {
+            // A fresh session per call: sign_out ends the one it is given.
+            let cookie = app.session_cookie(id).await;
+            let (status, text) = app.send(post_form(path, body, Some(&cookie))).await;
+            let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+            match access {
+                FirstRunOnly => assert_eq!(status, StatusCode::FORBIDDEN, "{path}"),
+                Public | SignedIn => assert!(!denied, "{role} {path}: got {status}: {text}"),
+                Needs(p) if role.can(*p) => {
+                    assert!(!denied, "{role} {path}: allowed but got {status}: {text}")
+                }
+                Needs(_) => {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{role} {path}: {text}");
+                    assert_eq!(error_of(&text), AppError::Forbidden, "{path}");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn disabled_users_lose_their_sessions() {
+    let app = TestApp::new().await;
+    let admin = app.user("admin@example.com", Role::Admin).await;
+    let agent = app.user("agent@example.com", Role::Agent).await;
+    let admin_cookie = app.session_cookie(admin).await;
+    let agent_cookie = app.session_cookie(agent).await;
+    let (status, _) = app
+        .send(post_form("/api/auth/session", "", Some(&agent_cookie)))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .send(post_form(
+            "/api/users/set_disabled",
+            &format!("id={agent}&disabled=true"),
+            Some(&admin_cookie),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, body) = app
+        .send(post_form(
+            "/api/settings/page_name",
+            "",
+            Some(&agent_cookie),
+        ))
+        .await;
+    assert_eq!(error_of(&body), AppError::Unauthorized);
+}
+
+/// The error a server function sent (the browser decodes the same JSON).
+fn error_of(body: &str) -> AppError {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not an AppError ({e}): {body}"))
+}
