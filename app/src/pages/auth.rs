@@ -62,8 +62,8 @@ pub fn Gate(children: ChildrenFn) -> impl IntoView {
                             provide_context(CurrentUser(user));
                             children().into_any()
                         }
-                        Ok(SessionInfo::NeedsFirstAdmin) => view! { <FirstAdminPage/> }.into_any(),
-                        Ok(SessionInfo::SignedOut) => view! { <SignInPage/> }.into_any(),
+                        Ok(SessionInfo::NeedsFirstAdmin) => view! { <BrandBar/><FirstAdminPage/> }.into_any(),
+                        Ok(SessionInfo::SignedOut) => view! { <BrandBar/><SignInPage/> }.into_any(),
                         Err(e) => view! { <p class="page error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })
@@ -101,6 +101,16 @@ where
         value.get().and_then(|r| r.err()).map(|e| {
             view! { <p class="error" role="alert">{e.to_string()}</p> }
         })
+    }
+}
+
+/// The top bar for people who are not signed in: just the name.
+#[component]
+fn BrandBar() -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <span class="brand">"Baton"</span>
+        </header>
     }
 }
 
