@@ -1,5 +1,9 @@
 //! The command line (product.md §3): `baton [serve]`, `baton migrate`, ... Every subcommand
-//! exits 0 on success and non-zero with a plain message on stderr otherwise.
+//! exits 0 on success and non-zero with a plain message on stderr otherwise. The `flows` and
+//! `page` subcommands live in `cli/`.
+
+mod flows;
+mod page;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -10,6 +14,8 @@ use app::server::repo::audit::Actor;
 
 use crate::config::{Config, ConfigArgs};
 use crate::startup;
+pub use flows::FlowsCommand;
+pub use page::PageCommand;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +40,16 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Flow files, publishing and rollback: the draft and the published versions.
+    Flows {
+        #[command(subcommand)]
+        command: FlowsCommand,
+    },
+    /// Connect the Facebook Page (or the built-in sandbox page).
+    Page {
+        #[command(subcommand)]
+        command: PageCommand,
     },
     /// The built-in offline Messenger Platform, for testing any bot without Facebook.
     Sandbox {
@@ -83,6 +99,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Flows { command } => flows::run(&config, command).await,
+        Command::Page { command } => page::run(&config, command).await,
         Command::Sandbox {
             command:
                 SandboxCommand::Serve {

@@ -68,6 +68,16 @@ const TABLE: &[(&str, &str, Access)] = &[
         Needs(ManageUsers),
     ),
     ("/api/audit/list", "", Needs(ViewAudit)),
+    ("/api/flows/get_draft", "", Needs(EditFlows)),
+    (
+        "/api/flows/save_draft",
+        "flow=%7B%22version%22%3A1%2C%22messages%22%3A%5B%5D%7D",
+        Needs(EditFlows),
+    ),
+    ("/api/flows/validate_draft", "", Needs(EditFlows)),
+    ("/api/flows/publish", "", Needs(PublishFlows)),
+    ("/api/flows/list_versions", "", Needs(EditFlows)),
+    ("/api/flows/rollback", "number=1", Needs(PublishFlows)),
 ];
 
 #[test]

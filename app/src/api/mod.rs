@@ -6,5 +6,6 @@
 
 pub mod audit;
 pub mod auth;
+pub mod flows;
 pub mod settings;
 pub mod users;

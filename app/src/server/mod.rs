@@ -5,6 +5,8 @@
 pub mod accounts;
 pub mod auth;
 pub mod db;
+pub mod flows;
+pub mod pages;
 pub mod repo;
 mod state;
 

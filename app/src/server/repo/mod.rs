@@ -2,7 +2,9 @@
 //! taking a pool and returning domain types. Keep SQL portable (the PostgreSQL backend reuses it).
 
 pub mod audit;
+pub mod flows;
 pub mod login_limits;
+pub mod pages;
 pub mod sessions;
 pub mod settings;
 pub mod users;

@@ -1,0 +1,86 @@
+//! Server functions for the flow editor: the draft, validation, publishing numbered versions
+//! and rolling back. Editing needs `EditFlows`; publishing and rollback need `PublishFlows`.
+//! The work happens in `crate::server::flows` (shared with the `baton flows` CLI).
+
+use flows::{Flow, Problem};
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::{PublishReport, VersionInfo};
+
+/// The draft flow (an empty flow when nothing was saved yet).
+#[server(endpoint = "flows/get_draft")]
+pub async fn get_draft() -> Result<Flow, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, flows};
+    let ctx = Ctx::get()?;
+    ctx.require(Permission::EditFlows).await?;
+    flows::draft(ctx.pool()).await.map_err(|e| ctx.fail(e))
+}
+
+/// Saves the draft from flow JSON (the flow file format). A draft may break rules while it is
+/// being edited; it only has to be a well-formed flow (else `Invalid`, one problem per line,
+/// nothing saved). Returns every problem of the saved draft (errors and warnings).
+#[server(endpoint = "flows/save_draft")]
+pub async fn save_draft(flow: String) -> Result<Vec<Problem>, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, flows, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let user = ctx.require(Permission::EditFlows).await?;
+    let actor = Actor::user(user.id, &user.email);
+    flows::save_draft(ctx.pool(), &actor, &flow)
+        .await
+        .map_err(|e| ctx.fail(e.into()))
+}
+
+/// Every problem of the stored draft (errors block publishing; warnings are advice).
+#[server(endpoint = "flows/validate_draft")]
+pub async fn validate_draft() -> Result<Vec<Problem>, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, flows};
+    let ctx = Ctx::get()?;
+    ctx.require(Permission::EditFlows).await?;
+    flows::check_draft(ctx.pool())
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Publishes the draft as the next version and pushes the messenger profile. A draft with
+/// errors is refused (`Invalid`, one problem per line). A failed push still leaves the new
+/// version live; the report says which step failed.
+#[server(endpoint = "flows/publish")]
+pub async fn publish() -> Result<PublishReport, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, flows, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let user = ctx.require(Permission::PublishFlows).await?;
+    let actor = Actor::user(user.id, &user.email);
+    let graph_base = ctx.state.config.graph_api_url.clone();
+    flows::publish(ctx.pool(), &actor, &graph_base)
+        .await
+        .map_err(|e| ctx.fail(e.into()))
+}
+
+/// Published versions, newest first.
+#[server(endpoint = "flows/list_versions")]
+pub async fn list_versions() -> Result<Vec<VersionInfo>, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, flows};
+    let ctx = Ctx::get()?;
+    ctx.require(Permission::EditFlows).await?;
+    flows::versions(ctx.pool()).await.map_err(|e| ctx.fail(e))
+}
+
+/// Publishes the flow of version `number` again as a new version (and makes it the draft).
+#[server(endpoint = "flows/rollback")]
+pub async fn rollback(number: i64) -> Result<PublishReport, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, flows, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let user = ctx.require(Permission::PublishFlows).await?;
+    let actor = Actor::user(user.id, &user.email);
+    let graph_base = ctx.state.config.graph_api_url.clone();
+    flows::rollback(ctx.pool(), &actor, number, &graph_base)
+        .await
+        .map_err(|e| ctx.fail(e.into()))
+}

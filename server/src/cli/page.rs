@@ -1,0 +1,79 @@
+//! `baton page connect|sandbox`: connect the Facebook Page Baton works for, or the built-in
+//! sandbox page (through `app::server::pages`, shared with the setup wizard).
+
+use clap::Subcommand;
+
+use app::server::pages::{self, PageInput};
+use app::server::repo::audit::Actor;
+use messenger::Secret;
+
+use crate::config::Config;
+use crate::startup;
+
+#[derive(Debug, Subcommand)]
+pub enum PageCommand {
+    /// Connect a Facebook Page. The token is checked with GET /me first: a token Facebook
+    /// refuses (or one of another page) is not stored.
+    Connect {
+        #[arg(long)]
+        page_id: String,
+        /// Page access token.
+        #[arg(long)]
+        access_token: String,
+        /// The Facebook app's secret (checks webhook signatures, signs Graph calls).
+        #[arg(long)]
+        app_secret: String,
+        /// The verify token you enter in the app's webhook settings.
+        #[arg(long)]
+        verify_token: String,
+        /// The Baton app's id (how Baton recognises its own thread-control events and echoes).
+        #[arg(long)]
+        app_id: String,
+    },
+    /// Connect the built-in sandbox page (served by `baton serve` under /sandbox).
+    Sandbox,
+}
+
+pub async fn run(config: &Config, command: PageCommand) -> anyhow::Result<()> {
+    let pool = startup::open_database(config).await?;
+    let actor = Actor::cli();
+    let result = match command {
+        PageCommand::Connect {
+            page_id,
+            access_token,
+            app_secret,
+            verify_token,
+            app_id,
+        } => {
+            let input = PageInput {
+                page_id: page_id.trim().to_owned(),
+                access_token: Secret::new(access_token.trim()),
+                app_secret: Secret::new(app_secret.trim()),
+                verify_token: Secret::new(verify_token.trim()),
+                app_id: app_id.trim().to_owned(),
+            };
+            pages::connect(&pool, &actor, input, &config.graph_api_url)
+                .await
+                .map(|connected| {
+                    for note in &connected.notes {
+                        println!("{note}");
+                    }
+                    let page = connected.page;
+                    println!("connected page {} ({})", page.name, page.page_id);
+                })
+        }
+        PageCommand::Sandbox => {
+            let url = format!("http://{}/sandbox/v21.0", config.addr);
+            pages::connect_sandbox(&pool, &actor, &url)
+                .await
+                .map(|page| {
+                    println!(
+                        "connected the sandbox page {} ({}); its Graph API is {url} (served by `baton serve`)",
+                        page.name, page.page_id
+                    );
+                })
+        }
+    };
+    pool.close().await;
+    result.map_err(|e| anyhow::anyhow!("{e}"))
+}
