@@ -5,3 +5,4 @@ pub mod config;
 mod health;
 pub mod startup;
 pub mod telemetry;
+pub mod webhook;

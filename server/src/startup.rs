@@ -15,6 +15,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::SqlitePool;
 use tower_http::trace::TraceLayer;
 
+use app::server::runtime::{self, RuntimeConfig, Wake};
 use app::server::{db, AppState, ServerConfig};
 use app::{shell, App};
 
@@ -42,6 +43,8 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             graph_api_url: config.graph_api_url.clone(),
             public_url: config.public_url.clone(),
         }),
+        sandbox: sandbox::Sandbox::new(sandbox::SandboxConfig::default()),
+        wake: Wake::default(),
     })
 }
 
@@ -50,11 +53,10 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    // The sandbox's webhook callback is set once Baton's webhook endpoint exists (runtime
-    // issue); until then it serves the Graph and control APIs only.
-    let messenger_sandbox = sandbox::Sandbox::new(sandbox::SandboxConfig::default());
+    let messenger_sandbox = state.sandbox.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(crate::webhook::routes())
         .nest_service("/sandbox", messenger_sandbox.router())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -101,6 +103,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         })?;
     let addr = listener.local_addr()?;
     tracing::info!(database = %config.database_url_for_display(), "database ready");
+    // The built-in sandbox delivers its webhooks to this server.
+    state
+        .sandbox
+        .set_callback_url(Some(format!("http://{addr}/webhook")));
+    runtime::spawn(
+        state.pool.clone(),
+        RuntimeConfig {
+            graph_api_url: config.graph_api_url.clone(),
+            calls_per_second: 250,
+        },
+        state.wake.clone(),
+    );
     println!("Baton is running at http://{addr}/");
     let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)

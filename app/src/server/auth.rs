@@ -28,6 +28,11 @@ pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// Current time in unix milliseconds.
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 /// Hashes a password with argon2id (default parameters) off the async threads.
 pub async fn hash_password(password: &str) -> Result<String, AppError> {
     let password = password.to_owned();

@@ -8,6 +8,7 @@ pub mod db;
 pub mod flows;
 pub mod pages;
 pub mod repo;
+pub mod runtime;
 mod state;
 
 pub use auth::Ctx;

@@ -23,6 +23,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
     pub config: Arc<ServerConfig>,
+    /// The built-in offline Messenger Platform (mounted under /sandbox).
+    pub sandbox: sandbox::Sandbox,
+    /// Wakes the runtime workers when the webhook stored new events.
+    pub wake: crate::server::runtime::Wake,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -2,9 +2,12 @@
 //! taking a pool and returning domain types. Keep SQL portable (the PostgreSQL backend reuses it).
 
 pub mod audit;
+pub mod conversations;
 pub mod flows;
 pub mod login_limits;
+pub mod outbox;
 pub mod pages;
 pub mod sessions;
 pub mod settings;
 pub mod users;
+pub mod webhook_events;

@@ -1,0 +1,275 @@
+//! The outbox: Graph API calls waiting to be made, executed in id order per user. Rows are
+//! written in the same transaction as the decision that needs them, so nothing is lost.
+
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// What a row asks the Graph API to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Send API call; body = the `SendRequest` JSON.
+    Message,
+    /// `typing_on`, then hold the user's next row for `body` milliseconds.
+    Typing,
+    /// pass_thread_control to the Page Inbox; body = metadata.
+    Pass,
+    /// take_thread_control; body = metadata.
+    Take,
+    /// Fetch the user's name and picture once.
+    Profile,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Message => "message",
+            Kind::Typing => "typing",
+            Kind::Pass => "pass",
+            Kind::Take => "take",
+            Kind::Profile => "profile",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "message" => Kind::Message,
+            "typing" => Kind::Typing,
+            "pass" => Kind::Pass,
+            "take" => Kind::Take,
+            "profile" => Kind::Profile,
+            _ => return None,
+        })
+    }
+}
+
+/// A row to add.
+#[derive(Debug, Clone)]
+pub struct NewRow {
+    pub kind: Kind,
+    pub body: String,
+    /// Transcript line (who, text) to write when the call succeeds.
+    pub transcript: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub page_id: String,
+    pub psid: String,
+    pub kind: String,
+    pub body: String,
+    pub transcript_who: Option<String>,
+    pub transcript_text: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub created_ms: i64,
+    pub error_code: Option<String>,
+    pub error_reason: Option<String>,
+}
+
+const COLUMNS: &str = "id, page_id, psid, kind, body, transcript_who, transcript_text, status,
+    attempts, created_ms, error_code, error_reason";
+
+pub async fn enqueue(
+    conn: &mut SqliteConnection,
+    page_id: &str,
+    psid: &str,
+    rows: &[NewRow],
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    for row in rows {
+        let (who, text) = match &row.transcript {
+            Some((w, t)) => (Some(w.as_str()), Some(t.as_str())),
+            None => (None, None),
+        };
+        sqlx::query(
+            "INSERT INTO outbox (page_id, psid, kind, body, transcript_who, transcript_text,
+                 next_attempt_ms, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(page_id)
+        .bind(psid)
+        .bind(row.kind.as_str())
+        .bind(&row.body)
+        .bind(who)
+        .bind(text)
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Claims up to `limit` due rows, at most one per user (the oldest unfinished one), marking
+/// them `sending`. A user's later rows wait until the earlier ones are done or failed.
+pub async fn claim_due(
+    pool: &SqlitePool,
+    now_ms: i64,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    // Read-then-write: take the write lock first so the read cannot go stale (SQLite would
+    // refuse the upgrade with "database is locked" instead of waiting).
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let rows: Vec<OutboxRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM outbox o
+         WHERE o.status = 'pending' AND o.next_attempt_ms <= $1
+           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.page_id = o.page_id AND p.psid = o.psid
+                           AND p.id < o.id AND p.status IN ('pending', 'sending'))
+         ORDER BY o.id LIMIT $2"
+    ))
+    .bind(now_ms)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in &rows {
+        sqlx::query("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = $1")
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Marks a row done and writes its transcript line, in one transaction.
+pub async fn complete(pool: &SqlitePool, row: &OutboxRow, now_ms: i64) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE outbox SET status = 'done', done_ms = $2 WHERE id = $1")
+        .bind(row.id)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+    if let (Some(who), Some(text)) = (&row.transcript_who, &row.transcript_text) {
+        super::conversations::add_transcript(
+            &mut *tx,
+            &row.page_id,
+            &row.psid,
+            now_ms,
+            who,
+            text,
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// Holds the user's next pending row until `until_ms` (typing delays).
+pub async fn delay_next(
+    pool: &SqlitePool,
+    row: &OutboxRow,
+    until_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET next_attempt_ms = MAX(next_attempt_ms, $4)
+         WHERE id = (SELECT MIN(id) FROM outbox WHERE page_id = $1 AND psid = $2 AND id > $3
+                     AND status = 'pending')",
+    )
+    .bind(&row.page_id)
+    .bind(&row.psid)
+    .bind(row.id)
+    .bind(until_ms)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn retry_later(
+    pool: &SqlitePool,
+    id: i64,
+    at_ms: i64,
+    code: &str,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'pending', next_attempt_ms = $2, error_code = $3,
+             error_reason = $4
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(at_ms)
+    .bind(code)
+    .bind(reason)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A permanent failure, with the plain-language reason shown in the inbox.
+pub async fn fail(
+    pool: &SqlitePool,
+    row: &OutboxRow,
+    now_ms: i64,
+    code: &str,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE outbox SET status = 'failed', done_ms = $2, error_code = $3, error_reason = $4
+         WHERE id = $1",
+    )
+    .bind(row.id)
+    .bind(now_ms)
+    .bind(code)
+    .bind(reason)
+    .execute(&mut *tx)
+    .await?;
+    let what = match Kind::parse(&row.kind) {
+        Some(Kind::Message) => "Message not sent",
+        Some(Kind::Typing) => "Typing indicator not shown",
+        Some(Kind::Pass) => "Handing over to the Page Inbox failed",
+        Some(Kind::Take) => "Taking the conversation back failed",
+        Some(Kind::Profile) | None => "Call failed",
+    };
+    let text = match &row.transcript_text {
+        Some(t) => format!("{what} (\"{t}\"): {reason}"),
+        None => format!("{what}: {reason}"),
+    };
+    // A missing profile picture is not worth a line in the transcript.
+    if Kind::parse(&row.kind) != Some(Kind::Profile) {
+        super::conversations::add_transcript(
+            &mut *tx,
+            &row.page_id,
+            &row.psid,
+            now_ms,
+            "system",
+            &text,
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// After a crash, rows caught mid-call go back to pending (they may be sent twice: the Send
+/// API has no idempotency key, so at-least-once is the honest guarantee).
+pub async fn requeue_in_flight(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}
+
+pub async fn list_for(
+    pool: &SqlitePool,
+    page_id: &str,
+    psid: &str,
+) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM outbox WHERE page_id = $1 AND psid = $2 ORDER BY id"
+    ))
+    .bind(page_id)
+    .bind(psid)
+    .fetch_all(pool)
+    .await
+}
+
+/// Rows not finished yet (pending or sending), for tests and the drain helper.
+pub async fn unfinished(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
+            .fetch_one(pool)
+            .await?;
+    Ok(n)
+}

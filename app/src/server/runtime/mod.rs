@@ -1,0 +1,149 @@
+//! The bot runtime: an event worker that applies stored webhook events one by one in arrival
+//! order (see `engine`), and an outbox worker that makes the resulting Graph API calls (see
+//! `sender`). Both are plain loops over the database, so a restart picks up where a crash left
+//! off; the webhook handler wakes them through [`Wake`].
+
+pub mod agent;
+mod compose;
+pub mod engine;
+pub mod sender;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use messenger::webhook::Event;
+use sqlx::SqlitePool;
+use tokio::sync::Notify;
+
+use crate::server::auth::{now, now_ms};
+use crate::server::repo::{outbox, pages, webhook_events};
+
+pub use compose::metadata;
+
+/// Wakes the workers when there is new work (instead of waiting for the next poll).
+#[derive(Clone, Default)]
+pub struct Wake(Arc<Notify>);
+
+impl Wake {
+    pub fn wake(&self) {
+        self.0.notify_waiters();
+    }
+
+    async fn wait(&self, at_most: Duration) {
+        let _ = tokio::time::timeout(at_most, self.0.notified()).await;
+    }
+}
+
+/// Settings of the workers.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Base URL of the Graph API when the page has no override.
+    pub graph_api_url: String,
+    /// The page's send-rate cap (Meta allows 300 calls/s per page for text).
+    pub calls_per_second: u32,
+}
+
+/// Applies up to `limit` pending events. Returns how many were handled.
+pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<usize, sqlx::Error> {
+    let mut handled = 0;
+    while handled < limit {
+        let Some(row) = webhook_events::next_pending(pool).await? else {
+            break;
+        };
+        handled += 1;
+        let page = pages::current(pool).await?;
+        let flow = crate::server::flows::published_flow(pool)
+            .await
+            .ok()
+            .flatten()
+            .map(|(_, f)| f);
+        let event = match serde_json::from_str(&row.payload) {
+            Ok(value) => Event::from_value(value),
+            Err(e) => {
+                let mut conn = pool.acquire().await?;
+                webhook_events::mark(&mut conn, row.id, "failed", Some(&e.to_string()), now())
+                    .await?;
+                continue;
+            }
+        };
+        let app_id = page.as_ref().map_or("", |p| p.app_id.as_str());
+        let scope = engine::Scope {
+            page_id: &row.page_id,
+            app_id,
+            flow: flow.as_ref(),
+            now_ms: now() * 1000,
+        };
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        if !webhook_events::mark(&mut tx, row.id, "done", None, now()).await? {
+            continue; // another worker took it
+        }
+        match engine::apply(&mut tx, &scope, &row.channel, &event).await {
+            Ok(()) => tx.commit().await?,
+            Err(e) => {
+                drop(tx); // rolls back every effect of this event
+                tracing::error!(event = row.id, error = %e, "event could not be applied");
+                let mut conn = pool.acquire().await?;
+                webhook_events::mark(&mut conn, row.id, "failed", Some(&e.to_string()), now())
+                    .await?;
+            }
+        }
+    }
+    Ok(handled)
+}
+
+/// Starts both workers; they run until the process ends.
+pub fn spawn(pool: SqlitePool, config: RuntimeConfig, wake: Wake) {
+    let events_pool = pool.clone();
+    let events_wake = wake.clone();
+    tokio::spawn(async move {
+        loop {
+            match process_events(&events_pool, 500).await {
+                Ok(0) => events_wake.wait(Duration::from_millis(500)).await,
+                Ok(_) => events_wake.wake(), // new outbox rows for the sender
+                Err(e) => {
+                    tracing::error!(error = %e, "event worker: database error; retrying in 1 s");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+    tokio::spawn(async move {
+        match outbox::requeue_in_flight(&pool).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                rows = n,
+                "calls interrupted by a restart will be made again"
+            ),
+            Err(e) => tracing::error!(error = %e, "could not requeue interrupted calls"),
+        }
+        // Token bucket: at most `calls_per_second`, claimed in small batches.
+        let rate = f64::from(config.calls_per_second.max(1));
+        let mut budget = rate / 10.0;
+        let mut last = tokio::time::Instant::now();
+        loop {
+            let elapsed = last.elapsed().as_secs_f64();
+            last = tokio::time::Instant::now();
+            budget = (budget + elapsed * rate).min(rate / 10.0).max(1.0);
+            match sender::send_due(&pool, &config.graph_api_url, now_ms(), budget as i64).await {
+                Ok(0) => wake.wait(Duration::from_millis(100)).await,
+                Ok(n) => budget -= n as f64,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox worker: database error; retrying in 1 s");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+}
+
+/// Runs both steps until there is nothing left to do now (tests and the CLI use this
+/// instead of the background loops). Calls waiting for a retry later are left waiting.
+pub async fn drain(pool: &SqlitePool, graph_api_url: &str) -> Result<(), sqlx::Error> {
+    loop {
+        let events = process_events(pool, 1000).await?;
+        let calls = sender::send_due(pool, graph_api_url, now_ms(), 1000).await?;
+        if events == 0 && calls == 0 {
+            return Ok(());
+        }
+    }
+}

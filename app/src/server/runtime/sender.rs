@@ -1,0 +1,180 @@
+//! The outbox worker's step: claim due rows (one per user, oldest first), make the Graph API
+//! calls concurrently across users, and record each result: done, retry later with backoff and
+//! jitter for retryable errors, or a permanent failure with its plain-language reason.
+
+use std::sync::Arc;
+
+use messenger::send::SendRequest;
+use messenger::{GraphApi, GraphError, PAGE_INBOX_APP_ID};
+use rand::Rng;
+use sqlx::SqlitePool;
+
+use super::compose;
+use crate::server::repo::conversations as conv;
+use crate::server::repo::outbox::{self, Kind, OutboxRow};
+use crate::server::repo::pages;
+
+/// First retry after about this long...
+const BACKOFF_START_MS: i64 = 250;
+/// ...doubling up to this...
+const BACKOFF_CAP_MS: i64 = 30_000;
+/// ...and giving up once a call has been failing for this long.
+pub const GIVE_UP_AFTER_MS: i64 = 60 * 60 * 1000;
+
+/// Delay before attempt `attempts + 1`: exponential from 250 ms, capped at 30 s, with
+/// "equal jitter" (between half and all of it) so retries from many users spread out.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    let exp = attempts.clamp(1, 20) - 1;
+    let full = (BACKOFF_START_MS << exp).min(BACKOFF_CAP_MS);
+    rand::thread_rng().gen_range(full / 2..=full)
+}
+
+/// Makes up to `limit` due calls. Returns how many rows were claimed.
+pub async fn send_due(
+    pool: &SqlitePool,
+    default_graph_url: &str,
+    now_ms: i64,
+    limit: i64,
+) -> Result<usize, sqlx::Error> {
+    let rows = outbox::claim_due(pool, now_ms, limit).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let Some(page) = pages::current(pool).await? else {
+        for row in &rows {
+            outbox::retry_later(
+                pool,
+                row.id,
+                now_ms + BACKOFF_CAP_MS,
+                "no_page",
+                "No Facebook page is connected.",
+            )
+            .await?;
+        }
+        return Ok(rows.len());
+    };
+    let graph: Arc<dyn GraphApi> =
+        Arc::new(crate::server::pages::graph_client(&page, default_graph_url));
+    let claimed = rows.len();
+    let mut tasks = tokio::task::JoinSet::new();
+    for row in rows {
+        let (pool, graph) = (pool.clone(), graph.clone());
+        tasks.spawn(async move {
+            let result = call(graph.as_ref(), &row).await;
+            record(&pool, &row, result).await
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(join) => tracing::error!(error = %join, "outbox task panicked"),
+        }
+    }
+    Ok(claimed)
+}
+
+/// What a call returned that matters after it.
+enum Done {
+    Plain,
+    /// Hold the user's next row this long (typing indicator).
+    Hold(u64),
+    Profile(messenger::graph::UserProfile),
+}
+
+async fn call(graph: &dyn GraphApi, row: &OutboxRow) -> Result<Done, GraphError> {
+    match Kind::parse(&row.kind) {
+        Some(Kind::Message) => {
+            let request: SendRequest =
+                serde_json::from_str(&row.body).map_err(|e| GraphError::Decode(e.to_string()))?;
+            graph.send(&request).await.map(|_| Done::Plain)
+        }
+        Some(Kind::Typing) => {
+            let (request, hold) = compose::parse_typing(&row.body)
+                .ok_or_else(|| GraphError::Decode("bad typing row".into()))?;
+            graph.send(&request).await.map(|_| Done::Hold(hold))
+        }
+        Some(Kind::Pass) => graph
+            .pass_thread_control(&row.psid, PAGE_INBOX_APP_ID, Some(&row.body))
+            .await
+            .map(|_| Done::Plain),
+        Some(Kind::Take) => graph
+            .take_thread_control(&row.psid, Some(&row.body))
+            .await
+            .map(|_| Done::Plain),
+        Some(Kind::Profile) => graph.user_profile(&row.psid).await.map(Done::Profile),
+        None => Err(GraphError::Decode(format!(
+            "unknown outbox kind {:?}",
+            row.kind
+        ))),
+    }
+}
+
+async fn record(
+    pool: &SqlitePool,
+    row: &OutboxRow,
+    result: Result<Done, GraphError>,
+) -> Result<(), sqlx::Error> {
+    let now = crate::server::auth::now_ms();
+    match result {
+        Ok(done) => {
+            match done {
+                Done::Plain => {}
+                Done::Hold(ms) => outbox::delay_next(pool, row, now + ms as i64).await?,
+                Done::Profile(p) => {
+                    conv::set_profile(
+                        pool,
+                        &row.page_id,
+                        &row.psid,
+                        p.first_name.as_deref(),
+                        p.last_name.as_deref(),
+                        p.profile_pic.as_deref(),
+                    )
+                    .await?
+                }
+            }
+            outbox::complete(pool, row, now).await
+        }
+        Err(err) => {
+            let code = err.code().map_or_else(
+                || "network".to_owned(),
+                |(c, s)| match s {
+                    Some(s) => format!("{c}/{s}"),
+                    None => c.to_string(),
+                },
+            );
+            let reason = err.plain_message();
+            let give_up = now - row.created_ms > GIVE_UP_AFTER_MS;
+            if err.is_retryable() && !give_up {
+                tracing::warn!(id = row.id, kind = %row.kind, attempts = row.attempts, %code, "Graph call failed; will retry");
+                outbox::retry_later(pool, row.id, now + backoff_ms(row.attempts), &code, reason)
+                    .await
+            } else {
+                tracing::warn!(id = row.id, kind = %row.kind, %code, reason, "Graph call failed permanently");
+                let reason = if give_up && err.is_retryable() {
+                    format!("{reason} (gave up after retrying for an hour)")
+                } else {
+                    reason.to_owned()
+                };
+                outbox::fail(pool, row, now, &code, &reason).await
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_ms;
+
+    #[test]
+    fn backoff_grows_from_a_quarter_second_to_thirty_seconds_with_jitter() {
+        for _ in 0..100 {
+            let first = backoff_ms(1);
+            assert!((125..=250).contains(&first), "{first}");
+            let fourth = backoff_ms(4);
+            assert!((1000..=2000).contains(&fourth), "{fourth}");
+            let late = backoff_ms(30);
+            assert!((15_000..=30_000).contains(&late), "{late}");
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The Messenger webhook. `GET /webhook` answers Facebook's verification handshake with the
+//! connected page's verify token. `POST /webhook` checks X-Hub-Signature-256 over the raw
+//! bytes with the page's app secret, stores the delivery and each of its events durably
+//! (deduplicated), and only then answers 200; the runtime worker processes stored events
+//! later. Answers: 403 bad/missing signature or no page connected, 400 not JSON, 413 over
+//! 1 MiB, 503 when storing fails (Facebook retries); never 500 for bad input.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use app::server::auth::now;
+use app::server::repo::{pages, webhook_events, webhook_events::NewEvent};
+use app::server::AppState;
+use messenger::signature;
+use messenger::webhook::{self, Channel, Event, EventKind};
+
+/// Largest delivery accepted; Facebook's batches are far smaller.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/webhook", get(verify).post(receive))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+#[derive(Debug, Deserialize)]
+struct Handshake {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+fn plain(status: StatusCode, text: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text.to_owned(),
+    )
+        .into_response()
+}
+
+async fn verify(State(state): State<AppState>, Query(q): Query<Handshake>) -> Response {
+    let page = match pages::current(&state.pool).await {
+        Ok(page) => page,
+        Err(err) => {
+            tracing::error!(error = %err, "webhook verification: database unavailable");
+            return plain(StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
+        }
+    };
+    let token_ok = match (&page, &q.verify_token) {
+        (Some(page), Some(given)) => bool::from(
+            page.verify_token
+                .expose()
+                .as_bytes()
+                .ct_eq(given.as_bytes()),
+        ),
+        _ => false,
+    };
+    match (q.mode.as_deref(), token_ok, q.challenge) {
+        (Some("subscribe"), true, Some(challenge)) => {
+            tracing::info!("webhook verified by Facebook");
+            plain(StatusCode::OK, &challenge)
+        }
+        _ => {
+            tracing::warn!("webhook verification refused (wrong mode, token or no page)");
+            plain(StatusCode::FORBIDDEN, "verification failed")
+        }
+    }
+}
+
+async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let page = match pages::current(&state.pool).await {
+        Ok(Some(page)) => page,
+        Ok(None) => return plain(StatusCode::FORBIDDEN, "no page is connected"),
+        Err(err) => {
+            tracing::error!(error = %err, "webhook: database unavailable");
+            return plain(StatusCode::SERVICE_UNAVAILABLE, "try again later");
+        }
+    };
+    let given = headers
+        .get(signature::HEADER_SHA256)
+        .and_then(|v| v.to_str().ok());
+    if let Err(err) = signature::verify(page.app_secret.expose().as_bytes(), &body, given) {
+        tracing::warn!(reason = %err, "webhook delivery refused");
+        return plain(StatusCode::FORBIDDEN, "invalid signature");
+    }
+    let envelope = match webhook::parse(&body) {
+        Ok(envelope) => envelope,
+        Err(err) => {
+            tracing::warn!(reason = %err, "webhook delivery is not JSON");
+            return plain(StatusCode::BAD_REQUEST, "body is not a JSON object");
+        }
+    };
+    let events: Vec<NewEvent> = envelope
+        .events()
+        .map(|(page_id, channel, event)| new_event(page_id, channel, event))
+        .collect();
+    // The body passed the signature check and parsed as JSON, so it is UTF-8.
+    let text = String::from_utf8_lossy(&body);
+    match webhook_events::store_delivery(&state.pool, Some(&envelope.object), &text, &events, now())
+        .await
+    {
+        Ok(stored) => {
+            state.wake.wake();
+            tracing::debug!(
+                delivery = stored.delivery_id,
+                new = stored.new_events,
+                duplicates = stored.duplicates,
+                "webhook delivery stored"
+            );
+            plain(StatusCode::OK, "EVENT_RECEIVED")
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "webhook delivery could not be stored; Facebook will retry");
+            plain(StatusCode::SERVICE_UNAVAILABLE, "try again later")
+        }
+    }
+}
+
+fn new_event(page_id: &str, channel: Channel, event: &Event) -> NewEvent {
+    NewEvent {
+        dedupe_key: event.dedupe_key(),
+        page_id: page_id.to_owned(),
+        channel: channel.as_str(),
+        kind: event.kind.name().to_owned(),
+        sender_id: event.sender.clone(),
+        recipient_id: event.recipient.clone(),
+        timestamp_ms: event.timestamp,
+        payload: event.raw.to_string(),
+        actionable: is_actionable(&event.kind),
+    }
+}
+
+/// Kinds the runtime acts on or records in transcripts; the rest are stored as ignored.
+fn is_actionable(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Message(_)
+            | EventKind::Echo(_)
+            | EventKind::Postback(_)
+            | EventKind::Referral(_)
+            | EventKind::PassThreadControl(_)
+            | EventKind::TakeThreadControl(_)
+            | EventKind::RequestThreadControl(_)
+            | EventKind::AppRoles(_)
+    )
+}

@@ -1,0 +1,232 @@
+//! The runtime when things go wrong: a Graph API that fails with 5xx and rate limits (retried
+//! with backoff until it works), permanent errors (recorded with their plain reason, never
+//! retried), and a restart with stored-but-unprocessed events and interrupted calls.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use app::server::repo::audit::Actor;
+use app::server::repo::pages::{self, PageRow};
+use app::server::repo::{conversations, outbox, webhook_events};
+use app::server::{flows, runtime};
+use messenger::{signature, Secret};
+use server::config::{Config, ConfigArgs};
+use server::startup;
+
+const SECRET: &str = "fake-app-secret";
+const PAGE: &str = "1234567890";
+const USER: &str = "24000000000000002";
+
+/// A fake Graph API whose Send API answers with `script` in order, then 200s.
+#[derive(Clone)]
+struct FakeGraph {
+    sends: Arc<AtomicUsize>,
+    script: Arc<Vec<(u16, serde_json::Value)>>,
+}
+
+async fn send(State(fake): State<FakeGraph>) -> Response {
+    let n = fake.sends.fetch_add(1, Ordering::SeqCst);
+    match fake.script.get(n) {
+        Some((status, body)) => {
+            (StatusCode::from_u16(*status).unwrap(), Json(body.clone())).into_response()
+        }
+        None => Json(json!({"recipient_id": USER, "message_id": format!("m_{n}")})).into_response(),
+    }
+}
+
+async fn fake_graph(script: Vec<(u16, serde_json::Value)>) -> (String, FakeGraph) {
+    let fake = FakeGraph {
+        sends: Arc::new(AtomicUsize::new(0)),
+        script: Arc::new(script),
+    };
+    let app = Router::new()
+        .route("/v21.0/me/messages", post(send))
+        .route(
+            "/v21.0/me/messenger_profile",
+            post(|| async { Json(json!({"result": "success"})) }),
+        )
+        .route(
+            "/v21.0/{psid}",
+            get(|| async { Json(json!({"first_name": "Ana", "last_name": "Silva", "id": USER})) }),
+        )
+        .fallback(|| async { Json(json!({"success": true})) })
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/v21.0"), fake)
+}
+
+fn error(code: i64, subcode: Option<i64>) -> serde_json::Value {
+    json!({"error": {"message": "(#x) fake", "type": "OAuthException", "code": code,
+                     "error_subcode": subcode, "fbtrace_id": "F"}})
+}
+
+async fn baton(db_url: &str) -> (axum::Router, app::server::AppState) {
+    let config = Config::resolve(ConfigArgs {
+        database_url: Some(db_url.to_owned()),
+        addr: Some("127.0.0.1:0".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let state = startup::build_state(&config).await.unwrap();
+    (startup::router(state.clone()), state)
+}
+
+async fn setup(graph: &str, db_url: &str) -> (axum::Router, app::server::AppState) {
+    let (router, state) = baton(db_url).await;
+    let page = PageRow {
+        page_id: PAGE.into(),
+        name: "Baton Demo".into(),
+        access_token: Secret::new("token"),
+        app_secret: Secret::new(SECRET),
+        verify_token: Secret::new("v"),
+        app_id: "111111111111111".into(),
+        graph_api_url: Some(graph.to_owned()),
+        is_sandbox: false,
+        connected_at: 0,
+    };
+    pages::connect(&state.pool, &page).await.unwrap();
+    let kit = std::fs::read_to_string(format!(
+        "{}/../crates/flows/tests/fixtures/handover_kit.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    flows::import(&state.pool, &Actor::cli(), &kit)
+        .await
+        .unwrap();
+    flows::publish(&state.pool, &Actor::cli(), graph)
+        .await
+        .unwrap();
+    (router, state)
+}
+
+async fn deliver_get_started(router: &axum::Router) {
+    use tower::ServiceExt;
+    let body = std::fs::read(format!(
+        "{}/../crates/messenger/tests/fixtures/webhook_postback_get_started.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let sig = signature::sign_sha256(SECRET.as_bytes(), &body);
+    let req = Request::post("/webhook")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("X-Hub-Signature-256", sig)
+        .body(Body::from(body))
+        .unwrap();
+    let resp = router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+/// Drains until every call is finished (retries included), or fails after 20 s.
+async fn finish(state: &app::server::AppState, graph: &str) {
+    for _ in 0..400 {
+        runtime::drain(&state.pool, graph).await.unwrap();
+        if outbox::unfinished(&state.pool).await.unwrap() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("outbox never finished");
+}
+
+fn message_rows(rows: Vec<outbox::OutboxRow>) -> Vec<outbox::OutboxRow> {
+    rows.into_iter().filter(|r| r.kind == "message").collect()
+}
+
+#[tokio::test]
+async fn server_errors_and_rate_limits_are_retried_until_the_message_goes_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/b.db", dir.path().display());
+    let (graph, fake) = fake_graph(vec![
+        (500, json!({})),
+        (400, error(613, None)),
+        (400, error(4, None)),
+    ])
+    .await;
+    let (router, state) = setup(&graph, &db).await;
+    deliver_get_started(&router).await;
+    finish(&state, &graph).await;
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 4);
+    let rows = message_rows(outbox::list_for(&state.pool, PAGE, USER).await.unwrap());
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].status.as_str(), rows[0].attempts), ("done", 4));
+    let transcript = conversations::transcript(&state.pool, PAGE, USER)
+        .await
+        .unwrap();
+    assert_eq!(transcript.iter().filter(|t| t.who == "bot").count(), 1);
+}
+
+#[tokio::test]
+async fn permanent_errors_are_recorded_with_their_reason_and_not_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/b.db", dir.path().display());
+    let (graph, fake) = fake_graph(vec![(400, error(551, None))]).await;
+    let (router, state) = setup(&graph, &db).await;
+    deliver_get_started(&router).await;
+    finish(&state, &graph).await;
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
+    let rows = message_rows(outbox::list_for(&state.pool, PAGE, USER).await.unwrap());
+    assert_eq!(rows[0].status, "failed");
+    let reason = rows[0].error_reason.clone().unwrap();
+    assert!(reason.contains("can't receive messages"), "{reason}");
+    let transcript = conversations::transcript(&state.pool, PAGE, USER)
+        .await
+        .unwrap();
+    assert!(
+        transcript
+            .iter()
+            .any(|t| t.who == "system" && t.text.contains(&reason)),
+        "{transcript:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_restart_processes_what_was_stored_and_resends_interrupted_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/b.db", dir.path().display());
+    let (graph, fake) = fake_graph(vec![]).await;
+    {
+        // First life: the webhook stored the event, then the process died before the worker ran.
+        let (router, state) = setup(&graph, &db).await;
+        deliver_get_started(&router).await;
+        assert_eq!(
+            webhook_events::list(&state.pool, Some("pending"))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        state.pool.close().await;
+    }
+    // Second life on the same database.
+    let (_, state) = baton(&db).await;
+    runtime::process_events(&state.pool, 10).await.unwrap();
+    assert!(webhook_events::list(&state.pool, Some("pending"))
+        .await
+        .unwrap()
+        .is_empty());
+    // Pretend the process died in the middle of the Graph call...
+    sqlx::query("UPDATE outbox SET status = 'sending'")
+        .execute(&state.pool)
+        .await
+        .unwrap();
+    assert_eq!(outbox::requeue_in_flight(&state.pool).await.unwrap(), 2); // profile + message
+    finish(&state, &graph).await;
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
+    // ...and processing the same events again changes nothing.
+    runtime::process_events(&state.pool, 10).await.unwrap();
+    finish(&state, &graph).await;
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
+}
