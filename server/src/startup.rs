@@ -15,9 +15,11 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::SqlitePool;
 use tower_http::trace::TraceLayer;
 
+use app::server::repo::{audit::Actor, pages};
 use app::server::runtime::{self, RuntimeConfig, Wake};
 use app::server::{db, AppState, ServerConfig};
 use app::{shell, App};
+use std::net::SocketAddr;
 
 use crate::config::Config;
 use crate::health;
@@ -65,6 +67,59 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// `BATON_AUTO_SANDBOX=1` (set by scripts/run.sh): with no page connected, connect the
+/// built-in sandbox page so a new user can try everything offline. Off by default, so a
+/// production server never invents a page.
+fn auto_sandbox() -> bool {
+    std::env::var("BATON_AUTO_SANDBOX").is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// Keeps a connected sandbox page pointing at this server's own address (it is served under
+/// /sandbox here), and connects it when asked to and no page is connected.
+async fn prepare_sandbox_page(
+    state: &AppState,
+    addr: SocketAddr,
+    connect_if_none: bool,
+) -> anyhow::Result<()> {
+    let graph = format!("http://{addr}/sandbox/v21.0");
+    let system = Actor {
+        user_id: None,
+        name: "system".into(),
+    };
+    match pages::current(&state.pool).await? {
+        None if connect_if_none => {
+            app::server::pages::connect_sandbox(&state.pool, &system, &graph)
+                .await
+                .map_err(|e| anyhow::anyhow!("connecting the sandbox page: {e}"))?;
+            println!("No Facebook page is connected yet: the built-in sandbox page is ready.");
+        }
+        Some(page) if page.is_sandbox && page.graph_api_url.as_deref() != Some(graph.as_str()) => {
+            app::server::pages::connect_sandbox(&state.pool, &system, &graph)
+                .await
+                .map_err(|e| anyhow::anyhow!("updating the sandbox page: {e}"))?;
+        }
+        _ => {}
+    }
+    // The sandbox keeps its messenger profile in memory: give it the published one again
+    // once this server answers (the push goes through its own /sandbox Graph API).
+    if let (Some(page), Some((_, flow))) = (
+        pages::current(&state.pool).await?,
+        app::server::flows::published_flow(&state.pool)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the published flow: {e}"))?,
+    ) {
+        if page.is_sandbox {
+            let graph = app::server::pages::graph_client(&page, &state.config.graph_api_url);
+            tokio::spawn(async move {
+                for step in app::server::flows::push::push_profile(&graph, &flow).await {
+                    tracing::debug!(?step, "sandbox messenger profile");
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
 /// CSRF defence in depth (cookies are already SameSite=Lax): a state-changing request that
 /// says it comes from another origin is refused before it reaches a handler. The webhook is
 /// exempt: Facebook's servers post to it and it is protected by its signature.
@@ -107,6 +162,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     state
         .sandbox
         .set_callback_url(Some(format!("http://{addr}/webhook")));
+    prepare_sandbox_page(&state, addr, auto_sandbox()).await?;
     runtime::spawn(
         state.pool.clone(),
         RuntimeConfig {

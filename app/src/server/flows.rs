@@ -8,7 +8,7 @@
 //! failure is stored on the version (`push_status = failed`, one line per step) and reported
 //! (the CLI exits non-zero), and publishing or rolling back again re-pushes.
 
-mod push;
+pub mod push;
 
 use flows::{parse_flow, summarize_changes, to_json, validate, Flow, Problem};
 use sqlx::SqlitePool;

@@ -45,18 +45,21 @@ pub struct RuntimeConfig {
 
 /// Applies up to `limit` pending events. Returns how many were handled.
 pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<usize, sqlx::Error> {
+    // Read once per batch: the connected page and the published flow (a publish during a
+    // batch applies from the next batch, a fraction of a second later).
+    let page = pages::current(pool).await?;
+    let flow = crate::server::flows::published_flow(pool)
+        .await
+        .ok()
+        .flatten()
+        .map(|(_, f)| f);
+    let app_id = page.as_ref().map_or("", |p| p.app_id.as_str());
     let mut handled = 0;
     while handled < limit {
         let Some(row) = webhook_events::next_pending(pool).await? else {
             break;
         };
         handled += 1;
-        let page = pages::current(pool).await?;
-        let flow = crate::server::flows::published_flow(pool)
-            .await
-            .ok()
-            .flatten()
-            .map(|(_, f)| f);
         let event = match serde_json::from_str(&row.payload) {
             Ok(value) => Event::from_value(value),
             Err(e) => {
@@ -66,12 +69,11 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<usize, sq
                 continue;
             }
         };
-        let app_id = page.as_ref().map_or("", |p| p.app_id.as_str());
         let scope = engine::Scope {
             page_id: &row.page_id,
             app_id,
             flow: flow.as_ref(),
-            now_ms: now() * 1000,
+            now_ms: now_ms(),
         };
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         if !webhook_events::mark(&mut tx, row.id, "done", None, now()).await? {
