@@ -328,3 +328,33 @@ async fn reqwest_free_post(s: &Live, body: &[u8], signature: &str) -> String {
     conn.read_to_string(&mut out).await.unwrap();
     out
 }
+
+#[tokio::test]
+async fn outside_the_24_hour_window_the_refusal_is_recorded_in_plain_words() {
+    let s = live().await;
+    s.state.sandbox.user_get_started(&s.psid).unwrap();
+    s.settle().await;
+    // A day and a bit later (on the platform's clock) an agent moves the user to the inbox:
+    // the confirmation cannot be sent any more, the handover itself still happens.
+    s.state
+        .sandbox
+        .advance(std::time::Duration::from_secs(25 * 60 * 60));
+    let agent_ana = Actor {
+        user_id: None,
+        name: "ana@example.com".into(),
+    };
+    agent::move_to_inbox(&s.state.pool, &s.psid, &agent_ana)
+        .await
+        .unwrap();
+    s.settle().await;
+    assert_eq!(s.seen(), [MENU]);
+    assert_eq!(s.owner(), "page_inbox");
+    let transcript = conversations::transcript(&s.state.pool, PAGE, &s.psid)
+        .await
+        .unwrap();
+    let failure = transcript
+        .iter()
+        .find(|t| t.who == "system" && t.text.starts_with("Message not sent"))
+        .unwrap_or_else(|| panic!("{transcript:?}"));
+    assert!(failure.text.contains("24 h"), "{}", failure.text);
+}
