@@ -118,17 +118,16 @@ pub fn spawn(pool: SqlitePool, config: RuntimeConfig, wake: Wake) {
             ),
             Err(e) => tracing::error!(error = %e, "could not requeue interrupted calls"),
         }
-        // Token bucket: at most `calls_per_second`, claimed in small batches.
-        let rate = f64::from(config.calls_per_second.max(1));
-        let mut budget = rate / 10.0;
-        let mut last = tokio::time::Instant::now();
+        let mut budget = Budget::new(config.calls_per_second);
         loop {
-            let elapsed = last.elapsed().as_secs_f64();
-            last = tokio::time::Instant::now();
-            budget = (budget + elapsed * rate).min(rate / 10.0).max(1.0);
-            match sender::send_due(&pool, &config.graph_api_url, now_ms(), budget as i64).await {
+            let allowed = budget.available(tokio::time::Instant::now().into_std());
+            if allowed == 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+            match sender::send_due(&pool, &config.graph_api_url, now_ms(), allowed).await {
                 Ok(0) => wake.wait(Duration::from_millis(100)).await,
-                Ok(n) => budget -= n as f64,
+                Ok(n) => budget.spend(n),
                 Err(e) => {
                     tracing::error!(error = %e, "outbox worker: database error; retrying in 1 s");
                     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -136,6 +135,43 @@ pub fn spawn(pool: SqlitePool, config: RuntimeConfig, wake: Wake) {
             }
         }
     });
+}
+
+/// The page's send-rate cap as a token bucket: `rate` calls per second, with bursts of at
+/// most a tenth of a second's worth.
+struct Budget {
+    rate: f64,
+    tokens: f64,
+    last: Option<std::time::Instant>,
+}
+
+impl Budget {
+    fn new(calls_per_second: u32) -> Self {
+        let rate = f64::from(calls_per_second.max(1));
+        Self {
+            rate,
+            tokens: (rate / 10.0).max(1.0),
+            last: None,
+        }
+    }
+
+    fn burst(&self) -> f64 {
+        (self.rate / 10.0).max(1.0)
+    }
+
+    /// Whole calls that may be made now.
+    fn available(&mut self, now: std::time::Instant) -> i64 {
+        if let Some(last) = self.last {
+            let refill = now.saturating_duration_since(last).as_secs_f64() * self.rate;
+            self.tokens = (self.tokens + refill).min(self.burst());
+        }
+        self.last = Some(now);
+        self.tokens.floor() as i64
+    }
+
+    fn spend(&mut self, calls: usize) {
+        self.tokens -= calls as f64;
+    }
 }
 
 /// Runs both steps until there is nothing left to do now (tests and the CLI use this
@@ -147,5 +183,27 @@ pub async fn drain(pool: &SqlitePool, graph_api_url: &str) -> Result<(), sqlx::E
         if events == 0 && calls == 0 {
             return Ok(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Budget;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_budget_caps_calls_per_second() {
+        let mut budget = Budget::new(100);
+        let start = Instant::now();
+        let mut made = 0;
+        // Two simulated seconds, asking every millisecond for as many calls as allowed.
+        for ms in 0..2000 {
+            let n = budget.available(start + Duration::from_millis(ms));
+            budget.spend(n as usize);
+            made += n;
+        }
+        assert!((195..=211).contains(&made), "{made} calls in 2 s at 100/s");
+        // Bursts are small: after a long pause only a tenth of a second's worth is available.
+        assert_eq!(budget.available(start + Duration::from_secs(60)), 10);
     }
 }
