@@ -177,10 +177,14 @@ pub async fn apply(
                 let back = back
                     .as_deref()
                     .or_else(|| scope.flow.and_then(|f| flows::handover_messages(f).1));
+                // The platform already gave control back: no take_thread_control needed.
+                conv::set_owner(conn, scope.page_id, psid, "baton").await?;
+                let c = ConversationRow {
+                    thread_owner: "baton".into(),
+                    ..c.clone()
+                };
                 match scope.flow {
-                    Some(flow) => {
-                        back_to_bot_without_take(conn, scope, flow, &c, back, &cause).await
-                    }
+                    Some(flow) => back_to_bot(conn, scope, flow, &c, back, &cause).await,
                     None => Ok(()),
                 }
             } else {
@@ -417,7 +421,8 @@ pub async fn hand_to_inbox(
     outbox::enqueue(conn, scope.page_id, &c.psid, &rows, now_ms()).await
 }
 
-/// Takes thread control back, then sends the confirmation. Idempotent like `hand_to_inbox`.
+/// Takes thread control back (unless Baton already owns the thread), then sends the
+/// confirmation. Idempotent like `hand_to_inbox`.
 pub async fn back_to_bot(
     conn: &mut SqliteConnection,
     scope: &Scope<'_>,
@@ -425,30 +430,6 @@ pub async fn back_to_bot(
     c: &ConversationRow,
     confirmation: Option<&str>,
     cause: &Cause<'_>,
-) -> Result<(), sqlx::Error> {
-    back(conn, scope, flow, c, confirmation, cause, true).await
-}
-
-/// Like [`back_to_bot`] when the platform already gave control back (no take needed).
-async fn back_to_bot_without_take(
-    conn: &mut SqliteConnection,
-    scope: &Scope<'_>,
-    flow: &Flow,
-    c: &ConversationRow,
-    confirmation: Option<&str>,
-    cause: &Cause<'_>,
-) -> Result<(), sqlx::Error> {
-    back(conn, scope, flow, c, confirmation, cause, false).await
-}
-
-async fn back(
-    conn: &mut SqliteConnection,
-    scope: &Scope<'_>,
-    flow: &Flow,
-    c: &ConversationRow,
-    confirmation: Option<&str>,
-    cause: &Cause<'_>,
-    take: bool,
 ) -> Result<(), sqlx::Error> {
     if !conv::transition(conn, scope.page_id, &c.psid, "done", "baton", scope.now_ms).await? {
         return Ok(());
@@ -459,7 +440,7 @@ async fn back(
     };
     record(conn, scope, c, "done", cause, &line).await?;
     let mut rows = Vec::new();
-    if take && c.thread_owner != "baton" {
+    if c.thread_owner != "baton" {
         rows.push(NewRow {
             kind: Kind::Take,
             body: "baton:back_to_bot".into(),
