@@ -60,6 +60,9 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: path.join(repo, "target/site"),
       LEPTOS_SITE_PKG_DIR: "pkg",
       RUST_LOG: "warn",
+      // Connects the built-in sandbox page at start, so tests can drive Messenger users
+      // through /sandbox/_sandbox without a Facebook account.
+      BATON_AUTO_SANDBOX: "1",
     },
   },
 });

@@ -7,8 +7,8 @@ use leptos_router::path;
 
 use crate::model::Permission;
 use crate::pages::{
-    AuditPage, Auth, CurrentUser, Gate, HomePage, NotBuiltYet, NotFound, RequirePermission,
-    SettingsPage, UserMenu, UsersPage,
+    AuditPage, Auth, CurrentUser, Gate, HomePage, InboxPage, NotBuiltYet, NotFound,
+    RequirePermission, SettingsPage, UserMenu, UsersPage,
 };
 
 /// The full HTML document the server renders around the app.
@@ -47,7 +47,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("") view=HomePage/>
                     <Route path=path!("/messages") view=|| guarded(Permission::EditFlows, "Messages")/>
-                    <Route path=path!("/inbox") view=|| guarded(Permission::WorkInbox, "Inbox")/>
+                    <Route path=path!("/inbox") view=|| view! {
+                        <RequirePermission permission=Permission::WorkInbox><InboxPage/></RequirePermission>
+                    }/>
                     <Route path=path!("/simulator") view=|| guarded(Permission::UseSimulator, "Simulator")/>
                     <Route path=path!("/setup") view=|| guarded(Permission::RunSetup, "Setup")/>
                     <Route path=path!("/settings") view=|| view! {

@@ -78,6 +78,14 @@ const TABLE: &[(&str, &str, Access)] = &[
     ("/api/flows/publish", "", Needs(PublishFlows)),
     ("/api/flows/list_versions", "", Needs(EditFlows)),
     ("/api/flows/rollback", "number=1", Needs(PublishFlows)),
+    (
+        "/api/inbox/list",
+        "list=inbox&search=ana&cursor=",
+        Needs(WorkInbox),
+    ),
+    ("/api/inbox/get", "psid=unknown", Needs(WorkInbox)),
+    ("/api/inbox/mark_as_done", "psid=unknown", Needs(WorkInbox)),
+    ("/api/inbox/move_to_inbox", "psid=unknown", Needs(WorkInbox)),
 ];
 
 #[test]

@@ -7,5 +7,6 @@
 pub mod audit;
 pub mod auth;
 pub mod flows;
+pub mod inbox;
 pub mod settings;
 pub mod users;

@@ -3,8 +3,14 @@
 
 mod account;
 mod flow_versions;
+mod inbox;
 mod settings;
 
 pub use account::{AuditEntry, Email, NewPassword, Permission, Role, SessionInfo, UserView};
 pub use flow_versions::{PublishReport, PushStatus, PushStep, VersionInfo};
+pub use inbox::{
+    ago, display_name, owner_words, who_words, window_words, AgentActionReport, ConversationDetail,
+    ConversationPage, ConversationSummary, FailedSend, InboxCounts, InboxCursor, InboxList,
+    LedgerEntry, TranscriptLine, WINDOW_MS,
+};
 pub use settings::PageName;

@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod home;
+mod inbox;
 mod not_found;
 mod placeholder;
 mod settings;
@@ -11,6 +12,7 @@ mod users;
 pub use audit::AuditPage;
 pub use auth::{Auth, CurrentUser, Gate, RequirePermission, UserMenu};
 pub use home::HomePage;
+pub use inbox::InboxPage;
 pub use not_found::NotFound;
 pub use placeholder::NotBuiltYet;
 pub use settings::SettingsPage;

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod auth;
 pub mod db;
 pub mod flows;
+pub mod inbox;
 pub mod pages;
 pub mod repo;
 pub mod runtime;

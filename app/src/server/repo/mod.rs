@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod conversations;
 pub mod flows;
+pub mod inbox;
 pub mod login_limits;
 pub mod outbox;
 pub mod pages;

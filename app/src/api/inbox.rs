@@ -1,0 +1,93 @@
+//! Server functions for the agent inbox: the lists, one conversation, and the two agent
+//! actions (Mark as done, Move to inbox). All need `WorkInbox`. The reads are in
+//! `crate::server::inbox`, the actions in `crate::server::runtime::agent`.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::{AgentActionReport, ConversationDetail, ConversationPage};
+
+/// One page (50 rows) of `list` (inbox | done | all), newest activity first. `search` (may be
+/// empty) matches the name or the last text; `cursor` is the previous page's `next_cursor`,
+/// empty for the first page.
+#[server(endpoint = "inbox/list")]
+pub async fn list_conversations(
+    list: String,
+    search: String,
+    cursor: String,
+) -> Result<ConversationPage, AppError> {
+    use crate::model::{InboxCursor, InboxList, Permission};
+    use crate::server::{auth::Ctx, inbox};
+    let ctx = Ctx::get()?;
+    ctx.require(Permission::WorkInbox).await?;
+    let list = InboxList::parse(&list).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
+    let cursor = InboxCursor::parse(&cursor).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
+    inbox::list_page(ctx.pool(), list, &search, cursor.as_ref())
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// One conversation: profile, thread owner, 24 h window, transcript, handovers, failures.
+#[server(endpoint = "inbox/get")]
+pub async fn get_conversation(psid: String) -> Result<ConversationDetail, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, inbox};
+    let ctx = Ctx::get()?;
+    ctx.require(Permission::WorkInbox).await?;
+    inbox::detail(ctx.pool(), &psid)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Takes the thread back from the Page Inbox and sends the back-in-bot message. Clicking it
+/// for a conversation that is already done changes nothing and says so.
+#[server(endpoint = "inbox/mark_as_done")]
+pub async fn mark_as_done(psid: String) -> Result<AgentActionReport, AppError> {
+    use crate::model::Permission;
+    use crate::server::runtime::agent::{self, Outcome};
+    use crate::server::{auth::Ctx, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let user = ctx.require(Permission::WorkInbox).await?;
+    let actor = Actor::user(user.id, &user.email);
+    let outcome = agent::mark_as_done(ctx.pool(), &psid, &actor)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    ctx.state.wake.wake();
+    Ok(match outcome {
+        Outcome::Changed => AgentActionReport {
+            changed: true,
+            message: "Marked as done: the user is back with the bot.".into(),
+        },
+        Outcome::AlreadyThere => AgentActionReport {
+            changed: false,
+            message: "This conversation was already done: nothing was sent.".into(),
+        },
+    })
+}
+
+/// Sends the handover message and passes the thread to the Page Inbox. Clicking it for a
+/// conversation that is already in the inbox changes nothing and says so.
+#[server(endpoint = "inbox/move_to_inbox")]
+pub async fn move_to_inbox(psid: String) -> Result<AgentActionReport, AppError> {
+    use crate::model::Permission;
+    use crate::server::runtime::agent::{self, Outcome};
+    use crate::server::{auth::Ctx, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let user = ctx.require(Permission::WorkInbox).await?;
+    let actor = Actor::user(user.id, &user.email);
+    let outcome = agent::move_to_inbox(ctx.pool(), &psid, &actor)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    ctx.state.wake.wake();
+    Ok(match outcome {
+        Outcome::Changed => AgentActionReport {
+            changed: true,
+            message: "Moved to the inbox: a person in the Page Inbox has the conversation now."
+                .into(),
+        },
+        Outcome::AlreadyThere => AgentActionReport {
+            changed: false,
+            message: "This conversation was already in the inbox: nothing was sent.".into(),
+        },
+    })
+}

@@ -1,0 +1,184 @@
+//! The agent inbox screen: tabs Inbox / Done / All with counts, search, the list with
+//! "Load more", and the open conversation (`?c=<psid>`) beside it, or alone on narrow screens.
+
+mod detail;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::inbox::{list_conversations, MarkAsDone, MoveToInbox};
+use crate::error::AppError;
+use crate::model::{ago, ConversationPage, ConversationSummary, InboxList};
+use detail::ConversationView;
+
+/// Loads the first `pages` pages of a list (so a refetch after an action keeps what
+/// "Load more" showed).
+async fn load(list: InboxList, search: String, pages: usize) -> Result<ConversationPage, AppError> {
+    let name = list.as_str().to_owned();
+    let mut page = list_conversations(name.clone(), search.clone(), String::new()).await?;
+    for _ in 1..pages {
+        let Some(cursor) = page.next_cursor.take() else {
+            break;
+        };
+        let more = list_conversations(name.clone(), search.clone(), cursor).await?;
+        page.items.extend(more.items);
+        page.next_cursor = more.next_cursor;
+        page.counts = more.counts;
+        page.now_ms = more.now_ms;
+    }
+    Ok(page)
+}
+
+/// The link that opens a conversation.
+pub(crate) fn conversation_href(psid: &str) -> String {
+    let encoded: String = psid
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("/inbox?c={encoded}")
+}
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let query = use_query_map();
+    let selected = Memo::new(move |_| query.read().get("c").filter(|c| !c.is_empty()));
+    let list = RwSignal::new(InboxList::Inbox);
+    let search = RwSignal::new(String::new());
+    let draft = RwSignal::new(String::new());
+    let pages = RwSignal::new(1usize);
+    let refresh = RwSignal::new(0u32);
+    let mark_done = ServerAction::<MarkAsDone>::new();
+    let move_in = ServerAction::<MoveToInbox>::new();
+    let conversations = Resource::new(
+        move || {
+            (
+                list.get(),
+                search.get(),
+                pages.get(),
+                mark_done.version().get(),
+                move_in.version().get(),
+                refresh.get(),
+            )
+        },
+        |(list, search, pages, ..)| load(list, search, pages),
+    );
+
+    let choose = move |l: InboxList| {
+        list.set(l);
+        pages.set(1);
+    };
+    let on_search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        search.set(draft.get_untracked());
+        pages.set(1);
+    };
+
+    view! {
+        <Title text="Inbox"/>
+        <div class="inbox" class:has-selection=move || selected.get().is_some()>
+            <section class="page inbox-list" aria-labelledby="inbox-title">
+                <h1 id="inbox-title">"Inbox"</h1>
+                <form class="form inbox-search" role="search" on:submit=on_search>
+                    <input type="search" aria-label="Search by name or text"
+                        placeholder="Search by name or text" bind:value=draft/>
+                    <button type="submit">"Search"</button>
+                    <button type="button" class="secondary"
+                        on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
+                </form>
+                <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match conversations.await {
+                            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                            Ok(page) => view! {
+                                <ListTabs page=page.clone() list choose/>
+                                <ConversationList page selected pages/>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+            {move || match selected.get() {
+                None => view! {
+                    <section class="page inbox-detail inbox-empty">
+                        <p class="notice">"Pick a conversation to read it."</p>
+                    </section>
+                }.into_any(),
+                Some(psid) => view! {
+                    <ConversationView psid mark_done move_in refresh/>
+                }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// Inbox / Done / All buttons with their counts.
+#[component]
+fn ListTabs(
+    page: ConversationPage,
+    list: RwSignal<InboxList>,
+    choose: impl Fn(InboxList) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="inbox-tabs" role="group" aria-label="Lists">
+            {InboxList::ALL.into_iter().map(|l| {
+                let count = page.counts.of(l);
+                view! {
+                    <button type="button" class="tab"
+                        aria-pressed=move || (list.get() == l).to_string()
+                        on:click=move |_| choose(l)>
+                        {l.label()}" "<span class="count">{format!("({count})")}</span>
+                    </button>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn ConversationList(
+    page: ConversationPage,
+    selected: Memo<Option<String>>,
+    pages: RwSignal<usize>,
+) -> impl IntoView {
+    if !page.connected {
+        return view! {
+            <p class="notice">"No Facebook page is connected yet: connect one (or the sandbox page) in Setup."</p>
+        }
+        .into_any();
+    }
+    let now = page.now_ms;
+    let more = page.next_cursor.is_some();
+    let empty = page.items.is_empty();
+    view! {
+        {empty.then(|| view! { <p class="notice">"No conversations here."</p> })}
+        <ul class="inbox-items">
+            {page.items.into_iter().map(|c| view! { <Row c now selected/> }).collect_view()}
+        </ul>
+        {more.then(|| view! {
+            <button type="button" class="secondary load-more"
+                on:click=move |_| pages.update(|n| *n += 1)>"Load more"</button>
+        })}
+    }
+    .into_any()
+}
+
+#[component]
+fn Row(c: ConversationSummary, now: i64, selected: Memo<Option<String>>) -> impl IntoView {
+    let href = conversation_href(&c.psid);
+    let psid = c.psid.clone();
+    let current = move || (selected.get().as_deref() == Some(psid.as_str())).then_some("true");
+    view! {
+        <li class="inbox-item" data-psid=c.psid.clone()>
+            <a href=href aria-current=current>
+                <span class="name">{c.name}</span>
+                <span class="when">{ago(now, c.last_activity_ms)}</span>
+                <span class="last">{c.last_text.unwrap_or_default()}</span>
+                <span class="state badge">{c.state}</span>
+            </a>
+        </li>
+    }
+}

@@ -1,0 +1,148 @@
+// The agent inbox, end to end: a sandbox Messenger user asks for a human, the conversation
+// shows in Inbox, two admins click Mark as done at the same time (the user gets exactly one
+// "back in the bot" message), and Move to inbox hands the user over again.
+import { APIRequestContext, expect, Page, test } from "@playwright/test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ADMIN_STATE, openHydrated } from "./helpers";
+
+const KIT = path.join(__dirname, "..", "..", "crates", "flows", "tests", "fixtures", "handover_kit.json");
+const BACK = "You're now back in the bot";
+const WITH_PERSON = "You're now chatting to a real person";
+
+type Line = { text?: string | null };
+
+/** The sandbox user's side of the chat (what Messenger shows them). */
+async function userTranscript(request: APIRequestContext, psid: string): Promise<Line[]> {
+  const res = await request.get(`/sandbox/_sandbox/users/${psid}/transcript`);
+  expect(res.status()).toBe(200);
+  return (await res.json()) as Line[];
+}
+
+async function count(request: APIRequestContext, psid: string, text: string): Promise<number> {
+  return (await userTranscript(request, psid)).filter((l) => (l.text ?? "").includes(text)).length;
+}
+
+/** Publishes the handover kit through the editor's server functions (admin session). */
+async function publishKit(page: Page) {
+  const flow = fs.readFileSync(KIT, "utf8");
+  const saved = await page.request.post("/api/flows/save_draft", { form: { flow } });
+  expect(saved.status(), await saved.text()).toBe(200);
+  const published = await page.request.post("/api/flows/publish", { form: {} });
+  expect(published.status(), await published.text()).toBe(200);
+}
+
+/** A sandbox user who pressed Get Started and then asked for a human. Returns the psid. */
+async function userAsksForAHuman(request: APIRequestContext): Promise<string> {
+  const created = await request.post("/sandbox/_sandbox/users", {
+    data: { first_name: "Ana", last_name: "Silva" },
+  });
+  expect(created.status(), await created.text()).toBe(200);
+  const { psid } = (await created.json()) as { psid: string };
+  // The messenger profile (Get Started) reaches the sandbox asynchronously after publishing.
+  await expect
+    .poll(async () => (await request.post(`/sandbox/_sandbox/users/${psid}/get_started`)).status())
+    .toBe(200);
+  // The main menu's "Talk to human" opens the talk-to-human message...
+  await expect
+    .poll(async () =>
+      (await request.post(`/sandbox/_sandbox/users/${psid}/tap`, { data: { title: "Talk to human" } })).status(),
+    )
+    .toBe(200);
+  await expect.poll(() => count(request, psid, "speak to a real person")).toBe(1);
+  // ...whose "Talk to human" button hands the user over to the Page Inbox.
+  const tap = await request.post(`/sandbox/_sandbox/users/${psid}/tap`, { data: { title: "Talk to human" } });
+  expect(tap.status(), await tap.text()).toBe(200);
+  await expect.poll(() => count(request, psid, WITH_PERSON)).toBe(1);
+  return psid;
+}
+
+/** Clicks Refresh until `check` passes (live updates are not built yet). */
+async function refreshUntil(page: Page, check: () => Promise<void>) {
+  await expect(async () => {
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await check();
+  }).toPass({ timeout: 15_000 });
+}
+
+test("a handed-over user shows in Inbox; Mark as done once for two agents; Move to inbox", async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  await openHydrated(page, "/inbox");
+  await publishKit(page);
+  const psid = await userAsksForAHuman(page.request);
+
+  // The conversation is listed in Inbox with the user's name.
+  await openHydrated(page, "/inbox");
+  const row = page.locator(`.inbox-item[data-psid="${psid}"]`);
+  await refreshUntil(page, async () => {
+    await expect(row).toContainText("Ana Silva", { timeout: 1_000 });
+  });
+  await expect(page.getByRole("button", { name: /^Inbox/ })).toHaveAttribute("aria-pressed", "true");
+
+  // Open it: transcript, owner and window.
+  await row.getByRole("link").click();
+  await expect(page).toHaveURL(new RegExp(`/inbox\\?c=${psid}$`));
+  const detail = page.getByRole("region", { name: "Conversation" });
+  await expect(detail.getByRole("heading", { name: "Ana Silva" })).toBeVisible();
+  await refreshUntil(page, async () => {
+    await expect(detail.locator(".transcript .who-bot")).toContainText([WITH_PERSON], { timeout: 1_000 });
+  });
+  await expect(detail.locator(".transcript .who-user").last()).toContainText("Talk to human");
+  await expect(detail).toContainText("a person in the Page Inbox");
+  await expect(detail).toContainText(/Window closes in \d+ h/);
+  await expect(detail.locator(".ledger li").first()).toContainText("Inbox");
+
+  // Two admins click Mark as done at the same moment.
+  const other = await browser.newContext({ storageState: ADMIN_STATE });
+  const second = await other.newPage();
+  await openHydrated(second, `/inbox?c=${psid}`);
+  const done = page.getByRole("button", { name: "Mark as done" });
+  const done2 = second.getByRole("button", { name: "Mark as done" });
+  await expect(done).toBeEnabled();
+  await expect(done2).toBeEnabled();
+  await Promise.all([done.click(), done2.click()]);
+  for (const p of [page, second]) {
+    await expect(p.getByRole("status")).toHaveText(/Marked as done|already done/);
+    await expect(p.getByRole("alert")).toHaveCount(0);
+    await expect(p.getByTestId("conversation-state")).toHaveText("Done");
+  }
+  // One click did the handover; the other was told it was already done.
+  const said = [await page.getByRole("status").textContent(), await second.getByRole("status").textContent()];
+  expect(said.filter((t) => t?.startsWith("Marked as done")).length).toBe(1);
+  await other.close();
+
+  // It is listed under Done, no longer under Inbox.
+  await page.getByRole("button", { name: /^Done/ }).click();
+  await expect(row).toBeVisible();
+  await page.getByRole("button", { name: /^Inbox/ }).click();
+  await expect(row).toHaveCount(0);
+
+  // The user got exactly one "back in the bot" message.
+  await expect.poll(() => count(page.request, psid, BACK)).toBe(1);
+  await page.waitForTimeout(1_500);
+  expect(await count(page.request, psid, BACK)).toBe(1);
+
+  // Move to inbox: the user is handed over again and the conversation is back in Inbox.
+  await page.getByRole("button", { name: "Move to inbox" }).click();
+  await expect(page.getByRole("status")).toHaveText(/Moved to the inbox/);
+  await expect(page.getByTestId("conversation-state")).toHaveText("Inbox");
+  await expect(row).toBeVisible();
+  await expect.poll(() => count(page.request, psid, WITH_PERSON)).toBe(2);
+
+  // On a 375 px phone the open conversation replaces the list, without sideways scrolling.
+  await page.setViewportSize({ width: 375, height: 800 });
+  await expect(detail.getByRole("heading", { name: "Ana Silva" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Inbox", level: 1 })).toBeHidden();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  await page.getByRole("link", { name: "← All conversations" }).click();
+  await expect(row).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+});
+
+test("an unknown conversation says it was not found", async ({ page }) => {
+  await openHydrated(page, "/inbox?c=no-such-user");
+  await expect(page.getByRole("region", { name: "Conversation" }).getByRole("alert")).toHaveText("Not found.");
+});
