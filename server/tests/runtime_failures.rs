@@ -230,3 +230,65 @@ async fn a_restart_processes_what_was_stored_and_resends_interrupted_calls() {
     finish(&state, &graph).await;
     assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn an_event_that_cannot_be_applied_fails_alone_and_leaves_no_trace() {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/b.db", dir.path().display());
+    let (graph, _fake) = fake_graph(vec![]).await;
+    let (router, state) = setup(&graph, &db).await;
+    // Any transcript line for this user makes the database refuse the whole event.
+    sqlx::query(
+        "CREATE TRIGGER poison BEFORE INSERT ON transcript WHEN NEW.psid = 'poison'
+         BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+    )
+    .execute(&state.pool)
+    .await
+    .unwrap();
+    let message = |psid: &str, n: i64| {
+        json!({"sender": {"id": psid}, "recipient": {"id": PAGE}, "timestamp": 1_800_000_000_000i64 + n,
+               "message": {"mid": format!("m_{psid}_{n}"), "text": "menu"}})
+    };
+    let body = json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "messaging": [
+        message("a", 1), message("poison", 2), message("b", 3)]}]})
+    .to_string()
+    .into_bytes();
+    let sig = signature::sign_sha256(SECRET.as_bytes(), &body);
+    let req = Request::post("/webhook")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("X-Hub-Signature-256", sig)
+        .body(Body::from(body))
+        .unwrap();
+    assert_eq!(router.oneshot(req).await.unwrap().status(), StatusCode::OK);
+
+    runtime::process_events(&state.pool, 10).await.unwrap();
+    let statuses: Vec<(String, String)> = webhook_events::list(&state.pool, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.sender_id.unwrap_or_default(), e.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("a".into(), "done".into()),
+            ("poison".into(), "failed".into()),
+            ("b".into(), "done".into())
+        ]
+    );
+    assert!(conversations::get(&state.pool, PAGE, "poison")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(outbox::list_for(&state.pool, PAGE, "poison")
+        .await
+        .unwrap()
+        .is_empty());
+    for psid in ["a", "b"] {
+        assert_eq!(
+            message_rows(outbox::list_for(&state.pool, PAGE, psid).await.unwrap()).len(),
+            1
+        );
+    }
+}

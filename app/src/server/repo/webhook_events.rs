@@ -117,13 +117,14 @@ pub async fn count_deliveries(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
     Ok(n)
 }
 
-/// The oldest pending event, if any.
-pub async fn next_pending(pool: &SqlitePool) -> Result<Option<EventRow>, sqlx::Error> {
+/// The oldest `limit` pending events, in arrival order.
+pub async fn pending(pool: &SqlitePool, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, dedupe_key, page_id, channel, kind, sender_id, timestamp_ms, payload, status
-         FROM webhook_events WHERE status = 'pending' ORDER BY id LIMIT 1",
+         FROM webhook_events WHERE status = 'pending' ORDER BY id LIMIT $1",
     )
-    .fetch_optional(pool)
+    .bind(limit)
+    .fetch_all(pool)
     .await
 }
 

@@ -43,6 +43,9 @@ pub struct RuntimeConfig {
     pub calls_per_second: u32,
 }
 
+/// Events applied per transaction.
+const BATCH: usize = 200;
+
 /// Applies up to `limit` pending events. Returns how many were handled.
 pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<usize, sqlx::Error> {
     // Read once per batch: the connected page and the published flow (a publish during a
@@ -56,39 +59,44 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<usize, sq
     let app_id = page.as_ref().map_or("", |p| p.app_id.as_str());
     let mut handled = 0;
     while handled < limit {
-        let Some(row) = webhook_events::next_pending(pool).await? else {
+        let batch = webhook_events::pending(pool, (limit - handled).min(BATCH) as i64).await?;
+        if batch.is_empty() {
             break;
-        };
-        handled += 1;
-        let event = match serde_json::from_str(&row.payload) {
-            Ok(value) => Event::from_value(value),
-            Err(e) => {
-                let mut conn = pool.acquire().await?;
-                webhook_events::mark(&mut conn, row.id, "failed", Some(&e.to_string()), now())
-                    .await?;
-                continue;
-            }
-        };
-        let scope = engine::Scope {
-            page_id: &row.page_id,
-            app_id,
-            flow: flow.as_ref(),
-            now_ms: now_ms(),
-        };
+        }
+        handled += batch.len();
+        // One transaction per batch (one commit instead of one per event), one savepoint per
+        // event: an event that fails rolls back alone and is marked failed; the others commit.
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        if !webhook_events::mark(&mut tx, row.id, "done", None, now()).await? {
-            continue; // another worker took it
-        }
-        match engine::apply(&mut tx, &scope, &row.channel, &event).await {
-            Ok(()) => tx.commit().await?,
-            Err(e) => {
-                drop(tx); // rolls back every effect of this event
-                tracing::error!(event = row.id, error = %e, "event could not be applied");
-                let mut conn = pool.acquire().await?;
-                webhook_events::mark(&mut conn, row.id, "failed", Some(&e.to_string()), now())
-                    .await?;
+        for row in &batch {
+            let event = match serde_json::from_str(&row.payload) {
+                Ok(value) => Event::from_value(value),
+                Err(e) => {
+                    webhook_events::mark(&mut tx, row.id, "failed", Some(&e.to_string()), now())
+                        .await?;
+                    continue;
+                }
+            };
+            let scope = engine::Scope {
+                page_id: &row.page_id,
+                app_id,
+                flow: flow.as_ref(),
+                now_ms: now_ms(),
+            };
+            let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+            if !webhook_events::mark(&mut savepoint, row.id, "done", None, now()).await? {
+                continue; // another worker took it
+            }
+            match engine::apply(&mut savepoint, &scope, &row.channel, &event).await {
+                Ok(()) => savepoint.commit().await?,
+                Err(e) => {
+                    savepoint.rollback().await?; // every effect of this event, and its mark
+                    tracing::error!(event = row.id, error = %e, "event could not be applied");
+                    webhook_events::mark(&mut tx, row.id, "failed", Some(&e.to_string()), now())
+                        .await?;
+                }
             }
         }
+        tx.commit().await?;
     }
     Ok(handled)
 }
