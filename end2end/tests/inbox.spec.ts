@@ -146,3 +146,25 @@ test("an unknown conversation says it was not found", async ({ page }) => {
   await openHydrated(page, "/inbox?c=no-such-user");
   await expect(page.getByRole("region", { name: "Conversation" }).getByRole("alert")).toHaveText("Not found.");
 });
+
+test("the inbox updates live: new handovers and new messages appear without a reload", async ({ page }) => {
+  test.setTimeout(60_000);
+  await openHydrated(page, "/inbox");
+  await publishKit(page);
+  // The screen stays open; nothing below clicks Refresh or reloads.
+  const psid = await userAsksForAHuman(page.request);
+  const row = page.locator(`.inbox-item[data-psid="${psid}"]`);
+  await expect(row).toContainText("Ana Silva", { timeout: 15_000 });
+
+  await row.getByRole("link").click();
+  const detail = page.getByRole("region", { name: "Conversation" });
+  await expect(detail.getByRole("heading", { name: "Ana Silva" })).toBeVisible();
+  const said = await page.request.post(`/sandbox/_sandbox/users/${psid}/say`, {
+    data: { text: "Are you still there?" },
+  });
+  expect(said.status(), await said.text()).toBe(200);
+  await expect(detail.locator(".transcript .who-user").last()).toContainText("Are you still there?", {
+    timeout: 15_000,
+  });
+  await expect(row).toContainText("Are you still there?");
+});

@@ -103,7 +103,12 @@ async fn main() {
     let ingest = ingest_start.elapsed();
 
     let process_start = Instant::now();
-    while runtime::process_events(&state.pool, 1000).await.unwrap() > 0 {}
+    while runtime::process_events(&state.pool, 1000)
+        .await
+        .unwrap()
+        .count
+        > 0
+    {}
     let apply = process_start.elapsed();
     runtime::drain(&state.pool, &graph).await.unwrap();
     let process = process_start.elapsed();

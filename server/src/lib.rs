@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 mod health;
+mod live;
 pub mod startup;
 pub mod telemetry;
 pub mod webhook;

@@ -15,6 +15,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::SqlitePool;
 use tower_http::trace::TraceLayer;
 
+use app::server::live::Live;
 use app::server::repo::{audit::Actor, pages};
 use app::server::runtime::{self, RuntimeConfig, Wake};
 use app::server::{db, AppState, ServerConfig};
@@ -47,6 +48,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         }),
         sandbox: sandbox::Sandbox::new(sandbox::SandboxConfig::default()),
         wake: Wake::default(),
+        live: Live::default(),
     })
 }
 
@@ -58,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     let messenger_sandbox = state.sandbox.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/api/inbox/events", get(crate::live::inbox_events))
         .merge(crate::webhook::routes())
         .nest_service("/sandbox", messenger_sandbox.router())
         .leptos_routes(&state, routes, move || shell(options.clone()))
@@ -170,6 +173,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             calls_per_second: 250,
         },
         state.wake.clone(),
+        state.live.clone(),
     );
     println!("Baton is running at http://{addr}/");
     let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

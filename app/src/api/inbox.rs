@@ -53,6 +53,7 @@ pub async fn mark_as_done(psid: String) -> Result<AgentActionReport, AppError> {
         .await
         .map_err(|e| ctx.fail(e))?;
     ctx.state.wake.wake();
+    ctx.state.live.changed(&psid);
     Ok(match outcome {
         Outcome::Changed => AgentActionReport {
             changed: true,
@@ -79,6 +80,7 @@ pub async fn move_to_inbox(psid: String) -> Result<AgentActionReport, AppError> 
         .await
         .map_err(|e| ctx.fail(e))?;
     ctx.state.wake.wake();
+    ctx.state.live.changed(&psid);
     Ok(match outcome {
         Outcome::Changed => AgentActionReport {
             changed: true,

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod db;
 pub mod flows;
 pub mod inbox;
+pub mod live;
 pub mod pages;
 pub mod repo;
 pub mod runtime;

@@ -27,6 +27,8 @@ pub struct AppState {
     pub sandbox: sandbox::Sandbox,
     /// Wakes the runtime workers when the webhook stored new events.
     pub wake: crate::server::runtime::Wake,
+    /// Tells open inbox screens which conversation changed.
+    pub live: crate::server::live::Live,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -51,6 +51,7 @@ pub fn InboxPage() -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let pages = RwSignal::new(1usize);
     let refresh = RwSignal::new(0u32);
+    Effect::new(move |_| follow_changes(refresh));
     let mark_done = ServerAction::<MarkAsDone>::new();
     let move_in = ServerAction::<MoveToInbox>::new();
     let conversations = Resource::new(
@@ -181,4 +182,30 @@ fn Row(c: ConversationSummary, now: i64, selected: Memo<Option<String>>) -> impl
             </a>
         </li>
     }
+}
+
+/// Reloads the lists and the open conversation whenever the server says a conversation
+/// changed (`GET /api/inbox/events`, server-sent events). The browser reconnects by itself
+/// after a network loss; every (re)connection reloads too, to catch up on what was missed.
+fn follow_changes(refresh: RwSignal<u32>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+
+        let Ok(source) = web_sys::EventSource::new("/api/inbox/events") else {
+            return;
+        };
+        let reload = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            refresh.update(|n| *n += 1);
+        });
+        let callback = reload.as_ref().unchecked_ref();
+        let _ = source.add_event_listener_with_callback("change", callback);
+        let _ = source.add_event_listener_with_callback("resync", callback);
+        source.set_onopen(Some(callback));
+        let kept = StoredValue::new_local((source, reload));
+        on_cleanup(move || kept.with_value(|(source, _)| source.close()));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = refresh;
 }

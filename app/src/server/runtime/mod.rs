@@ -16,6 +16,7 @@ use sqlx::SqlitePool;
 use tokio::sync::Notify;
 
 use crate::server::auth::{now, now_ms};
+use crate::server::live::Live;
 use crate::server::repo::{outbox, pages, webhook_events};
 
 pub use compose::metadata;
@@ -43,11 +44,35 @@ pub struct RuntimeConfig {
     pub calls_per_second: u32,
 }
 
+/// What a worker step did: how many events or calls, and which conversations changed
+/// (for the live inbox).
+#[derive(Debug, Default)]
+pub struct Touched {
+    pub count: usize,
+    pub conversations: Vec<String>,
+}
+
+impl Touched {
+    fn add(&mut self, psid: Option<&str>) {
+        if let Some(psid) = psid {
+            if !self.conversations.iter().any(|p| p == psid) {
+                self.conversations.push(psid.to_owned());
+            }
+        }
+    }
+
+    fn tell(&self, live: &Live) {
+        for psid in &self.conversations {
+            live.changed(psid);
+        }
+    }
+}
+
 /// Events applied per transaction.
 const BATCH: usize = 200;
 
 /// Applies up to `limit` pending events. Returns how many were handled.
-pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<usize, sqlx::Error> {
+pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, sqlx::Error> {
     // Read once per batch: the connected page and the published flow (a publish during a
     // batch applies from the next batch, a fraction of a second later).
     let page = pages::current(pool).await?;
@@ -57,13 +82,14 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<usize, sq
         .flatten()
         .map(|(_, f)| f);
     let app_id = page.as_ref().map_or("", |p| p.app_id.as_str());
-    let mut handled = 0;
-    while handled < limit {
-        let batch = webhook_events::pending(pool, (limit - handled).min(BATCH) as i64).await?;
+    let mut touched = Touched::default();
+    while touched.count < limit {
+        let batch =
+            webhook_events::pending(pool, (limit - touched.count).min(BATCH) as i64).await?;
         if batch.is_empty() {
             break;
         }
-        handled += batch.len();
+        touched.count += batch.len();
         // One transaction per batch (one commit instead of one per event), one savepoint per
         // event: an event that fails rolls back alone and is marked failed; the others commit.
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -76,6 +102,13 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<usize, sq
                     continue;
                 }
             };
+            // The user's side of the conversation: the recipient of an echo, else the sender.
+            let user = if event.sender.as_deref() == Some(row.page_id.as_str()) {
+                event.recipient.as_deref()
+            } else {
+                event.sender.as_deref()
+            };
+            touched.add(user);
             let scope = engine::Scope {
                 page_id: &row.page_id,
                 app_id,
@@ -98,18 +131,22 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<usize, sq
         }
         tx.commit().await?;
     }
-    Ok(handled)
+    Ok(touched)
 }
 
 /// Starts both workers; they run until the process ends.
-pub fn spawn(pool: SqlitePool, config: RuntimeConfig, wake: Wake) {
+pub fn spawn(pool: SqlitePool, config: RuntimeConfig, wake: Wake, live: Live) {
     let events_pool = pool.clone();
     let events_wake = wake.clone();
+    let events_live = live.clone();
     tokio::spawn(async move {
         loop {
             match process_events(&events_pool, 500).await {
-                Ok(0) => events_wake.wait(Duration::from_millis(500)).await,
-                Ok(_) => events_wake.wake(), // new outbox rows for the sender
+                Ok(t) if t.count == 0 => events_wake.wait(Duration::from_millis(500)).await,
+                Ok(t) => {
+                    t.tell(&events_live);
+                    events_wake.wake(); // new outbox rows for the sender
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "event worker: database error; retrying in 1 s");
                     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -134,8 +171,11 @@ pub fn spawn(pool: SqlitePool, config: RuntimeConfig, wake: Wake) {
                 continue;
             }
             match sender::send_due(&pool, &config.graph_api_url, now_ms(), allowed).await {
-                Ok(0) => wake.wait(Duration::from_millis(100)).await,
-                Ok(n) => budget.spend(n),
+                Ok(t) if t.count == 0 => wake.wait(Duration::from_millis(100)).await,
+                Ok(t) => {
+                    t.tell(&live);
+                    budget.spend(t.count);
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "outbox worker: database error; retrying in 1 s");
                     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -188,7 +228,7 @@ pub async fn drain(pool: &SqlitePool, graph_api_url: &str) -> Result<(), sqlx::E
     loop {
         let events = process_events(pool, 1000).await?;
         let calls = sender::send_due(pool, graph_api_url, now_ms(), 1000).await?;
-        if events == 0 && calls == 0 {
+        if events.count == 0 && calls.count == 0 {
             return Ok(());
         }
     }

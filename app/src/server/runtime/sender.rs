@@ -9,7 +9,7 @@ use messenger::{GraphApi, GraphError, PAGE_INBOX_APP_ID};
 use rand::Rng;
 use sqlx::SqlitePool;
 
-use super::compose;
+use super::{compose, Touched};
 use crate::server::repo::conversations as conv;
 use crate::server::repo::outbox::{self, Kind, OutboxRow};
 use crate::server::repo::pages;
@@ -29,16 +29,21 @@ pub fn backoff_ms(attempts: i64) -> i64 {
     rand::thread_rng().gen_range(full / 2..=full)
 }
 
-/// Makes up to `limit` due calls. Returns how many rows were claimed.
+/// Makes up to `limit` due calls. Returns how many rows were claimed, and whose.
 pub async fn send_due(
     pool: &SqlitePool,
     default_graph_url: &str,
     now_ms: i64,
     limit: i64,
-) -> Result<usize, sqlx::Error> {
+) -> Result<Touched, sqlx::Error> {
     let rows = outbox::claim_due(pool, now_ms, limit).await?;
+    let mut touched = Touched::default();
+    for row in &rows {
+        touched.add(Some(&row.psid));
+    }
+    touched.count = rows.len();
     if rows.is_empty() {
-        return Ok(0);
+        return Ok(touched);
     }
     let Some(page) = pages::current(pool).await? else {
         for row in &rows {
@@ -51,11 +56,10 @@ pub async fn send_due(
             )
             .await?;
         }
-        return Ok(rows.len());
+        return Ok(touched);
     };
     let graph: Arc<dyn GraphApi> =
         Arc::new(crate::server::pages::graph_client(&page, default_graph_url));
-    let claimed = rows.len();
     let mut tasks = tokio::task::JoinSet::new();
     for row in rows {
         let (pool, graph) = (pool.clone(), graph.clone());
@@ -71,7 +75,7 @@ pub async fn send_due(
             Err(join) => tracing::error!(error = %join, "outbox task panicked"),
         }
     }
-    Ok(claimed)
+    Ok(touched)
 }
 
 /// What a call returned that matters after it.
