@@ -167,4 +167,25 @@ test("the inbox updates live: new handovers and new messages appear without a re
     timeout: 15_000,
   });
   await expect(row).toContainText("Are you still there?");
+
+  // Keyboard: e marks the open conversation done, / jumps to search, j / k move through the list.
+  await detail.getByRole("heading", { name: "Ana Silva" }).click();
+  await page.keyboard.press("e");
+  await expect(page.getByRole("status")).toHaveText(/Marked as done/);
+  await expect(page.getByTestId("conversation-state")).toHaveText("Done");
+  await page.keyboard.press("/");
+  await expect(page.getByRole("searchbox", { name: "Search by name or text" })).toBeFocused();
+  await page.getByRole("heading", { name: "Inbox", level: 1 }).click();
+  await page.getByRole("button", { name: /^All/ }).click();
+  await expect(page.locator(".inbox-item").nth(1)).toBeVisible();
+  const order = await page.locator(".inbox-item").evaluateAll((els) => els.map((e) => e.getAttribute("data-psid")));
+  const at = order.indexOf(psid);
+  expect(at).toBeGreaterThanOrEqual(0);
+  // Away from the open conversation and back again, in whichever direction has a neighbour.
+  const [away, back] = at + 1 < order.length ? ["j", "k"] : ["k", "j"];
+  const neighbour = order[at + 1 < order.length ? at + 1 : at - 1];
+  await page.keyboard.press(away);
+  await expect(page).toHaveURL(new RegExp(`c=${neighbour}$`));
+  await page.keyboard.press(back);
+  await expect(page).toHaveURL(new RegExp(`c=${psid}$`));
 });

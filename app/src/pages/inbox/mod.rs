@@ -5,7 +5,7 @@ mod detail;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::inbox::{list_conversations, MarkAsDone, MoveToInbox};
 use crate::error::AppError;
@@ -51,6 +51,7 @@ pub fn InboxPage() -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let pages = RwSignal::new(1usize);
     let refresh = RwSignal::new(0u32);
+    let search_box = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| follow_changes(refresh));
     let mark_done = ServerAction::<MarkAsDone>::new();
     let move_in = ServerAction::<MoveToInbox>::new();
@@ -68,6 +69,8 @@ pub fn InboxPage() -> impl IntoView {
         |(list, search, pages, ..)| load(list, search, pages),
     );
 
+    keyboard_shortcuts(conversations, selected, mark_done, search_box);
+
     let choose = move |l: InboxList| {
         list.set(l);
         pages.set(1);
@@ -84,12 +87,14 @@ pub fn InboxPage() -> impl IntoView {
             <section class="page inbox-list" aria-labelledby="inbox-title">
                 <h1 id="inbox-title">"Inbox"</h1>
                 <form class="form inbox-search" role="search" on:submit=on_search>
-                    <input type="search" aria-label="Search by name or text"
+                    <input type="search" aria-label="Search by name or text" node_ref=search_box
                         placeholder="Search by name or text" bind:value=draft/>
                     <button type="submit">"Search"</button>
                     <button type="button" class="secondary"
                         on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
                 </form>
+                <p class="keys">"Keys: " <kbd>"j"</kbd>" / "<kbd>"k"</kbd>" next / previous, "
+                    <kbd>"e"</kbd>" mark done, "<kbd>"/"</kbd>" search"</p>
                 <Transition fallback=|| view! { <p>"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match conversations.await {
@@ -208,4 +213,68 @@ fn follow_changes(refresh: RwSignal<u32>) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = refresh;
+}
+
+/// Keyboard: `j` / `k` open the next / previous conversation of the list, `e` marks the open
+/// one done, `/` jumps to the search box. Ignored while typing in a field or with modifiers.
+fn keyboard_shortcuts(
+    conversations: Resource<Result<ConversationPage, AppError>>,
+    selected: Memo<Option<String>>,
+    mark_done: ServerAction<MarkAsDone>,
+    search_box: NodeRef<leptos::html::Input>,
+) {
+    let navigate = use_navigate();
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let typing = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| {
+                    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                });
+            if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+                return;
+            }
+        }
+        let key = ev.key();
+        let items = || match conversations.get_untracked() {
+            Some(Ok(page)) => page.items,
+            _ => Vec::new(),
+        };
+        match key.as_str() {
+            "/" => {
+                ev.prevent_default();
+                if let Some(input) = search_box.get_untracked() {
+                    let _ = input.focus();
+                }
+            }
+            "j" | "k" => {
+                let items = items();
+                let at = selected
+                    .get_untracked()
+                    .and_then(|p| items.iter().position(|c| c.psid == p));
+                let next = match (key.as_str(), at) {
+                    (_, None) => 0,
+                    ("j", Some(i)) => (i + 1).min(items.len().saturating_sub(1)),
+                    (_, Some(i)) => i.saturating_sub(1),
+                };
+                if let Some(c) = items.get(next) {
+                    navigate(&conversation_href(&c.psid), Default::default());
+                }
+            }
+            "e" => {
+                let Some(psid) = selected.get_untracked() else {
+                    return;
+                };
+                let in_inbox = items().iter().any(|c| c.psid == psid && c.state == "inbox");
+                if in_inbox && !mark_done.pending().get_untracked() {
+                    mark_done.dispatch(MarkAsDone { psid });
+                }
+            }
+            _ => {}
+        }
+    });
+    on_cleanup(move || handle.remove());
 }
