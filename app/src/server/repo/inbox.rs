@@ -55,13 +55,13 @@ pub async fn list(
     sql.build_query_as().fetch_all(pool).await
 }
 
-/// (inbox, done, all) conversation counts of the page.
+/// (inbox, done, all) conversation counts of the page: three index-only counts (a single
+/// `SUM(CASE ...)` pass reads every row and took ~20 ms at 100k conversations).
 pub async fn counts(pool: &SqlitePool, page_id: &str) -> Result<(i64, i64, i64), sqlx::Error> {
     sqlx::query_as(
-        "SELECT COALESCE(SUM(CASE WHEN state = 'inbox' THEN 1 ELSE 0 END), 0),
-                COALESCE(SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END), 0),
-                COUNT(*)
-         FROM conversations WHERE page_id = $1",
+        "SELECT (SELECT COUNT(*) FROM conversations WHERE page_id = $1 AND state = 'inbox'),
+                (SELECT COUNT(*) FROM conversations WHERE page_id = $1 AND state = 'done'),
+                (SELECT COUNT(*) FROM conversations WHERE page_id = $1)",
     )
     .bind(page_id)
     .fetch_one(pool)

@@ -1,0 +1,144 @@
+//! Inbox server time at scale: 100,000 conversations and 1,000,000 transcript lines in a
+//! SQLite file, then the queries behind the Inbox screen, each timed over repeated runs:
+//! first page of Inbox / Done / All (with counts), a page deep into All (keyset cursor),
+//! search by name and by text, and the conversation view. Target (product.md §4): < 20 ms.
+//!
+//! Run: `cargo bench -p server --bench inbox` (BATON_BENCH_CONVERSATIONS sets the count).
+
+use std::time::{Duration, Instant};
+
+use app::model::{InboxCursor, InboxList};
+use app::server::inbox;
+use app::server::repo::pages::{self, PageRow};
+use messenger::Secret;
+use server::config::{Config, ConfigArgs};
+use server::startup;
+
+const RUNS: usize = 30;
+
+async fn time<F, Fut, T>(name: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        f().await;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "  {name:<38} p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms",
+        ms(times[RUNS / 2]),
+        ms(times[(RUNS * 99) / 100]),
+        ms(times[RUNS - 1])
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let n: i64 = std::env::var("BATON_BENCH_CONVERSATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::resolve(ConfigArgs {
+        database_url: Some(format!("sqlite://{}/inbox.db", dir.path().display())),
+        addr: Some("127.0.0.1:0".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let state = startup::build_state(&config).await.unwrap();
+    let pool = &state.pool;
+    let page = PageRow {
+        page_id: "1234567890".into(),
+        name: "Bench".into(),
+        access_token: Secret::new("t"),
+        app_secret: Secret::new("s"),
+        verify_token: Secret::new("v"),
+        app_id: "111111111111111".into(),
+        graph_api_url: None,
+        is_sandbox: false,
+        connected_at: 0,
+    };
+    pages::connect(pool, &page).await.unwrap();
+
+    let seed = Instant::now();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+         INSERT INTO conversations (page_id, psid, first_name, last_name, state, thread_owner,
+             last_user_message_ms, last_activity_ms, last_text)
+         SELECT '1234567890', printf('24%014d', i), 'User', 'Number ' || i,
+                CASE WHEN i % 10 = 0 THEN 'inbox' WHEN i % 10 < 4 THEN 'done' ELSE 'bot' END,
+                CASE WHEN i % 10 = 0 THEN 'page_inbox' ELSE 'baton' END,
+                1800000000000 + i * 1000, 1800000000000 + i * 1000, 'message number ' || i
+         FROM n",
+    )
+    .bind(n)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE k(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM k WHERE j < 10)
+         INSERT INTO transcript (page_id, psid, at_ms, who, text)
+         SELECT page_id, psid, last_activity_ms - (10 - j) * 1000,
+                CASE WHEN j % 2 = 0 THEN 'bot' ELSE 'user' END, 'line ' || j || ' of ' || psid
+         FROM conversations CROSS JOIN k",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE").execute(pool).await.unwrap();
+    let (lines,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM transcript")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    println!(
+        "Inbox server time ({n} conversations, {lines} transcript lines, SQLite file; seeded in {:.1} s; {RUNS} runs each)",
+        seed.elapsed().as_secs_f64()
+    );
+
+    for list in [InboxList::Inbox, InboxList::Done, InboxList::All] {
+        time(
+            &format!("first page of {} (+ counts)", list.as_str()),
+            || async { inbox::list_page(pool, list, "", None).await.unwrap() },
+        )
+        .await;
+    }
+    // A cursor 500 pages deep into All.
+    let mut cursor: Option<InboxCursor> = None;
+    for _ in 0..500 {
+        let page = inbox::list_page(pool, InboxList::All, "", cursor.as_ref())
+            .await
+            .unwrap();
+        cursor = page
+            .next_cursor
+            .as_deref()
+            .and_then(|c| InboxCursor::parse(c).ok().flatten());
+    }
+    time("page 501 of All (keyset cursor)", || async {
+        inbox::list_page(pool, InboxList::All, "", cursor.as_ref())
+            .await
+            .unwrap()
+    })
+    .await;
+    time("search All by name (\"number 4242\")", || async {
+        inbox::list_page(pool, InboxList::All, "number 4242", None)
+            .await
+            .unwrap()
+    })
+    .await;
+    time("search Inbox by text (\"message number 9\")", || async {
+        inbox::list_page(pool, InboxList::Inbox, "message number 9", None)
+            .await
+            .unwrap()
+    })
+    .await;
+    let psid = format!("24{:014}", n / 2);
+    time("conversation view (10 lines)", || async {
+        inbox::detail(pool, &psid).await.unwrap()
+    })
+    .await;
+}
