@@ -9,7 +9,8 @@ use axum::http::{header, Request, StatusCode};
 use app::model::Role;
 use support::{get, get_with, post_form, TestApp};
 
-#[tokio::test]
+// Multi-threaded like the real server: server-side rendering runs on the Tokio executor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_reports_the_database() {
     let app = TestApp::new().await;
     let (status, body) = app.send(get("/healthz")).await;
@@ -19,7 +20,8 @@ async fn healthz_reports_the_database() {
     assert_eq!(json["database"]["status"], "ok");
 }
 
-#[tokio::test]
+// Multi-threaded like the real server: server-side rendering runs on the Tokio executor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_visit_shows_the_first_admin_screen() {
     let app = TestApp::new().await;
     let (status, body) = app.send(get("/")).await;
@@ -34,7 +36,8 @@ async fn first_visit_shows_the_first_admin_screen() {
     assert!(body.contains("Sign in"));
 }
 
-#[tokio::test]
+// Multi-threaded like the real server: server-side rendering runs on the Tokio executor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_in_admin_sees_the_shell_with_navigation() {
     let app = TestApp::new().await;
     let cookie = app.signed_in(Role::Admin).await;
@@ -45,7 +48,8 @@ async fn signed_in_admin_sees_the_shell_with_navigation() {
     }
 }
 
-#[tokio::test]
+// Multi-threaded like the real server: server-side rendering runs on the Tokio executor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agents_see_only_their_screens() {
     let app = TestApp::new().await;
     let cookie = app.signed_in(Role::Agent).await;
@@ -56,7 +60,8 @@ async fn agents_see_only_their_screens() {
     assert!(body.contains("Your role does not allow this."), "{body}");
 }
 
-#[tokio::test]
+// Multi-threaded like the real server: server-side rendering runs on the Tokio executor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_paths_get_the_404_screen() {
     let app = TestApp::new().await;
     let cookie = app.signed_in(Role::Agent).await;
@@ -65,7 +70,8 @@ async fn unknown_paths_get_the_404_screen() {
     assert!(body.contains("Page not found"));
 }
 
-#[tokio::test]
+// Multi-threaded like the real server: server-side rendering runs on the Tokio executor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_name_round_trips_through_the_database() {
     let app = TestApp::new().await;
     let cookie = app.signed_in(Role::Admin).await;
@@ -93,7 +99,8 @@ async fn page_name_round_trips_through_the_database() {
     assert!(html.contains("Baton Demo"), "{html}");
 }
 
-#[tokio::test]
+// Multi-threaded like the real server: server-side rendering runs on the Tokio executor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_page_name_is_refused_with_a_plain_reason() {
     let app = TestApp::new().await;
     let cookie = app.signed_in(Role::Admin).await;
@@ -107,7 +114,8 @@ async fn invalid_page_name_is_refused_with_a_plain_reason() {
     assert_eq!(body, "null", "a refused save must change nothing");
 }
 
-#[tokio::test]
+// Multi-threaded like the real server: server-side rendering runs on the Tokio executor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_origin_posts_are_refused() {
     let app = TestApp::new().await;
     let cookie = app.signed_in(Role::Admin).await;
@@ -132,7 +140,8 @@ async fn cross_origin_posts_are_refused() {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-#[tokio::test]
+// Multi-threaded like the real server: server-side rendering runs on the Tokio executor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_messenger_sandbox_is_mounted_under_sandbox() {
     let app = TestApp::new().await;
     let (status, body) = app

@@ -38,8 +38,17 @@ impl TestApp {
         }
     }
 
+    /// Sends one request; a request that takes over 30 s fails the test instead of hanging
+    /// the whole run.
     pub async fn send(&self, req: Request<Body>) -> (StatusCode, String) {
-        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let uri = req.uri().to_string();
+        let resp = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            self.router.clone().oneshot(req),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{uri}: no response within 30 s"))
+        .unwrap();
         let status = resp.status();
         let body = resp.into_body().collect().await.unwrap().to_bytes();
         (status, String::from_utf8_lossy(&body).into_owned())
