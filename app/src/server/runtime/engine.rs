@@ -273,8 +273,10 @@ async fn user_wrote(
     text: &str,
 ) -> Result<ConversationRow, sqlx::Error> {
     conv::user_wrote(conn, scope.page_id, psid, scope.now_ms, text).await?;
-    let (row, _) = conv::get_or_create(conn, scope.page_id, psid, scope.now_ms).await?;
-    Ok(row)
+    // `open` created the row earlier in this transaction: a plain read is enough.
+    conv::get(&mut *conn, scope.page_id, psid)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 fn window_open(c: &ConversationRow, now_ms: i64) -> bool {
