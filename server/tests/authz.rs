@@ -86,6 +86,11 @@ const TABLE: &[(&str, &str, Access)] = &[
     ("/api/inbox/get", "psid=unknown", Needs(WorkInbox)),
     ("/api/inbox/mark_as_done", "psid=unknown", Needs(WorkInbox)),
     ("/api/inbox/move_to_inbox", "psid=unknown", Needs(WorkInbox)),
+    (
+        "/api/inbox/reply",
+        "psid=unknown&text=hello",
+        Needs(WorkInbox),
+    ),
 ];
 
 #[test]

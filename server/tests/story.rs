@@ -358,3 +358,105 @@ async fn outside_the_24_hour_window_the_refusal_is_recorded_in_plain_words() {
         .unwrap_or_else(|| panic!("{transcript:?}"));
     assert!(failure.text.contains("24 h"), "{}", failure.text);
 }
+
+/// Moves the user's last message `hours` into the past on both sides: the platform's clock
+/// runs ahead and Baton's record of the message is that much older.
+async fn hours_pass(s: &Live, hours: u64) {
+    s.state
+        .sandbox
+        .advance(std::time::Duration::from_secs(hours * 60 * 60));
+    sqlx::query(
+        "UPDATE conversations SET last_user_message_ms = last_user_message_ms - $1 WHERE psid = $2",
+    )
+    .bind(hours as i64 * 3_600_000)
+    .bind(&s.psid)
+    .execute(&s.state.pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn agent_replies_follow_the_owner_and_the_windows() {
+    use app::error::AppError;
+    use app::model::ReplyRule;
+    use app::server::inbox;
+
+    let s = live().await;
+    let ana = Actor {
+        user_id: None,
+        name: "ana@example.com".into(),
+    };
+    let reply = |text: String| {
+        let (pool, psid, ana) = (s.state.pool.clone(), s.psid.clone(), ana.clone());
+        async move { agent::reply(&pool, &psid, &text, &ana).await }
+    };
+    let rule = || async { inbox::detail(&s.state.pool, &s.psid).await.unwrap().reply };
+    let invalid = |r: Result<bool, AppError>| match r {
+        Err(AppError::Invalid(why)) => why,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+
+    s.state.sandbox.user_get_started(&s.psid).unwrap();
+    s.settle().await;
+    assert!(matches!(rule().await, ReplyRule::Response { .. }));
+
+    // Inside the 24 h window: a normal reply, shown to the user and in Baton's transcript.
+    assert!(!reply("  Hi Ana, how can I help?  ".into()).await.unwrap());
+    s.settle().await;
+    assert_eq!(s.seen().last().unwrap(), "Hi Ana, how can I help?");
+    let transcript = conversations::transcript(&s.state.pool, PAGE, &s.psid)
+        .await
+        .unwrap();
+    let last = transcript.last().unwrap();
+    assert_eq!(
+        (last.who.as_str(), last.text.as_str()),
+        ("agent", "Hi Ana, how can I help?")
+    );
+
+    // Three days later the platform refuses RESPONSE; the HUMAN_AGENT tag is still allowed.
+    hours_pass(&s, 72).await;
+    assert!(matches!(rule().await, ReplyRule::HumanAgent { .. }));
+    assert!(reply("Following up on your question".into()).await.unwrap());
+    s.settle().await;
+    assert_eq!(s.seen().last().unwrap(), "Following up on your question");
+    let sent = outbox::list_for(&s.state.pool, PAGE, &s.psid)
+        .await
+        .unwrap();
+    let tagged = sent.last().unwrap();
+    assert_eq!(tagged.status, "done");
+    assert!(
+        tagged.body.contains("\"tag\":\"HUMAN_AGENT\""),
+        "{}",
+        tagged.body
+    );
+
+    // After 7 days nothing may be sent: refused up front, nothing queued.
+    hours_pass(&s, 5 * 24).await;
+    let queued = sent.len();
+    assert!(invalid(reply("Anyone there?".into()).await).contains("7 days"));
+    assert!(matches!(rule().await, ReplyRule::Closed { .. }));
+    // Bad input is refused with the reason and queues nothing either.
+    assert_eq!(invalid(reply("   ".into()).await), "Type a message first.");
+    assert!(invalid(reply("x".repeat(2001)).await).contains("2000"));
+    let after = outbox::list_for(&s.state.pool, PAGE, &s.psid)
+        .await
+        .unwrap();
+    assert_eq!(after.len(), queued);
+
+    // The user writes again and asks for a human: the Page Inbox owns the thread, so the
+    // reply box says to answer there.
+    handed_over(&s).await;
+    assert_eq!(rule().await, ReplyRule::PageInbox);
+    assert!(invalid(reply("Hello?".into()).await).contains("reply in the Page Inbox"));
+
+    // Both replies that went out are in the audit log.
+    let audit = app::server::repo::audit::list(&s.state.pool, None, 100)
+        .await
+        .unwrap();
+    let replied: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "conversation.replied")
+        .map(|e| e.detail.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(replied, ["human_agent", "response"]);
+}

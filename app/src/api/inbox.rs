@@ -1,11 +1,11 @@
 //! Server functions for the agent inbox: the lists, one conversation, and the two agent
-//! actions (Mark as done, Move to inbox). All need `WorkInbox`. The reads are in
+//! actions (Mark as done, Move to inbox) and the agent reply. All need `WorkInbox`. The reads are in
 //! `crate::server::inbox`, the actions in `crate::server::runtime::agent`.
 
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{AgentActionReport, ConversationDetail, ConversationPage};
+use crate::model::{AgentActionReport, ConversationDetail, ConversationPage, ReplyReport};
 
 /// One page (50 rows) of `list` (inbox | done | all), newest activity first. `search` (may be
 /// empty) matches the name or the last text; `cursor` is the previous page's `next_cursor`,
@@ -91,5 +91,32 @@ pub async fn move_to_inbox(psid: String) -> Result<AgentActionReport, AppError> 
             changed: false,
             message: "This conversation was already in the inbox: nothing was sent.".into(),
         },
+    })
+}
+
+/// Sends `text`, typed by the agent, to the user while Baton owns the thread: a normal reply
+/// inside the 24 h window, a `HUMAN_AGENT` tagged one up to 7 days after the user's last
+/// message. Refused with the reason otherwise (the Page Inbox has the thread, window closed).
+#[server(endpoint = "inbox/reply")]
+pub async fn reply(psid: String, text: String) -> Result<ReplyReport, AppError> {
+    use crate::model::Permission;
+    use crate::server::runtime::agent;
+    use crate::server::{auth::Ctx, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let user = ctx.require(Permission::WorkInbox).await?;
+    let actor = Actor::user(user.id, &user.email);
+    let human_agent = agent::reply(ctx.pool(), &psid, &text, &actor)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    ctx.state.wake.wake();
+    ctx.state.live.changed(&psid);
+    let message = if human_agent {
+        "Sending as a human-agent reply (more than 24 hours since the user wrote)."
+    } else {
+        "Sending."
+    };
+    Ok(ReplyReport {
+        human_agent,
+        message: message.into(),
     })
 }

@@ -172,8 +172,82 @@ pub struct ConversationDetail {
     pub transcript: Vec<TranscriptLine>,
     pub ledger: Vec<LedgerEntry>,
     pub failed_sends: Vec<FailedSend>,
+    /// Whether an agent may reply from Baton now, and how.
+    pub reply: ReplyRule,
     pub now_ms: i64,
 }
+
+/// Whether an agent may message the user from Baton right now (product.md §2.2): only while
+/// Baton owns the thread; a normal reply (`RESPONSE`) inside the 24 h window, a `HUMAN_AGENT`
+/// tagged reply up to 7 days after the user's last message, nothing after that.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum ReplyRule {
+    /// Inside the 24 h window: sent with `messaging_type` RESPONSE until `until_ms`.
+    Response { until_ms: i64 },
+    /// Between 24 h and 7 days: sent with the `HUMAN_AGENT` tag until `until_ms`.
+    HumanAgent { until_ms: i64 },
+    /// The Page Inbox owns the thread: agents reply there, not in Baton.
+    PageInbox,
+    /// No reply is possible now; `reason` says why in plain words.
+    Closed { reason: String },
+}
+
+impl ReplyRule {
+    /// The rule for a conversation whose thread `owner` is baton | page_inbox | other | idle.
+    pub fn for_conversation(owner: &str, last_user_message_ms: Option<i64>, now_ms: i64) -> Self {
+        let closed = |reason: &str| ReplyRule::Closed {
+            reason: reason.to_owned(),
+        };
+        match owner {
+            "baton" => {}
+            "page_inbox" => return ReplyRule::PageInbox,
+            "idle" => {
+                return closed(
+                    "Nobody controls this conversation right now, so Baton cannot message \
+                     the user. Move it to the inbox or mark it as done first.",
+                )
+            }
+            _ => {
+                return closed(
+                    "Another app controls this conversation, so Baton cannot message the \
+                     user. Check the page's conversation routing settings.",
+                )
+            }
+        }
+        let Some(last) = last_user_message_ms else {
+            return closed(
+                "This person has not written to the page yet. Messenger only allows a reply \
+                 after they write.",
+            );
+        };
+        if now_ms - last <= WINDOW_MS {
+            ReplyRule::Response {
+                until_ms: last + WINDOW_MS,
+            }
+        } else if now_ms - last <= HUMAN_AGENT_WINDOW_MS {
+            ReplyRule::HumanAgent {
+                until_ms: last + HUMAN_AGENT_WINDOW_MS,
+            }
+        } else {
+            closed(
+                "More than 7 days have passed since this person last wrote, so Messenger \
+                 does not allow a reply any more. Wait until they write again.",
+            )
+        }
+    }
+}
+
+/// What the agent reply did, in words the agent reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyReport {
+    /// True when it went out with the `HUMAN_AGENT` tag (more than 24 h after the user wrote).
+    pub human_agent: bool,
+    pub message: String,
+}
+
+/// Longest agent reply: the Send API's text limit.
+pub const MAX_REPLY_CHARS: usize = 2000;
 
 /// What Mark as done / Move to inbox did, in words the agent reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,6 +259,10 @@ pub struct AgentActionReport {
 
 /// 24 hours in milliseconds: the standard messaging window.
 pub const WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// 7 days in milliseconds: how long after the user's last message a `HUMAN_AGENT` reply is
+/// allowed.
+pub const HUMAN_AGENT_WINDOW_MS: i64 = 7 * WINDOW_MS;
 
 /// The display name of a user from the profile fields.
 pub fn display_name(first: Option<&str>, last: Option<&str>) -> String {
@@ -234,6 +312,20 @@ pub fn ago(now_ms: i64, at_ms: i64) -> String {
     }
 }
 
+/// Time left until `until_ms`, rounded up: "40 min", "3 h", "5 d"; "no time" when past.
+pub fn time_left(now_ms: i64, until_ms: i64) -> String {
+    let left = until_ms - now_ms;
+    if left <= 0 {
+        return "no time".to_owned();
+    }
+    let mins = (left + 59_999) / 60_000;
+    match mins {
+        0..=59 => format!("{mins} min"),
+        60..=2879 => format!("{} h", mins / 60),
+        _ => format!("{} d", mins / 1440),
+    }
+}
+
 /// The 24 h window state: "window closes in 3 h", "window closed", ...
 pub fn window_words(now_ms: i64, closes_ms: Option<i64>) -> String {
     let Some(closes) = closes_ms else {
@@ -279,5 +371,46 @@ mod tests {
         assert_eq!(window_words(0, Some(3 * 3_600_000)), "Window closes in 3 h");
         assert_eq!(window_words(10, Some(5)), "Window closed");
         assert_eq!(ago(120_000, 0), "2 min ago");
+        assert_eq!(time_left(0, 90_000), "2 min");
+        assert_eq!(time_left(0, 3 * 3_600_000), "3 h");
+        assert_eq!(time_left(0, 5 * WINDOW_MS), "5 d");
+        assert_eq!(time_left(10, 5), "no time");
+    }
+
+    #[test]
+    fn replies_follow_the_owner_and_the_windows() {
+        const H: i64 = 3_600_000;
+        let now = 1_000 * WINDOW_MS;
+        let rule = |owner, last| ReplyRule::for_conversation(owner, last, now);
+        assert_eq!(
+            rule("baton", Some(now - 2 * H)),
+            ReplyRule::Response {
+                until_ms: now + 22 * H
+            }
+        );
+        // Exactly 24 h is still inside the window; a minute later needs the tag.
+        assert!(matches!(
+            rule("baton", Some(now - 24 * H)),
+            ReplyRule::Response { .. }
+        ));
+        assert_eq!(
+            rule("baton", Some(now - 24 * H - 60_000)),
+            ReplyRule::HumanAgent {
+                until_ms: now - 24 * H - 60_000 + HUMAN_AGENT_WINDOW_MS
+            }
+        );
+        assert!(matches!(
+            rule("baton", Some(now - 7 * 24 * H)),
+            ReplyRule::HumanAgent { .. }
+        ));
+        let closed = |r: ReplyRule| match r {
+            ReplyRule::Closed { reason } => reason,
+            other => panic!("expected closed, got {other:?}"),
+        };
+        assert!(closed(rule("baton", Some(now - 7 * 24 * H - 1))).contains("7 days"));
+        assert!(closed(rule("baton", None)).contains("not written"));
+        assert_eq!(rule("page_inbox", Some(now)), ReplyRule::PageInbox);
+        assert!(closed(rule("other", Some(now))).contains("Another app"));
+        assert!(closed(rule("idle", Some(now))).contains("Nobody"));
     }
 }

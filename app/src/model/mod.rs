@@ -9,8 +9,9 @@ mod settings;
 pub use account::{AuditEntry, Email, NewPassword, Permission, Role, SessionInfo, UserView};
 pub use flow_versions::{PublishReport, PushStatus, PushStep, VersionInfo};
 pub use inbox::{
-    ago, display_name, owner_words, who_words, window_words, AgentActionReport, ConversationDetail,
-    ConversationPage, ConversationSummary, FailedSend, InboxCounts, InboxCursor, InboxList,
-    LedgerEntry, TranscriptLine, WINDOW_MS,
+    ago, display_name, owner_words, time_left, who_words, window_words, AgentActionReport,
+    ConversationDetail, ConversationPage, ConversationSummary, FailedSend, InboxCounts,
+    InboxCursor, InboxList, LedgerEntry, ReplyReport, ReplyRule, TranscriptLine,
+    HUMAN_AGENT_WINDOW_MS, MAX_REPLY_CHARS, WINDOW_MS,
 };
 pub use settings::PageName;

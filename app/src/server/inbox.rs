@@ -7,7 +7,7 @@ use sqlx::SqlitePool;
 use crate::error::AppError;
 use crate::model::{
     display_name, ConversationDetail, ConversationPage, ConversationSummary, FailedSend,
-    InboxCounts, InboxCursor, InboxList, LedgerEntry, TranscriptLine, WINDOW_MS,
+    InboxCounts, InboxCursor, InboxList, LedgerEntry, ReplyRule, TranscriptLine, WINDOW_MS,
 };
 use crate::server::auth::now_ms;
 use crate::server::repo::conversations::{self as conv, ConversationRow};
@@ -80,6 +80,7 @@ pub async fn list_page_sized(
 
 /// Everything the conversation view shows; `NotFound` for an unknown user.
 pub async fn detail(pool: &SqlitePool, psid: &str) -> Result<ConversationDetail, AppError> {
+    let now = now_ms();
     let page = pages::current(pool).await?.ok_or(AppError::NotFound)?;
     let row = conv::get(pool, &page.page_id, psid)
         .await?
@@ -125,7 +126,8 @@ pub async fn detail(pool: &SqlitePool, psid: &str) -> Result<ConversationDetail,
         transcript,
         ledger,
         failed_sends,
-        now_ms: now_ms(),
+        reply: ReplyRule::for_conversation(&row.thread_owner, row.last_user_message_ms, now),
+        now_ms: now,
     })
 }
 

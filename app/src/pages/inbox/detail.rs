@@ -1,10 +1,14 @@
 //! One open conversation: profile, thread owner, the 24 h window, the agent actions, the
-//! transcript (who said what), the handover history and failed sends with their reasons.
+//! transcript (who said what), the reply box, the handover history and failed sends with their
+//! reasons.
 
 use leptos::prelude::*;
 
-use crate::api::inbox::{get_conversation, MarkAsDone, MoveToInbox};
-use crate::model::{ago, owner_words, who_words, window_words, ConversationDetail};
+use crate::api::inbox::{get_conversation, MarkAsDone, MoveToInbox, Reply};
+use crate::model::{
+    ago, owner_words, time_left, who_words, window_words, ConversationDetail, ReplyRule,
+    MAX_REPLY_CHARS,
+};
 use crate::pages::auth::action_error;
 
 #[component]
@@ -16,6 +20,7 @@ pub fn ConversationView(
 ) -> impl IntoView {
     // What an action said about the previous conversation does not belong to this one.
     clear(mark_done, move_in);
+    let reply = ServerAction::<Reply>::new();
     let detail = Resource::new(
         move || {
             (
@@ -24,8 +29,22 @@ pub fn ConversationView(
                 refresh.get(),
             )
         },
-        move |_| get_conversation(psid.clone()),
+        {
+            let psid = psid.clone();
+            move |_| get_conversation(psid.clone())
+        },
     );
+    // The reply box lives outside the Transition, so a live update of the transcript does not
+    // rebuild it while the agent types. It appears once the page is interactive (rendering it
+    // on the server would read the resource outside a Suspense boundary).
+    let rule = Memo::new(move |_| {
+        detail
+            .get()
+            .and_then(Result::ok)
+            .map(|d| (d.reply, d.now_ms))
+    });
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     view! {
         <section class="page inbox-detail" aria-label="Conversation">
             <a class="inbox-back" href="/inbox">"← All conversations"</a>
@@ -33,10 +52,13 @@ pub fn ConversationView(
                 {move || Suspend::new(async move {
                     match detail.await {
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                        Ok(d) => view! { <Detail d mark_done move_in/> }.into_any(),
+                        Ok(d) => view! { <Detail d mark_done move_in reply/> }.into_any(),
                     }
                 })}
             </Transition>
+            {move || interactive.get().then(|| {
+                view! { <ReplyBox psid=psid.clone() rule reply mark_done move_in/> }
+            })}
         </section>
     }
 }
@@ -46,6 +68,7 @@ fn Detail(
     d: ConversationDetail,
     mark_done: ServerAction<MarkAsDone>,
     move_in: ServerAction<MoveToInbox>,
+    reply: ServerAction<Reply>,
 ) -> impl IntoView {
     let now = d.now_ms;
     let psid = d.summary.psid.clone();
@@ -57,6 +80,7 @@ fn Detail(
             <button type="button" disabled=busy
                 on:click=move |_| {
                     clear(mark_done, move_in);
+                    reply.value().set(None);
                     mark_done.dispatch(MarkAsDone { psid: psid.clone() });
                 }>
                 "Mark as done"
@@ -69,6 +93,7 @@ fn Detail(
             <button type="button" disabled=busy
                 on:click=move |_| {
                     clear(mark_done, move_in);
+                    reply.value().set(None);
                     move_in.dispatch(MoveToInbox { psid: psid.clone() });
                 }>
                 "Move to inbox"
@@ -143,6 +168,109 @@ fn Detail(
                 }).collect_view()}
             </ul>
         })}
+    }
+}
+
+/// Where an agent types a message to the user, when Baton may send one; otherwise the
+/// reason it may not (the Page Inbox has the conversation, the windows are closed).
+/// Ctrl+Enter (or Cmd+Enter) sends.
+#[component]
+fn ReplyBox(
+    psid: String,
+    rule: Memo<Option<(ReplyRule, i64)>>,
+    reply: ServerAction<Reply>,
+    mark_done: ServerAction<MarkAsDone>,
+    move_in: ServerAction<MoveToInbox>,
+) -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    let open = move || {
+        matches!(
+            rule.get(),
+            Some((ReplyRule::Response { .. } | ReplyRule::HumanAgent { .. }, _))
+        )
+    };
+    let hint = move || {
+        match rule.get() {
+        Some((ReplyRule::Response { until_ms }, now)) => format!(
+            "Sent as a normal reply. The 24-hour window closes in {}.",
+            time_left(now, until_ms)
+        ),
+        Some((ReplyRule::HumanAgent { until_ms }, now)) => format!(
+            "More than 24 hours since the user wrote: sent with the HUMAN_AGENT tag, allowed for {} more.",
+            time_left(now, until_ms)
+        ),
+        _ => String::new(),
+    }
+    };
+    let note = move || match rule.get() {
+        Some((ReplyRule::PageInbox, _)) => Some(
+            "A person in the Page Inbox has this conversation: reply in the Page Inbox. \
+             Their messages show here as they arrive."
+                .to_owned(),
+        ),
+        Some((ReplyRule::Closed { reason }, _)) => Some(reason),
+        _ => None,
+    };
+    let chars = move || draft.with(|d| d.chars().count());
+    let too_long = move || chars() > MAX_REPLY_CHARS;
+    let blocked =
+        move || reply.pending().get() || too_long() || draft.with(|d| d.trim().is_empty());
+    let send = move || {
+        if blocked() {
+            return;
+        }
+        clear(mark_done, move_in);
+        reply.dispatch(Reply {
+            psid: psid.clone(),
+            text: draft.get_untracked(),
+        });
+    };
+    // A sent reply empties the box; a refused one keeps the text so nothing is lost.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = reply.value().get() {
+            draft.set(String::new());
+        }
+    });
+    let status = move || {
+        reply
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|r| view! { <p class="ok" role="status">{r.message}</p> })
+    };
+    let fallback = move || {
+        note().map(|n| view! { <p class="notice reply-note" data-testid="reply-note">{n}</p> })
+    };
+    view! {
+        <Show when=open fallback>
+            <form class="form reply" on:submit={
+                let send = send.clone();
+                move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    send();
+                }
+            }>
+                <label for="reply-text">"Reply to the user"</label>
+                <textarea id="reply-text" name="text" rows="3"
+                    prop:value=move || draft.get()
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:keydown={
+                        let send = send.clone();
+                        move |ev: leptos::ev::KeyboardEvent| {
+                            if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+                                ev.prevent_default();
+                                send();
+                            }
+                        }
+                    }></textarea>
+                <p class="hint">{hint}" "<span class:error=too_long>{move || format!("{}/{MAX_REPLY_CHARS}", chars())}</span></p>
+                <button type="submit" disabled=blocked>
+                    {move || if reply.pending().get() { "Sending…" } else { "Send" }}
+                </button>
+            </form>
+        </Show>
+        {action_error(reply.value())}
+        {status}
     }
 }
 
