@@ -52,6 +52,7 @@ pub async fn list_page_sized(
         after: cursor.map(|c| (c.last_activity_ms, c.psid.as_str())),
         // One extra row says whether there is a next page.
         limit: page_size + 1,
+        index_max_hits: None,
     };
     let mut rows = inbox::list(pool, &query).await?;
     let more = rows.len() as i64 > page_size;

@@ -1,7 +1,15 @@
 //! The agent inbox's queries: one page of a list (newest activity first, keyset pagination on
 //! `(last_activity_ms, psid)`, both descending so one index range scan serves each page),
-//! optional search by name or last text, the count of each list, and a conversation's
+//! optional search by name or message text, the count of each list, and a conversation's
 //! failed Graph calls.
+//!
+//! Search matches any substring of a name, or of a line a person wrote (the user, an agent,
+//! the Page Inbox; not the bot), case-insensitively. It picks one of two plans:
+//! - **Index**: terms of three characters or more with few hits in the FTS5 trigram indexes
+//!   of migration 0008 become a set of matching conversations; cost grows with the hits.
+//! - **Scan**: terms with many hits (or shorter than three characters) walk the list in its
+//!   order and test each conversation, which stops as soon as the page is full: quick when
+//!   many conversations match. A short term that matches little is the slow case.
 
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
@@ -13,11 +21,55 @@ pub struct ListQuery<'a> {
     pub page_id: &'a str,
     /// `Some("inbox")` / `Some("done")`, `None` = every state.
     pub state: Option<&'a str>,
-    /// Case-insensitive substring of the name or the last text; empty = no filter.
+    /// Case-insensitive substring of the name or of a message a person wrote; empty = no
+    /// filter.
     pub search: &'a str,
     /// (last_activity_ms, psid) of the last row of the previous page.
     pub after: Option<(i64, &'a str)>,
     pub limit: i64,
+    /// Above this many index hits a search scans instead (`None` = [`INDEX_MAX_HITS`]).
+    pub index_max_hits: Option<i64>,
+}
+
+/// The hit count up to which the index plan is used. Measured at 100k conversations / 1M
+/// lines: 2,000 hits cost about 3 ms through the index; 100,000 hits cost 190 ms through the
+/// index but 0.1 ms by scanning.
+pub const INDEX_MAX_HITS: i64 = 2000;
+
+/// How a search is answered.
+enum Plan {
+    /// No search.
+    All,
+    /// The FTS5 phrase matched few rows: the set of matching conversations.
+    Index(String),
+    /// The LIKE pattern, tested per conversation in list order.
+    Scan(String),
+}
+
+async fn plan(pool: &SqlitePool, q: &ListQuery<'_>) -> Result<Plan, sqlx::Error> {
+    let Some(pattern) = like_pattern(q.search) else {
+        return Ok(Plan::All);
+    };
+    let Some(phrase) = fts_phrase(q.search) else {
+        return Ok(Plan::Scan(pattern));
+    };
+    let max = q.index_max_hits.unwrap_or(INDEX_MAX_HITS);
+    // Counting stops after max + 1 hits in each index, so this costs ~2 ms at most.
+    let hits: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM conversation_name_fts
+                                       WHERE conversation_name_fts MATCH $1 LIMIT $2))
+              + (SELECT COUNT(*) FROM (SELECT 1 FROM transcript_fts
+                                       WHERE transcript_fts MATCH $1 LIMIT $2))",
+    )
+    .bind(&phrase)
+    .bind(max + 1)
+    .fetch_one(pool)
+    .await?;
+    Ok(if hits > max {
+        Plan::Scan(pattern)
+    } else {
+        Plan::Index(phrase)
+    })
 }
 
 /// Rows of one page, at most `limit`, newest activity first (ties: psid descending). The
@@ -26,6 +78,7 @@ pub async fn list(
     pool: &SqlitePool,
     q: &ListQuery<'_>,
 ) -> Result<Vec<ConversationRow>, sqlx::Error> {
+    let plan = plan(pool, q).await?;
     let mut sql = QueryBuilder::<Sqlite>::new(
         "SELECT page_id, psid, first_name, last_name, profile_pic, profile_fetched, state,
                 thread_owner, handover_message, back_to_bot_message, last_user_message_ms,
@@ -43,25 +96,50 @@ pub async fn list(
             .push_bind(psid)
             .push(")");
     }
-    if let Some(pattern) = like_pattern(q.search) {
-        sql.push(" AND (LOWER(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ")
-            .push_bind(pattern.clone())
-            .push(" ESCAPE '\\' OR LOWER(COALESCE(last_text, '')) LIKE ")
-            .push_bind(pattern)
-            .push(" ESCAPE '\\')");
+    match plan {
+        Plan::All => {}
+        Plan::Index(phrase) => {
+            // Matching conversations by name, or by any line a person wrote, as a rowid
+            // set; the list order and the keyset cursor then apply to that set.
+            sql.push(
+                " AND rowid IN (SELECT rowid FROM conversation_name_fts
+                                WHERE conversation_name_fts MATCH ",
+            )
+            .push_bind(phrase.clone())
+            .push(
+                " UNION SELECT c.rowid FROM transcript t
+                     JOIN conversations c ON c.page_id = t.page_id AND c.psid = t.psid
+                     WHERE t.id IN (SELECT rowid FROM transcript_fts WHERE transcript_fts MATCH ",
+            )
+            .push_bind(phrase)
+            .push("))");
+        }
+        Plan::Scan(pattern) => {
+            // LIKE is case-insensitive for ASCII; the pattern is already lower case.
+            sql.push(" AND (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '') LIKE ")
+                .push_bind(pattern.clone())
+                .push(
+                    " ESCAPE '\\' OR EXISTS (SELECT 1 FROM transcript t
+                        WHERE t.page_id = conversations.page_id AND t.psid = conversations.psid
+                          AND t.who IN ('user', 'agent', 'page_inbox') AND t.text LIKE ",
+                )
+                .push_bind(pattern)
+                .push(" ESCAPE '\\'))");
+        }
     }
     sql.push(" ORDER BY last_activity_ms DESC, psid DESC LIMIT ")
         .push_bind(q.limit);
     sql.build_query_as().fetch_all(pool).await
 }
 
-/// (inbox, done, all) conversation counts of the page: three index-only counts (a single
-/// `SUM(CASE ...)` pass reads every row and took ~20 ms at 100k conversations).
+/// (inbox, done, all) conversation counts of the page, from the counters that triggers keep
+/// in step with `conversations` (counting index entries took 5 to 15 ms at 100k).
 pub async fn counts(pool: &SqlitePool, page_id: &str) -> Result<(i64, i64, i64), sqlx::Error> {
     sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM conversations WHERE page_id = $1 AND state = 'inbox'),
-                (SELECT COUNT(*) FROM conversations WHERE page_id = $1 AND state = 'done'),
-                (SELECT COUNT(*) FROM conversations WHERE page_id = $1)",
+        "SELECT COALESCE(SUM(CASE WHEN state = 'inbox' THEN n END), 0),
+                COALESCE(SUM(CASE WHEN state = 'done' THEN n END), 0),
+                COALESCE(SUM(n), 0)
+         FROM conversation_counts WHERE page_id = $1",
     )
     .bind(page_id)
     .fetch_one(pool)
@@ -92,6 +170,13 @@ pub async fn failed_sends(
     .bind(psid)
     .fetch_all(pool)
     .await
+}
+
+/// The search term as one FTS5 phrase (quotes doubled), or `None` when it is shorter than
+/// three characters: the trigram index cannot answer those.
+fn fts_phrase(search: &str) -> Option<String> {
+    let term = search.trim();
+    (term.chars().count() >= 3).then(|| format!("\"{}\"", term.replace('"', "\"\"")))
 }
 
 /// `%term%` in lower case with LIKE's wildcards escaped; `None` for a blank search.
