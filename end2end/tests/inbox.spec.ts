@@ -33,9 +33,9 @@ async function publishKit(page: Page) {
 }
 
 /** A sandbox user who pressed Get Started and then asked for a human. Returns the psid. */
-async function userAsksForAHuman(request: APIRequestContext): Promise<string> {
+async function userAsksForAHuman(request: APIRequestContext, lastName = "Silva"): Promise<string> {
   const created = await request.post("/sandbox/_sandbox/users", {
-    data: { first_name: "Ana", last_name: "Silva" },
+    data: { first_name: "Ana", last_name: lastName },
   });
   expect(created.status(), await created.text()).toBe(200);
   const { psid } = (await created.json()) as { psid: string };
@@ -95,8 +95,11 @@ test("a handed-over user shows in Inbox; Mark as done once for two agents; Move 
   await expect(detail).toContainText(/Window closes in \d+ h/);
   await expect(detail.locator(".ledger li").first()).toContainText("Inbox");
 
-  // Two admins click Mark as done at the same moment.
+  // Two admins click Mark as done at the same moment. The second one's screen gets no live
+  // updates, so it still shows the button when the first click has already landed: the
+  // moment where both clicks reach the server for the same handover.
   const other = await browser.newContext({ storageState: ADMIN_STATE });
+  await other.route("**/api/inbox/events", (route) => route.abort());
   const second = await other.newPage();
   await openHydrated(second, `/inbox?c=${psid}`);
   const done = page.getByRole("button", { name: "Mark as done" });
@@ -188,4 +191,83 @@ test("the inbox updates live: new handovers and new messages appear without a re
   await expect(page).toHaveURL(new RegExp(`c=${neighbour}$`));
   await page.keyboard.press(back);
   await expect(page).toHaveURL(new RegExp(`c=${psid}$`));
+});
+
+test("an agent replies from Baton once it owns the thread, and search finds the conversation", async ({ page }) => {
+  test.setTimeout(60_000);
+  await openHydrated(page, "/inbox");
+  await publishKit(page);
+  // A last name no other test uses, so searching for it finds this conversation only.
+  const lastName = `Reply${Date.now()}`;
+  const psid = await userAsksForAHuman(page.request, lastName);
+  await openHydrated(page, `/inbox?c=${psid}`);
+  const detail = page.getByRole("region", { name: "Conversation" });
+  await expect(detail.getByRole("heading", { name: `Ana ${lastName}` })).toBeVisible();
+
+  // The Page Inbox owns the thread: no reply box, the view says where to answer.
+  await expect(page.getByTestId("reply-note")).toContainText("reply in the Page Inbox");
+  await expect(page.getByLabel("Reply to the user")).toHaveCount(0);
+
+  // Marked done, Baton owns the thread again and the reply box appears.
+  await page.getByRole("button", { name: "Mark as done" }).click();
+  await expect(page.getByTestId("conversation-state")).toHaveText("Done");
+  const box = page.getByLabel("Reply to the user");
+  await expect(box).toBeVisible();
+  await expect(page.locator(".form.reply .hint")).toContainText("normal reply");
+  const send = page.getByRole("button", { name: "Send", exact: true });
+  await expect(send).toBeDisabled();
+
+  // Ctrl+Enter sends; the box empties, the user gets the text, the transcript shows it live.
+  const text = `Hi Ana, your ticket is T-${lastName}`;
+  await box.fill(text);
+  await expect(send).toBeEnabled();
+  await box.press("Control+Enter");
+  await expect(page.getByRole("status")).toHaveText(/^Sending\./);
+  await expect(box).toHaveValue("");
+  await expect.poll(() => count(page.request, psid, text)).toBe(1);
+  await expect(detail.locator(".transcript .who-agent").last()).toContainText(text, { timeout: 15_000 });
+
+  // Over Messenger's 2,000 characters: the counter says so and Send stays disabled.
+  await box.fill("x".repeat(2001));
+  await expect(page.locator(".form.reply .hint")).toContainText("2001/2000");
+  await expect(send).toBeDisabled();
+  await box.fill("");
+
+  // Search by what the agent wrote and by name: only this conversation, in every list.
+  await page.getByRole("button", { name: /^All/ }).click();
+  const search = page.getByRole("searchbox", { name: "Search by name or text" });
+  for (const term of [`T-${lastName}`, lastName.toLowerCase()]) {
+    await search.fill(term);
+    await search.press("Enter");
+    await expect(page.locator(".search-note")).toContainText(term);
+    await expect(page.locator(".inbox-item")).toHaveCount(1);
+    await expect(page.locator(`.inbox-item[data-psid="${psid}"]`)).toBeVisible();
+  }
+  await page.getByRole("button", { name: "Clear search" }).click();
+  await expect(search).toHaveValue("");
+  await expect(page.locator(".search-note")).toHaveCount(0);
+});
+
+test("the 24-hour countdown and the reply rule keep running while the screen stays open", async ({ page }) => {
+  // The browser's clock is faked so a day can pass in a second; the server's is not.
+  await page.clock.install();
+  await openHydrated(page, "/inbox");
+  await publishKit(page);
+  const created = await page.request.post("/sandbox/_sandbox/users", { data: { first_name: "Tia", last_name: "Clock" } });
+  const { psid } = (await created.json()) as { psid: string };
+  await expect
+    .poll(async () => (await page.request.post(`/sandbox/_sandbox/users/${psid}/get_started`)).status())
+    .toBe(200);
+  await openHydrated(page, `/inbox?c=${psid}`);
+  const detail = page.getByRole("region", { name: "Conversation" });
+  await expect(detail.getByRole("heading", { name: "Tia Clock" })).toBeVisible();
+  const hint = page.locator(".form.reply .hint");
+  await expect(detail).toContainText("Window closes in 24 h");
+  await expect(hint).toContainText("normal reply");
+
+  await page.clock.fastForward("23:30:00");
+  await expect(detail).toContainText("Window closes in 30 min");
+  await page.clock.fastForward("01:00:00");
+  await expect(detail).toContainText("Window closed");
+  await expect(hint).toContainText("HUMAN_AGENT tag, allowed for 5 d more");
 });

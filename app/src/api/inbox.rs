@@ -111,9 +111,10 @@ pub async fn reply(psid: String, text: String) -> Result<ReplyReport, AppError> 
     ctx.state.wake.wake();
     ctx.state.live.changed(&psid);
     let message = if human_agent {
-        "Sending as a human-agent reply (more than 24 hours since the user wrote)."
+        "Sending with the HUMAN_AGENT tag (more than 24 hours since the user wrote). It shows \
+         in the transcript once Messenger accepts it."
     } else {
-        "Sending."
+        "Sending. It shows in the transcript once Messenger accepts it."
     };
     Ok(ReplyReport {
         human_agent,

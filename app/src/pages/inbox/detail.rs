@@ -7,8 +7,12 @@ use leptos::prelude::*;
 use crate::api::inbox::{get_conversation, MarkAsDone, MoveToInbox, Reply};
 use crate::model::{
     ago, owner_words, time_left, who_words, window_words, ConversationDetail, ReplyRule,
-    MAX_REPLY_CHARS,
+    MAX_REPLY_CHARS, WINDOW_MS,
 };
+
+/// How often the countdowns move on (browser only).
+#[cfg(feature = "hydrate")]
+const TICK_MS: u64 = 30_000;
 use crate::pages::auth::action_error;
 
 #[component]
@@ -34,31 +38,73 @@ pub fn ConversationView(
             move |_| get_conversation(psid.clone())
         },
     );
+    // Countdowns (the 24 h window, the reply rule) keep running while the screen stays
+    // open: the server's time at the last load plus the time passed since, read from the
+    // browser's clock every 30 s (timers in background tabs may run late, the clock does not).
+    let ticks = RwSignal::new(0i64);
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| {
+        interactive.set(true);
+        #[cfg(feature = "hydrate")]
+        {
+            let opened = js_sys::Date::now();
+            let tick = move || ticks.set((js_sys::Date::now() - opened) as i64);
+            let step = std::time::Duration::from_millis(TICK_MS);
+            if let Ok(handle) = set_interval_with_handle(tick, step) {
+                on_cleanup(move || handle.clear());
+            }
+        }
+    });
     // The reply box lives outside the Transition, so a live update of the transcript does not
     // rebuild it while the agent types. It appears once the page is interactive (rendering it
     // on the server would read the resource outside a Suspense boundary).
-    let rule = Memo::new(move |_| {
-        detail
-            .get()
-            .and_then(Result::ok)
-            .map(|d| (d.reply, d.now_ms))
+    let loaded_at = Memo::new(move |_| {
+        detail.get().and_then(Result::ok).map(|d| {
+            let last_user_ms = d.window_closes_ms.map(|c| c - WINDOW_MS);
+            (
+                d.thread_owner,
+                last_user_ms,
+                d.now_ms,
+                ticks.get_untracked(),
+            )
+        })
     });
-    let interactive = RwSignal::new(false);
-    Effect::new(move |_| interactive.set(true));
+    let rule = Memo::new(move |_| {
+        loaded_at
+            .get()
+            .map(|(owner, last_user_ms, server_now, at)| {
+                let now = server_now + ticks.get() - at;
+                (ReplyRule::for_conversation(&owner, last_user_ms, now), now)
+            })
+    });
+    // Type-erased parts keep the nested view type shallow enough for the compiler.
+    let loaded = view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(d) => view! { <Detail d mark_done move_in reply ticks/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any();
+    let history = view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                detail.await.ok().map(|d| view! { <History d/> })
+            })}
+        </Transition>
+    }
+    .into_any();
     view! {
         <section class="page inbox-detail" aria-label="Conversation">
             <a class="inbox-back" href="/inbox">"← All conversations"</a>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match detail.await {
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                        Ok(d) => view! { <Detail d mark_done move_in reply/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {loaded}
             {move || interactive.get().then(|| {
-                view! { <ReplyBox psid=psid.clone() rule reply mark_done move_in/> }
+                view! { <ReplyBox psid=psid.clone() rule reply mark_done move_in/> }.into_any()
             })}
+            {history}
         </section>
     }
 }
@@ -69,8 +115,12 @@ fn Detail(
     mark_done: ServerAction<MarkAsDone>,
     move_in: ServerAction<MoveToInbox>,
     reply: ServerAction<Reply>,
+    ticks: RwSignal<i64>,
 ) -> impl IntoView {
     let now = d.now_ms;
+    let loaded_at = ticks.get_untracked();
+    let closes = d.window_closes_ms;
+    let window = move || window_words(now + ticks.get() - loaded_at, closes);
     let psid = d.summary.psid.clone();
     let in_inbox = d.summary.state == "inbox";
     let busy = move || mark_done.pending().get() || move_in.pending().get();
@@ -124,7 +174,7 @@ fn Detail(
             <dt>"Thread owner"</dt>
             <dd>{owner_words(&d.thread_owner)}</dd>
             <dt>"24-hour window"</dt>
-            <dd>{window_words(now, d.window_closes_ms)}</dd>
+            <dd>{window}</dd>
         </dl>
         <div class="inbox-actions">{action}</div>
         {action_error(mark_done.value())}
@@ -141,6 +191,14 @@ fn Detail(
                 </li>
             }).collect_view()}
         </ol>
+    }
+}
+
+/// The handover history and the failed sends, below the reply box.
+#[component]
+fn History(d: ConversationDetail) -> impl IntoView {
+    let now = d.now_ms;
+    view! {
         <h3>"Handover history"</h3>
         {d.ledger.is_empty().then(|| view! { <p class="notice">"No handovers yet."</p> })}
         <ol class="ledger">

@@ -93,6 +93,20 @@ pub fn InboxPage() -> impl IntoView {
                     <button type="button" class="secondary"
                         on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
                 </form>
+                {move || {
+                    let term = search.get();
+                    (!term.is_empty()).then(|| view! {
+                        <p class="search-note">
+                            {format!("Matches for \u{201c}{term}\u{201d} (names and messages people wrote). ")}
+                            <button type="button" class="link"
+                                on:click=move |_| {
+                                    draft.set(String::new());
+                                    search.set(String::new());
+                                    pages.set(1);
+                                }>"Clear search"</button>
+                        </p>
+                    })
+                }}
                 <p class="keys">"Keys: " <kbd>"j"</kbd>" / "<kbd>"k"</kbd>" next / previous, "
                     <kbd>"e"</kbd>" mark done, "<kbd>"/"</kbd>" search"</p>
                 <Transition fallback=|| view! { <p>"Loading…"</p> }>
