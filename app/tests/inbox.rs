@@ -1,11 +1,13 @@
 //! The agent inbox's reads against a real SQLite database: list order, keyset pagination
-//! without duplicates or gaps, counts per list, search, and the conversation detail.
+//! without duplicates or gaps, counts per list (kept by triggers), search by name and by what
+//! people wrote (both plans: FTS5 index and scan), and the conversation detail.
 #![cfg(feature = "ssr")]
 
 use app::error::AppError;
 use app::model::{InboxCursor, InboxList, WINDOW_MS};
 use app::server::repo::audit::Actor;
 use app::server::repo::conversations as conv;
+use app::server::repo::inbox::{self as repo, ListQuery};
 use app::server::repo::outbox::{self, Kind, NewRow};
 use app::server::{db, inbox, pages};
 use sqlx::SqlitePool;
@@ -131,29 +133,235 @@ async fn pages_follow_each_other_without_duplicates_or_gaps() {
     assert_eq!(dedup.len(), 23);
 }
 
-#[tokio::test]
-async fn search_matches_name_or_last_text_case_insensitively() {
-    let pool = connected().await;
-    add(&pool, "a", "inbox", 1_000, Some(("Ana", "Silva"))).await;
-    add(&pool, "b", "inbox", 2_000, Some(("Bruno", "Costa"))).await;
-    add(&pool, "c", "done", 3_000, Some(("Carla", "Anastácio"))).await;
+/// A transcript line; a user line also opens the window and becomes the last text.
+async fn said(pool: &SqlitePool, psid: &str, who: &str, at_ms: i64, text: &str) {
     let mut conn = pool.acquire().await.unwrap();
-    conv::user_wrote(&mut conn, PAGE, "b", 2_500, "I need 50% OFF_now")
+    conv::add_transcript(&mut *conn, PAGE, psid, at_ms, who, text, None)
         .await
         .unwrap();
-    drop(conn);
+    if who == "user" {
+        conv::user_wrote(&mut conn, PAGE, psid, at_ms, text)
+            .await
+            .unwrap();
+    }
+}
 
-    assert_eq!(psids(&pool, InboxList::All, "ANA").await, ["c", "a"]);
-    assert_eq!(psids(&pool, InboxList::Inbox, "ana").await, ["a"]);
-    assert_eq!(psids(&pool, InboxList::All, "ana silva").await, ["a"]);
-    assert_eq!(psids(&pool, InboxList::All, "50% off").await, ["b"]);
-    // LIKE wildcards in the search are literal characters.
-    assert_eq!(psids(&pool, InboxList::All, "%").await, ["b"]);
-    assert_eq!(psids(&pool, InboxList::All, "f_n").await, ["b"]);
-    assert!(psids(&pool, InboxList::All, "e_d").await.is_empty());
-    assert!(psids(&pool, InboxList::All, "zzz").await.is_empty());
+/// Moves a conversation to `state`; false when it already was there.
+async fn transition(pool: &SqlitePool, psid: &str, state: &str) -> bool {
+    let mut conn = pool.acquire().await.unwrap();
+    let owner = if state == "inbox" {
+        "page_inbox"
+    } else {
+        "baton"
+    };
+    conv::transition(&mut conn, PAGE, psid, state, owner, 10_000)
+        .await
+        .unwrap()
+}
+
+/// A search through the repository with each plan forced (index, then scan): both must give
+/// the same rows in the same order.
+async fn both_plans(pool: &SqlitePool, state: Option<&str>, term: &str) -> Vec<String> {
+    let mut results = Vec::new();
+    for max_hits in [1_000_000, 0] {
+        let q = ListQuery {
+            page_id: PAGE,
+            state,
+            search: term,
+            after: None,
+            limit: 100,
+            index_max_hits: Some(max_hits),
+        };
+        let rows = repo::list(pool, &q).await.unwrap();
+        results.push(rows.into_iter().map(|r| r.psid).collect::<Vec<_>>());
+    }
+    assert_eq!(
+        results[0], results[1],
+        "index and scan disagree on {term:?}"
+    );
+    results.remove(0)
+}
+
+/// Six named conversations whose users wrote something: two in Inbox, two Done, two with
+/// the bot; p5 and p6 share an activity time.
+async fn six(pool: &SqlitePool) {
+    let people = [
+        (
+            "p1",
+            ("Ana", "Silva"),
+            "inbox",
+            1_000,
+            "I need help with my order",
+        ),
+        (
+            "p2",
+            ("Bruno", "Costa"),
+            "done",
+            2_000,
+            "I need 50% OFF_now",
+        ),
+        ("p3", ("Carla", "Anastácio"), "bot", 3_000, "menu"),
+        (
+            "p4",
+            ("Diego", "Alves"),
+            "inbox",
+            4_000,
+            "where is my refund?",
+        ),
+        ("p5", ("Eva", "Silva"), "done", 5_000, "ok"),
+        ("p6", ("Fábio", "Nunes"), "bot", 5_000, "hello"),
+    ];
+    for (psid, name, state, at_ms, text) in people {
+        add(pool, psid, state, at_ms, Some(name)).await;
+        said(pool, psid, "user", at_ms, text).await;
+    }
+}
+
+#[tokio::test]
+async fn new_activity_moves_a_conversation_to_the_top() {
+    let pool = connected().await;
+    six(&pool).await;
+    assert_eq!(psids(&pool, InboxList::Inbox, "").await, ["p4", "p1"]);
+    said(&pool, "p1", "user", 9_000, "still waiting").await;
+    assert_eq!(psids(&pool, InboxList::Inbox, "").await, ["p1", "p4"]);
+    let page = inbox::list_page(&pool, InboxList::Inbox, "", None)
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].last_text.as_deref(), Some("still waiting"));
+}
+
+#[tokio::test]
+async fn counts_follow_new_conversations_and_state_changes() {
+    let pool = connected().await;
+    let counts = || async {
+        let c = inbox::list_page(&pool, InboxList::All, "", None)
+            .await
+            .unwrap()
+            .counts;
+        (c.inbox, c.done, c.all)
+    };
+    assert_eq!(counts().await, (0, 0, 0));
+    six(&pool).await;
+    assert_eq!(counts().await, (2, 2, 6));
+    // Done → Inbox, the same move again (no change), then Inbox → bot.
+    assert!(transition(&pool, "p2", "inbox").await);
+    assert!(!transition(&pool, "p2", "inbox").await);
+    assert_eq!(counts().await, (3, 1, 6));
+    assert!(transition(&pool, "p1", "bot").await);
+    assert_eq!(counts().await, (2, 1, 6));
+    // The trigger-kept counters agree with a plain count of the table.
+    let plain: (i64, i64, i64) = sqlx::query_as(
+        "SELECT SUM(state = 'inbox'), SUM(state = 'done'), COUNT(*) FROM conversations",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(plain, (2, 1, 6));
+}
+
+#[tokio::test]
+async fn search_finds_names_and_anything_a_person_wrote() {
+    let pool = connected().await;
+    six(&pool).await;
+    // Older lines count, not only the last text; bot lines do not.
+    said(&pool, "p3", "user", 3_100, "Order #A-1234 never arrived").await;
+    said(&pool, "p3", "user", 3_200, "menu").await;
+    said(
+        &pool,
+        "p2",
+        "page_inbox",
+        2_100,
+        "Your refund is on its way",
+    )
+    .await;
+    said(&pool, "p6", "bot", 5_100, "Here is your ORDER status menu").await;
+
+    // Every search gives the same rows through the server function's path and through
+    // either plan.
+    let all = |term: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let listed = psids(&pool, InboxList::All, term).await;
+            assert_eq!(listed, both_plans(&pool, None, term).await);
+            listed
+        }
+    };
+    // Names: any part, any case, across first and last name, accents kept.
+    assert_eq!(all("silva").await, ["p5", "p1"]);
+    assert_eq!(all("ANA").await, ["p3", "p1"]);
+    assert_eq!(all("ana sil").await, ["p1"]);
+    assert_eq!(all("fábio").await, ["p6"]);
+    // Text written by the user, an agent or the Page Inbox.
+    assert_eq!(all("order").await, ["p3", "p1"]);
+    assert_eq!(all("a-1234").await, ["p3"]);
+    assert_eq!(all("refund").await, ["p4", "p2"]);
+    // Within one list.
+    assert_eq!(psids(&pool, InboxList::Inbox, "refund").await, ["p4"]);
+    assert_eq!(both_plans(&pool, Some("inbox"), "refund").await, ["p4"]);
+    assert_eq!(psids(&pool, InboxList::Done, "silva").await, ["p5"]);
+    assert_eq!(both_plans(&pool, Some("done"), "silva").await, ["p5"]);
+    // Characters that mean something to FTS or LIKE are plain text.
+    assert_eq!(all("50% off").await, ["p2"]);
+    assert_eq!(all("%").await, ["p2"]);
+    assert_eq!(all("f_n").await, ["p2"]);
+    assert!(all("e_d").await.is_empty());
+    assert!(all("\"or").await.is_empty());
+    assert!(all("zebra").await.is_empty());
+    // One or two characters always scan, with the same rules ("Ev": Eva, "never arrived").
+    assert_eq!(all("ok").await, ["p5"]);
+    assert_eq!(all("Ev").await, ["p5", "p3"]);
+    // A name and a text match of the same conversation list it once.
+    said(&pool, "p5", "user", 5_000, "I am Eva Silva").await;
+    assert_eq!(all("silva").await, ["p5", "p1"]);
     // A blank search is no filter.
-    assert_eq!(psids(&pool, InboxList::All, "  ").await.len(), 3);
+    assert_eq!(psids(&pool, InboxList::All, "  ").await.len(), 6);
+}
+
+#[tokio::test]
+async fn search_pages_with_the_cursor_too() {
+    let pool = connected().await;
+    for i in 0..9 {
+        add(&pool, &format!("u{i}"), "inbox", 1_000 * (i / 2), None).await;
+        said(
+            &pool,
+            &format!("u{i}"),
+            "user",
+            1_000 * (i / 2),
+            "refund please",
+        )
+        .await;
+    }
+    add(&pool, "other", "inbox", 50_000, None).await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<InboxCursor> = None;
+    loop {
+        let page = inbox::list_page_sized(&pool, InboxList::Inbox, "refund", cursor.as_ref(), 2)
+            .await
+            .unwrap();
+        seen.extend(page.items.into_iter().map(|c| c.psid));
+        match page.next_cursor {
+            Some(next) => cursor = InboxCursor::parse(&next).unwrap(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["u8", "u7", "u6", "u5", "u4", "u3", "u2", "u1", "u0"]);
+}
+
+#[tokio::test]
+async fn a_changed_name_is_found_by_the_new_name_only() {
+    let pool = connected().await;
+    // Before the profile is fetched there is no name to match.
+    add(&pool, "p9", "bot", 1_000, None).await;
+    assert!(psids(&pool, InboxList::All, "unknown").await.is_empty());
+    conv::set_profile(&pool, PAGE, "p9", Some("Gil"), Some("Mota"), None)
+        .await
+        .unwrap();
+    assert_eq!(psids(&pool, InboxList::All, "gil mota").await, ["p9"]);
+    conv::set_profile(&pool, PAGE, "p9", Some("Gilberto"), Some("Moura"), None)
+        .await
+        .unwrap();
+    assert!(psids(&pool, InboxList::All, "mota").await.is_empty());
+    assert_eq!(psids(&pool, InboxList::All, "moura").await, ["p9"]);
 }
 
 #[tokio::test]

@@ -258,6 +258,8 @@ test("the 24-hour countdown and the reply rule keep running while the screen sta
   await expect
     .poll(async () => (await page.request.post(`/sandbox/_sandbox/users/${psid}/get_started`)).status())
     .toBe(200);
+  // The main menu arrived, so the profile (fetched first for a new user) is known too.
+  await expect.poll(() => count(page.request, psid, "How can we help?")).toBe(1);
   await openHydrated(page, `/inbox?c=${psid}`);
   const detail = page.getByRole("region", { name: "Conversation" });
   await expect(detail.getByRole("heading", { name: "Tia Clock" })).toBeVisible();
