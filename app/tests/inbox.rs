@@ -302,14 +302,17 @@ async fn search_finds_names_and_anything_a_person_wrote() {
     assert_eq!(both_plans(&pool, Some("done"), "silva").await, ["p5"]);
     // Characters that mean something to FTS or LIKE are plain text.
     assert_eq!(all("50% off").await, ["p2"]);
-    assert_eq!(all("%").await, ["p2"]);
     assert_eq!(all("f_n").await, ["p2"]);
     assert!(all("e_d").await.is_empty());
     assert!(all("\"or").await.is_empty());
     assert!(all("zebra").await.is_empty());
-    // One or two characters always scan, with the same rules ("Ev": Eva, "never arrived").
-    assert_eq!(all("ok").await, ["p5"]);
-    assert_eq!(all("Ev").await, ["p5", "p3"]);
+    // One or two characters match the start of a word of the name, not text.
+    assert_eq!(all("Ev").await, ["p5"]);
+    assert_eq!(all("a").await, ["p4", "p3", "p1"]);
+    assert_eq!(all("si").await, ["p5", "p1"]);
+    assert!(all("ok").await.is_empty());
+    assert!(all("%").await.is_empty());
+    assert!(all("\"").await.is_empty());
     // A name and a text match of the same conversation list it once.
     said(&pool, "p5", "user", 5_000, "I am Eva Silva").await;
     assert_eq!(all("silva").await, ["p5", "p1"]);

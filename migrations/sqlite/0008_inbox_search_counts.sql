@@ -33,20 +33,35 @@ INSERT INTO conversation_name_fts (rowid, name)
     SELECT rowid, TRIM(COALESCE(first_name, '') || ' ' || COALESCE(last_name, ''))
     FROM conversations WHERE first_name IS NOT NULL OR last_name IS NOT NULL;
 
+--    Terms of one or two characters (too short for trigrams) match the start of a word of
+--    the name instead ("Ed" finds "Ed Lima" and "Maria Edite"), through a word index with
+--    prefix indexes for one and two characters.
+CREATE VIRTUAL TABLE conversation_name_words USING fts5(
+    name, tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2'
+);
+INSERT INTO conversation_name_words (rowid, name) SELECT rowid, name FROM conversation_name_fts;
+
 CREATE TRIGGER conversations_name_insert AFTER INSERT ON conversations
 WHEN NEW.first_name IS NOT NULL OR NEW.last_name IS NOT NULL BEGIN
     INSERT INTO conversation_name_fts (rowid, name)
+        VALUES (NEW.rowid, TRIM(COALESCE(NEW.first_name, '') || ' ' || COALESCE(NEW.last_name, '')));
+    INSERT INTO conversation_name_words (rowid, name)
         VALUES (NEW.rowid, TRIM(COALESCE(NEW.first_name, '') || ' ' || COALESCE(NEW.last_name, '')));
 END;
 CREATE TRIGGER conversations_name_update AFTER UPDATE OF first_name, last_name ON conversations
 BEGIN
     DELETE FROM conversation_name_fts WHERE rowid = OLD.rowid;
+    DELETE FROM conversation_name_words WHERE rowid = OLD.rowid;
     INSERT INTO conversation_name_fts (rowid, name)
+        SELECT NEW.rowid, TRIM(COALESCE(NEW.first_name, '') || ' ' || COALESCE(NEW.last_name, ''))
+        WHERE NEW.first_name IS NOT NULL OR NEW.last_name IS NOT NULL;
+    INSERT INTO conversation_name_words (rowid, name)
         SELECT NEW.rowid, TRIM(COALESCE(NEW.first_name, '') || ' ' || COALESCE(NEW.last_name, ''))
         WHERE NEW.first_name IS NOT NULL OR NEW.last_name IS NOT NULL;
 END;
 CREATE TRIGGER conversations_name_delete AFTER DELETE ON conversations BEGIN
     DELETE FROM conversation_name_fts WHERE rowid = OLD.rowid;
+    DELETE FROM conversation_name_words WHERE rowid = OLD.rowid;
 END;
 
 --    Message text: what people wrote (the user, agents in Baton, people in the Page Inbox).

@@ -136,8 +136,15 @@ async fn main() {
         // "line 3 of ..." is a user line of every conversation.
         (InboxList::All, "line 3 of", "text, every conversation"),
         (InboxList::Inbox, "line 3 of", "text, every conversation"),
-        // Two characters: no index. Common, then found nowhere (the slowest case).
-        (InboxList::All, "ab", "2 chars, common"),
+        // Many hits, all in the 10% oldest conversations: the scan walks 90k rows first.
+        (
+            InboxList::All,
+            "of 240000000000",
+            "text, oldest 10% only (worst case)",
+        ),
+        // One or two characters: the start of a word of the name.
+        (InboxList::All, "u", "1 char, every name"),
+        (InboxList::All, "nu", "2 chars, every name"),
         (InboxList::All, "zz", "2 chars, no match"),
     ];
     for (list, term, what) in searches {

@@ -97,7 +97,7 @@ pub fn InboxPage() -> impl IntoView {
                     let term = search.get();
                     (!term.is_empty()).then(|| view! {
                         <p class="search-note">
-                            {format!("Matches for \u{201c}{term}\u{201d} (names and messages people wrote). ")}
+                            {search_words(&term)}" "
                             <button type="button" class="link"
                                 on:click=move |_| {
                                     draft.set(String::new());
@@ -132,6 +132,15 @@ pub fn InboxPage() -> impl IntoView {
                 }.into_any(),
             }}
         </div>
+    }
+}
+
+/// What a search matches, in words (see `repo::inbox` for the rules).
+fn search_words(term: &str) -> String {
+    if term.chars().count() < 3 {
+        format!("Names with a word starting with \u{201c}{term}\u{201d}.")
+    } else {
+        format!("Matches for \u{201c}{term}\u{201d} in names and in messages people wrote.")
     }
 }
 

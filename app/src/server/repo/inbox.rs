@@ -1,15 +1,15 @@
 //! The agent inbox's queries: one page of a list (newest activity first, keyset pagination on
 //! `(last_activity_ms, psid)`, both descending so one index range scan serves each page),
-//! optional search by name or message text, the count of each list, and a conversation's
-//! failed Graph calls.
+//! optional search, the count of each list, and a conversation's failed Graph calls.
 //!
-//! Search matches any substring of a name, or of a line a person wrote (the user, an agent,
-//! the Page Inbox; not the bot), case-insensitively. It picks one of two plans:
-//! - **Index**: terms of three characters or more with few hits in the FTS5 trigram indexes
-//!   of migration 0008 become a set of matching conversations; cost grows with the hits.
-//! - **Scan**: terms with many hits (or shorter than three characters) walk the list in its
-//!   order and test each conversation, which stops as soon as the page is full: quick when
-//!   many conversations match. A short term that matches little is the slow case.
+//! Search is case-insensitive. A term of three characters or more matches any part of a name
+//! or of a line a person wrote (the user, an agent, the Page Inbox; not the bot). A shorter
+//! term matches the start of a word of the name ("Ed" finds "Maria Edite"). Each kind is
+//! answered by one of two plans that give the same rows:
+//! - **Index**: few hits in the FTS5 tables of migration 0008 become a set of matching
+//!   conversations; the cost grows with the number of hits.
+//! - **Scan**: many hits; the list is walked in its order and each conversation tested,
+//!   which stops as soon as the page is full (quick, since many conversations match).
 
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
@@ -40,37 +40,66 @@ pub const INDEX_MAX_HITS: i64 = 2000;
 enum Plan {
     /// No search.
     All,
-    /// The FTS5 phrase matched few rows: the set of matching conversations.
-    Index(String),
-    /// The LIKE pattern, tested per conversation in list order.
-    Scan(String),
+    /// Nothing can match (a short term with no letters or digits).
+    Nothing,
+    /// Few trigram hits: the FTS5 phrase, as a set of matching conversations.
+    Substring(String),
+    /// Many trigram hits: the LIKE `%term%` pattern, tested per conversation in list order.
+    SubstringScan(String),
+    /// Few word-prefix hits: the FTS5 prefix query on names.
+    WordPrefix(String),
+    /// Many word-prefix hits: the LIKE `% term%` pattern on `' ' || name`, in list order.
+    WordPrefixScan(String),
 }
 
 async fn plan(pool: &SqlitePool, q: &ListQuery<'_>) -> Result<Plan, sqlx::Error> {
-    let Some(pattern) = like_pattern(q.search) else {
+    let term = q.search.trim();
+    if term.is_empty() {
         return Ok(Plan::All);
-    };
-    let Some(phrase) = fts_phrase(q.search) else {
-        return Ok(Plan::Scan(pattern));
-    };
+    }
     let max = q.index_max_hits.unwrap_or(INDEX_MAX_HITS);
-    // Counting stops after max + 1 hits in each index, so this costs ~2 ms at most.
+    let escaped = like_escape(&term.to_lowercase());
+    let quoted = format!("\"{}\"", term.replace('"', "\"\""));
+    if term.chars().count() >= 3 {
+        // Counting stops after max + 1 hits in each index, so this costs ~2 ms at most.
+        let hits: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM conversation_name_fts
+                                           WHERE conversation_name_fts MATCH $1 LIMIT $2))
+                  + (SELECT COUNT(*) FROM (SELECT 1 FROM transcript_fts
+                                           WHERE transcript_fts MATCH $1 LIMIT $2))",
+        )
+        .bind(&quoted)
+        .bind(max + 1)
+        .fetch_one(pool)
+        .await?;
+        return Ok(if hits > max {
+            Plan::SubstringScan(format!("%{escaped}%"))
+        } else {
+            Plan::Substring(quoted)
+        });
+    }
+    if !term.chars().all(char::is_alphanumeric) {
+        // Word prefixes are made of letters and digits; "%" or "a-" can start no word.
+        return Ok(Plan::Nothing);
+    }
+    let prefix = format!("{quoted}*");
     let hits: i64 = sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM conversation_name_fts
-                                       WHERE conversation_name_fts MATCH $1 LIMIT $2))
-              + (SELECT COUNT(*) FROM (SELECT 1 FROM transcript_fts
-                                       WHERE transcript_fts MATCH $1 LIMIT $2))",
+        "SELECT COUNT(*) FROM (SELECT 1 FROM conversation_name_words
+                               WHERE conversation_name_words MATCH $1 LIMIT $2)",
     )
-    .bind(&phrase)
+    .bind(&prefix)
     .bind(max + 1)
     .fetch_one(pool)
     .await?;
     Ok(if hits > max {
-        Plan::Scan(pattern)
+        Plan::WordPrefixScan(format!("% {escaped}%"))
     } else {
-        Plan::Index(phrase)
+        Plan::WordPrefix(prefix)
     })
 }
+
+/// The name as the FTS tables index it, for the scan plans.
+const NAME: &str = "TRIM(COALESCE(first_name, '') || ' ' || COALESCE(last_name, ''))";
 
 /// Rows of one page, at most `limit`, newest activity first (ties: psid descending). The
 /// statement only holds the conditions in use, so SQLite picks the matching index.
@@ -98,7 +127,10 @@ pub async fn list(
     }
     match plan {
         Plan::All => {}
-        Plan::Index(phrase) => {
+        Plan::Nothing => {
+            sql.push(" AND FALSE");
+        }
+        Plan::Substring(phrase) => {
             // Matching conversations by name, or by any line a person wrote, as a rowid
             // set; the list order and the keyset cursor then apply to that set.
             sql.push(
@@ -114,9 +146,9 @@ pub async fn list(
             .push_bind(phrase)
             .push("))");
         }
-        Plan::Scan(pattern) => {
+        Plan::SubstringScan(pattern) => {
             // LIKE is case-insensitive for ASCII; the pattern is already lower case.
-            sql.push(" AND (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '') LIKE ")
+            sql.push(format!(" AND ({NAME} LIKE "))
                 .push_bind(pattern.clone())
                 .push(
                     " ESCAPE '\\' OR EXISTS (SELECT 1 FROM transcript t
@@ -125,6 +157,19 @@ pub async fn list(
                 )
                 .push_bind(pattern)
                 .push(" ESCAPE '\\'))");
+        }
+        Plan::WordPrefix(query) => {
+            sql.push(
+                " AND rowid IN (SELECT rowid FROM conversation_name_words
+                                WHERE conversation_name_words MATCH ",
+            )
+            .push_bind(query)
+            .push(")");
+        }
+        Plan::WordPrefixScan(pattern) => {
+            sql.push(format!(" AND ' ' || {NAME} LIKE "))
+                .push_bind(pattern)
+                .push(" ESCAPE '\\'");
         }
     }
     sql.push(" ORDER BY last_activity_ms DESC, psid DESC LIMIT ")
@@ -172,22 +217,9 @@ pub async fn failed_sends(
     .await
 }
 
-/// The search term as one FTS5 phrase (quotes doubled), or `None` when it is shorter than
-/// three characters: the trigram index cannot answer those.
-fn fts_phrase(search: &str) -> Option<String> {
-    let term = search.trim();
-    (term.chars().count() >= 3).then(|| format!("\"{}\"", term.replace('"', "\"\"")))
-}
-
-/// `%term%` in lower case with LIKE's wildcards escaped; `None` for a blank search.
-fn like_pattern(search: &str) -> Option<String> {
-    let term = search.trim().to_lowercase();
-    if term.is_empty() {
-        return None;
-    }
-    let escaped = term
-        .replace('\\', "\\\\")
+/// LIKE's wildcards and escape character, escaped (`ESCAPE '\'`).
+fn like_escape(term: &str) -> String {
+    term.replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_");
-    Some(format!("%{escaped}%"))
+        .replace('_', "\\_")
 }
