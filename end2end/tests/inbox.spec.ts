@@ -203,6 +203,8 @@ test("an agent replies from Baton once it owns the thread, and search finds the 
   await openHydrated(page, `/inbox?c=${psid}`);
   const detail = page.getByRole("region", { name: "Conversation" });
   await expect(detail.getByRole("heading", { name: `Ana ${lastName}` })).toBeVisible();
+  // The sandbox's picture URL cannot load offline: it is left out, not shown broken.
+  await expect(detail.locator(".inbox-profile img")).toHaveCount(0);
 
   // The Page Inbox owns the thread: no reply box, the view says where to answer.
   await expect(page.getByTestId("reply-note")).toContainText("reply in the Page Inbox");
@@ -253,7 +255,9 @@ test("the 24-hour countdown and the reply rule keep running while the screen sta
   await page.clock.install();
   await openHydrated(page, "/inbox");
   await publishKit(page);
-  const created = await page.request.post("/sandbox/_sandbox/users", { data: { first_name: "Tia", last_name: "Clock" } });
+  const created = await page.request.post("/sandbox/_sandbox/users", {
+    data: { first_name: "Tia", last_name: "Clock", profile_pic: "/favicon.ico" },
+  });
   const { psid } = (await created.json()) as { psid: string };
   await expect
     .poll(async () => (await page.request.post(`/sandbox/_sandbox/users/${psid}/get_started`)).status())
@@ -263,6 +267,8 @@ test("the 24-hour countdown and the reply rule keep running while the screen sta
   await openHydrated(page, `/inbox?c=${psid}`);
   const detail = page.getByRole("region", { name: "Conversation" });
   await expect(detail.getByRole("heading", { name: "Tia Clock" })).toBeVisible();
+  // A picture that loads is shown.
+  await expect(detail.locator(".inbox-profile img")).toBeVisible();
   const hint = page.locator(".form.reply .hint");
   await expect(detail).toContainText("Window closes in 24 h");
   await expect(hint).toContainText("normal reply");

@@ -161,10 +161,7 @@ fn Detail(
     };
     view! {
         <header class="inbox-profile">
-            {d.profile_pic.clone().map(|src| view! {
-                // An unreachable picture (offline, expired URL) is hidden, not shown broken.
-                <img src=src alt="" width="56" height="56" onerror="this.hidden = true"/>
-            })}
+            {d.profile_pic.clone().map(|src| view! { <ProfilePicture src/> })}
             <div>
                 <h2>{d.summary.name.clone()}</h2>
                 <span class="badge" data-testid="conversation-state">{state_words(&d.summary.state)}</span>
@@ -191,6 +188,23 @@ fn Detail(
                 </li>
             }).collect_view()}
         </ol>
+    }
+}
+
+/// The user's picture. An unreachable one (offline, expired URL) is left out rather than
+/// shown broken. It is added once the page is interactive, so the `error` handler is attached
+/// before the browser tries to load it (no inline `onerror`, which a CSP would block).
+#[component]
+fn ProfilePicture(src: String) -> impl IntoView {
+    let show = RwSignal::new(false);
+    Effect::new(move |_| show.set(true));
+    move || {
+        show.get().then(|| {
+            view! {
+                <img src=src.clone() alt="" width="56" height="56"
+                    on:error=move |_| show.set(false)/>
+            }
+        })
     }
 }
 
