@@ -18,7 +18,7 @@ use tower_http::trace::TraceLayer;
 use app::server::live::Live;
 use app::server::repo::{audit::Actor, pages};
 use app::server::runtime::{self, RuntimeConfig, Wake};
-use app::server::{db, AppState, ServerConfig};
+use app::server::{db, sandbox_store, AppState, ServerConfig};
 use app::{shell, App};
 use std::net::SocketAddr;
 
@@ -165,6 +165,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     state
         .sandbox
         .set_callback_url(Some(format!("http://{addr}/webhook")));
+    let sandbox_saved = match sandbox_store::restore(&state.pool, &state.sandbox).await {
+        Ok((saved, users)) => {
+            if users > 0 {
+                println!("The sandbox remembers {users} test user(s) from the last run.");
+            }
+            sandbox_store::spawn_saver(state.pool.clone(), state.sandbox.clone(), saved.clone());
+            Some(saved)
+        }
+        Err(e) => {
+            // Nothing is overwritten: the sandbox starts empty and is not saved this run.
+            tracing::error!(error = %e, "sandbox state not restored");
+            eprintln!("Warning: {e}. The sandbox starts empty and is not saved this run.");
+            None
+        }
+    };
     prepare_sandbox_page(&state, addr, auto_sandbox()).await?;
     runtime::spawn(
         state.pool.clone(),
@@ -176,11 +191,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         state.live.clone(),
     );
     println!("Baton is running at http://{addr}/");
-    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let service =
+        router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server error")?;
+    if let Some(mut saved) = sandbox_saved {
+        sandbox_store::save_if_changed(&state.pool, &state.sandbox, &mut saved)
+            .await
+            .context("saving the sandbox state")?;
+    }
     Ok(())
 }
 

@@ -46,6 +46,135 @@ where
     panic!("timed out waiting for {what}");
 }
 
+/// Starts `baton serve` as the README's run command does; returns it and its base URL once
+/// it answers.
+async fn start(db: &str) -> (Server, String) {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Server(
+        Command::new(env!("CARGO_BIN_EXE_baton"))
+            .env("BATON_DATABASE_URL", db)
+            .env("BATON_ADDR", format!("127.0.0.1:{port}"))
+            .env("BATON_AUTO_SANDBOX", "1")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let http = reqwest::Client::new();
+    wait_until("healthz", || async {
+        http.get(format!("{base}/healthz")).send().await.is_ok()
+    })
+    .await;
+    (server, base)
+}
+
+/// The sandbox user's transcript texts.
+async fn seen(http: &reqwest::Client, control: &str, psid: &str) -> Vec<String> {
+    let items: Value = http
+        .get(format!("{control}/users/{psid}/transcript"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    items
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| i["text"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_sandbox_keeps_its_users_when_baton_is_killed_and_restarted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/baton.db", dir.path().display());
+    let kit = format!(
+        "{}/../crates/flows/tests/fixtures/handover_kit.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    assert!(baton(&db, &["flows", "import", &kit]).status.success());
+    assert!(baton(&db, &["flows", "publish"]).status.success());
+    let http = reqwest::Client::new();
+
+    let (mut server, base) = start(&db).await;
+    let control = format!("{base}/sandbox/_sandbox");
+    let user: Value = http
+        .post(format!("{control}/users"))
+        .json(&serde_json::json!({"first_name": "Ana", "last_name": "Keep"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let psid = user["psid"].as_str().unwrap().to_owned();
+    wait_until("Get Started to be tappable", || {
+        let url = format!("{control}/users/{psid}/get_started");
+        let http = http.clone();
+        async move { http.post(&url).send().await.unwrap().status().is_success() }
+    })
+    .await;
+    wait_until("the menu", || async {
+        seen(&http, &control, &psid)
+            .await
+            .contains(&"How can we help?".to_owned())
+    })
+    .await;
+    // The state is saved a moment after it changes; then the process dies without warning.
+    let pool = app::server::db::connect(&db).await.unwrap();
+    wait_until("the saved sandbox state", || async {
+        app::server::repo::sandbox_state::load(&pool)
+            .await
+            .unwrap()
+            .is_some_and(|s| s.contains("How can we help?"))
+    })
+    .await;
+    pool.close().await;
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+
+    let (_server, base) = start(&db).await;
+    let control = format!("{base}/sandbox/_sandbox");
+    let users: Value = http
+        .get(format!("{control}/users"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["psid"] == psid.as_str()),
+        "{users}"
+    );
+    assert_eq!(seen(&http, &control, &psid).await[1], "How can we help?");
+    // The story goes on where it stopped: the menu's button opens the next message.
+    let tap = http
+        .post(format!("{control}/users/{psid}/tap"))
+        .json(&serde_json::json!({"title": "Talk to human"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(tap.status().is_success(), "{}", tap.text().await.unwrap());
+    wait_until("the talk-to-human message", || async {
+        seen(&http, &control, &psid)
+            .await
+            .iter()
+            .any(|t| t.starts_with("Click the button below"))
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_fresh_baton_answers_a_sandbox_user_by_itself() {
     let dir = tempfile::tempdir().unwrap();
@@ -63,25 +192,8 @@ async fn a_fresh_baton_answers_a_sandbox_user_by_itself() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_baton"))
-            .env("BATON_DATABASE_URL", &db)
-            .env("BATON_ADDR", format!("127.0.0.1:{port}"))
-            .env("BATON_AUTO_SANDBOX", "1")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (_server, base) = start(&db).await;
     let http = reqwest::Client::new();
-    wait_until("healthz", || async {
-        http.get(format!("{base}/healthz")).send().await.is_ok()
-    })
-    .await;
-
     let control = format!("{base}/sandbox/_sandbox");
     let user: Value = http
         .post(format!("{control}/users"))

@@ -11,6 +11,7 @@ pub mod live;
 pub mod pages;
 pub mod repo;
 pub mod runtime;
+pub mod sandbox_store;
 mod state;
 
 pub use auth::Ctx;

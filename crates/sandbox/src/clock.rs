@@ -25,6 +25,16 @@ impl Clock {
             .fetch_add(by.as_millis() as i64, Ordering::SeqCst);
     }
 
+    /// Total fast-forward so far, in ms.
+    pub fn offset_ms(&self) -> i64 {
+        self.offset_ms.load(Ordering::SeqCst)
+    }
+
+    /// Sets the fast-forward (restoring a saved sandbox).
+    pub fn set_offset_ms(&self, ms: i64) {
+        self.offset_ms.store(ms, Ordering::SeqCst);
+    }
+
     /// Total fast-forward so far.
     pub fn offset(&self) -> Duration {
         Duration::from_millis(self.offset_ms.load(Ordering::SeqCst).max(0) as u64)

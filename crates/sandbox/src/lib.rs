@@ -21,6 +21,7 @@ mod fail;
 mod graph_api;
 mod handover;
 mod outbound;
+mod snapshot;
 mod transcript;
 mod world;
 
@@ -38,6 +39,7 @@ pub use config::{
 };
 pub use delivery::{Attempt, DeliveryRecord, DeliveryStatus};
 pub use fail::{GraphFail, SandboxError};
+pub use snapshot::{PageSnapshot, Snapshot, UserSnapshot, SNAPSHOT_VERSION};
 pub use transcript::{OwnerChange, Speaker, ThreadView, TranscriptItem};
 pub use world::{NewUser, TestUser};
 

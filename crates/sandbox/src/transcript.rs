@@ -1,10 +1,10 @@
 //! What the Simulator shows: per-user transcript "as the user sees it" and the thread view.
 
 use messenger::send::{Button, QuickReply};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Who a transcript line is from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Speaker {
     /// The test user.
@@ -16,7 +16,7 @@ pub enum Speaker {
 }
 
 /// One line of the conversation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TranscriptItem {
     pub mid: String,
     pub from: Speaker,
@@ -24,10 +24,10 @@ pub struct TranscriptItem {
     pub timestamp: i64,
     pub text: Option<String>,
     /// Template buttons (page messages).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buttons: Vec<Button>,
     /// Quick replies offered (page messages).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quick_replies: Vec<QuickReply>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
@@ -43,7 +43,7 @@ pub struct TranscriptItem {
 }
 
 /// A change of thread owner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnerChange {
     pub timestamp: i64,
     /// `pass`, `take`, `release`, `request`, `user_message` (idle thread claimed by primary).

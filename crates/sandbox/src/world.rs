@@ -70,8 +70,8 @@ pub(crate) struct World {
     pub users: BTreeMap<String, UserState>,
     pub inbox_takes_directly: bool,
     pub outbox: Vec<Outgoing>,
-    next_user: u64,
-    next_mid: u64,
+    pub next_user: u64,
+    pub next_mid: u64,
 }
 
 impl World {

@@ -8,6 +8,7 @@ pub mod inbox;
 pub mod login_limits;
 pub mod outbox;
 pub mod pages;
+pub mod sandbox_state;
 pub mod sessions;
 pub mod settings;
 pub mod users;

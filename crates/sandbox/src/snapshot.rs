@@ -1,0 +1,170 @@
+//! Saving and restoring the emulated platform's state (test users, thread owners,
+//! transcripts, page settings, the clock's offset), so a host that restarts, like Baton
+//! serving the sandbox page, keeps its test users and their conversations.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::transcript::{OwnerChange, TranscriptItem};
+use crate::world::{TestUser, UserState};
+use crate::Sandbox;
+
+/// The format written by this version; a snapshot of another version is refused.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// Everything [`Sandbox::restore`] needs, as plain JSON-able data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub version: u32,
+    /// How far the clock was fast-forwarded.
+    pub clock_offset_ms: i64,
+    pub inbox_takes_directly: bool,
+    pub next_user: u64,
+    pub next_mid: u64,
+    pub pages: Vec<PageSnapshot>,
+    pub users: Vec<UserSnapshot>,
+}
+
+/// What Baton set on a page: its messenger profile and webhook subscription.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageSnapshot {
+    pub id: String,
+    pub profile: Map<String, Value>,
+    pub subscribed_fields: Option<Vec<String>>,
+}
+
+/// One test user with their thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserSnapshot {
+    pub user: TestUser,
+    /// Owner app id; `None` = idle.
+    pub owner: Option<String>,
+    pub pending_request: Option<String>,
+    pub last_user_msg: Option<i64>,
+    pub transcript: Vec<TranscriptItem>,
+    pub history: Vec<OwnerChange>,
+}
+
+impl Sandbox {
+    /// The current state. Webhooks still waiting for delivery are not part of it.
+    pub fn snapshot(&self) -> Snapshot {
+        let offset = self.clock().offset_ms();
+        let w = self.lock();
+        Snapshot {
+            version: SNAPSHOT_VERSION,
+            clock_offset_ms: offset,
+            inbox_takes_directly: w.inbox_takes_directly,
+            next_user: w.next_user,
+            next_mid: w.next_mid,
+            pages: w
+                .pages
+                .values()
+                .map(|p| PageSnapshot {
+                    id: p.id.clone(),
+                    profile: p.profile.clone(),
+                    subscribed_fields: p.subscribed_fields.clone(),
+                })
+                .collect(),
+            users: w
+                .users
+                .values()
+                .map(|u| UserSnapshot {
+                    user: u.user.clone(),
+                    owner: u.owner.clone(),
+                    pending_request: u.pending_request.clone(),
+                    last_user_msg: u.last_user_msg,
+                    transcript: u.transcript.clone(),
+                    history: u.history.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Replaces the state with `snapshot`. Pages that this sandbox is not configured with,
+    /// and their users, are skipped. Returns how many users were restored.
+    pub fn restore(&self, snapshot: Snapshot) -> Result<usize, String> {
+        if snapshot.version != SNAPSHOT_VERSION {
+            return Err(format!(
+                "sandbox snapshot version {} is not supported (expected {SNAPSHOT_VERSION})",
+                snapshot.version
+            ));
+        }
+        self.clock().set_offset_ms(snapshot.clock_offset_ms);
+        let mut w = self.lock();
+        w.inbox_takes_directly = snapshot.inbox_takes_directly;
+        w.next_user = w.next_user.max(snapshot.next_user);
+        w.next_mid = w.next_mid.max(snapshot.next_mid);
+        for p in snapshot.pages {
+            if let Some(page) = w.pages.get_mut(&p.id) {
+                page.profile = p.profile;
+                page.subscribed_fields = p.subscribed_fields;
+            }
+        }
+        w.users.clear();
+        for u in snapshot.users {
+            if !w.pages.contains_key(&u.user.page_id) {
+                continue;
+            }
+            let state = UserState {
+                user: u.user,
+                owner: u.owner,
+                pending_request: u.pending_request,
+                last_user_msg: u.last_user_msg,
+                transcript: u.transcript,
+                history: u.history,
+            };
+            w.users.insert(state.user.psid.clone(), state);
+        }
+        Ok(w.users.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{NewUser, SandboxConfig, Speaker};
+
+    #[tokio::test]
+    async fn a_restored_sandbox_has_the_same_users_threads_and_clock() {
+        let before = Sandbox::new(SandboxConfig::default());
+        let ana = before
+            .create_user(NewUser {
+                first_name: Some("Ana".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        before.user_says(&ana.psid, "hello").unwrap();
+        before.inbox_move_to_inbox(&ana.psid, None).unwrap();
+        before.advance(Duration::from_secs(3600));
+        let saved = serde_json::to_string(&before.snapshot()).unwrap();
+
+        let after = Sandbox::new(SandboxConfig::default());
+        let restored = after
+            .restore(serde_json::from_str(&saved).unwrap())
+            .unwrap();
+        assert_eq!(restored, 1);
+        assert_eq!(after.snapshot(), before.snapshot());
+        assert_eq!(after.users(), before.users());
+        let lines = after.transcript(&ana.psid).unwrap();
+        assert_eq!(lines[0].from, Speaker::User);
+        assert_eq!(lines[0].text.as_deref(), Some("hello"));
+        assert_eq!(after.clock().offset(), Duration::from_secs(3600));
+        // New users and messages continue the numbering instead of reusing ids.
+        let bo = after.create_user(NewUser::default()).unwrap();
+        assert_ne!(bo.psid, ana.psid);
+        let mid = after.user_says(&bo.psid, "hi").unwrap();
+        assert!(lines.iter().all(|l| l.mid != mid));
+    }
+
+    #[test]
+    fn another_version_is_refused() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let _guard = rt.enter();
+        let sb = Sandbox::new(SandboxConfig::default());
+        let mut snapshot = sb.snapshot();
+        snapshot.version = 99;
+        assert!(sb.restore(snapshot).unwrap_err().contains("version 99"));
+    }
+}
