@@ -10,10 +10,9 @@ use std::time::{Duration, Instant};
 
 use app::model::{InboxCursor, InboxList};
 use app::server::inbox;
-use app::server::repo::pages::{self, PageRow};
-use messenger::Secret;
-use server::config::{Config, ConfigArgs};
-use server::startup;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 const RUNS: usize = 30;
 
@@ -44,27 +43,11 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config::resolve(ConfigArgs {
-        database_url: Some(format!("sqlite://{}/inbox.db", dir.path().display())),
-        addr: Some("127.0.0.1:0".into()),
-        ..Default::default()
-    })
-    .unwrap();
-    let state = startup::build_state(&config).await.unwrap();
+    let (_dir, db_url) = support::temp_db();
+    let state = support::state_on(&db_url).await;
     let pool = &state.pool;
-    let page = PageRow {
-        page_id: "1234567890".into(),
-        name: "Bench".into(),
-        access_token: Secret::new("t"),
-        app_secret: Secret::new("s"),
-        verify_token: Secret::new("v"),
-        app_id: "111111111111111".into(),
-        graph_api_url: None,
-        is_sandbox: false,
-        connected_at: 0,
-    };
-    pages::connect(pool, &page).await.unwrap();
+    // No Graph calls are made: the page only has to be connected.
+    support::connect_page(&state, "http://127.0.0.1:9/v21.0", "secret").await;
 
     let seed = Instant::now();
     sqlx::query(

@@ -7,20 +7,17 @@
 
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{header, Request};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::json;
 use tower::ServiceExt;
 
-use app::server::repo::audit::Actor;
-use app::server::repo::pages::{self, PageRow};
 use app::server::repo::{outbox, webhook_events};
-use app::server::{flows, runtime};
-use messenger::{signature, Secret};
-use server::config::{Config, ConfigArgs};
+use app::server::runtime;
 use server::startup;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 const SECRET: &str = "bench-secret";
 
@@ -44,34 +41,11 @@ async fn main() {
     let graph = format!("http://{}/v21.0", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
 
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config::resolve(ConfigArgs {
-        database_url: Some(format!("sqlite://{}/bench.db", dir.path().display())),
-        addr: Some("127.0.0.1:0".into()),
-        ..Default::default()
-    })
-    .unwrap();
-    let state = startup::build_state(&config).await.unwrap();
+    let (_dir, db_url) = support::temp_db();
+    let state = support::state_on(&db_url).await;
     let router = startup::router(state.clone());
-    let page = PageRow {
-        page_id: "1234567890".into(),
-        name: "Bench".into(),
-        access_token: Secret::new("t"),
-        app_secret: Secret::new(SECRET),
-        verify_token: Secret::new("v"),
-        app_id: "111111111111111".into(),
-        graph_api_url: Some(graph.clone()),
-        is_sandbox: false,
-        connected_at: 0,
-    };
-    pages::connect(&state.pool, &page).await.unwrap();
-    let kit = ::flows::to_json(&::flows::example_flow());
-    flows::import(&state.pool, &Actor::cli(), &kit)
-        .await
-        .unwrap();
-    flows::publish(&state.pool, &Actor::cli(), &graph)
-        .await
-        .unwrap();
+    support::connect_page(&state, &graph, SECRET).await;
+    support::publish_kit(&state, &graph).await;
 
     let now_ms = 1_800_000_000_000i64;
     let bodies: Vec<Vec<u8>> = (0..n)
@@ -89,12 +63,7 @@ async fn main() {
     let mut acks = Vec::with_capacity(n);
     let ingest_start = Instant::now();
     for body in bodies {
-        let sig = signature::sign_sha256(SECRET.as_bytes(), &body);
-        let req = Request::post("/webhook")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header("X-Hub-Signature-256", sig)
-            .body(Body::from(body))
-            .unwrap();
+        let req = support::signed_webhook(body, SECRET);
         let t = Instant::now();
         let resp = router.clone().oneshot(req).await.unwrap();
         acks.push(t.elapsed());

@@ -8,24 +8,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
-use app::server::repo::audit::Actor;
-use app::server::repo::pages::{self, PageRow};
 use app::server::repo::{conversations, outbox, webhook_events};
-use app::server::{flows, runtime};
-use messenger::{signature, Secret};
-use server::config::{Config, ConfigArgs};
+use app::server::{runtime, AppState};
 use server::startup;
 
 const SECRET: &str = "fake-app-secret";
-const PAGE: &str = "1234567890";
+const PAGE: &str = support::PAGE_ID;
 const USER: &str = "24000000000000002";
 
 /// A fake Graph API whose Send API answers with `script` in order, then 200s.
@@ -73,42 +68,15 @@ fn error(code: i64, subcode: Option<i64>) -> serde_json::Value {
                      "error_subcode": subcode, "fbtrace_id": "F"}})
 }
 
-async fn baton(db_url: &str) -> (axum::Router, app::server::AppState) {
-    let config = Config::resolve(ConfigArgs {
-        database_url: Some(db_url.to_owned()),
-        addr: Some("127.0.0.1:0".into()),
-        ..Default::default()
-    })
-    .unwrap();
-    let state = startup::build_state(&config).await.unwrap();
+async fn baton(db_url: &str) -> (axum::Router, AppState) {
+    let state = support::state_on(db_url).await;
     (startup::router(state.clone()), state)
 }
 
-async fn setup(graph: &str, db_url: &str) -> (axum::Router, app::server::AppState) {
+async fn setup(graph: &str, db_url: &str) -> (axum::Router, AppState) {
     let (router, state) = baton(db_url).await;
-    let page = PageRow {
-        page_id: PAGE.into(),
-        name: "Baton Demo".into(),
-        access_token: Secret::new("token"),
-        app_secret: Secret::new(SECRET),
-        verify_token: Secret::new("v"),
-        app_id: "111111111111111".into(),
-        graph_api_url: Some(graph.to_owned()),
-        is_sandbox: false,
-        connected_at: 0,
-    };
-    pages::connect(&state.pool, &page).await.unwrap();
-    let kit = std::fs::read_to_string(format!(
-        "{}/../crates/flows/tests/fixtures/handover_kit.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    flows::import(&state.pool, &Actor::cli(), &kit)
-        .await
-        .unwrap();
-    flows::publish(&state.pool, &Actor::cli(), graph)
-        .await
-        .unwrap();
+    support::connect_page(&state, graph, SECRET).await;
+    support::publish_kit(&state, graph).await;
     (router, state)
 }
 
@@ -119,18 +87,16 @@ async fn deliver_get_started(router: &axum::Router) {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let sig = signature::sign_sha256(SECRET.as_bytes(), &body);
-    let req = Request::post("/webhook")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("X-Hub-Signature-256", sig)
-        .body(Body::from(body))
+    let resp = router
+        .clone()
+        .oneshot(support::signed_webhook(body, SECRET))
+        .await
         .unwrap();
-    let resp = router.clone().oneshot(req).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
 }
 
 /// Drains until every call is finished (retries included), or fails after 20 s.
-async fn finish(state: &app::server::AppState, graph: &str) {
+async fn finish(state: &AppState, graph: &str) {
     for _ in 0..400 {
         runtime::drain(&state.pool, graph).await.unwrap();
         if outbox::unfinished(&state.pool).await.unwrap() == 0 {
@@ -254,12 +220,7 @@ async fn an_event_that_cannot_be_applied_fails_alone_and_leaves_no_trace() {
         message("a", 1), message("poison", 2), message("b", 3)]}]})
     .to_string()
     .into_bytes();
-    let sig = signature::sign_sha256(SECRET.as_bytes(), &body);
-    let req = Request::post("/webhook")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("X-Hub-Signature-256", sig)
-        .body(Body::from(body))
-        .unwrap();
+    let req = support::signed_webhook(body, SECRET);
     assert_eq!(router.oneshot(req).await.unwrap().status(), StatusCode::OK);
 
     runtime::process_events(&state.pool, 10).await.unwrap();

@@ -9,9 +9,8 @@ use std::net::SocketAddr;
 use app::server::repo::audit::Actor;
 use app::server::repo::{conversations, outbox, webhook_events};
 use app::server::runtime::{self, agent};
-use app::server::{flows, pages, AppState};
+use app::server::{pages, AppState};
 use sandbox::{NewUser, Speaker};
-use server::config::{Config, ConfigArgs};
 use server::startup;
 
 struct Live {
@@ -24,14 +23,8 @@ struct Live {
 const PAGE: &str = sandbox::DEFAULT_PAGE_ID;
 
 async fn live() -> Live {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config::resolve(ConfigArgs {
-        database_url: Some(format!("sqlite://{}/baton.db", dir.path().display())),
-        addr: Some("127.0.0.1:0".into()),
-        ..Default::default()
-    })
-    .unwrap();
-    let state = startup::build_state(&config).await.unwrap();
+    let (dir, db_url) = support::temp_db();
+    let state = support::state_on(&db_url).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     let app = startup::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -43,17 +36,7 @@ async fn live() -> Live {
     pages::connect_sandbox(&state.pool, &Actor::cli(), &graph)
         .await
         .unwrap();
-    let kit = std::fs::read_to_string(format!(
-        "{}/../crates/flows/tests/fixtures/handover_kit.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    flows::import(&state.pool, &Actor::cli(), &kit)
-        .await
-        .unwrap();
-    flows::publish(&state.pool, &Actor::cli(), &graph)
-        .await
-        .unwrap();
+    support::publish_kit(&state, &graph).await;
     let user = state
         .sandbox
         .create_user(NewUser {

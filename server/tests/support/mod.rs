@@ -1,5 +1,7 @@
-//! Test harness: the real router on a fresh SQLite database, plus helpers to make users and
-//! sessions and to send requests with `tower::ServiceExt::oneshot`.
+//! Test harness, shared by the integration tests and the benches (`#[path]` include): Baton's
+//! state and router on a fresh SQLite file, a connected page with the handover kit published,
+//! signed webhook deliveries, and helpers to make users and sessions and to send requests with
+//! `tower::ServiceExt::oneshot`.
 #![allow(dead_code)]
 
 use axum::body::Body;
@@ -8,10 +10,80 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use app::model::Role;
+use app::server::repo::pages::{self, PageRow};
 use app::server::repo::{audit::Actor, sessions};
-use app::server::{accounts, auth, AppState};
+use app::server::{accounts, auth, flows, AppState};
+use messenger::{signature, Secret};
 use server::config::{Config, ConfigArgs};
 use server::startup;
+
+/// The page id tests and benches connect (the sandbox's default page).
+pub const PAGE_ID: &str = "1234567890";
+
+/// A fresh folder (deleted when dropped) and a SQLite URL of a database file inside it.
+pub fn temp_db() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/baton.db", dir.path().display());
+    (dir, url)
+}
+
+/// Baton's state (migrated database, sandbox, live hub) on `db_url`, as `baton serve`
+/// builds it.
+pub async fn state_on(db_url: &str) -> AppState {
+    let config = Config::resolve(ConfigArgs {
+        database_url: Some(db_url.to_owned()),
+        addr: Some("127.0.0.1:0".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    startup::build_state(&config).await.unwrap()
+}
+
+/// Connects a (non-sandbox) page whose Graph API is at `graph` and whose webhooks are signed
+/// with `app_secret`.
+pub async fn connect_page(state: &AppState, graph: &str, app_secret: &str) {
+    let page = PageRow {
+        page_id: PAGE_ID.into(),
+        name: "Baton Demo".into(),
+        access_token: Secret::new("token"),
+        app_secret: Secret::new(app_secret),
+        verify_token: Secret::new("verify"),
+        app_id: "111111111111111".into(),
+        graph_api_url: Some(graph.to_owned()),
+        is_sandbox: false,
+        connected_at: 0,
+    };
+    pages::connect(&state.pool, &page).await.unwrap();
+}
+
+/// The handover kit flow file (crates/flows/tests/fixtures).
+pub fn handover_kit() -> String {
+    std::fs::read_to_string(format!(
+        "{}/../crates/flows/tests/fixtures/handover_kit.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Imports and publishes the handover kit (pushing its profile through `graph`).
+pub async fn publish_kit(state: &AppState, graph: &str) {
+    flows::import(&state.pool, &Actor::cli(), &handover_kit())
+        .await
+        .unwrap();
+    flows::publish(&state.pool, &Actor::cli(), graph)
+        .await
+        .unwrap();
+}
+
+/// `POST /webhook` with `body` signed by `app_secret`, as Facebook delivers it.
+pub fn signed_webhook(body: Vec<u8>, app_secret: &str) -> Request<Body> {
+    let sig = signature::sign_sha256(app_secret.as_bytes(), &body);
+    Request::post("/webhook")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("X-Hub-Signature-256", sig)
+        .body(Body::from(body))
+        .unwrap()
+}
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -23,14 +95,8 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config::resolve(ConfigArgs {
-            database_url: Some(format!("sqlite://{}/baton.db", dir.path().display())),
-            addr: Some("127.0.0.1:0".into()),
-            ..Default::default()
-        })
-        .unwrap();
-        let state = startup::build_state(&config).await.unwrap();
+        let (dir, db_url) = temp_db();
+        let state = state_on(&db_url).await;
         Self {
             router: startup::router(state.clone()),
             state,
