@@ -416,7 +416,7 @@ async fn the_detail_has_profile_window_transcript_and_failed_sends() {
     drop(conn);
     let claimed = outbox::claim_due(&pool, 7_000, 10).await.unwrap();
     outbox::fail(
-        &pool,
+        &mut pool.acquire().await.unwrap(),
         &claimed[0],
         8_000,
         "551",

@@ -173,8 +173,8 @@ pub async fn set_handover_messages(
     Ok(())
 }
 
-pub async fn set_profile(
-    pool: &SqlitePool,
+pub async fn set_profile<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    executor: E,
     page_id: &str,
     psid: &str,
     first_name: Option<&str>,
@@ -191,7 +191,7 @@ pub async fn set_profile(
     .bind(first_name)
     .bind(last_name)
     .bind(profile_pic)
-    .execute(pool)
+    .execute(executor)
     .await?;
     Ok(())
 }

@@ -100,47 +100,46 @@ pub async fn enqueue(
 }
 
 /// Claims up to `limit` due rows, at most one per user (the oldest unfinished one), marking
-/// them `sending`. A user's later rows wait until the earlier ones are done or failed.
+/// them `sending`, in one statement. A user's later rows wait until the earlier ones are done
+/// or failed. Returned oldest first.
 pub async fn claim_due(
     pool: &SqlitePool,
     now_ms: i64,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, sqlx::Error> {
-    // Read-then-write: take the write lock first so the read cannot go stale (SQLite would
-    // refuse the upgrade with "database is locked" instead of waiting).
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let rows: Vec<OutboxRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM outbox o
-         WHERE o.status = 'pending' AND o.next_attempt_ms <= $1
-           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.page_id = o.page_id AND p.psid = o.psid
-                           AND p.id < o.id AND p.status IN ('pending', 'sending'))
-         ORDER BY o.id LIMIT $2"
+    let mut rows: Vec<OutboxRow> = sqlx::query_as(&format!(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1
+         WHERE id IN (
+             SELECT o.id FROM outbox o
+             WHERE o.status = 'pending' AND o.next_attempt_ms <= $1
+               AND NOT EXISTS (SELECT 1 FROM outbox p
+                               WHERE p.page_id = o.page_id AND p.psid = o.psid AND p.id < o.id
+                                 AND p.status IN ('pending', 'sending'))
+             ORDER BY o.id LIMIT $2)
+         RETURNING {COLUMNS}"
     ))
     .bind(now_ms)
     .bind(limit)
-    .fetch_all(&mut *tx)
+    .fetch_all(pool)
     .await?;
-    for row in &rows {
-        sqlx::query("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = $1")
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
+    rows.sort_by_key(|r| r.id);
     Ok(rows)
 }
 
-/// Marks a row done and writes its transcript line, in one transaction.
-pub async fn complete(pool: &SqlitePool, row: &OutboxRow, now_ms: i64) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
+/// Marks a row done and writes its transcript line. Run it inside the caller's transaction.
+pub async fn complete(
+    conn: &mut SqliteConnection,
+    row: &OutboxRow,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE outbox SET status = 'done', done_ms = $2 WHERE id = $1")
         .bind(row.id)
         .bind(now_ms)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     if let (Some(who), Some(text)) = (&row.transcript_who, &row.transcript_text) {
         super::conversations::add_transcript(
-            &mut *tx,
+            &mut *conn,
             &row.page_id,
             &row.psid,
             now_ms,
@@ -150,12 +149,12 @@ pub async fn complete(pool: &SqlitePool, row: &OutboxRow, now_ms: i64) -> Result
         )
         .await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// Holds the user's next pending row until `until_ms` (typing delays).
 pub async fn delay_next(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     row: &OutboxRow,
     until_ms: i64,
 ) -> Result<(), sqlx::Error> {
@@ -168,13 +167,13 @@ pub async fn delay_next(
     .bind(&row.psid)
     .bind(row.id)
     .bind(until_ms)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
 
 pub async fn retry_later(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     id: i64,
     at_ms: i64,
     code: &str,
@@ -189,20 +188,20 @@ pub async fn retry_later(
     .bind(at_ms)
     .bind(code)
     .bind(reason)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
 
-/// A permanent failure, with the plain-language reason shown in the inbox.
+/// A permanent failure, with the plain-language reason shown in the inbox. Run it inside the
+/// caller's transaction.
 pub async fn fail(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     row: &OutboxRow,
     now_ms: i64,
     code: &str,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE outbox SET status = 'failed', done_ms = $2, error_code = $3, error_reason = $4
          WHERE id = $1",
@@ -211,7 +210,7 @@ pub async fn fail(
     .bind(now_ms)
     .bind(code)
     .bind(reason)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     let what = match Kind::parse(&row.kind) {
         Some(Kind::Message) => "Message not sent",
@@ -227,7 +226,7 @@ pub async fn fail(
     // A missing profile picture is not worth a line in the transcript.
     if Kind::parse(&row.kind) != Some(Kind::Profile) {
         super::conversations::add_transcript(
-            &mut *tx,
+            &mut *conn,
             &row.page_id,
             &row.psid,
             now_ms,
@@ -237,7 +236,7 @@ pub async fn fail(
         )
         .await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// After a crash, rows caught mid-call go back to pending (they may be sent twice: the Send

@@ -1,13 +1,15 @@
 //! The outbox worker's step: claim due rows (one per user, oldest first), make the Graph API
 //! calls concurrently across users, and record each result: done, retry later with backoff and
 //! jitter for retryable errors, or a permanent failure with its plain-language reason.
+//! Results are recorded in groups, one transaction for all the calls that have finished,
+//! instead of one transaction per call competing for SQLite's write lock.
 
 use std::sync::Arc;
 
 use messenger::send::SendRequest;
 use messenger::{GraphApi, GraphError, PAGE_INBOX_APP_ID};
 use rand::Rng;
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{compose, Touched};
 use crate::server::repo::conversations as conv;
@@ -46,9 +48,10 @@ pub async fn send_due(
         return Ok(touched);
     }
     let Some(page) = pages::current(pool).await? else {
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         for row in &rows {
             outbox::retry_later(
-                pool,
+                &mut tx,
                 row.id,
                 now_ms + BACKOFF_CAP_MS,
                 "no_page",
@@ -56,24 +59,36 @@ pub async fn send_due(
             )
             .await?;
         }
+        tx.commit().await?;
         return Ok(touched);
     };
     let graph: Arc<dyn GraphApi> =
         Arc::new(crate::server::pages::graph_client(&page, default_graph_url));
     let mut tasks = tokio::task::JoinSet::new();
     for row in rows {
-        let (pool, graph) = (pool.clone(), graph.clone());
+        let graph = graph.clone();
         tasks.spawn(async move {
             let result = call(graph.as_ref(), &row).await;
-            record(&pool, &row, result).await
+            (row, result)
         });
     }
-    while let Some(done) = tasks.join_next().await {
-        match done {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(e),
-            Err(join) => tracing::error!(error = %join, "outbox task panicked"),
+    // Wait for the next finished call, take every other one finished by then, and record
+    // them together: large groups under load, no waiting on a slow call when idle.
+    while let Some(first) = tasks.join_next().await {
+        let mut finished = Vec::new();
+        let mut joined = Some(first);
+        while let Some(done) = joined {
+            match done {
+                Ok(result) => finished.push(result),
+                Err(join) => tracing::error!(error = %join, "outbox task panicked"),
+            }
+            joined = tasks.try_join_next();
         }
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        for (row, result) in finished {
+            record(&mut tx, &row, result).await?;
+        }
+        tx.commit().await?;
     }
     Ok(touched)
 }
@@ -115,7 +130,7 @@ async fn call(graph: &dyn GraphApi, row: &OutboxRow) -> Result<Done, GraphError>
 }
 
 async fn record(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     row: &OutboxRow,
     result: Result<Done, GraphError>,
 ) -> Result<(), sqlx::Error> {
@@ -124,10 +139,10 @@ async fn record(
         Ok(done) => {
             match done {
                 Done::Plain => {}
-                Done::Hold(ms) => outbox::delay_next(pool, row, now + ms as i64).await?,
+                Done::Hold(ms) => outbox::delay_next(conn, row, now + ms as i64).await?,
                 Done::Profile(p) => {
                     conv::set_profile(
-                        pool,
+                        &mut *conn,
                         &row.page_id,
                         &row.psid,
                         p.first_name.as_deref(),
@@ -137,7 +152,7 @@ async fn record(
                     .await?
                 }
             }
-            outbox::complete(pool, row, now).await
+            outbox::complete(conn, row, now).await
         }
         Err(err) => {
             let code = err.code().map_or_else(
@@ -151,7 +166,7 @@ async fn record(
             let give_up = now - row.created_ms > GIVE_UP_AFTER_MS;
             if err.is_retryable() && !give_up {
                 tracing::warn!(id = row.id, kind = %row.kind, attempts = row.attempts, %code, "Graph call failed; will retry");
-                outbox::retry_later(pool, row.id, now + backoff_ms(row.attempts), &code, reason)
+                outbox::retry_later(conn, row.id, now + backoff_ms(row.attempts), &code, reason)
                     .await
             } else {
                 tracing::warn!(id = row.id, kind = %row.kind, %code, reason, "Graph call failed permanently");
@@ -160,7 +175,7 @@ async fn record(
                 } else {
                     reason.to_owned()
                 };
-                outbox::fail(pool, row, now, &code, &reason).await
+                outbox::fail(conn, row, now, &code, &reason).await
             }
         }
     }
