@@ -56,6 +56,18 @@ pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
         .map_err(DbError::Open)
 }
 
+/// Baton's busiest writers (webhook ingest, the runtime's workers, agent actions) take turns
+/// here, first come first served, before they write. Without it they queued in SQLite's busy
+/// handler, which sleeps up to 100 ms between tries: under load a webhook could wait a second
+/// behind the workers before it was stored and acknowledged. One queue per process; SQLite has
+/// one writer per database anyway.
+static WRITE_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Waits for this writer's turn; the turn ends when the guard is dropped.
+pub async fn write_turn() -> tokio::sync::MutexGuard<'static, ()> {
+    WRITE_TURN.lock().await
+}
+
 /// Applies every pending migration.
 pub async fn migrate(pool: &SqlitePool) -> Result<(), DbError> {
     MIGRATOR.run(pool).await?;

@@ -69,7 +69,7 @@ impl Touched {
 }
 
 /// Events applied per transaction.
-const BATCH: usize = 200;
+const BATCH: usize = 25;
 
 /// Applies up to `limit` pending events. Returns how many were handled.
 pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, sqlx::Error> {
@@ -92,6 +92,7 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, 
         touched.count += batch.len();
         // One transaction per batch (one commit instead of one per event), one savepoint per
         // event: an event that fails rolls back alone and is marked failed; the others commit.
+        let _turn = crate::server::db::write_turn().await;
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         for row in &batch {
             let event = match serde_json::from_str(&row.payload) {

@@ -12,6 +12,7 @@ use rand::Rng;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{compose, Touched};
+use crate::server::db;
 use crate::server::repo::conversations as conv;
 use crate::server::repo::outbox::{self, Kind, OutboxRow};
 use crate::server::repo::pages;
@@ -38,7 +39,10 @@ pub async fn send_due(
     now_ms: i64,
     limit: i64,
 ) -> Result<Touched, sqlx::Error> {
-    let rows = outbox::claim_due(pool, now_ms, limit).await?;
+    let rows = {
+        let _turn = db::write_turn().await;
+        outbox::claim_due(pool, now_ms, limit).await?
+    };
     let mut touched = Touched::default();
     for row in &rows {
         touched.add(Some(&row.psid));
@@ -48,6 +52,7 @@ pub async fn send_due(
         return Ok(touched);
     }
     let Some(page) = pages::current(pool).await? else {
+        let _turn = db::write_turn().await;
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         for row in &rows {
             outbox::retry_later(
@@ -84,6 +89,7 @@ pub async fn send_due(
             }
             joined = tasks.try_join_next();
         }
+        let _turn = db::write_turn().await;
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         for (row, result) in finished {
             record(&mut tx, &row, result).await?;
