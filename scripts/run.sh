@@ -9,4 +9,4 @@ ensure_build_tools
 step "Building and starting Baton (release)"
 # With no Facebook page connected yet, connect the built-in sandbox page (offline demo).
 export BATON_AUTO_SANDBOX=1
-exec cargo leptos serve --release
+exec cargo leptos serve --release --split

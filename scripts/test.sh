@@ -28,8 +28,9 @@ cargo clippy -p app --lib --no-default-features --features hydrate \
 step "Rust tests (unit and integration)"
 cargo test --workspace --locked
 
-step "Release build (cargo leptos build --release)"
-cargo leptos build --release
+# --split: the screens are lazy routes, each its own wasm chunk (see app/src/app.rs).
+step "Release build (cargo leptos build --release --split)"
+cargo leptos build --release --split
 
 step "End-to-end tests (Playwright, Chromium)"
 (cd end2end && npx playwright test)
@@ -39,5 +40,10 @@ wasm=target/site/pkg/baton.wasm
 raw=$(wc -c <"$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 printf 'wasm: %s bytes raw, %s bytes gzipped (%s KiB; budget 250 KiB)\n' "$raw" "$gz" "$((gz / 1024))"
+# The lazy-loaded screen chunks, loaded when a screen is first shown.
+for chunk in target/site/pkg/split_*.wasm; do
+  [ -e "$chunk" ] || continue
+  printf '  chunk %s: %s bytes gzipped\n' "$(basename "$chunk" .wasm)" "$(gzip -9 -c "$chunk" | wc -c)"
+done
 
 printf '\nAll checks passed in %ss.\n' "$((SECONDS - started))"

@@ -1,9 +1,9 @@
 //! The HTML shell, the router and the navigation every screen shares.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{lazy_route, path, Lazy, LazyRoute};
 
 use crate::model::Permission;
 use crate::pages::{
@@ -22,6 +22,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <link rel="icon" href="/favicon.ico"/>
+                // In the server-only shell (not in `App`), so the wasm carries no code for it.
+                <link rel="stylesheet" id="leptos" href="/pkg/baton.css"/>
                 <MetaTags/>
             </head>
             <body>
@@ -38,7 +40,6 @@ pub fn App() -> impl IntoView {
     mark_hydrated();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/baton.css"/>
         <Title formatter=|page: String| format!("{page} · Baton")/>
         <Router>
             <Routes fallback=NotFound>
@@ -47,20 +48,12 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("") view=HomePage/>
                     <Route path=path!("/messages") view=|| guarded(Permission::EditFlows, "Messages")/>
-                    <Route path=path!("/inbox") view=|| view! {
-                        <RequirePermission permission=Permission::WorkInbox><InboxPage/></RequirePermission>
-                    }/>
+                    <Route path=path!("/inbox") view={Lazy::<InboxPageRoute>::new()}/>
                     <Route path=path!("/simulator") view=|| guarded(Permission::UseSimulator, "Simulator")/>
                     <Route path=path!("/setup") view=|| guarded(Permission::RunSetup, "Setup")/>
-                    <Route path=path!("/settings") view=|| view! {
-                        <RequirePermission permission=Permission::ManageSettings><SettingsPage/></RequirePermission>
-                    }/>
-                    <Route path=path!("/settings/users") view=|| view! {
-                        <RequirePermission permission=Permission::ManageUsers><UsersPage/></RequirePermission>
-                    }/>
-                    <Route path=path!("/settings/audit") view=|| view! {
-                        <RequirePermission permission=Permission::ViewAudit><AuditPage/></RequirePermission>
-                    }/>
+                    <Route path=path!("/settings") view={Lazy::<SettingsPageRoute>::new()}/>
+                    <Route path=path!("/settings/users") view={Lazy::<UsersPageRoute>::new()}/>
+                    <Route path=path!("/settings/audit") view={Lazy::<AuditPageRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -129,4 +122,77 @@ fn mark_hydrated() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
+}
+
+// Lazy routes: each screen's code is a separate wasm chunk (`cargo leptos ... --split`), loaded
+// when the screen is first shown (before hydration when the server rendered it), so the main
+// wasm stays small (budget: under 250 KB gzipped). Build every mode with `--split`: without
+// it the lazy chunks are never produced and the page cannot load. A new big screen belongs here.
+
+/// The Inbox screen, in its own wasm chunk.
+struct InboxPageRoute;
+
+#[lazy_route]
+impl LazyRoute for InboxPageRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! {
+            <RequirePermission permission=Permission::WorkInbox><InboxPage/></RequirePermission>
+        }
+        .into_any()
+    }
+}
+
+/// The Settings screen, in its own wasm chunk.
+struct SettingsPageRoute;
+
+#[lazy_route]
+impl LazyRoute for SettingsPageRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! {
+            <RequirePermission permission=Permission::ManageSettings><SettingsPage/></RequirePermission>
+        }
+        .into_any()
+    }
+}
+
+/// The Users screen, in its own wasm chunk.
+struct UsersPageRoute;
+
+#[lazy_route]
+impl LazyRoute for UsersPageRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! {
+            <RequirePermission permission=Permission::ManageUsers><UsersPage/></RequirePermission>
+        }
+        .into_any()
+    }
+}
+
+/// The Audit log screen, in its own wasm chunk.
+struct AuditPageRoute;
+
+#[lazy_route]
+impl LazyRoute for AuditPageRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! {
+            <RequirePermission permission=Permission::ViewAudit><AuditPage/></RequirePermission>
+        }
+        .into_any()
+    }
 }
