@@ -129,70 +129,41 @@ fn mark_hydrated() {
 // wasm stays small (budget: under 250 KB gzipped). Build every mode with `--split`: without
 // it the lazy chunks are never produced and the page cannot load. A new big screen belongs here.
 
-/// The Inbox screen, in its own wasm chunk.
-struct InboxPageRoute;
+/// Declares `$route`: the screen `$page`, behind `$permission`, in its own wasm chunk.
+macro_rules! lazy_screen {
+    ($(#[$doc:meta])* $route:ident, $permission:ident, $page:ident) => {
+        $(#[$doc])*
+        struct $route;
 
-#[lazy_route]
-impl LazyRoute for InboxPageRoute {
-    fn data() -> Self {
-        Self
-    }
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
 
-    fn view(_this: Self) -> AnyView {
-        view! {
-            <RequirePermission permission=Permission::WorkInbox><InboxPage/></RequirePermission>
+            fn view(_this: Self) -> AnyView {
+                view! {
+                    <RequirePermission permission=Permission::$permission><$page/></RequirePermission>
+                }
+                .into_any()
+            }
         }
-        .into_any()
-    }
+    };
 }
 
-/// The Settings screen, in its own wasm chunk.
-struct SettingsPageRoute;
-
-#[lazy_route]
-impl LazyRoute for SettingsPageRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! {
-            <RequirePermission permission=Permission::ManageSettings><SettingsPage/></RequirePermission>
-        }
-        .into_any()
-    }
-}
-
-/// The Users screen, in its own wasm chunk.
-struct UsersPageRoute;
-
-#[lazy_route]
-impl LazyRoute for UsersPageRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! {
-            <RequirePermission permission=Permission::ManageUsers><UsersPage/></RequirePermission>
-        }
-        .into_any()
-    }
-}
-
-/// The Audit log screen, in its own wasm chunk.
-struct AuditPageRoute;
-
-#[lazy_route]
-impl LazyRoute for AuditPageRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! {
-            <RequirePermission permission=Permission::ViewAudit><AuditPage/></RequirePermission>
-        }
-        .into_any()
-    }
-}
+lazy_screen!(
+    /// The Inbox screen.
+    InboxPageRoute, WorkInbox, InboxPage
+);
+lazy_screen!(
+    /// The Settings screen.
+    SettingsPageRoute, ManageSettings, SettingsPage
+);
+lazy_screen!(
+    /// The Users screen.
+    UsersPageRoute, ManageUsers, UsersPage
+);
+lazy_screen!(
+    /// The Audit log screen.
+    AuditPageRoute, ViewAudit, AuditPage
+);

@@ -39,9 +39,9 @@ pub use config::{
 };
 pub use delivery::{Attempt, DeliveryRecord, DeliveryStatus};
 pub use fail::{GraphFail, SandboxError};
-pub use snapshot::{PageSnapshot, Snapshot, UserSnapshot, SNAPSHOT_VERSION};
+pub use snapshot::{PageSnapshot, Snapshot, SNAPSHOT_VERSION};
 pub use transcript::{OwnerChange, Speaker, ThreadView, TranscriptItem};
-pub use world::{NewUser, TestUser};
+pub use world::{NewUser, TestUser, UserState};
 
 use delivery::Deliveries;
 use world::World;

@@ -5,8 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::transcript::{OwnerChange, TranscriptItem};
-use crate::world::{TestUser, UserState};
+use crate::world::UserState;
 use crate::Sandbox;
 
 /// The format written by this version; a snapshot of another version is refused.
@@ -22,7 +21,7 @@ pub struct Snapshot {
     pub next_user: u64,
     pub next_mid: u64,
     pub pages: Vec<PageSnapshot>,
-    pub users: Vec<UserSnapshot>,
+    pub users: Vec<UserState>,
 }
 
 /// What Baton set on a page: its messenger profile and webhook subscription.
@@ -31,18 +30,6 @@ pub struct PageSnapshot {
     pub id: String,
     pub profile: Map<String, Value>,
     pub subscribed_fields: Option<Vec<String>>,
-}
-
-/// One test user with their thread.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UserSnapshot {
-    pub user: TestUser,
-    /// Owner app id; `None` = idle.
-    pub owner: Option<String>,
-    pub pending_request: Option<String>,
-    pub last_user_msg: Option<i64>,
-    pub transcript: Vec<TranscriptItem>,
-    pub history: Vec<OwnerChange>,
 }
 
 impl Sandbox {
@@ -65,18 +52,7 @@ impl Sandbox {
                     subscribed_fields: p.subscribed_fields.clone(),
                 })
                 .collect(),
-            users: w
-                .users
-                .values()
-                .map(|u| UserSnapshot {
-                    user: u.user.clone(),
-                    owner: u.owner.clone(),
-                    pending_request: u.pending_request.clone(),
-                    last_user_msg: u.last_user_msg,
-                    transcript: u.transcript.clone(),
-                    history: u.history.clone(),
-                })
-                .collect(),
+            users: w.users.values().cloned().collect(),
         }
     }
 
@@ -102,18 +78,9 @@ impl Sandbox {
         }
         w.users.clear();
         for u in snapshot.users {
-            if !w.pages.contains_key(&u.user.page_id) {
-                continue;
+            if w.pages.contains_key(&u.user.page_id) {
+                w.users.insert(u.user.psid.clone(), u);
             }
-            let state = UserState {
-                user: u.user,
-                owner: u.owner,
-                pending_request: u.pending_request,
-                last_user_msg: u.last_user_msg,
-                transcript: u.transcript,
-                history: u.history,
-            };
-            w.users.insert(state.user.psid.clone(), state);
         }
         Ok(w.users.len())
     }

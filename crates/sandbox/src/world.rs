@@ -53,7 +53,9 @@ pub struct NewUser {
     pub psid: Option<String>,
 }
 
-pub(crate) struct UserState {
+/// A test user with their thread (saved as is in a [`crate::Snapshot`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserState {
     pub user: TestUser,
     /// Owner app id; `None` = idle.
     pub owner: Option<String>,
