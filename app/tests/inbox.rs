@@ -409,6 +409,7 @@ async fn the_detail_has_profile_window_transcript_and_failed_sends() {
         kind: Kind::Message,
         body: "{}".into(),
         transcript: Some(("bot".into(), "Are you there?".into())),
+        author: None,
     };
     outbox::enqueue(&mut conn, PAGE, "ana", &[row], 7_000)
         .await

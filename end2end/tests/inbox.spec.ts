@@ -215,6 +215,10 @@ test("an agent replies from Baton once it owns the thread, and search finds the 
   await expect(box).toHaveValue("");
   await expect.poll(() => count(page.request, psid, text)).toBe(1);
   await expect(detail.locator(".transcript .who-agent").last()).toContainText(text, { timeout: 15_000 });
+  // The line says which agent wrote it.
+  await expect(detail.locator(".transcript .who-agent").last().locator(".who")).toHaveText(
+    "Agent · admin@example.com",
+  );
 
   // Over Messenger's 2,000 characters: the counter says so and Send stays disabled.
   await box.fill("x".repeat(2001));

@@ -395,6 +395,7 @@ async fn agent_replies_follow_the_owner_and_the_windows() {
         (last.who.as_str(), last.text.as_str()),
         ("agent", "Hi Ana, how can I help?")
     );
+    assert_eq!(last.author.as_deref(), Some("ana@example.com"));
 
     // Three days later the platform refuses RESPONSE; the HUMAN_AGENT tag is still allowed.
     hours_pass(&s, 72).await;

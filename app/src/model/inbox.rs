@@ -135,6 +135,9 @@ pub struct TranscriptLine {
     pub who: String,
     pub text: String,
     pub at_ms: i64,
+    /// The agent who typed it, for replies sent from Baton.
+    #[serde(default)]
+    pub author: Option<String>,
 }
 
 /// One thread-control change.

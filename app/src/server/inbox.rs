@@ -93,6 +93,7 @@ pub async fn detail(pool: &SqlitePool, psid: &str) -> Result<ConversationDetail,
             who: t.who,
             text: t.text,
             at_ms: t.at_ms,
+            author: t.author,
         })
         .collect();
     let ledger = conv::ledger(pool, &page.page_id, psid)

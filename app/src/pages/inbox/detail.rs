@@ -182,7 +182,10 @@ fn Detail(
         <ol class="transcript">
             {d.transcript.into_iter().map(|t| view! {
                 <li class=format!("line who-{}", t.who)>
-                    <span class="who">{who_words(&t.who)}</span>
+                    <span class="who">
+                        {who_words(&t.who)}
+                        {t.author.map(|a| format!(" · {a}"))}
+                    </span>
                     <span class="text">{t.text}</span>
                     <span class="when">{ago(now, t.at_ms)}</span>
                 </li>

@@ -203,6 +203,8 @@ pub struct TranscriptRow {
     pub at_ms: i64,
     pub who: String,
     pub text: String,
+    /// The agent who typed it (replies sent from Baton).
+    pub author: Option<String>,
 }
 
 pub async fn add_transcript<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
@@ -228,13 +230,39 @@ pub async fn add_transcript<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     Ok(())
 }
 
+/// A line typed by `author` (an agent replying from Baton), without a message id.
+pub async fn add_transcript_by<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    executor: E,
+    page_id: &str,
+    psid: &str,
+    at_ms: i64,
+    who: &str,
+    text: &str,
+    author: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO transcript (page_id, psid, at_ms, who, text, author)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(page_id)
+    .bind(psid)
+    .bind(at_ms)
+    .bind(who)
+    .bind(text)
+    .bind(author)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
 pub async fn transcript(
     pool: &SqlitePool,
     page_id: &str,
     psid: &str,
 ) -> Result<Vec<TranscriptRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, at_ms, who, text FROM transcript WHERE page_id = $1 AND psid = $2 ORDER BY id",
+        "SELECT id, at_ms, who, text, author FROM transcript
+         WHERE page_id = $1 AND psid = $2 ORDER BY id",
     )
     .bind(page_id)
     .bind(psid)

@@ -48,6 +48,8 @@ pub struct NewRow {
     pub body: String,
     /// Transcript line (who, text) to write when the call succeeds.
     pub transcript: Option<(String, String)>,
+    /// The agent who typed it (agent replies).
+    pub author: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -59,6 +61,7 @@ pub struct OutboxRow {
     pub body: String,
     pub transcript_who: Option<String>,
     pub transcript_text: Option<String>,
+    pub transcript_author: Option<String>,
     pub status: String,
     pub attempts: i64,
     pub created_ms: i64,
@@ -66,8 +69,8 @@ pub struct OutboxRow {
     pub error_reason: Option<String>,
 }
 
-const COLUMNS: &str = "id, page_id, psid, kind, body, transcript_who, transcript_text, status,
-    attempts, created_ms, error_code, error_reason";
+const COLUMNS: &str = "id, page_id, psid, kind, body, transcript_who, transcript_text,
+    transcript_author, status, attempts, created_ms, error_code, error_reason";
 
 pub async fn enqueue(
     conn: &mut SqliteConnection,
@@ -83,8 +86,8 @@ pub async fn enqueue(
         };
         sqlx::query(
             "INSERT INTO outbox (page_id, psid, kind, body, transcript_who, transcript_text,
-                 next_attempt_ms, created_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                 transcript_author, next_attempt_ms, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
         )
         .bind(page_id)
         .bind(psid)
@@ -92,6 +95,7 @@ pub async fn enqueue(
         .bind(&row.body)
         .bind(who)
         .bind(text)
+        .bind(&row.author)
         .bind(now_ms)
         .execute(&mut *conn)
         .await?;
@@ -138,14 +142,14 @@ pub async fn complete(
         .execute(&mut *conn)
         .await?;
     if let (Some(who), Some(text)) = (&row.transcript_who, &row.transcript_text) {
-        super::conversations::add_transcript(
+        super::conversations::add_transcript_by(
             &mut *conn,
             &row.page_id,
             &row.psid,
             now_ms,
             who,
             text,
-            None,
+            row.transcript_author.as_deref(),
         )
         .await?;
     }

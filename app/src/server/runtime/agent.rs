@@ -153,6 +153,7 @@ pub async fn reply(
         kind: Kind::Message,
         body: serde_json::to_string(&request).map_err(|_| AppError::Internal)?,
         transcript: Some(("agent".into(), text.to_owned())),
+        author: Some(actor.name.clone()),
     };
     outbox::enqueue(&mut tx, &page.page_id, psid, &[row], now_ms).await?;
     tx.commit().await?;

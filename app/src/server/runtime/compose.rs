@@ -29,6 +29,7 @@ pub fn message_rows(flow: &Flow, key: &str, psid: &str) -> Vec<NewRow> {
                     kind: Kind::Typing,
                     body: typing_body(&typing, u64::from(t.seconds) * 1000),
                     transcript: None,
+                    author: None,
                 });
                 continue;
             }
@@ -90,6 +91,7 @@ pub fn message_rows(flow: &Flow, key: &str, psid: &str) -> Vec<NewRow> {
             kind: Kind::Message,
             body: serde_json::to_string(&request).unwrap_or_default(),
             transcript: Some(("bot".into(), transcript)),
+            author: None,
         });
     }
     rows

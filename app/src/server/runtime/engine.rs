@@ -259,6 +259,7 @@ async fn open(
             kind: Kind::Profile,
             body: String::new(),
             transcript: None,
+            author: None,
         }];
         outbox::enqueue(conn, scope.page_id, psid, &rows, now_ms()).await?;
     }
@@ -419,6 +420,7 @@ pub async fn hand_to_inbox(
         kind: Kind::Pass,
         body: "baton:handover".into(),
         transcript: None,
+        author: None,
     });
     outbox::enqueue(conn, scope.page_id, &c.psid, &rows, now_ms()).await
 }
@@ -447,6 +449,7 @@ pub async fn back_to_bot(
             kind: Kind::Take,
             body: "baton:back_to_bot".into(),
             transcript: None,
+            author: None,
         });
     }
     if let Some(key) = confirmation.filter(|_| window_open(c, scope.now_ms)) {
