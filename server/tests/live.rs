@@ -71,17 +71,15 @@ async fn start(db: &str) -> (Server, String) {
     (server, base)
 }
 
+/// `GET url` as JSON.
+async fn get_json(http: &reqwest::Client, url: &str) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// The sandbox user's transcript texts.
 async fn seen(http: &reqwest::Client, control: &str, psid: &str) -> Vec<String> {
-    let items: Value = http
-        .get(format!("{control}/users/{psid}/transcript"))
-        .send()
+    get_json(http, &format!("{control}/users/{psid}/transcript"))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    items
         .as_array()
         .map(|a| {
             a.iter()
@@ -168,14 +166,7 @@ async fn the_sandbox_keeps_its_users_when_baton_is_killed_and_restarted() {
 
     let (_server, base) = start(&db).await;
     let control = format!("{base}/sandbox/_sandbox");
-    let users: Value = http
-        .get(format!("{control}/users"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let users = get_json(&http, &format!("{control}/users")).await;
     assert!(
         users
             .as_array()

@@ -1,5 +1,5 @@
-//! Server functions for the agent inbox: the lists, one conversation, and the two agent
-//! actions (Mark as done, Move to inbox) and the agent reply. All need `WorkInbox`. The reads are in
+//! Server functions for the agent inbox: the lists, one conversation, the two agent actions
+//! (Mark as done, Move to inbox) and the agent reply. All need `WorkInbox`. The reads are in
 //! `crate::server::inbox`, the actions in `crate::server::runtime::agent`.
 
 use leptos::prelude::*;
@@ -43,55 +43,36 @@ pub async fn get_conversation(psid: String) -> Result<ConversationDetail, AppErr
 /// for a conversation that is already done changes nothing and says so.
 #[server(endpoint = "inbox/mark_as_done")]
 pub async fn mark_as_done(psid: String) -> Result<AgentActionReport, AppError> {
-    use crate::model::Permission;
-    use crate::server::runtime::agent::{self, Outcome};
-    use crate::server::{auth::Ctx, repo::audit::Actor};
-    let ctx = Ctx::get()?;
-    let user = ctx.require(Permission::WorkInbox).await?;
-    let actor = Actor::user(user.id, &user.email);
+    use crate::server::runtime::agent;
+    let ctx = crate::server::auth::Ctx::get()?;
+    let actor = inbox_agent(&ctx).await?;
     let outcome = agent::mark_as_done(ctx.pool(), &psid, &actor)
         .await
         .map_err(|e| ctx.fail(e))?;
-    ctx.state.wake.wake();
-    ctx.state.live.changed(&psid);
-    Ok(match outcome {
-        Outcome::Changed => AgentActionReport {
-            changed: true,
-            message: "Marked as done: the user is back with the bot.".into(),
-        },
-        Outcome::AlreadyThere => AgentActionReport {
-            changed: false,
-            message: "This conversation was already done: nothing was sent.".into(),
-        },
-    })
+    announce(&ctx, &psid);
+    Ok(report(
+        outcome,
+        "Marked as done: the user is back with the bot.",
+        "This conversation was already done: nothing was sent.",
+    ))
 }
 
 /// Sends the handover message and passes the thread to the Page Inbox. Clicking it for a
 /// conversation that is already in the inbox changes nothing and says so.
 #[server(endpoint = "inbox/move_to_inbox")]
 pub async fn move_to_inbox(psid: String) -> Result<AgentActionReport, AppError> {
-    use crate::model::Permission;
-    use crate::server::runtime::agent::{self, Outcome};
-    use crate::server::{auth::Ctx, repo::audit::Actor};
-    let ctx = Ctx::get()?;
-    let user = ctx.require(Permission::WorkInbox).await?;
-    let actor = Actor::user(user.id, &user.email);
+    use crate::server::runtime::agent;
+    let ctx = crate::server::auth::Ctx::get()?;
+    let actor = inbox_agent(&ctx).await?;
     let outcome = agent::move_to_inbox(ctx.pool(), &psid, &actor)
         .await
         .map_err(|e| ctx.fail(e))?;
-    ctx.state.wake.wake();
-    ctx.state.live.changed(&psid);
-    Ok(match outcome {
-        Outcome::Changed => AgentActionReport {
-            changed: true,
-            message: "Moved to the inbox: a person in the Page Inbox has the conversation now."
-                .into(),
-        },
-        Outcome::AlreadyThere => AgentActionReport {
-            changed: false,
-            message: "This conversation was already in the inbox: nothing was sent.".into(),
-        },
-    })
+    announce(&ctx, &psid);
+    Ok(report(
+        outcome,
+        "Moved to the inbox: a person in the Page Inbox has the conversation now.",
+        "This conversation was already in the inbox: nothing was sent.",
+    ))
 }
 
 /// Sends `text`, typed by the agent, to the user while Baton owns the thread: a normal reply
@@ -99,17 +80,13 @@ pub async fn move_to_inbox(psid: String) -> Result<AgentActionReport, AppError> 
 /// message. Refused with the reason otherwise (the Page Inbox has the thread, window closed).
 #[server(endpoint = "inbox/reply")]
 pub async fn reply(psid: String, text: String) -> Result<ReplyReport, AppError> {
-    use crate::model::Permission;
     use crate::server::runtime::agent;
-    use crate::server::{auth::Ctx, repo::audit::Actor};
-    let ctx = Ctx::get()?;
-    let user = ctx.require(Permission::WorkInbox).await?;
-    let actor = Actor::user(user.id, &user.email);
+    let ctx = crate::server::auth::Ctx::get()?;
+    let actor = inbox_agent(&ctx).await?;
     let human_agent = agent::reply(ctx.pool(), &psid, &text, &actor)
         .await
         .map_err(|e| ctx.fail(e))?;
-    ctx.state.wake.wake();
-    ctx.state.live.changed(&psid);
+    announce(&ctx, &psid);
     let message = if human_agent {
         "Sending with the HUMAN_AGENT tag (more than 24 hours since the user wrote). It shows \
          in the transcript once Messenger accepts it."
@@ -120,4 +97,38 @@ pub async fn reply(psid: String, text: String) -> Result<ReplyReport, AppError> 
         human_agent,
         message: message.into(),
     })
+}
+
+/// The signed-in user, who must be allowed to work the inbox, as the audit log names them.
+#[cfg(feature = "ssr")]
+async fn inbox_agent(
+    ctx: &crate::server::auth::Ctx,
+) -> Result<crate::server::repo::audit::Actor, AppError> {
+    let user = ctx.require(crate::model::Permission::WorkInbox).await?;
+    Ok(crate::server::repo::audit::Actor::user(
+        user.id,
+        &user.email,
+    ))
+}
+
+/// Wakes the outbox worker for the queued calls and tells open inbox screens that the
+/// conversation changed.
+#[cfg(feature = "ssr")]
+fn announce(ctx: &crate::server::auth::Ctx, psid: &str) {
+    ctx.state.wake.wake();
+    ctx.state.live.changed(psid);
+}
+
+/// What Mark as done / Move to inbox did, in the agent's words.
+#[cfg(feature = "ssr")]
+fn report(
+    outcome: crate::server::runtime::agent::Outcome,
+    changed: &str,
+    already_there: &str,
+) -> AgentActionReport {
+    let changed_now = outcome == crate::server::runtime::agent::Outcome::Changed;
+    AgentActionReport {
+        changed: changed_now,
+        message: if changed_now { changed } else { already_there }.to_owned(),
+    }
 }

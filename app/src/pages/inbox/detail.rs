@@ -124,32 +124,20 @@ fn Detail(
     let psid = d.summary.psid.clone();
     let in_inbox = d.summary.state == "inbox";
     let busy = move || mark_done.pending().get() || move_in.pending().get();
-    let action = if in_inbox {
-        let psid = psid.clone();
-        view! {
-            <button type="button" disabled=busy
-                on:click=move |_| {
-                    clear(mark_done, move_in);
-                    reply.value().set(None);
-                    mark_done.dispatch(MarkAsDone { psid: psid.clone() });
-                }>
-                "Mark as done"
-            </button>
-        }
-        .into_any()
-    } else {
-        let psid = psid.clone();
-        view! {
-            <button type="button" disabled=busy
-                on:click=move |_| {
-                    clear(mark_done, move_in);
-                    reply.value().set(None);
-                    move_in.dispatch(MoveToInbox { psid: psid.clone() });
-                }>
-                "Move to inbox"
-            </button>
-        }
-        .into_any()
+    let action = view! {
+        <button type="button" disabled=busy
+            on:click=move |_| {
+                clear(mark_done, move_in);
+                reply.value().set(None);
+                let psid = psid.clone();
+                if in_inbox {
+                    mark_done.dispatch(MarkAsDone { psid });
+                } else {
+                    move_in.dispatch(MoveToInbox { psid });
+                }
+            }>
+            {if in_inbox { "Mark as done" } else { "Move to inbox" }}
+        </button>
     };
     let status = move || {
         let report = mark_done

@@ -207,6 +207,7 @@ pub struct TranscriptRow {
     pub author: Option<String>,
 }
 
+/// A line; `mid` is the Messenger message id when it has one.
 pub async fn add_transcript<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     executor: E,
     page_id: &str,
@@ -216,18 +217,7 @@ pub async fn add_transcript<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     text: &str,
     mid: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO transcript (page_id, psid, at_ms, who, text, mid) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(page_id)
-    .bind(psid)
-    .bind(at_ms)
-    .bind(who)
-    .bind(text)
-    .bind(mid)
-    .execute(executor)
-    .await?;
-    Ok(())
+    insert_line(executor, page_id, psid, at_ms, who, text, mid, None).await
 }
 
 /// A line typed by `author` (an agent replying from Baton), without a message id.
@@ -240,15 +230,30 @@ pub async fn add_transcript_by<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     text: &str,
     author: Option<&str>,
 ) -> Result<(), sqlx::Error> {
+    insert_line(executor, page_id, psid, at_ms, who, text, None, author).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_line<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    executor: E,
+    page_id: &str,
+    psid: &str,
+    at_ms: i64,
+    who: &str,
+    text: &str,
+    mid: Option<&str>,
+    author: Option<&str>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO transcript (page_id, psid, at_ms, who, text, author)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO transcript (page_id, psid, at_ms, who, text, mid, author)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(page_id)
     .bind(psid)
     .bind(at_ms)
     .bind(who)
     .bind(text)
+    .bind(mid)
     .bind(author)
     .execute(executor)
     .await?;

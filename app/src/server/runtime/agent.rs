@@ -72,8 +72,8 @@ async fn act(pool: &SqlitePool, psid: &str, actor: &Actor, to: &str) -> Result<O
     };
     let (to_inbox, back) = flows::handover_messages(&flow);
     if to == "done" {
-        let back = c.back_to_bot_message.clone();
-        let back = back.as_deref().or(flows::handover_messages(&flow).1);
+        // The message the button that started this handover chose, else the flow's default.
+        let back = c.back_to_bot_message.as_deref().or(back);
         engine::back_to_bot(&mut tx, &scope, &flow, &c, back, &cause).await?;
     } else {
         engine::hand_to_inbox(&mut tx, &scope, &flow, &c, to_inbox, back, &cause).await?;
