@@ -9,6 +9,9 @@
 //! - [`payload_for`] / [`resolve_payload`] / [`find_button_by_title`]: postback payloads.
 //! - [`handover_messages`], [`match_keyword`], [`used_by`], [`handover_kit`],
 //!   [`summarize_changes`]: helpers for the runtime and the editor.
+//! - [`add_message`], [`duplicate_message`], [`delete_message`], [`move_item`],
+//!   [`add_handover_kit`], [`key_from_name`]: the editor's editing operations.
+//! - [`describe_changes`]: a line-by-line, plain-words diff for the versions screen.
 //!
 //! # Problems
 //! A [`Problem`] is `{ path, message, severity }` and displays as `"{path}: {message}"`, e.g.
@@ -66,7 +69,9 @@
 //!   come back to the bot themselves` (on a handover action whose confirmation message offers
 //!   no `return_to_bot` button or quick reply).
 
+mod describe;
 mod diff;
+mod edit;
 mod export;
 mod import;
 mod kit;
@@ -77,7 +82,12 @@ mod problem;
 mod runtime;
 mod validate;
 
+pub use describe::describe_changes;
 pub use diff::summarize_changes;
+pub use edit::{
+    add_handover_kit, add_message, delete_message, duplicate_message, key_from_name, move_item,
+    KitAdded,
+};
 pub use export::to_json;
 pub use import::{flow_from_value, parse_flow};
 pub use kit::{example_flow, handover_kit, HANDOVER_KIT_KEYS};

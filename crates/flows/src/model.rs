@@ -59,6 +59,12 @@ impl Flow {
         self.messages.iter().position(|m| m.key == key)
     }
 
+    /// The name of the message with this key, or the key itself when there is none
+    /// (for labels in the editor and in change descriptions).
+    pub fn message_name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.message(key).map_or(key, |m| m.name.as_str())
+    }
+
     /// A key not used by any message: `base` itself if free, else `base_2`, `base_3`, ...
     /// (for "duplicate message" and "create new message" in the editor).
     pub fn free_key(&self, base: &str) -> String {
@@ -236,6 +242,17 @@ impl Action {
             Action::Url { .. } => None,
         }
     }
+
+    /// Mutable form of [`Action::message_ref`] (for retargeting references).
+    pub(crate) fn message_ref_mut(&mut self) -> Option<(&'static str, &mut String)> {
+        match self {
+            Action::GoTo { message } => Some(("message", message)),
+            Action::Handover { confirmation, .. } | Action::ReturnToBot { confirmation } => {
+                Some(("confirmation", confirmation))
+            }
+            Action::Url { .. } => None,
+        }
+    }
 }
 
 /// Handover target. The file spells it `"page_inbox"`.
@@ -308,6 +325,8 @@ mod tests {
         );
         assert_eq!(flow.message_index("back_in_bot"), Some(2));
         assert!(flow.message("nope").is_none());
+        assert_eq!(flow.message_name("main_menu"), "Main menu");
+        assert_eq!(flow.message_name("nope"), "nope");
         assert_eq!(flow.free_key("fresh"), "fresh");
         assert_eq!(flow.free_key("main_menu"), "main_menu_2");
         let mut copy = flow.messages[3].clone();

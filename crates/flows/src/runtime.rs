@@ -1,7 +1,7 @@
 //! Lookups the bot runtime and the editor share: handover messages, keyword matching,
 //! "used by" references.
 
-use crate::model::{Action, Flow, MatchKind};
+use crate::model::{Action, Flow, MatchKind, Part};
 use crate::problem::{field, index};
 use crate::validate::normalize;
 
@@ -70,50 +70,91 @@ pub fn match_keyword<'a>(flow: &'a Flow, text: &str) -> Option<&'a str> {
 /// JSON paths of every place that refers to message `key` (actions, triggers, the handover
 /// section), for the editor's "used by" warning before a delete.
 pub fn used_by(flow: &Flow, key: &str) -> Vec<String> {
+    // The walk hands out `&mut` slots (`delete_message` rewrites through it), so it runs on a
+    // scratch copy: the list of places that hold references then lives in one function.
+    let mut scratch = flow.clone();
     let mut out = Vec::new();
-    let mut check_action = |path: String, a: &Action| {
-        if let Some((name, k)) = a.message_ref() {
-            if k == key {
-                out.push(field(&field(&path, "action"), name));
-            }
+    for_each_reference_mut(&mut scratch, |path, slot| {
+        if slot.key() == Some(key) {
+            out.push(path);
+        }
+    });
+    out
+}
+
+/// One place in a flow that holds a message key.
+pub(crate) enum Slot<'a> {
+    /// An action's `message` / `confirmation` or a keyword rule's `message`: always present,
+    /// `""` means "no message chosen".
+    Required(&'a mut String),
+    /// `triggers.get_started` / `fallback` and the `handover` section fields.
+    Optional(&'a mut Option<String>),
+}
+
+impl Slot<'_> {
+    /// The key held here (`None` only for an unset optional slot).
+    pub(crate) fn key(&self) -> Option<&str> {
+        match self {
+            Slot::Required(s) => Some(s.as_str()),
+            Slot::Optional(o) => o.as_deref(),
+        }
+    }
+
+    /// Points this slot at `key`; `None` clears it (`""` or unset).
+    pub(crate) fn set(&mut self, key: Option<&str>) {
+        match self {
+            Slot::Required(s) => key.unwrap_or_default().clone_into(s),
+            Slot::Optional(o) => **o = key.map(str::to_owned),
+        }
+    }
+}
+
+/// Calls `visit(path, slot)` for every place of `flow` that refers to a message, in file
+/// order: each message's parts (buttons, then quick replies), the persistent menu,
+/// `triggers.get_started`, `triggers.fallback`, keyword rules, the `handover` section.
+/// Unset optional places are visited too (their slot's key is `None`).
+pub(crate) fn for_each_reference_mut(flow: &mut Flow, mut visit: impl FnMut(String, Slot<'_>)) {
+    let mut action = |owner: String, a: &mut Action| {
+        if let Some((name, key)) = a.message_ref_mut() {
+            visit(field(&field(&owner, "action"), name), Slot::Required(key));
         }
     };
-    for (mi, m) in flow.messages.iter().enumerate() {
+    for (mi, m) in flow.messages.iter_mut().enumerate() {
         let parts = field(&index("messages", mi), "parts");
-        for (pi, p) in m.parts.iter().enumerate() {
+        for (pi, p) in m.parts.iter_mut().enumerate() {
             let part = index(&parts, pi);
-            for (bi, b) in p.buttons().iter().enumerate() {
-                check_action(index(&field(&part, "buttons"), bi), &b.action);
+            let (buttons, quick_replies) = match p {
+                Part::Text(t) => (&mut t.buttons[..], &mut t.quick_replies[..]),
+                Part::Image(i) => (&mut [][..], &mut i.quick_replies[..]),
+                Part::Typing(_) => (&mut [][..], &mut [][..]),
+            };
+            for (bi, b) in buttons.iter_mut().enumerate() {
+                action(index(&field(&part, "buttons"), bi), &mut b.action);
             }
-            for (qi, q) in p.quick_replies().iter().enumerate() {
-                check_action(index(&field(&part, "quick_replies"), qi), &q.action);
+            for (qi, q) in quick_replies.iter_mut().enumerate() {
+                action(index(&field(&part, "quick_replies"), qi), &mut q.action);
             }
         }
     }
-    for (i, item) in flow.persistent_menu.iter().enumerate() {
-        check_action(index("persistent_menu", i), &item.action);
+    for (i, item) in flow.persistent_menu.iter_mut().enumerate() {
+        action(index("persistent_menu", i), &mut item.action);
     }
-    let t = &flow.triggers;
-    if t.get_started.as_deref() == Some(key) {
-        out.push("triggers.get_started".into());
+    let t = &mut flow.triggers;
+    visit(
+        "triggers.get_started".into(),
+        Slot::Optional(&mut t.get_started),
+    );
+    visit("triggers.fallback".into(), Slot::Optional(&mut t.fallback));
+    for (ri, r) in t.keywords.iter_mut().enumerate() {
+        let path = field(&index("triggers.keywords", ri), "message");
+        visit(path, Slot::Required(&mut r.message));
     }
-    if t.fallback.as_deref() == Some(key) {
-        out.push("triggers.fallback".into());
+    if let Some(h) = &mut flow.handover {
+        let to_inbox = Slot::Optional(&mut h.to_inbox_message);
+        visit("handover.to_inbox_message".into(), to_inbox);
+        let back = Slot::Optional(&mut h.back_to_bot_message);
+        visit("handover.back_to_bot_message".into(), back);
     }
-    for (ri, r) in t.keywords.iter().enumerate() {
-        if r.message == key {
-            out.push(field(&index("triggers.keywords", ri), "message"));
-        }
-    }
-    if let Some(h) = &flow.handover {
-        if h.to_inbox_message.as_deref() == Some(key) {
-            out.push("handover.to_inbox_message".into());
-        }
-        if h.back_to_bot_message.as_deref() == Some(key) {
-            out.push("handover.back_to_bot_message".into());
-        }
-    }
-    out
 }
 
 #[cfg(test)]
