@@ -7,7 +7,7 @@ use leptos_router::{lazy_route, path, Lazy, LazyRoute};
 
 use crate::model::Permission;
 use crate::pages::{
-    AuditPage, Auth, CurrentUser, Gate, HomePage, InboxPage, NotBuiltYet, NotFound,
+    AuditPage, Auth, CurrentUser, Gate, HomePage, InboxPage, MessagesPage, NotBuiltYet, NotFound,
     RequirePermission, SettingsPage, UserMenu, UsersPage,
 };
 
@@ -47,7 +47,7 @@ pub fn App() -> impl IntoView {
                 // the layout route below shows sign-in / first-admin screens instead when needed.
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("") view=HomePage/>
-                    <Route path=path!("/messages") view=|| guarded(Permission::EditFlows, "Messages")/>
+                    <Route path=path!("/messages") view={Lazy::<MessagesPageRoute>::new()}/>
                     <Route path=path!("/inbox") view={Lazy::<InboxPageRoute>::new()}/>
                     <Route path=path!("/simulator") view=|| guarded(Permission::UseSimulator, "Simulator")/>
                     <Route path=path!("/setup") view=|| guarded(Permission::RunSetup, "Setup")/>
@@ -151,6 +151,10 @@ macro_rules! lazy_screen {
     };
 }
 
+lazy_screen!(
+    /// The Messages screen (the flow editor).
+    MessagesPageRoute, EditFlows, MessagesPage
+);
 lazy_screen!(
     /// The Inbox screen.
     InboxPageRoute, WorkInbox, InboxPage

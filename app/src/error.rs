@@ -18,6 +18,9 @@ pub enum AppError {
     Invalid(String),
     #[error("Not found.")]
     NotFound,
+    /// Someone else changed the thing meanwhile; the text says who and what to do.
+    #[error("{0}")]
+    Conflict(String),
     /// Too many failed attempts; the value says when to try again.
     #[error("Too many failed sign-in attempts. Try again in {0}.")]
     TooManyAttempts(String),

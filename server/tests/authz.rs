@@ -78,6 +78,19 @@ const TABLE: &[(&str, &str, Access)] = &[
     ("/api/flows/publish", "", Needs(PublishFlows)),
     ("/api/flows/list_versions", "", Needs(EditFlows)),
     ("/api/flows/rollback", "number=1", Needs(PublishFlows)),
+    ("/api/flows/load_editor", "", Needs(EditFlows)),
+    (
+        "/api/flows/save_edit",
+        "flow=%7B%22version%22%3A1%2C%22messages%22%3A%5B%5D%7D&revision=0",
+        Needs(EditFlows),
+    ),
+    (
+        "/api/flows/import_file",
+        "flow=%7B%22version%22%3A1%2C%22messages%22%3A%5B%5D%7D",
+        Needs(EditFlows),
+    ),
+    ("/api/flows/push_changes", "revision=0", Needs(PublishFlows)),
+    ("/api/flows/version_changes", "number=1", Needs(EditFlows)),
     (
         "/api/inbox/list",
         "list=inbox&search=ana&cursor=",

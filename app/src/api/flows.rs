@@ -1,12 +1,16 @@
 //! Server functions for the flow editor: the draft, validation, publishing numbered versions
 //! and rolling back. Editing needs `EditFlows`; publishing and rollback need `PublishFlows`.
 //! The work happens in `crate::server::flows` (shared with the `baton flows` CLI).
+//!
+//! The Messages editor uses `load_editor`, `save_edit` (saves carry the revision they are
+//! based on, so two editors cannot overwrite each other), `import_file`, `push_changes` and
+//! `version_changes`; `get_draft` / `save_draft` / `publish` serve scripts and tests.
 
 use flows::{Flow, Problem};
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{PublishReport, VersionInfo};
+use crate::model::{EditorState, PublishReport, SavedDraft, VersionInfo};
 
 /// The draft flow (an empty flow when nothing was saved yet).
 #[server(endpoint = "flows/get_draft")]
@@ -83,4 +87,78 @@ pub async fn rollback(number: i64) -> Result<PublishReport, AppError> {
     flows::rollback(ctx.pool(), &actor, number, &graph_base)
         .await
         .map_err(|e| ctx.fail(e.into()))
+}
+
+/// The draft with its revision, who saved it last, the live version, and whether this user
+/// may publish: everything the Messages editor opens with.
+#[server(endpoint = "flows/load_editor")]
+pub async fn load_editor() -> Result<EditorState, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, flows};
+    let ctx = Ctx::get()?;
+    let user = ctx.require(Permission::EditFlows).await?;
+    let can_publish = user.role().can(Permission::PublishFlows);
+    flows::editor_state(ctx.pool(), can_publish)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Saves the editor's draft if nobody saved another one since `revision` (else `Conflict`,
+/// saying who did, and nothing is saved). Returns the new revision.
+#[server(endpoint = "flows/save_edit")]
+pub async fn save_edit(flow: String, revision: i64) -> Result<SavedDraft, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, flows, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let user = ctx.require(Permission::EditFlows).await?;
+    let actor = Actor::user(user.id, &user.email);
+    flows::save_edit(ctx.pool(), &actor, &flow, revision)
+        .await
+        .map_err(|e| ctx.fail(e.into()))
+}
+
+/// Reads an uploaded flow file into the draft, with the same rules as `baton flows import`:
+/// any error changes nothing and lists every problem with its JSON path (one per line).
+/// Returns the new editor state.
+#[server(endpoint = "flows/import_file")]
+pub async fn import_file(flow: String) -> Result<EditorState, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, flows, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let user = ctx.require(Permission::EditFlows).await?;
+    let actor = Actor::user(user.id, &user.email);
+    flows::import(ctx.pool(), &actor, &flow)
+        .await
+        .map_err(|e| ctx.fail(e.into()))?;
+    let can_publish = user.role().can(Permission::PublishFlows);
+    flows::editor_state(ctx.pool(), can_publish)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Publishes the draft at `revision` (what the editor shows) as the next version and pushes
+/// the messenger profile; `Conflict` when the draft changed since.
+#[server(endpoint = "flows/push_changes")]
+pub async fn push_changes(revision: i64) -> Result<PublishReport, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, flows, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let user = ctx.require(Permission::PublishFlows).await?;
+    let actor = Actor::user(user.id, &user.email);
+    let graph_base = ctx.state.config.graph_api_url.clone();
+    flows::push_changes(ctx.pool(), &actor, revision, &graph_base)
+        .await
+        .map_err(|e| ctx.fail(e.into()))
+}
+
+/// What version `number` changed against the version before it, one line per change.
+#[server(endpoint = "flows/version_changes")]
+pub async fn version_changes(number: i64) -> Result<Vec<String>, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, flows};
+    let ctx = Ctx::get()?;
+    ctx.require(Permission::EditFlows).await?;
+    flows::version_changes(ctx.pool(), number)
+        .await
+        .map_err(|e| ctx.fail(e))
 }

@@ -89,3 +89,32 @@ impl PublishReport {
         self.version.push_status == PushStatus::Failed
     }
 }
+
+/// The published flow the bot runs now, as the editor compares the draft against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveVersion {
+    pub number: i64,
+    pub flow: flows::Flow,
+}
+
+/// Everything the Messages editor opens with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditorState {
+    /// The draft (an empty flow when nothing was saved yet).
+    pub draft: flows::Flow,
+    /// The draft's revision (0: never saved); saves send it back (see `SavedDraft`).
+    pub revision: i64,
+    /// Who saved the draft last and when (unix seconds), if ever.
+    pub saved_by: Option<String>,
+    pub saved_at: Option<i64>,
+    /// The live version, if anything was published.
+    pub live: Option<LiveVersion>,
+    /// Whether this user may push changes and roll back.
+    pub can_publish: bool,
+}
+
+/// A draft save the editor made: the revision to base the next save on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedDraft {
+    pub revision: i64,
+}

@@ -3,11 +3,16 @@
 
 mod account;
 mod flow_versions;
+mod history;
 mod inbox;
 mod settings;
+mod time;
 
 pub use account::{AuditEntry, Email, NewPassword, Permission, Role, SessionInfo, UserView};
-pub use flow_versions::{PublishReport, PushStatus, PushStep, VersionInfo};
+pub use flow_versions::{
+    EditorState, LiveVersion, PublishReport, PushStatus, PushStep, SavedDraft, VersionInfo,
+};
+pub use history::History;
 pub use inbox::{
     ago, display_name, owner_words, time_left, who_words, window_words, AgentActionReport,
     ConversationDetail, ConversationPage, ConversationSummary, FailedSend, InboxCounts,
@@ -15,3 +20,4 @@ pub use inbox::{
     HUMAN_AGENT_WINDOW_MS, MAX_REPLY_CHARS, WINDOW_MS,
 };
 pub use settings::PageName;
+pub use time::format_time;

@@ -174,13 +174,14 @@ impl Ctx {
         }
     }
 
-    /// Sets the HTTP status that matches an error (401, 403, 400, 404, 429; 500 otherwise).
+    /// Sets the HTTP status that matches an error (401, 403, 400, 404, 409, 429; 500 otherwise).
     pub fn fail(&self, err: AppError) -> AppError {
         let status = match err {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };

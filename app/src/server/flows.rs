@@ -8,6 +8,7 @@
 //! failure is stored on the version (`push_status = failed`, one line per step) and reported
 //! (the CLI exits non-zero), and publishing or rolling back again re-pushes.
 
+pub mod editor;
 pub mod push;
 
 use flows::{parse_flow, summarize_changes, to_json, validate, Flow, Problem};
@@ -20,6 +21,7 @@ use super::repo::flows::{self as repo, NewVersion};
 use crate::error::AppError;
 use crate::model::{PublishReport, PushStatus, VersionInfo};
 
+pub use editor::{editor_state, push_changes, save_edit, version_changes};
 pub use push::{failure_text, menu, push_profile};
 
 /// Summary of version 1.
@@ -98,12 +100,7 @@ pub async fn save_draft(
     actor: &Actor,
     json: &str,
 ) -> Result<Vec<Problem>, FlowError> {
-    let flow = match parse_flow(json) {
-        Ok(flow) => flow,
-        Err(problems) => {
-            serde_json::from_str::<Flow>(json).map_err(|_| FlowError::Problems(problems))?
-        }
-    };
+    let flow = editor::well_formed(json)?;
     repo::save_draft(pool, &to_json(&flow), &actor.name, now()).await?;
     Ok(validate(&flow))
 }

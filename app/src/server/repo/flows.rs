@@ -10,6 +10,8 @@ pub struct DraftRow {
     pub flow_json: String,
     pub updated_at: i64,
     pub updated_by: String,
+    /// Counts every write to the draft (see [`save_draft_at`]).
+    pub revision: i64,
 }
 
 /// A published version including its flow JSON.
@@ -55,12 +57,14 @@ const VERSION_COLUMNS: &str = "number, flow_json, published_at, published_by, su
      rolled_back_from, push_status, push_outcome";
 
 pub async fn draft(pool: &SqlitePool) -> Result<Option<DraftRow>, sqlx::Error> {
-    sqlx::query_as("SELECT flow_json, updated_at, updated_by FROM flow_draft WHERE id = 1")
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(
+        "SELECT flow_json, updated_at, updated_by, revision FROM flow_draft WHERE id = 1",
+    )
+    .fetch_optional(pool)
+    .await
 }
 
-/// Replaces the draft.
+/// Replaces the draft, whatever its revision (CLI import, the plain save server function).
 pub async fn save_draft(
     pool: &SqlitePool,
     flow_json: &str,
@@ -78,9 +82,11 @@ async fn upsert_draft(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO flow_draft (id, flow_json, updated_at, updated_by) VALUES (1, $1, $2, $3)
+        "INSERT INTO flow_draft (id, flow_json, updated_at, updated_by, revision)
+         VALUES (1, $1, $2, $3, 1)
          ON CONFLICT (id) DO UPDATE SET flow_json = excluded.flow_json,
-             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+             revision = flow_draft.revision + 1",
     )
     .bind(flow_json)
     .bind(now)
@@ -88,6 +94,34 @@ async fn upsert_draft(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Replaces the draft only if its revision is still `expected` (0: no draft saved yet), in one
+/// statement, so of two editors saving from the same revision exactly one wins. Returns the
+/// new revision, or `None` when the draft changed meanwhile (nothing is written then).
+pub async fn save_draft_at(
+    pool: &SqlitePool,
+    expected: i64,
+    flow_json: &str,
+    by: &str,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let sql = if expected == 0 {
+        "INSERT INTO flow_draft (id, flow_json, updated_at, updated_by, revision)
+         VALUES (1, $1, $2, $3, 1) ON CONFLICT (id) DO NOTHING RETURNING revision"
+    } else {
+        "UPDATE flow_draft SET flow_json = $1, updated_at = $2, updated_by = $3,
+             revision = revision + 1
+         WHERE id = 1 AND revision = $4 RETURNING revision"
+    };
+    let row: Option<(i64,)> = sqlx::query_as(sql)
+        .bind(flow_json)
+        .bind(now)
+        .bind(by)
+        .bind(expected)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|(r,)| r))
 }
 
 /// The newest version (the live one), if any.
