@@ -309,7 +309,7 @@ async fn publishing_pushes_the_messenger_profile_to_the_connected_page() {
     );
     let outcome = report.version.push_outcome.unwrap();
     assert!(
-        outcome.contains("removed from the page: greeting"),
+        outcome.contains("unused settings: ok, removed from the page (greeting)"),
         "{outcome}"
     );
 }

@@ -58,10 +58,10 @@ pub struct VersionInfo {
 /// One step of pushing the messenger profile, in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushStep {
-    /// E.g. "Get Started button", "persistent menu", "greeting".
+    /// E.g. "Get Started button", "persistent menu", "greeting", "unused settings".
     pub what: String,
     pub ok: bool,
-    /// E.g. "set (2 items)", or why it failed.
+    /// E.g. "set (2 items)", "removed from the page (greeting)", or why it failed.
     pub detail: String,
 }
 

@@ -277,7 +277,7 @@ fn ActionPicker(at: Slot) -> impl IntoView {
         <div class="field">
             <label>
                 <span class="field-label">"When tapped"</span>
-                <select on:change=choose prop:value=move || kind.get()>
+                <select aria-label="When tapped" on:change=choose prop:value=move || kind.get()>
                     <option value=GO_TO selected=move || kind.get() == GO_TO>"Go to message"</option>
                     {allows_url.then(|| view! {
                         <option value=URL selected=move || kind.get() == URL>"Open a web address"</option>

@@ -44,7 +44,7 @@ pub fn sentence(message: &str) -> String {
         .map(|c| c.to_uppercase().collect())
         .unwrap_or_default();
     out.push_str(chars.as_str());
-    if !out.ends_with(['.', ')', '?', '"']) {
+    if !out.is_empty() && !out.ends_with(['.', '?', '!']) {
         out.push('.');
     }
     out
@@ -180,7 +180,8 @@ pub fn MessagePicker(
                     <input type="search" class="picker-filter" placeholder="Filter messages"
                         aria-label=format!("Filter: {label}") bind:value=filter/>
                 })}
-                <select aria-invalid=move || invalid().to_string() on:change=on_change
+                // aria-label: a wrapping <label> alone would name the select after its options too.
+                <select aria-label=label aria-invalid=move || invalid().to_string() on:change=on_change
                     prop:value=move || if creating.get() { CREATE.to_owned() } else { value.get() }>
                     <option value="">{none.unwrap_or("Choose a message…")}</option>
                     {move || options.get().into_iter().map(|(key, name)| {
@@ -209,5 +210,24 @@ pub fn MessagePicker(
             })}
             <Problems path/>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn problems_read_as_sentences() {
+        assert_eq!(
+            sentence("longer than 20 characters (21)"),
+            "Longer than 20 characters (21)."
+        );
+        assert_eq!(
+            sentence("no message with key \"nowhere\""),
+            "No message with key \"nowhere\"."
+        );
+        assert_eq!(sentence("Already one."), "Already one.");
+        assert_eq!(sentence(""), "");
     }
 }

@@ -68,8 +68,9 @@ pub fn MessageList() -> impl IntoView {
             {move || (total.get() > 0 && rows.with(Vec::is_empty)).then(|| view! {
                 <p class="notice">"No message matches \u{201c}" {search.get()} "\u{201d}."</p>
             })}
+            // Keyed: renaming one message re-renders its row only, not all 500.
             <ul>
-                {move || rows.get().into_iter().map(|(key, name, i)| {
+                <For each=move || rows.get() key=|row| row.clone() children=move |(key, name, i)| {
                     let k = key.clone();
                     let current = move || (ed.selected.get().as_deref() == Some(k.as_str())).then_some("true");
                     let problems = move || ed.problem_count_under(&format!("messages[{i}]"));
@@ -86,7 +87,7 @@ pub fn MessageList() -> impl IntoView {
                             </button>
                         </li>
                     }
-                }).collect_view()}
+                }/>
             </ul>
         </nav>
     }

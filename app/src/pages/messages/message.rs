@@ -369,7 +369,7 @@ fn DeleteDialog(key: String, open: RwSignal<bool>) -> impl IntoView {
                     <ul class="used-by">{places.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
                     <label class="field">
                         <span class="field-label">"Point them to"</span>
-                        <select bind:value=replacement>
+                        <select aria-label="Point them to" bind:value=replacement>
                             <option value="">"Nothing for now (they are flagged until you choose)"</option>
                             {others.into_iter().map(|(k, n)| view! { <option value=k>{n}</option> }).collect_view()}
                         </select>

@@ -49,19 +49,21 @@ impl Tab {
 #[component]
 pub fn MessagesPage() -> impl IntoView {
     // Loaded in the browser only: the editor is all interaction, nothing to render earlier.
+    // The server renders the loading line, so the browser must hydrate that same line first:
+    // the editor state is only read once mounted (an effect runs after hydration), or a
+    // quick answer could arrive mid-hydration and the nodes would not match.
     let state = LocalResource::new(load_editor);
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
     view! {
         <Title text="Messages"/>
-        <Suspense fallback=|| view! { <section class="page"><h1>"Messages"</h1><p>"Loading the editor…"</p></section> }>
-            {move || Suspend::new(async move {
-                match state.await {
-                    Ok(s) => view! { <EditorScreen state=s/> }.into_any(),
-                    Err(e) => view! {
-                        <section class="page"><h1>"Messages"</h1><p class="error" role="alert">{e.to_string()}</p></section>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        {move || match mounted.get().then(|| state.get()).flatten() {
+            None => view! { <section class="page"><h1>"Messages"</h1><p>"Loading the editor…"</p></section> }.into_any(),
+            Some(Ok(s)) => view! { <EditorScreen state=s/> }.into_any(),
+            Some(Err(e)) => view! {
+                <section class="page"><h1>"Messages"</h1><p class="error" role="alert">{e.to_string()}</p></section>
+            }.into_any(),
+        }}
     }
 }
 

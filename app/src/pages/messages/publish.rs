@@ -78,7 +78,15 @@ pub fn PushPanel(open: RwSignal<bool>) -> impl IntoView {
                 <h2>"Push changes"</h2>
                 <button type="button" class="icon" aria-label="Close" on:click=move |_| open.set(false)>"✕"</button>
             </div>
-            <p><strong>{live_words}</strong>": " {move || changes.get().0}</p>
+            {move || {
+                let (summary, lines) = changes.get();
+                match (ed.live.with(|l| l.as_ref().map(|l| l.number)), lines.is_empty()) {
+                    (Some(n), true) => view! {
+                        <p>{format!("Nothing changed since the live version {n}. Pushing again re-sends the Messenger settings.")}</p>
+                    }.into_any(),
+                    _ => view! { <p><strong>{live_words}</strong>": " {summary}</p> }.into_any(),
+                }
+            }}
             <ul class="changes">
                 {move || changes.get().1.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
             </ul>
@@ -96,6 +104,7 @@ pub fn PushPanel(open: RwSignal<bool>) -> impl IntoView {
                 let label = move || match outcome.get() {
                     Some(Outcome::Failed(_)) => "Try again",
                     Some(Outcome::Done(r)) if r.push_failed() => "Push again",
+                    _ if changes.with(|c| c.1.is_empty()) && ed.live.with(Option::is_some) => "Push again",
                     _ => "Push changes now",
                 };
                 view! {
@@ -128,10 +137,14 @@ fn steps(outcome: Outcome) -> impl IntoView {
                     .steps
                     .iter()
                     .map(|s| {
-                        (
-                            if s.ok { "ok" } else { "bad" },
-                            format!("{} on {page}: {}", s.what, s.detail),
-                        )
+                        if s.ok {
+                            ("ok", format!("{page}: {} {}.", s.what, s.detail))
+                        } else {
+                            (
+                                "bad",
+                                format!("{page}: {} not updated. {}", s.what, s.detail),
+                            )
+                        }
                     })
                     .collect(),
             };
@@ -159,6 +172,8 @@ pub fn VersionsPanel() -> impl IntoView {
         ed.versions_tick.track();
         list_versions()
     });
+    // A roll back's result, kept here (by version number) because the list reloads after it.
+    let rolled = RwSignal::new(None::<(i64, Outcome)>);
     view! {
         <section class="panel versions" aria-label="Versions">
             <h2>"Published versions"</h2>
@@ -173,7 +188,7 @@ pub fn VersionsPanel() -> impl IntoView {
                             let latest = list.first().map(|v| v.number);
                             view! {
                                 <ol class="version-list">
-                                    {list.into_iter().map(|v| view! { <VersionRow v latest/> }).collect_view()}
+                                    {list.into_iter().map(|v| view! { <VersionRow v latest rolled/> }).collect_view()}
                                 </ol>
                             }.into_any()
                         }
@@ -185,12 +200,16 @@ pub fn VersionsPanel() -> impl IntoView {
 }
 
 #[component]
-fn VersionRow(v: crate::model::VersionInfo, latest: Option<i64>) -> impl IntoView {
+fn VersionRow(
+    v: crate::model::VersionInfo,
+    latest: Option<i64>,
+    rolled: RwSignal<Option<(i64, Outcome)>>,
+) -> impl IntoView {
     let ed = Editor::get();
     let number = v.number;
     let diff = RwSignal::new(None::<Result<Vec<String>, AppError>>);
     let confirming = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Outcome>);
+    let outcome = move |o: Outcome| rolled.set(Some((number, o)));
     let show = move |_| {
         if diff.get_untracked().is_some() {
             diff.set(None);
@@ -200,7 +219,7 @@ fn VersionRow(v: crate::model::VersionInfo, latest: Option<i64>) -> impl IntoVie
     };
     let roll_back = move |_| {
         confirming.set(false);
-        outcome.set(Some(Outcome::Working("Rolling back…")));
+        outcome(Outcome::Working("Rolling back…"));
         leptos::task::spawn_local(async move {
             match rollback(number).await {
                 Ok(report) => {
@@ -208,10 +227,10 @@ fn VersionRow(v: crate::model::VersionInfo, latest: Option<i64>) -> impl IntoVie
                         ed.live.set(state.live);
                         ed.replace(state.draft, state.revision);
                     }
-                    outcome.set(Some(Outcome::Done(report)));
+                    outcome(Outcome::Done(report));
                     ed.versions_tick.update(|n| *n += 1);
                 }
-                Err(e) => outcome.set(Some(Outcome::Failed(e.to_string()))),
+                Err(e) => outcome(Outcome::Failed(e.to_string())),
             }
         });
     };
@@ -221,7 +240,7 @@ fn VersionRow(v: crate::model::VersionInfo, latest: Option<i64>) -> impl IntoVie
         PushStatus::Skipped => "no page connected",
         PushStatus::Pending => "Messenger update pending",
     };
-    let rolled = v
+    let rolled_from = v
         .rolled_back_from
         .map(|n| format!(" (roll back to version {n})"));
     let is_live = Some(number) == latest;
@@ -232,7 +251,7 @@ fn VersionRow(v: crate::model::VersionInfo, latest: Option<i64>) -> impl IntoVie
                 {is_live.then(|| view! { <span class="badge ok">"live"</span> })}
                 <span class="muted">{format!("{} UTC · {}", format_time(v.published_at), v.published_by)}</span>
             </div>
-            <p>{v.summary}{rolled}" · "<span class="muted">{status}</span></p>
+            <p>{v.summary}{rolled_from}" · "<span class="muted">{status}</span></p>
             <div class="row-tools">
                 <button type="button" class="secondary small" on:click=show
                     aria-expanded=move || diff.with(Option::is_some).to_string()>"What changed"</button>
@@ -256,7 +275,7 @@ fn VersionRow(v: crate::model::VersionInfo, latest: Option<i64>) -> impl IntoVie
                     <ul class="changes">{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
                 }.into_any(),
             })}
-            {move || outcome.get().map(steps)}
+            {move || rolled.get().and_then(|(n, o)| (n == number).then(|| steps(o)))}
         </li>
     }
 }

@@ -174,7 +174,7 @@ fn KeywordRuleEditor(i: usize) -> impl IntoView {
             <div class="field">
                 <label>
                     <span class="field-label">"Match"</span>
-                    <select on:change=set_kind prop:value=move || if kind.get() == MatchKind::Contains { "contains" } else { "exact" }>
+                    <select aria-label="Match" on:change=set_kind prop:value=move || if kind.get() == MatchKind::Contains { "contains" } else { "exact" }>
                         <option value="exact" selected=move || kind.get() == MatchKind::Exact>"Exact"</option>
                         <option value="contains" selected=move || kind.get() == MatchKind::Contains>"Contains"</option>
                     </select>

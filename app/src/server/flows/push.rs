@@ -57,9 +57,9 @@ pub async fn push_profile(graph: &dyn GraphApi, flow: &Flow) -> Vec<PushStep> {
     if !unused.is_empty() {
         let fields: Vec<ProfileField> = unused.iter().map(|(f, _)| *f).collect();
         let names: Vec<&str> = unused.iter().map(|(_, n)| *n).collect();
-        let done = format!("removed from the page: {}", names.join(", "));
+        let done = format!("removed from the page ({})", names.join(", "));
         let result = graph.delete_messenger_profile(&fields).await;
-        steps.push(step("fields the flow does not use", &done, result));
+        steps.push(step("unused settings", &done, result));
     }
     steps
 }
