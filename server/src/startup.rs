@@ -1,7 +1,7 @@
 //! Building the application from a `Config`: database, shared state, HTTP router, listener.
 //! Tests call [`build_state`] and [`router`] to exercise exactly what `baton serve` runs.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use axum::extract::Request;
@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use sqlx::SqlitePool;
 use tower_http::trace::TraceLayer;
 
@@ -55,7 +55,11 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
 /// The whole HTTP surface: health, the built-in Messenger sandbox, server functions, the
 /// admin UI and static files.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // Listing the routes renders the app once with leptos's process-wide "do not load
+    // resources" flag set. A page rendered meanwhile on another thread (another test's
+    // request) would wait forever on its resources, so the list is made once per process.
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let options = state.leptos_options.clone();
     let messenger_sandbox = state.sandbox.clone();
     Router::new()

@@ -104,19 +104,17 @@ impl TestApp {
         }
     }
 
-    /// Sends one request; a request that takes over 30 s fails the test instead of hanging
-    /// the whole run.
+    /// Sends one request and reads the whole body; a response that takes over 30 s (a
+    /// streamed page whose body never ends counts) fails the test instead of hanging the run.
     pub async fn send(&self, req: Request<Body>) -> (StatusCode, String) {
         let uri = req.uri().to_string();
-        let resp = tokio::time::timeout(
-            std::time::Duration::from_secs(30),
-            self.router.clone().oneshot(req),
-        )
+        let (status, body) = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            let resp = self.router.clone().oneshot(req).await.unwrap();
+            let status = resp.status();
+            (status, resp.into_body().collect().await.unwrap().to_bytes())
+        })
         .await
-        .unwrap_or_else(|_| panic!("{uri}: no response within 30 s"))
-        .unwrap();
-        let status = resp.status();
-        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        .unwrap_or_else(|_| panic!("{uri}: no complete response within 30 s"));
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
