@@ -126,6 +126,9 @@ test("build the handover story by hand, push it, and a Messenger user is handed 
   await expect(push.locator(".steps")).toContainText(/Wrote version \d+/);
   await expect(push.locator(".steps .ok").filter({ hasText: "Get Started button" })).toBeVisible();
   const version = Number((await push.locator(".steps").textContent())!.match(/Wrote version (\d+)/)![1]);
+  // Once pushed, the panel says so instead of listing zero changes.
+  await expect(push).toContainText(`Nothing changed since the live version ${version}.`);
+  await expect(push.getByRole("button", { name: "Push again" })).toBeEnabled();
 
   // A sandbox user taps through: the handover happens as the story says.
   const created = await page.request.post("/sandbox/_sandbox/users", { data: { first_name: "Eva", last_name: "Editor" } });

@@ -36,6 +36,10 @@ pub fn PushPanel(open: RwSignal<bool>) -> impl IntoView {
             })
         })
     });
+    // Pushing again with nothing changed re-sends the Messenger settings (e.g. after a fix).
+    let unchanged = Memo::new(move |_| {
+        ed.live.with(Option::is_some) && changes.with(|(_, lines)| lines.is_empty())
+    });
     let errors = Memo::new(move |_| {
         ed.problems.with(|p| {
             p.iter()
@@ -78,14 +82,13 @@ pub fn PushPanel(open: RwSignal<bool>) -> impl IntoView {
                 <h2>"Push changes"</h2>
                 <button type="button" class="icon" aria-label="Close" on:click=move |_| open.set(false)>"✕"</button>
             </div>
-            {move || {
-                let (summary, lines) = changes.get();
-                match (ed.live.with(|l| l.as_ref().map(|l| l.number)), lines.is_empty()) {
-                    (Some(n), true) => view! {
-                        <p>{format!("Nothing changed since the live version {n}. Pushing again re-sends the Messenger settings.")}</p>
-                    }.into_any(),
-                    _ => view! { <p><strong>{live_words}</strong>": " {summary}</p> }.into_any(),
-                }
+            {move || if unchanged.get() {
+                let n = ed.live.with(|l| l.as_ref().map_or(0, |l| l.number));
+                view! {
+                    <p>{format!("Nothing changed since the live version {n}. Pushing again re-sends the Messenger settings.")}</p>
+                }.into_any()
+            } else {
+                view! { <p><strong>{live_words}</strong>": " {move || changes.get().0}</p> }.into_any()
             }}
             <ul class="changes">
                 {move || changes.get().1.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
@@ -104,7 +107,7 @@ pub fn PushPanel(open: RwSignal<bool>) -> impl IntoView {
                 let label = move || match outcome.get() {
                     Some(Outcome::Failed(_)) => "Try again",
                     Some(Outcome::Done(r)) if r.push_failed() => "Push again",
-                    _ if changes.with(|c| c.1.is_empty()) && ed.live.with(Option::is_some) => "Push again",
+                    _ if unchanged.get() => "Push again",
                     _ => "Push changes now",
                 };
                 view! {
