@@ -101,6 +101,7 @@ impl Sandbox {
     /// The user types `text`. Returns the message id.
     pub fn user_says(&self, psid: &str, text: &str) -> Result<String, SandboxError> {
         self.with_world(|w, now| {
+            w.check_text(text)?;
             let mid = w.new_mid();
             let item = user_line(mid.clone(), now, text, None);
             w.user_event(
@@ -166,9 +167,61 @@ impl Sandbox {
         })
     }
 
+    /// The user taps item `index` (from 0) of the page's persistent menu: a postback with
+    /// the item's title and payload. Returns the new mid.
+    pub fn user_taps_menu(&self, psid: &str, index: usize) -> Result<String, SandboxError> {
+        self.with_world(|w, now| {
+            let page = w.user(psid)?.user.page_id.clone();
+            let item = w
+                .pages
+                .get(&page)
+                .and_then(|p| p.profile.get("persistent_menu"))
+                .and_then(|m| m.get(0))
+                .and_then(|m| m.get("call_to_actions"))
+                .and_then(|items| items.get(index))
+                .cloned()
+                .ok_or_else(|| {
+                    SandboxError::NoSuchButton(format!("persistent menu item {}", index + 1))
+                })?;
+            let title = item.get("title").and_then(|t| t.as_str()).unwrap_or("");
+            let Some(payload) = item.get("payload").and_then(|p| p.as_str()) else {
+                let url = item
+                    .get("url")
+                    .and_then(|u| u.as_str())
+                    .unwrap_or("a web page");
+                return Err(SandboxError::Invalid(format!(
+                    "'{title}' opens {url} in a browser"
+                )));
+            };
+            let mid = w.new_mid();
+            let line = user_line(mid.clone(), now, title, Some(payload.to_owned()));
+            let body = json!({"mid": mid, "title": title, "payload": payload});
+            w.user_event(psid, now, line, "postback", body)
+        })
+    }
+
+    /// Removes a test user and everything the sandbox kept about them.
+    pub fn remove_user(&self, psid: &str) -> Result<TestUser, SandboxError> {
+        self.with_world(|w, _| {
+            let gone = w
+                .users
+                .remove(psid)
+                .ok_or_else(|| SandboxError::UnknownUser(psid.into()))?;
+            w.changed_users.insert(psid.to_owned());
+            Ok(gone.user)
+        })
+    }
+
+    /// Whether the user sees the page typing right now.
+    pub fn is_typing(&self, psid: &str) -> Result<bool, SandboxError> {
+        let now = self.inner.clock.now_ms();
+        Ok(self.lock().user(psid)?.typing_at(now))
+    }
+
     /// A human in Page Inbox replies (echo with app_id 263902037430900). Returns the mid.
     pub fn agent_says(&self, psid: &str, text: &str) -> Result<String, SandboxError> {
         self.with_world(|w, now| {
+            w.check_text(text)?;
             let page = w.user(psid)?.user.page_id.clone();
             let req = SendRequest::message(
                 psid,
@@ -223,7 +276,9 @@ impl Sandbox {
 
     /// Switches the "Move to inbox" variant (take directly vs request).
     pub fn set_inbox_takes_directly(&self, on: bool) {
-        self.lock().inbox_takes_directly = on;
+        let mut w = self.lock();
+        w.inbox_takes_directly = on;
+        w.changed_header = true;
     }
 
     /// The conversation as the user sees it.

@@ -62,6 +62,36 @@ pub struct SandboxConfig {
     /// "Move to inbox" variant: Page Inbox takes control directly (`take_thread_control` to
     /// Baton) instead of sending `request_thread_control`.
     pub inbox_takes_directly: bool,
+    /// Caps on what the emulator keeps, so nobody can grow its memory without bound.
+    pub limits: Limits,
+}
+
+/// Caps on the emulator's state. The oldest lines, ownership changes and finished delivery
+/// records are dropped first; new test users and over-long texts are refused.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Test users in all (the control API refuses more).
+    pub max_users: usize,
+    /// Characters in one message a test user or Page Inbox agent types.
+    pub max_text_chars: usize,
+    /// Transcript lines kept per user.
+    pub max_transcript_lines: usize,
+    /// Thread-control changes kept per user.
+    pub max_history: usize,
+    /// Webhook delivery records kept (finished ones; pending ones are never dropped).
+    pub max_delivery_records: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_users: 200,
+            max_text_chars: 2_000,
+            max_transcript_lines: 500,
+            max_history: 200,
+            max_delivery_records: 5_000,
+        }
+    }
 }
 
 /// Default page id.
@@ -89,6 +119,7 @@ impl Default for SandboxConfig {
             callback_url: None,
             delivery: DeliveryConfig::default(),
             inbox_takes_directly: false,
+            limits: Limits::default(),
         }
     }
 }

@@ -21,7 +21,8 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
     Router::new()
         .route("/state", get(state))
         .route("/users", get(users).post(create_user))
-        .route("/users/{psid}", get(user))
+        .route("/users/{psid}", get(user).delete(remove_user))
+        .route("/users/{psid}/menu", post(menu))
         .route("/users/{psid}/say", post(say))
         .route("/users/{psid}/tap", post(tap))
         .route("/users/{psid}/get_started", post(get_started))
@@ -80,7 +81,22 @@ async fn create_user(State(sb): State<Sandbox>, body: Bytes) -> Res {
 }
 
 async fn user(State(sb): State<Sandbox>, Path(psid): Path<String>) -> Res {
-    ok(json!({"user": sb.user(&psid)?, "thread": sb.thread(&psid)?}))
+    ok(
+        json!({"user": sb.user(&psid)?, "thread": sb.thread(&psid)?, "typing": sb.is_typing(&psid)?}),
+    )
+}
+
+async fn remove_user(State(sb): State<Sandbox>, Path(psid): Path<String>) -> Res {
+    ok(json!({"removed": sb.remove_user(&psid)?}))
+}
+
+#[derive(Deserialize)]
+struct MenuItem {
+    index: usize,
+}
+
+async fn menu(State(sb): State<Sandbox>, Path(psid): Path<String>, Json(m): Json<MenuItem>) -> Res {
+    ok(json!({"mid": sb.user_taps_menu(&psid, m.index)?}))
 }
 
 #[derive(Deserialize)]
@@ -152,6 +168,11 @@ struct Callback {
 }
 
 async fn set_callback(State(sb): State<Sandbox>, Json(c): Json<Callback>) -> Res {
+    if sb.callback_url_fixed() {
+        return Err(SandboxError::Fixed(
+            "the callback URL is fixed to this Baton's own /webhook".into(),
+        ));
+    }
     sb.set_callback_url(c.url);
     ok(json!({"callback_url": sb.callback_url()}))
 }

@@ -57,8 +57,33 @@ impl DeliveryRecord {
 #[derive(Default)]
 struct State {
     callback_url: Option<String>,
-    queue: VecDeque<usize>,
-    records: Vec<DeliveryRecord>,
+    /// Ids of the records still to deliver, in order.
+    queue: VecDeque<u64>,
+    /// The newest records (ids ascending, without gaps); the oldest finished ones are dropped
+    /// beyond `max_records`.
+    records: VecDeque<DeliveryRecord>,
+    next_id: u64,
+    max_records: usize,
+}
+
+impl State {
+    fn record_mut(&mut self, id: u64) -> Option<&mut DeliveryRecord> {
+        let first = self.records.front()?.id;
+        self.records
+            .get_mut(usize::try_from(id.checked_sub(first)?).ok()?)
+    }
+
+    /// Drops the oldest finished records beyond the cap (a pending one stops the trim).
+    fn trim(&mut self) {
+        while self.records.len() > self.max_records
+            && self
+                .records
+                .front()
+                .is_some_and(|r| r.status != DeliveryStatus::Pending)
+        {
+            self.records.pop_front();
+        }
+    }
 }
 
 pub(crate) struct Deliveries {
@@ -75,10 +100,12 @@ impl Deliveries {
         config: DeliveryConfig,
         secret: Secret,
         callback_url: Option<String>,
+        max_records: usize,
     ) -> Arc<Self> {
         let d = Arc::new(Self {
             state: Mutex::new(State {
                 callback_url,
+                max_records: max_records.max(1),
                 ..Default::default()
             }),
             wake: Arc::new(Notify::new()),
@@ -117,23 +144,25 @@ impl Deliveries {
             let body = json!({"object": "page", "entry": [
                 {"id": item.page_id, "time": time, channel: [item.event]}
             ]});
-            let idx = st.records.len();
-            st.records.push(DeliveryRecord {
-                id: idx as u64 + 1,
+            st.next_id += 1;
+            let id = st.next_id;
+            st.records.push_back(DeliveryRecord {
+                id,
                 page_id: item.page_id,
                 channel,
                 body: body.to_string(),
                 status: DeliveryStatus::Pending,
                 attempts: Vec::new(),
             });
-            st.queue.push_back(idx);
+            st.queue.push_back(id);
         }
+        st.trim();
         drop(st);
         self.wake.notify_one();
     }
 
     pub fn records(&self) -> Vec<DeliveryRecord> {
-        self.lock().records.clone()
+        self.lock().records.iter().cloned().collect()
     }
 
     /// True when nothing is waiting, or nothing can be sent because no callback is set.
@@ -175,13 +204,13 @@ async fn worker(weak: Weak<Deliveries>) {
     loop {
         let Some(d) = weak.upgrade() else { return };
         let next = {
-            let st = d.lock();
-            match (&st.callback_url, st.queue.front()) {
-                (Some(url), Some(&idx)) => Some((url.clone(), idx, st.records[idx].body.clone())),
+            let mut st = d.lock();
+            match (st.callback_url.clone(), st.queue.front().copied()) {
+                (Some(url), Some(id)) => st.record_mut(id).map(|r| (url, id, r.body.clone())),
                 _ => None,
             }
         };
-        let Some((url, idx, body)) = next else {
+        let Some((url, id, body)) = next else {
             let wake = d.wake.clone();
             drop(d);
             let _ = tokio::time::timeout(Duration::from_millis(200), wake.notified()).await;
@@ -191,7 +220,10 @@ async fn worker(weak: Weak<Deliveries>) {
         let ok = attempt.status.is_some_and(|s| (200..300).contains(&s));
         let finished = {
             let mut st = d.lock();
-            let rec = &mut st.records[idx];
+            let Some(rec) = st.record_mut(id) else {
+                st.queue.pop_front();
+                continue;
+            };
             rec.attempts.push(attempt);
             let tries = rec.attempts.len() as u32;
             let finished = ok || tries >= d.config.max_attempts;
@@ -203,6 +235,7 @@ async fn worker(weak: Weak<Deliveries>) {
                     DeliveryStatus::Failed
                 };
                 st.queue.pop_front();
+                st.trim();
             }
             finished
         };

@@ -121,6 +121,9 @@ pub enum SandboxError {
     NoSuchButton(String),
     #[error("{0}")]
     Invalid(String),
+    /// The host fixed this setting (for example the callback URL inside `baton serve`).
+    #[error("{0}")]
+    Fixed(String),
     /// The platform refused the action (same rules as for Baton's Graph calls).
     #[error("refused by the platform: {0}")]
     Refused(GraphFail),
@@ -131,6 +134,7 @@ impl IntoResponse for SandboxError {
         let status = match &self {
             SandboxError::UnknownUser(_) | SandboxError::UnknownPage(_) => StatusCode::NOT_FOUND,
             SandboxError::Refused(_) => StatusCode::CONFLICT,
+            SandboxError::Fixed(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::BAD_REQUEST,
         };
         let mut body = json!({ "error": self.to_string() });

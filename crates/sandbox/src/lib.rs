@@ -26,6 +26,7 @@ mod transcript;
 mod world;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -34,14 +35,14 @@ use axum::Router;
 pub use actors::Tap;
 pub use clock::Clock;
 pub use config::{
-    AppConfig, DeliveryConfig, PageConfig, SandboxConfig, DEFAULT_APP_ID, DEFAULT_APP_SECRET,
-    DEFAULT_PAGE_ID, DEFAULT_PAGE_TOKEN,
+    AppConfig, DeliveryConfig, Limits, PageConfig, SandboxConfig, DEFAULT_APP_ID,
+    DEFAULT_APP_SECRET, DEFAULT_PAGE_ID, DEFAULT_PAGE_TOKEN,
 };
 pub use delivery::{Attempt, DeliveryRecord, DeliveryStatus};
 pub use fail::{GraphFail, SandboxError};
-pub use snapshot::{PageSnapshot, Snapshot, SNAPSHOT_VERSION};
+pub use snapshot::{PageSnapshot, Snapshot, SnapshotChanges, SNAPSHOT_VERSION};
 pub use transcript::{OwnerChange, Speaker, ThreadView, TranscriptItem};
-pub use world::{NewUser, TestUser, UserState};
+pub use world::{NewUser, TestUser, UserState, TYPING_SHOWN_MS};
 
 use delivery::Deliveries;
 use world::World;
@@ -58,6 +59,7 @@ struct Inner {
     deliveries: Arc<Deliveries>,
     app_id: String,
     app_secret: messenger::Secret,
+    callback_fixed: AtomicBool,
 }
 
 impl Sandbox {
@@ -67,6 +69,7 @@ impl Sandbox {
             config.delivery.clone(),
             config.app.secret.clone(),
             config.callback_url.clone(),
+            config.limits.max_delivery_records,
         );
         Self {
             inner: Arc::new(Inner {
@@ -75,6 +78,7 @@ impl Sandbox {
                 deliveries,
                 app_id: config.app.id.clone(),
                 app_secret: config.app.secret.clone(),
+                callback_fixed: AtomicBool::new(false),
             }),
         }
     }
@@ -117,6 +121,17 @@ impl Sandbox {
         self.inner.deliveries.set_callback_url(url);
     }
 
+    /// Fixes the callback URL: from now on the control API cannot change it (Baton serving
+    /// the sandbox page keeps it on its own /webhook).
+    pub fn fix_callback_url(&self) {
+        self.inner.callback_fixed.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Sandbox::fix_callback_url`] was called.
+    pub fn callback_url_fixed(&self) -> bool {
+        self.inner.callback_fixed.load(Ordering::Relaxed)
+    }
+
     /// Current callback URL.
     pub fn callback_url(&self) -> Option<String> {
         self.inner.deliveries.callback_url()
@@ -145,6 +160,7 @@ impl Sandbox {
         let now = self.inner.clock.now_ms();
         let mut world = self.lock();
         let out = f(&mut world, now);
+        world.trim_changed();
         let events = std::mem::take(&mut world.outbox);
         self.inner.deliveries.enqueue(events, now);
         out

@@ -3,7 +3,8 @@
 
 use messenger::limits::{HUMAN_AGENT_WINDOW, STANDARD_WINDOW};
 use messenger::send::{
-    MessageTag, MessagingType, OutgoingAttachment, SendRequest, SendResponse, Template,
+    MessageTag, MessagingType, OutgoingAttachment, SendRequest, SendResponse, SenderAction,
+    Template,
 };
 use messenger::PAGE_INBOX_APP_ID;
 use serde_json::{json, Value};
@@ -54,7 +55,12 @@ impl World {
             }
         }
         let Some(message) = &req.message else {
-            // Sender action: no message id, no echo.
+            // Sender action: no message id, no echo; the user sees the typing indicator.
+            match req.sender_action {
+                Some(SenderAction::TypingOn) => u.typing_since = Some(now),
+                Some(SenderAction::TypingOff) => u.typing_since = None,
+                _ => {}
+            }
             return Ok(SendResponse {
                 recipient_id: psid,
                 message_id: None,
@@ -101,6 +107,7 @@ impl World {
         }
         let u = self.recipient_mut(page_id, &psid)?;
         u.transcript.push(item);
+        u.typing_since = None;
         let channel = self.baton_channel(owner.as_deref());
         let event = json!({
             "sender": {"id": page_id}, "recipient": {"id": psid}, "timestamp": now,

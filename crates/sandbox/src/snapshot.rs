@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::world::UserState;
+use crate::world::{UserState, World};
 use crate::Sandbox;
 
 /// The format written by this version; a snapshot of another version is refused.
@@ -32,27 +32,52 @@ pub struct PageSnapshot {
     pub subscribed_fields: Option<Vec<String>>,
 }
 
+/// What changed since the previous [`Sandbox::take_changes`]: the small part of the state
+/// (pages, counters, clock; `users` left empty) and each changed user, `None` when removed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotChanges {
+    pub header: Snapshot,
+    /// Pages, counters or settings changed (the clock is compared by the caller).
+    pub header_changed: bool,
+    pub users: Vec<(String, Option<UserState>)>,
+}
+
 impl Sandbox {
+    /// Takes the set of changes made since the last call, so a host saves only those users.
+    /// If saving fails, hand the psids back with [`Sandbox::mark_changed`].
+    pub fn take_changes(&self) -> SnapshotChanges {
+        let offset = self.clock().offset_ms();
+        let mut w = self.lock();
+        let changes = w.take_changes();
+        let users = changes
+            .users
+            .into_iter()
+            .map(|psid| {
+                let state = w.users.get(&psid).cloned();
+                (psid, state)
+            })
+            .collect();
+        SnapshotChanges {
+            header: header(&w, offset),
+            header_changed: changes.header,
+            users,
+        }
+    }
+
+    /// Marks users (and the header) as changed again, after a failed save.
+    pub fn mark_changed(&self, psids: impl IntoIterator<Item = String>) {
+        let mut w = self.lock();
+        w.changed_header = true;
+        w.changed_users.extend(psids);
+    }
+
     /// The current state. Webhooks still waiting for delivery are not part of it.
     pub fn snapshot(&self) -> Snapshot {
         let offset = self.clock().offset_ms();
         let w = self.lock();
         Snapshot {
-            version: SNAPSHOT_VERSION,
-            clock_offset_ms: offset,
-            inbox_takes_directly: w.inbox_takes_directly,
-            next_user: w.next_user,
-            next_mid: w.next_mid,
-            pages: w
-                .pages
-                .values()
-                .map(|p| PageSnapshot {
-                    id: p.id.clone(),
-                    profile: p.profile.clone(),
-                    subscribed_fields: p.subscribed_fields.clone(),
-                })
-                .collect(),
             users: w.users.values().cloned().collect(),
+            ..header(&w, offset)
         }
     }
 
@@ -82,7 +107,30 @@ impl Sandbox {
                 w.users.insert(u.user.psid.clone(), u);
             }
         }
+        // What was just restored is saved already.
+        w.take_changes();
         Ok(w.users.len())
+    }
+}
+
+/// The state without its users.
+fn header(w: &World, clock_offset_ms: i64) -> Snapshot {
+    Snapshot {
+        version: SNAPSHOT_VERSION,
+        clock_offset_ms,
+        inbox_takes_directly: w.inbox_takes_directly,
+        next_user: w.next_user,
+        next_mid: w.next_mid,
+        pages: w
+            .pages
+            .values()
+            .map(|p| PageSnapshot {
+                id: p.id.clone(),
+                profile: p.profile.clone(),
+                subscribed_fields: p.subscribed_fields.clone(),
+            })
+            .collect(),
+        users: Vec::new(),
     }
 }
 

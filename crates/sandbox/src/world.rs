@@ -1,7 +1,7 @@
 //! The emulated platform state: pages, test users, thread owners, transcripts, and the
 //! webhook events each change produces (queued in `outbox` for delivery to Baton).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use messenger::graph::BATON_SUBSCRIBED_FIELDS;
 use messenger::limits::{HUMAN_AGENT_WINDOW, STANDARD_WINDOW};
@@ -10,7 +10,7 @@ use messenger::PAGE_INBOX_APP_ID;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::config::SandboxConfig;
+use crate::config::{Limits, SandboxConfig};
 use crate::fail::{GraphFail, SandboxError};
 use crate::transcript::{OwnerChange, ThreadView, TranscriptItem};
 
@@ -63,6 +63,32 @@ pub struct UserState {
     pub last_user_msg: Option<i64>,
     pub transcript: Vec<TranscriptItem>,
     pub history: Vec<OwnerChange>,
+    /// When the page last turned the typing indicator on (cleared by its next message or
+    /// `typing_off`); Messenger hides it by itself after [`TYPING_SHOWN_MS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typing_since: Option<i64>,
+}
+
+/// How long Messenger shows a typing indicator that is never turned off.
+pub const TYPING_SHOWN_MS: i64 = 20_000;
+
+impl UserState {
+    /// Drops the oldest transcript lines and ownership changes beyond the caps.
+    fn trim(&mut self, limits: &Limits) {
+        let extra = self
+            .transcript
+            .len()
+            .saturating_sub(limits.max_transcript_lines);
+        self.transcript.drain(..extra);
+        let extra = self.history.len().saturating_sub(limits.max_history);
+        self.history.drain(..extra);
+    }
+
+    /// Whether the user sees the typing indicator at `now`.
+    pub fn typing_at(&self, now: i64) -> bool {
+        self.typing_since
+            .is_some_and(|t| now >= t && now - t < TYPING_SHOWN_MS)
+    }
 }
 
 pub(crate) struct World {
@@ -74,6 +100,18 @@ pub(crate) struct World {
     pub outbox: Vec<Outgoing>,
     pub next_user: u64,
     pub next_mid: u64,
+    pub limits: Limits,
+    /// Users changed (or removed) since the host last took this set ([`World::take_changes`]).
+    pub changed_users: BTreeSet<String>,
+    /// Pages, settings or counters changed since the host last took the changes.
+    pub changed_header: bool,
+}
+
+/// What changed since the last [`World::take_changes`].
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    pub header: bool,
+    pub users: BTreeSet<String>,
 }
 
 impl World {
@@ -110,10 +148,43 @@ impl World {
             outbox: Vec::new(),
             next_user: 0,
             next_mid: 0,
+            limits: config.limits.clone(),
+            changed_users: BTreeSet::new(),
+            changed_header: false,
         }
     }
 
+    /// Applies the caps to the users changed since the host last took the changes (at most
+    /// every user; a length check each).
+    pub fn trim_changed(&mut self) {
+        for psid in &self.changed_users {
+            if let Some(u) = self.users.get_mut(psid) {
+                u.trim(&self.limits);
+            }
+        }
+    }
+
+    pub(crate) fn take_changes(&mut self) -> Changes {
+        Changes {
+            header: std::mem::take(&mut self.changed_header),
+            users: std::mem::take(&mut self.changed_users),
+        }
+    }
+
+    /// Refuses a typed text over the cap (Messenger's own limit is far above what a test needs).
+    pub fn check_text(&self, text: &str) -> Result<(), SandboxError> {
+        let n = text.chars().count();
+        if n > self.limits.max_text_chars {
+            return Err(SandboxError::Invalid(format!(
+                "the text is {n} characters long; the sandbox accepts at most {}",
+                self.limits.max_text_chars
+            )));
+        }
+        Ok(())
+    }
+
     pub fn new_mid(&mut self) -> String {
+        self.changed_header = true;
         self.next_mid += 1;
         format!("m_sandbox_{:06}", self.next_mid)
     }
@@ -125,6 +196,12 @@ impl World {
     }
 
     pub fn create_user(&mut self, new: NewUser) -> Result<TestUser, SandboxError> {
+        if self.users.len() >= self.limits.max_users {
+            return Err(SandboxError::Invalid(format!(
+                "the sandbox already has {} test users, its limit; remove one first",
+                self.users.len()
+            )));
+        }
         let page_id = new.page_id.unwrap_or_else(|| self.first_page.clone());
         if !self.pages.contains_key(&page_id) {
             return Err(SandboxError::UnknownPage(page_id));
@@ -161,8 +238,11 @@ impl World {
                 last_user_msg: None,
                 transcript: Vec::new(),
                 history: Vec::new(),
+                typing_since: None,
             },
         );
+        self.changed_users.insert(user.psid.clone());
+        self.changed_header = true;
         Ok(user)
     }
 
@@ -173,6 +253,9 @@ impl World {
     }
 
     pub fn user_mut(&mut self, psid: &str) -> Result<&mut UserState, SandboxError> {
+        if self.users.contains_key(psid) {
+            self.changed_users.insert(psid.to_owned());
+        }
         self.users
             .get_mut(psid)
             .ok_or_else(|| SandboxError::UnknownUser(psid.into()))
@@ -185,7 +268,10 @@ impl World {
         psid: &str,
     ) -> Result<&mut UserState, GraphFail> {
         match self.users.get_mut(psid) {
-            Some(u) if u.user.page_id == page_id => Ok(u),
+            Some(u) if u.user.page_id == page_id => {
+                self.changed_users.insert(psid.to_owned());
+                Ok(u)
+            }
             _ => Err(GraphFail::unknown_recipient()),
         }
     }

@@ -81,6 +81,7 @@ pub(super) fn messenger_profile(sb: &Sandbox, call: &Call) -> GraphResult {
                 .map_err(|e| GraphFail::invalid_param(format!("Invalid profile: {e}")))?;
             check_profile(&typed)?;
             let mut w = sb.lock();
+            w.changed_header = true;
             let profile = &mut w.pages.get_mut(&call.page_id).expect("token page").profile;
             let has_get_started =
                 update.contains_key("get_started") || profile.contains_key("get_started");
@@ -100,6 +101,7 @@ pub(super) fn messenger_profile(sb: &Sandbox, call: &Call) -> GraphResult {
                 return Err(GraphFail::invalid_param("The parameter fields is required"));
             }
             let mut w = sb.lock();
+            w.changed_header = true;
             let profile = &mut w.pages.get_mut(&call.page_id).expect("token page").profile;
             for f in fields {
                 profile.remove(&f);
@@ -143,6 +145,7 @@ fn check_profile(p: &MessengerProfile) -> Result<(), GraphFail> {
 pub(super) fn subscribed_apps(sb: &Sandbox, call: &Call) -> GraphResult {
     let app_id = sb.app_id().to_owned();
     let mut w = sb.lock();
+    w.changed_header = true;
     let page = w.pages.get_mut(&call.page_id).expect("token page");
     match call.method {
         Method::GET => Ok(match &page.subscribed_fields {
