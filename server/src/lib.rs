@@ -4,6 +4,8 @@ pub mod cli;
 pub mod config;
 mod health;
 mod live;
+mod sandbox_gate;
+mod session;
 pub mod startup;
 pub mod telemetry;
 pub mod webhook;

@@ -7,34 +7,20 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
 use app::model::Permission;
-use app::server::auth::{now, token_from_headers, token_hash};
-use app::server::repo::sessions;
 use app::server::AppState;
 
+use crate::session::require;
+
 pub async fn inbox_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match token_from_headers(&headers) {
-        Some(token) => sessions::user_for(&state.pool, &token_hash(&token), now()).await,
-        None => Ok(None),
-    };
-    match user {
-        Ok(Some(user)) if user.role().can(Permission::WorkInbox) => {}
-        Ok(Some(_)) => {
-            return (StatusCode::FORBIDDEN, "Your role does not allow this.").into_response()
-        }
-        Ok(None) => {
-            return (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response()
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "live inbox: database unavailable");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
+    if let Err(refused) = require(&state, &headers, Permission::WorkInbox).await {
+        return refused;
     }
     Sse::new(changes(state.live.subscribe()))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

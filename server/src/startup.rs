@@ -66,7 +66,15 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/api/inbox/events", get(crate::live::inbox_events))
         .merge(crate::webhook::routes())
-        .nest_service("/sandbox", messenger_sandbox.router())
+        .nest_service(
+            "/sandbox",
+            messenger_sandbox
+                .router()
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    crate::sandbox_gate::gate,
+                )),
+        )
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(same_origin_only))
@@ -165,10 +173,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         })?;
     let addr = listener.local_addr()?;
     tracing::info!(database = %config.database_url_for_display(), "database ready");
-    // The built-in sandbox delivers its webhooks to this server.
+    // The built-in sandbox delivers its webhooks to this server, and only here: the control
+    // API cannot point it anywhere else.
     state
         .sandbox
         .set_callback_url(Some(format!("http://{addr}/webhook")));
+    state.sandbox.fix_callback_url();
     let sandbox_saved = match sandbox_store::restore(&state.pool, &state.sandbox).await {
         Ok((saved, users)) => {
             if users > 0 {

@@ -144,6 +144,13 @@ async fn cross_origin_posts_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_messenger_sandbox_is_mounted_under_sandbox() {
     let app = TestApp::new().await;
+    app::server::pages::connect_sandbox(
+        &app.state.pool,
+        &app::server::repo::audit::Actor::cli(),
+        "http://127.0.0.1:3000/sandbox/v21.0",
+    )
+    .await
+    .unwrap();
     let (status, body) = app
         .send(get("/sandbox/v21.0/me?access_token=sandbox-page-token"))
         .await;

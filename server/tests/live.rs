@@ -71,6 +71,48 @@ async fn start(db: &str) -> (Server, String) {
     (server, base)
 }
 
+/// An HTTP client signed in as an agent (every role may use the Simulator, so it may drive
+/// the sandbox's control API). The user is added by the CLI; the session is written into the
+/// database, as signing in would.
+async fn signed_in(db: &str) -> reqwest::Client {
+    let pool = app::server::db::connect(db).await.unwrap();
+    let email = "simulator@example.com";
+    if app::server::repo::users::by_email(&pool, email)
+        .await
+        .unwrap()
+        .is_none()
+    {
+        let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["user", "add", "--email", email, "--role", "agent"])
+            .env("BATON_DATABASE_URL", db)
+            .env("BATON_PASSWORD", "a long enough password")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let user = app::server::repo::users::by_email(&pool, email)
+        .await
+        .unwrap()
+        .unwrap();
+    let token = app::server::auth::new_token();
+    let hash = app::server::auth::token_hash(&token);
+    app::server::repo::sessions::create(&pool, &hash, user.id, app::server::auth::now())
+        .await
+        .unwrap();
+    pool.close().await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    let cookie = format!("{}={token}", app::server::auth::SESSION_COOKIE);
+    headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
 /// `GET url` as JSON.
 async fn get_json(http: &reqwest::Client, url: &str) -> Value {
     http.get(url).send().await.unwrap().json().await.unwrap()
@@ -141,15 +183,15 @@ async fn user_gets_the_menu(http: &reqwest::Client, control: &str) -> String {
 async fn a_fresh_baton_answers_a_sandbox_user_by_itself() {
     let (_dir, db) = kit_published();
     let (_server, base) = start(&db).await;
-    let http = reqwest::Client::new();
+    let http = signed_in(&db).await;
     user_gets_the_menu(&http, &format!("{base}/sandbox/_sandbox")).await;
 }
 
 #[tokio::test]
 async fn the_sandbox_keeps_its_users_when_baton_is_killed_and_restarted() {
     let (_dir, db) = kit_published();
-    let http = reqwest::Client::new();
     let (mut server, base) = start(&db).await;
+    let http = signed_in(&db).await;
     let psid = user_gets_the_menu(&http, &format!("{base}/sandbox/_sandbox")).await;
     // The state is saved a moment after it changes; then the process dies without warning.
     let pool = app::server::db::connect(&db).await.unwrap();
@@ -157,7 +199,7 @@ async fn the_sandbox_keeps_its_users_when_baton_is_killed_and_restarted() {
         app::server::repo::sandbox_state::load(&pool)
             .await
             .unwrap()
-            .is_some_and(|s| s.contains("How can we help?"))
+            .is_some_and(|(_, users)| users.iter().any(|u| u.contains("How can we help?")))
     })
     .await;
     pool.close().await;

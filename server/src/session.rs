@@ -1,0 +1,34 @@
+//! The session check for plain HTTP routes (the live-updates stream, the sandbox control
+//! API); server functions use `Ctx::require` in the app crate, with the same answers.
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use app::model::Permission;
+use app::server::auth::{now, token_from_headers, token_hash};
+use app::server::repo::{sessions, users::UserRow};
+use app::server::AppState;
+
+/// The signed-in user if their role has `permission`; else the response to send: 401 when
+/// nobody is signed in, 403 when the role does not allow it, 503 when the database is down.
+pub async fn require(
+    state: &AppState,
+    headers: &HeaderMap,
+    permission: Permission,
+) -> Result<UserRow, Response> {
+    let user = match token_from_headers(headers) {
+        Some(token) => sessions::user_for(&state.pool, &token_hash(&token), now()).await,
+        None => Ok(None),
+    };
+    match user {
+        Ok(Some(user)) if user.role().can(permission) => Ok(user),
+        Ok(Some(_)) => {
+            Err((StatusCode::FORBIDDEN, "Your role does not allow this.").into_response())
+        }
+        Ok(None) => Err((StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response()),
+        Err(err) => {
+            tracing::error!(error = %err, "session check: database unavailable");
+            Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
+        }
+    }
+}
