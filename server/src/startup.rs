@@ -107,6 +107,7 @@ async fn prepare_sandbox_page(
                 .await
                 .map_err(|e| anyhow::anyhow!("connecting the sandbox page: {e}"))?;
             println!("No Facebook page is connected yet: the built-in sandbox page is ready.");
+            sample_flow_if_none(state, &graph, &system).await?;
         }
         Some(page) if page.is_sandbox && page.graph_api_url.as_deref() != Some(graph.as_str()) => {
             app::server::pages::connect_sandbox(&state.pool, &system, &graph)
@@ -132,6 +133,34 @@ async fn prepare_sandbox_page(
             });
         }
     }
+    Ok(())
+}
+
+/// On a first start with nothing written or published yet, makes the example flow (a main
+/// menu and the handover kit) the draft and publishes it, so the Simulator's story runs at
+/// once. The publish pushes the page settings through this server's own /sandbox, so it runs
+/// once the server answers.
+async fn sample_flow_if_none(state: &AppState, graph: &str, system: &Actor) -> anyhow::Result<()> {
+    let pool = &state.pool;
+    let nothing_yet = app::server::repo::flows::draft(pool).await?.is_none()
+        && app::server::repo::flows::latest(pool).await?.is_none();
+    if !nothing_yet {
+        return Ok(());
+    }
+    let sample = flows::to_json(&flows::example_flow());
+    app::server::flows::import(pool, system, &sample)
+        .await
+        .map_err(|e| anyhow::anyhow!("preparing the example flow: {e}"))?;
+    let (pool, graph, system) = (pool.clone(), graph.to_owned(), system.clone());
+    tokio::spawn(async move {
+        match app::server::flows::publish(&pool, &system, &graph).await {
+            Ok(_) => println!(
+                "The example flow (a main menu and the handover kit) is published: open the \
+                 Simulator to try it."
+            ),
+            Err(e) => tracing::error!(error = %e, "publishing the example flow"),
+        }
+    });
     Ok(())
 }
 

@@ -104,6 +104,30 @@ const TABLE: &[(&str, &str, Access)] = &[
         "psid=unknown&text=hello",
         Needs(WorkInbox),
     ),
+    ("/api/simulator/overview", "", Needs(UseSimulator)),
+    (
+        "/api/simulator/create_user",
+        "first_name=Ana&last_name=",
+        Needs(UseSimulator),
+    ),
+    ("/api/simulator/remove_user", "psid=1", Needs(UseSimulator)),
+    ("/api/simulator/view", "psid=1", Needs(UseSimulator)),
+    (
+        "/api/simulator/user",
+        "psid=1&act=say&text=hi&mid=&index=0",
+        Needs(UseSimulator),
+    ),
+    (
+        "/api/simulator/page_inbox",
+        "psid=1&act=done&text=",
+        Needs(UseSimulator),
+    ),
+    ("/api/simulator/advance", "minutes=60", Needs(UseSimulator)),
+    (
+        "/api/simulator/try_draft",
+        "psid=1&on=true",
+        Needs(UseSimulator),
+    ),
 ];
 
 #[test]

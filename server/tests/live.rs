@@ -188,6 +188,18 @@ async fn a_fresh_baton_answers_a_sandbox_user_by_itself() {
 }
 
 #[tokio::test]
+async fn a_first_start_publishes_the_example_flow_so_the_story_runs_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/baton.db", dir.path().display());
+    let (_server, base) = start(&db).await;
+    let http = signed_in(&db).await;
+    user_gets_the_menu(&http, &format!("{base}/sandbox/_sandbox")).await;
+    let out = baton(&db, &["flows", "versions"]);
+    let versions = String::from_utf8_lossy(&out.stdout);
+    assert!(versions.contains("system"), "{versions}");
+}
+
+#[tokio::test]
 async fn the_sandbox_keeps_its_users_when_baton_is_killed_and_restarted() {
     let (_dir, db) = kit_published();
     let (mut server, base) = start(&db).await;

@@ -9,4 +9,5 @@ pub mod auth;
 pub mod flows;
 pub mod inbox;
 pub mod settings;
+pub mod simulator;
 pub mod users;

@@ -6,6 +6,7 @@ mod flow_versions;
 mod history;
 mod inbox;
 mod settings;
+mod simulator;
 mod time;
 
 pub use account::{AuditEntry, Email, NewPassword, Permission, Role, SessionInfo, UserView};
@@ -20,4 +21,8 @@ pub use inbox::{
     HUMAN_AGENT_WINDOW_MS, MAX_REPLY_CHARS, WINDOW_MS,
 };
 pub use settings::PageName;
+pub use simulator::{
+    offset_words, SimButton, SimFrom, SimLedgerLine, SimLine, SimMenuItem, SimOverview, SimOwner,
+    SimUser, SimView, MAX_SIM_TEXT,
+};
 pub use time::format_time;

@@ -200,6 +200,22 @@ impl Sandbox {
         })
     }
 
+    /// The user taps something that sends a postback the page defines elsewhere (a menu the
+    /// host shows itself, such as a draft's): `title` and `payload` as given.
+    pub fn user_postback(
+        &self,
+        psid: &str,
+        title: &str,
+        payload: &str,
+    ) -> Result<String, SandboxError> {
+        self.with_world(|w, now| {
+            let mid = w.new_mid();
+            let line = user_line(mid.clone(), now, title, Some(payload.to_owned()));
+            let body = json!({"mid": mid, "title": title, "payload": payload});
+            w.user_event(psid, now, line, "postback", body)
+        })
+    }
+
     /// Removes a test user and everything the sandbox kept about them.
     pub fn remove_user(&self, psid: &str) -> Result<TestUser, SandboxError> {
         self.with_world(|w, _| {

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod conversations;
+pub mod draft_trials;
 pub mod flows;
 pub mod inbox;
 pub mod login_limits;

@@ -47,10 +47,19 @@ async fn act(pool: &SqlitePool, psid: &str, actor: &Actor, to: &str) -> Result<O
     let page = pages::current(pool)
         .await?
         .ok_or_else(|| AppError::Invalid("No Facebook page is connected.".into()))?;
-    let flow = crate::server::flows::published_flow(pool)
+    // A Simulator test user trying the draft is answered from the draft, as by the runtime.
+    let trying = crate::server::repo::draft_trials::all(pool)
         .await?
-        .map(|(_, f)| f)
-        .ok_or_else(|| AppError::Invalid("Publish the bot's messages first.".into()))?;
+        .iter()
+        .any(|p| p == psid);
+    let flow = if trying {
+        crate::server::flows::draft(pool).await?
+    } else {
+        crate::server::flows::published_flow(pool)
+            .await?
+            .map(|(_, f)| f)
+            .ok_or_else(|| AppError::Invalid("Publish the bot's messages first.".into()))?
+    };
     // BEGIN IMMEDIATE takes SQLite's write lock up front: a second agent's click waits here
     // (busy timeout) and then sees the first one's result, instead of failing to upgrade a
     // read snapshot that went stale.

@@ -81,6 +81,13 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, 
         .ok()
         .flatten()
         .map(|(_, f)| f);
+    // Simulator test users trying the draft ("Try draft") get the draft instead.
+    let trials = crate::server::repo::draft_trials::all(pool).await?;
+    let draft = if trials.is_empty() {
+        None
+    } else {
+        crate::server::flows::draft(pool).await.ok()
+    };
     let app_id = page.as_ref().map_or("", |p| p.app_id.as_str());
     let mut touched = Touched::default();
     while touched.count < limit {
@@ -110,10 +117,15 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, 
                 event.sender.as_deref()
             };
             touched.add(user);
+            let trying = user.is_some_and(|u| trials.iter().any(|t| t == u));
             let scope = engine::Scope {
                 page_id: &row.page_id,
                 app_id,
-                flow: flow.as_ref(),
+                flow: if trying {
+                    draft.as_ref()
+                } else {
+                    flow.as_ref()
+                },
                 now_ms: now_ms(),
             };
             let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
