@@ -8,7 +8,7 @@ use leptos_router::{lazy_route, path, Lazy, LazyRoute};
 use crate::model::Permission;
 use crate::pages::{
     AuditPage, Auth, CurrentUser, Gate, HomePage, InboxPage, MessagesPage, NotBuiltYet, NotFound,
-    RequirePermission, SettingsPage, UserMenu, UsersPage,
+    RequirePermission, SettingsPage, SimulatorPage, UserMenu, UsersPage,
 };
 
 /// The full HTML document the server renders around the app.
@@ -49,7 +49,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage/>
                     <Route path=path!("/messages") view={Lazy::<MessagesPageRoute>::new()}/>
                     <Route path=path!("/inbox") view={Lazy::<InboxPageRoute>::new()}/>
-                    <Route path=path!("/simulator") view=|| guarded(Permission::UseSimulator, "Simulator")/>
+                    <Route path=path!("/simulator") view={Lazy::<SimulatorPageRoute>::new()}/>
                     <Route path=path!("/setup") view=|| guarded(Permission::RunSetup, "Setup")/>
                     <Route path=path!("/settings") view={Lazy::<SettingsPageRoute>::new()}/>
                     <Route path=path!("/settings/users") view={Lazy::<UsersPageRoute>::new()}/>
@@ -158,6 +158,10 @@ lazy_screen!(
 lazy_screen!(
     /// The Inbox screen.
     InboxPageRoute, WorkInbox, InboxPage
+);
+lazy_screen!(
+    /// The Simulator screen.
+    SimulatorPageRoute, UseSimulator, SimulatorPage
 );
 lazy_screen!(
     /// The Settings screen.

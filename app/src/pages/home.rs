@@ -50,6 +50,17 @@ pub fn HomePage() -> impl IntoView {
             <p class="lead">
                 "Run your Messenger bot and hand conversations to people in the Page Inbox, then back to the bot."
             </p>
+            {role.is_some_and(|r| r.can(Permission::UseSimulator)).then(|| view! {
+                <div class="start-here">
+                    <h2>"New here? Start with the Simulator"</h2>
+                    <ol>
+                        <li>"Open the " <A href="/simulator">"Simulator"</A> ", create a test user and tap " <strong>"Get Started"</strong> "."</li>
+                        <li>"Tap " <strong>"Talk to human"</strong> " twice: the bot hands the conversation to the Page Inbox."</li>
+                        <li>"Open the " <strong>"Inbox"</strong> " to see it, and " <strong>"Mark as done"</strong> " to hand it back to the bot."</li>
+                    </ol>
+                    <p class="hint">"It all runs on the built-in sandbox page: no Facebook account needed. Change what the bot says in Messages."</p>
+                </div>
+            })}
             <ul class="cards">
                 {CARDS
                     .into_iter()

@@ -8,6 +8,7 @@ mod messages;
 mod not_found;
 mod placeholder;
 mod settings;
+mod simulator;
 mod users;
 
 pub use audit::AuditPage;
@@ -18,4 +19,5 @@ pub use messages::MessagesPage;
 pub use not_found::NotFound;
 pub use placeholder::NotBuiltYet;
 pub use settings::SettingsPage;
+pub use simulator::SimulatorPage;
 pub use users::UsersPage;

@@ -83,15 +83,18 @@ pub async fn create_user(
     last_name: &str,
 ) -> Result<SimUser, AppError> {
     ensure_sandbox(&state.pool).await?;
-    let name = |s: &str| {
-        let s = s.trim();
-        (!s.is_empty()).then(|| s.chars().take(40).collect::<String>())
+    let name = |s: &str| s.trim().chars().take(40).collect::<String>();
+    let (first, last) = (name(first_name), name(last_name));
+    // No name at all: the sandbox's "Test User N". A first name alone: just that.
+    let (first, last) = match (first.is_empty(), last.is_empty()) {
+        (true, true) => (None, None),
+        _ => (Some(first), Some(last)),
     };
     let user = state
         .sandbox
         .create_user(NewUser {
-            first_name: name(first_name),
-            last_name: name(last_name),
+            first_name: first,
+            last_name: last,
             ..Default::default()
         })
         .map_err(plain)?;

@@ -1,0 +1,326 @@
+//! The Simulator screen (every role): a phone-like Messenger chat for a test user of the
+//! built-in sandbox page, beside an emulated Page Inbox for the same user, test tools (the
+//! sandbox clock, Try draft) and the ledger of thread-control changes. Everything goes through
+//! the sandbox, so Baton receives the same webhooks as from Messenger.
+//!
+//! Loaded in the browser only (like the Messages editor): the server renders the loading line,
+//! then the chosen user's view is polled a few times a second while the screen is open.
+
+mod inbox_panel;
+mod phone;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+use crate::api::simulator::{create_test_user, load_simulator, remove_test_user, test_user_view};
+use crate::error::AppError;
+use crate::model::{SimOverview, SimView};
+use inbox_panel::{Ledger, PageInboxPanel, TestTools};
+use phone::Phone;
+
+/// How often the open user's chat is read again (browser only).
+#[cfg(feature = "hydrate")]
+const POLL_MS: u64 = 700;
+
+/// The screen's state, shared by its parts.
+#[derive(Clone, Copy)]
+pub(crate) struct Sim {
+    overview: RwSignal<Option<Result<SimOverview, AppError>>>,
+    selected: RwSignal<Option<String>>,
+    view: RwSignal<Option<SimView>>,
+    /// A request is running (buttons show it and do not double-send).
+    busy: RwSignal<bool>,
+    /// What the last action said, per area: (is_error, text).
+    phone_note: RwSignal<Option<(bool, String)>>,
+    inbox_note: RwSignal<Option<(bool, String)>>,
+    tools_note: RwSignal<Option<(bool, String)>>,
+    /// Outside the user bar, which is rebuilt when the list of users changes.
+    users_note: RwSignal<Option<(bool, String)>>,
+}
+
+impl Sim {
+    fn new() -> Self {
+        Self {
+            overview: RwSignal::new(None),
+            selected: RwSignal::new(None),
+            view: RwSignal::new(None),
+            busy: RwSignal::new(false),
+            phone_note: RwSignal::new(None),
+            inbox_note: RwSignal::new(None),
+            tools_note: RwSignal::new(None),
+            users_note: RwSignal::new(None),
+        }
+    }
+
+    /// Reads the test users again; keeps the selection if that user still exists.
+    fn reload_users(self) {
+        spawn_local(async move {
+            let loaded = load_simulator().await;
+            if let Ok(o) = &loaded {
+                let keep = self
+                    .selected
+                    .get_untracked()
+                    .filter(|p| o.users.iter().any(|u| &u.psid == p));
+                if keep.is_none() {
+                    self.select(o.users.first().map(|u| u.psid.clone()));
+                }
+            }
+            self.overview.set(Some(loaded));
+        });
+    }
+
+    fn select(self, psid: Option<String>) {
+        if self.selected.get_untracked() != psid {
+            self.view.set(None);
+            self.phone_note.set(None);
+            self.inbox_note.set(None);
+            self.selected.set(psid);
+            self.refresh();
+        }
+    }
+
+    /// Reads the open user's view again (a poll); a failed poll keeps what is shown.
+    fn refresh(self) {
+        let Some(psid) = self.selected.get_untracked() else {
+            return;
+        };
+        spawn_local(async move {
+            if let Ok(v) = test_user_view(psid.clone()).await {
+                if self.selected.get_untracked().as_deref() == Some(psid.as_str())
+                    && self.view.with_untracked(|old| old.as_ref() != Some(&v))
+                {
+                    // A hand-over made elsewhere (Baton's Inbox) makes the Page Inbox
+                    // panel's last note stale.
+                    let owner = self
+                        .view
+                        .with_untracked(|o| o.as_ref().map(|o| o.user.owner));
+                    if owner.is_some_and(|o| o != v.user.owner) {
+                        self.inbox_note.set(None);
+                    }
+                    self.view.set(Some(v));
+                }
+            }
+        });
+    }
+
+    /// Runs an action that answers with the user's new view; `done` is what to say after.
+    fn act<F>(self, note: RwSignal<Option<(bool, String)>>, done: Option<&'static str>, call: F)
+    where
+        F: std::future::Future<Output = Result<SimView, AppError>> + 'static,
+    {
+        if self.busy.get_untracked() {
+            return;
+        }
+        self.busy.set(true);
+        note.set(None);
+        spawn_local(async move {
+            match call.await {
+                Ok(v) => {
+                    self.view.set(Some(v));
+                    note.set(done.map(|d| (false, d.to_owned())));
+                }
+                Err(e) => note.set(Some((true, e.to_string()))),
+            }
+            self.busy.set(false);
+        });
+    }
+}
+
+/// A note line under an area: the result of its last action.
+pub(crate) fn note_view(note: RwSignal<Option<(bool, String)>>) -> impl IntoView {
+    move || {
+        note.get().map(|(bad, text)| {
+            if bad {
+                view! { <p class="error" role="alert">{text}</p> }.into_any()
+            } else {
+                view! { <p class="ok" role="status">{text}</p> }.into_any()
+            }
+        })
+    }
+}
+
+#[component]
+pub fn SimulatorPage() -> impl IntoView {
+    let sim = Sim::new();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| {
+        mounted.set(true);
+        sim.selected
+            .set(query.get_untracked().get("u").filter(|u| !u.is_empty()));
+        sim.reload_users();
+        sim.refresh();
+        #[cfg(feature = "hydrate")]
+        {
+            let step = std::time::Duration::from_millis(POLL_MS);
+            if let Ok(handle) = set_interval_with_handle(move || sim.refresh(), step) {
+                on_cleanup(move || handle.clear());
+            }
+        }
+    });
+    // The chosen user goes into the address (?u=), so a reload or a shared link keeps them.
+    Effect::new(move |prev: Option<Option<String>>| {
+        let now = sim.selected.get();
+        if prev.is_some() && prev.as_ref() != Some(&now) {
+            let href = now
+                .as_ref()
+                .map_or("/simulator".to_owned(), |p| format!("/simulator?u={p}"));
+            navigate(
+                &href,
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+        now
+    });
+    view! {
+        <Title text="Simulator"/>
+        <section class="page sim-screen">
+            <h1>"Simulator"</h1>
+            <p class="lead">
+                "Chat with your bot as a test user, and answer as a person in the Page Inbox. "
+                "Nothing here reaches Facebook."
+            </p>
+            {move || match mounted.get().then(|| sim.overview.get()).flatten() {
+                None => view! { <p>"Loading the Simulator…"</p> }.into_any(),
+                Some(Err(e)) => view! {
+                    <p class="error" role="alert">{e.to_string()}</p>
+                    <p><A href="/setup">"Go to Setup"</A></p>
+                }.into_any(),
+                Some(Ok(o)) => view! { <Screen sim overview=o/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Screen(sim: Sim, overview: SimOverview) -> impl IntoView {
+    let not_published = (!overview.published).then(|| {
+        view! {
+            <p class="notice">
+                "Nothing is published yet, so the bot has nothing to say. Push your messages in "
+                <A href="/messages">"Messages"</A>
+                ", or switch on Try draft for a test user."
+            </p>
+        }
+    });
+    let empty = overview.users.is_empty();
+    view! {
+        {not_published}
+        <UserBar sim overview/>
+        {if empty {
+            view! {
+                <div class="panel sim-empty">
+                    <h2>"No test users yet"</h2>
+                    <p>"Create a test user above: you will see their phone, tap Get Started and follow the conversation from there."</p>
+                </div>
+            }.into_any()
+        } else {
+            view! {
+                <div class="sim-layout">
+                    <Phone sim/>
+                    <div class="sim-side">
+                        <PageInboxPanel sim/>
+                        <TestTools sim/>
+                    </div>
+                </div>
+                <Ledger sim/>
+            }.into_any()
+        }}
+    }
+}
+
+/// Choose, create and remove test users.
+#[component]
+fn UserBar(sim: Sim, overview: SimOverview) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let note = sim.users_note;
+    let full = overview.users.len() >= overview.max_users;
+    let users = overview.users.clone();
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if sim.busy.get_untracked() {
+            return;
+        }
+        let typed = name.get_untracked();
+        let (first, last) = match typed.trim().split_once(' ') {
+            Some((f, l)) => (f.to_owned(), l.trim().to_owned()),
+            None => (typed.trim().to_owned(), String::new()),
+        };
+        sim.busy.set(true);
+        spawn_local(async move {
+            match create_test_user(first, last).await {
+                Ok(u) => {
+                    name.set(String::new());
+                    note.set(Some((
+                        false,
+                        format!("{} is ready: tap Get Started on their phone.", u.name),
+                    )));
+                    sim.select(Some(u.psid));
+                    sim.reload_users();
+                }
+                Err(e) => note.set(Some((true, e.to_string()))),
+            }
+            sim.busy.set(false);
+        });
+    };
+    let remove = move |_| {
+        let Some(psid) = sim.selected.get_untracked() else {
+            return;
+        };
+        sim.busy.set(true);
+        spawn_local(async move {
+            match remove_test_user(psid).await {
+                Ok(()) => {
+                    note.set(Some((
+                        false,
+                        "Test user removed. Their conversation stays in the Inbox.".into(),
+                    )));
+                    sim.select(None);
+                    sim.reload_users();
+                }
+                Err(e) => note.set(Some((true, e.to_string()))),
+            }
+            sim.busy.set(false);
+        });
+    };
+    view! {
+        <div class="sim-users">
+            {(!users.is_empty()).then(|| view! {
+                <label class="sim-pick">
+                    <span>"Test user"</span>
+                    <select aria-label="Test user"
+                        prop:value=move || sim.selected.get().unwrap_or_default()
+                        on:change=move |ev| sim.select(Some(event_target_value(&ev)))>
+                        {users.into_iter().map(|u| {
+                            // Who has the thread changes all the time: the Page Inbox panel
+                            // shows it; the list keeps names only.
+                            let label = format!("{}{}", u.name,
+                                if u.trying_draft { " · trying the draft" } else { "" });
+                            view! { <option value=u.psid.clone()>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button type="button" class="secondary" on:click=remove disabled=move || sim.busy.get()>
+                    "Remove"
+                </button>
+            })}
+            <form class="sim-new" on:submit=create>
+                <input type="text" aria-label="New test user's name" placeholder="Name (optional)"
+                    maxlength="80" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+                <button type="submit" disabled=move || full || sim.busy.get()>"New test user"</button>
+            </form>
+            {full.then(|| view! {
+                <p class="hint">{format!("The sandbox keeps at most {} test users: remove one to add another.", overview.max_users)}</p>
+            })}
+        </div>
+        {note_view(note)}
+    }
+}
