@@ -130,9 +130,12 @@ test("the persistent menu, the clock and Try draft", async ({ page }) => {
   await expect(tools).toContainText(/Sandbox time: .* \(\+1 d\)/);
   await expect(page.getByRole("region", { name: "Page Inbox" })).toContainText("The 24-hour window is closed");
 
-  // Try draft: change the main menu's text in the draft, without publishing.
+  // Try draft: change the main menu's text in the draft, without publishing, and let the
+  // page "type" for 2 seconds first.
   const flow = JSON.parse(fs.readFileSync(KIT, "utf8"));
-  flow.messages.find((m: { key: string }) => m.key === "main_menu").parts[0].text = "Draft menu, not live";
+  const mainMenu = flow.messages.find((m: { key: string }) => m.key === "main_menu");
+  mainMenu.parts[0].text = "Draft menu, not live";
+  mainMenu.parts.unshift({ type: "typing", seconds: 2 });
   const saved = await page.request.post("/api/flows/save_draft", { form: { flow: JSON.stringify(flow) } });
   expect(saved.status(), await saved.text()).toBe(200);
   await tools.getByLabel(/Try draft/).check();
@@ -140,13 +143,22 @@ test("the persistent menu, the clock and Try draft", async ({ page }) => {
   await expect(phone.locator(".badge.draft")).toHaveText("Draft");
   await phone.getByLabel("Message").fill("menu");
   await phone.getByRole("button", { name: "Send" }).click();
+  // The typing dots first, then the message, as on a phone.
+  await expect(chat.getByLabel("The page is typing")).toBeVisible();
+  await expect(chat.locator(".sim-line").last()).toContainText("menu");
   await expect(chat.locator(".sim-line").last()).toContainText("Draft menu, not live");
+  await expect(chat.getByLabel("The page is typing")).toHaveCount(0);
   await tools.getByLabel(/Try draft/).uncheck();
   await phone.getByLabel("Message").fill("menu");
   await phone.getByRole("button", { name: "Send" }).click();
   await expect(chat.locator(".sim-line").last()).toContainText("How can we help?");
 
-  // Removing the user empties the screen when they were the last one... or picks another.
+  // Start over: a fresh Tia with an empty chat and Get Started; then remove her.
+  const before = new URL(page.url()).searchParams.get("u");
+  await page.getByRole("button", { name: "Start over" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Tia Tools starts over" })).toBeVisible();
+  await expect(page).not.toHaveURL(new RegExp(`u=${before}$`));
+  await expect(phone.getByRole("button", { name: "Get Started" })).toBeVisible();
   await page.getByRole("button", { name: "Remove" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Test user removed" })).toBeVisible();
 });

@@ -291,6 +291,39 @@ fn UserBar(sim: Sim, overview: SimOverview) -> impl IntoView {
             sim.busy.set(false);
         });
     };
+    // Start over: a fresh test user with the same name (a new conversation from Get Started);
+    // the old one is removed from the sandbox, their conversation stays in the Inbox.
+    let start_over = move |_| {
+        let Some(old) = sim.selected.get_untracked() else {
+            return;
+        };
+        let Some(name) = sim
+            .view
+            .with_untracked(|v| v.as_ref().map(|v| v.user.name.clone()))
+        else {
+            return;
+        };
+        sim.busy.set(true);
+        spawn_local(async move {
+            let (first, last) = name.split_once(' ').unwrap_or((name.as_str(), ""));
+            let result = match create_test_user(first.to_owned(), last.to_owned()).await {
+                Ok(u) => remove_test_user(old).await.map(|()| u),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(u) => {
+                    note.set(Some((
+                        false,
+                        format!("{} starts over with a new conversation.", u.name),
+                    )));
+                    sim.select(Some(u.psid));
+                    sim.reload_users();
+                }
+                Err(e) => note.set(Some((true, e.to_string()))),
+            }
+            sim.busy.set(false);
+        });
+    };
     view! {
         <div class="sim-users">
             {(!users.is_empty()).then(|| view! {
@@ -308,6 +341,10 @@ fn UserBar(sim: Sim, overview: SimOverview) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
+                <button type="button" class="secondary" on:click=start_over disabled=move || sim.busy.get()
+                    title="A fresh test user with the same name: a new conversation from Get Started">
+                    "Start over"
+                </button>
                 <button type="button" class="secondary" on:click=remove disabled=move || sim.busy.get()>
                     "Remove"
                 </button>
