@@ -36,14 +36,6 @@ step "End-to-end tests (Playwright, Chromium)"
 (cd end2end && npx playwright test)
 
 step "Release wasm size"
-wasm=target/site/pkg/baton.wasm
-raw=$(wc -c <"$wasm")
-gz=$(gzip -9 -c "$wasm" | wc -c)
-printf 'wasm: %s bytes raw, %s bytes gzipped (%s KiB; budget 250 KiB)\n' "$raw" "$gz" "$((gz / 1024))"
-# The lazy-loaded screen chunks, loaded when a screen is first shown.
-for chunk in target/site/pkg/split_*.wasm; do
-  [ -e "$chunk" ] || continue
-  printf '  chunk %s: %s bytes gzipped\n' "$(basename "$chunk" .wasm)" "$(gzip -9 -c "$chunk" | wc -c)"
-done
+node scripts/wasm-size.mjs target/site/pkg
 
 printf '\nAll checks passed in %ss.\n' "$((SECONDS - started))"
