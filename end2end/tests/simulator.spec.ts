@@ -102,6 +102,15 @@ test("the handover story runs on the Simulator, with the agent Inbox live beside
   await expect(inboxPanel.getByRole("status").first()).toContainText("The Page Inbox has this conversation");
   await agentContext.close();
 
+  // Done, then Move to inbox from the Page Inbox panel: Meta's inbox asks Baton for the
+  // thread (request_thread_control); Baton confirms to the user and passes it.
+  await inboxPanel.getByRole("button", { name: "Done", exact: true }).click();
+  await expect(chat.getByText(BACK)).toHaveCount(2);
+  await inboxPanel.getByRole("button", { name: "Move to inbox" }).click();
+  await expect(chat.getByText(WITH_PERSON)).toHaveCount(3, { timeout: 15_000 });
+  await expect(inboxPanel.getByRole("status").first()).toContainText("The Page Inbox has this conversation");
+  await expect(ledger).toContainText("The Page Inbox asked Baton for the conversation");
+
   // On a 375 px phone the screen stacks, with no sideways scrolling.
   await page.setViewportSize({ width: 375, height: 800 });
   await expect(phone).toBeVisible();
