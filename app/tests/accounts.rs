@@ -233,3 +233,82 @@ async fn bad_input_is_refused_with_plain_reasons() {
         .unwrap_err();
     assert!(e.to_string().contains("already exists"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_parallel_burst_of_guesses_gets_no_more_than_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = db::connect(&format!("sqlite://{}/b.db", dir.path().display()))
+        .await
+        .unwrap();
+    db::migrate(&pool).await.unwrap();
+    agent(&pool, "ana@example.com").await;
+    // Twenty wrong guesses at once, each from its own address: every one is counted before
+    // its password is checked, so only the first five are even checked.
+    let guesses = (0..20).map(|i| {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            accounts::sign_in(
+                &pool,
+                "ana@example.com",
+                "wrong password!",
+                &format!("10.9.0.{i}"),
+            )
+            .await
+            .unwrap_err()
+        })
+    });
+    let mut checked = 0;
+    for guess in guesses {
+        match guess.await.unwrap() {
+            AppError::Invalid(_) => checked += 1,
+            AppError::TooManyAttempts(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(checked, login_limits::MAX_FAILURES);
+    // Argon2 ran at most one check per core at a time.
+    assert!(auth::argon2_peak() <= auth::argon2_capacity());
+}
+
+#[tokio::test]
+async fn a_right_password_takes_its_own_count_back() {
+    let pool = pool().await;
+    agent(&pool, "ana@example.com").await;
+    // Four failures from one address, then the right password from it five times: the
+    // address is not locked by its successful sign-ins.
+    for _ in 0..4 {
+        accounts::sign_in(&pool, "nobody@example.com", "wrong password!", "8.8.8.8")
+            .await
+            .unwrap_err();
+    }
+    for _ in 0..5 {
+        accounts::sign_in(&pool, "ana@example.com", PASSWORD, "8.8.8.8")
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        login_limits::retry_after(&pool, "ip:8.8.8.8", auth::now())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn an_overlong_email_or_password_is_refused_before_any_work() {
+    let pool = pool().await;
+    let long_email = format!("{}@example.com", "a".repeat(300));
+    let err = accounts::sign_in(&pool, &long_email, PASSWORD, "9.9.9.9")
+        .await
+        .unwrap_err();
+    assert_eq!(err, AppError::Invalid(accounts::BAD_CREDENTIALS.into()));
+    let err = accounts::sign_in(&pool, "ana@example.com", &"x".repeat(5000), "9.9.9.9")
+        .await
+        .unwrap_err();
+    assert_eq!(err, AppError::Invalid(accounts::BAD_CREDENTIALS.into()));
+    let failures: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(failures, 0, "nothing was recorded for them");
+}

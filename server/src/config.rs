@@ -25,6 +25,10 @@ pub struct ConfigArgs {
     /// Public base URL Facebook reaches this server at (shown as the webhook callback URL).
     #[arg(long, env = "BATON_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For is believed for the client address, comma
+    /// separated IPs or CIDR ranges (e.g. 127.0.0.1,10.0.0.0/8) [default: none].
+    #[arg(long, env = "BATON_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +37,7 @@ pub struct Config {
     pub addr: SocketAddr,
     pub graph_api_url: String,
     pub public_url: Option<String>,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -47,6 +52,8 @@ pub enum ConfigError {
         value: String,
         reason: String,
     },
+    #[error("BATON_TRUSTED_PROXIES: {0:?} is not an IP address or CIDR range such as 10.0.0.0/8")]
+    Proxy(String),
     #[error("BATON_DATABASE_URL: {0:?} is not supported; use a sqlite: URL such as sqlite://data/baton.db")]
     Database(String),
 }
@@ -85,11 +92,25 @@ impl Config {
             .filter(|s| !s.trim().is_empty())
             .map(|u| http_url("BATON_PUBLIC_URL", &u))
             .transpose()?;
+        let trusted_proxies = args
+            .trusted_proxies
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| ConfigError::Proxy(s.to_owned()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             database_url,
             addr,
             graph_api_url,
             public_url,
+            trusted_proxies,
         })
     }
 
@@ -125,6 +146,30 @@ fn http_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trusted_proxies_are_ips_or_ranges() {
+        let c = Config::resolve_with(
+            ConfigArgs {
+                trusted_proxies: Some(" 127.0.0.1, 10.0.0.0/8 ,::1".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(c.trusted_proxies[1].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap()));
+        let err = Config::resolve_with(
+            ConfigArgs {
+                trusted_proxies: Some("10.0.0.0/8, proxy.local".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err, ConfigError::Proxy("proxy.local".into()));
+        assert!(err.to_string().contains("CIDR"));
+    }
 
     #[test]
     fn defaults_when_nothing_is_set() {

@@ -45,6 +45,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         config: Arc::new(ServerConfig {
             graph_api_url: config.graph_api_url.clone(),
             public_url: config.public_url.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
         }),
         sandbox: sandbox::Sandbox::new(sandbox::SandboxConfig::default()),
         wake: Wake::default(),
@@ -165,28 +166,46 @@ async fn sample_flow_if_none(state: &AppState, graph: &str, system: &Actor) -> a
 }
 
 /// CSRF defence in depth (cookies are already SameSite=Lax): a state-changing request that
-/// says it comes from another origin is refused before it reaches a handler. The webhook is
-/// exempt: Facebook's servers post to it and it is protected by its signature.
+/// says it comes from another origin is refused before it reaches a handler. Browsers say so
+/// with `Origin`; when a request has none, with `Sec-Fetch-Site` (anything but `same-origin`
+/// or `none`, the latter for what the user typed) or else a `Referer` from another host. A
+/// request with none of the three is not from a browser page (scripts, the CLI, curl) and
+/// carries no ambient cookies to abuse. The webhook is exempt: Facebook's servers post to it
+/// and it is protected by its signature.
 async fn same_origin_only(req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && req.uri().path() != "/webhook" {
-        let origin_host = req
-            .headers()
-            .get(header::ORIGIN)
-            .and_then(|o| o.to_str().ok())
-            .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest).to_owned());
-        let host = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok());
-        if let Some(origin_host) = origin_host {
-            if Some(origin_host.as_str()) != host {
-                tracing::warn!(origin = %origin_host, "cross-origin request refused");
-                return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
-            }
+        if let Some(why) = cross_origin(req.headers()) {
+            tracing::warn!(%why, path = %req.uri().path(), "cross-origin request refused");
+            return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
         }
     }
     next.run(req).await
+}
+
+/// Why a request comes from another origin, if it does (see [`same_origin_only`]).
+fn cross_origin(headers: &axum::http::HeaderMap) -> Option<String> {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let host_of = |url: &str| {
+        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+        rest.split(['/', '?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let host = text(header::HOST);
+    if let Some(origin) = text(header::ORIGIN) {
+        let origin_host = host_of(origin);
+        return (Some(origin_host.as_str()) != host).then(|| format!("origin {origin_host}"));
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return (!matches!(site, "same-origin" | "none")).then(|| format!("sec-fetch-site {site}"));
+    }
+    if let Some(referer) = text(header::REFERER) {
+        let referer_host = host_of(referer);
+        return (Some(referer_host.as_str()) != host).then(|| format!("referer {referer_host}"));
+    }
+    None
 }
 
 /// Runs the server until Ctrl-C / SIGTERM.

@@ -140,6 +140,50 @@ async fn cross_origin_posts_are_refused() {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
+// Without an Origin header, the browser's Sec-Fetch-Site or else the Referer decides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_without_origin_are_judged_by_fetch_metadata_or_referer() {
+    let app = TestApp::new().await;
+    let cookie = app.signed_in(Role::Admin).await;
+    let post = |name: &str, extra: &[(&str, &str)]| {
+        let mut req = Request::post("/api/settings/save_page_name")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        req.body(Body::from(format!("name={name}"))).unwrap()
+    };
+    for refused in [
+        &[("sec-fetch-site", "cross-site")][..],
+        &[("sec-fetch-site", "same-site")],
+        &[("referer", "https://evil.example/form.html")],
+        // Sec-Fetch-Site wins over a Referer that looks right.
+        &[
+            ("sec-fetch-site", "cross-site"),
+            ("referer", "http://127.0.0.1:3000/"),
+        ],
+    ] {
+        let (status, _) = app.send(post("Pwned", refused)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused:?}");
+    }
+    for allowed in [
+        &[("sec-fetch-site", "same-origin")][..],
+        &[("sec-fetch-site", "none")],
+        &[("referer", "http://127.0.0.1:3000/settings")],
+        // No browser signal at all: a script or the CLI, which has no ambient cookies.
+        &[],
+    ] {
+        let (status, body) = app.send(post("Fine", allowed)).await;
+        assert_eq!(status, StatusCode::OK, "{allowed:?}: {body}");
+    }
+    let (_, body) = app
+        .send(post_form("/api/settings/page_name", "", Some(&cookie)))
+        .await;
+    assert_eq!(body, "\"Fine\"", "no refused request changed the name");
+}
+
 // Multi-threaded like the real server: server-side rendering runs on the Tokio executor.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_messenger_sandbox_is_mounted_under_sandbox() {

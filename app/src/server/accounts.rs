@@ -10,6 +10,11 @@ use crate::error::AppError;
 use crate::model::{Email, NewPassword, Role};
 
 /// The message for every failed sign-in, whatever the reason (no account enumeration).
+/// The longest email a sign-in looks up (RFC 5321's limit on an address).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// The longest password a sign-in checks (new passwords are at most 128 characters).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
 pub const BAD_CREDENTIALS: &str = "Email or password is wrong, or the account is disabled.";
 
 pub async fn create_user(
@@ -77,19 +82,24 @@ pub async fn sign_in(
     password: &str,
     ip: &str,
 ) -> Result<(UserRow, String), AppError> {
+    // Nothing longer than an email address can be (or than a password anyone types) reaches
+    // the database or argon2.
+    if email.chars().count() > MAX_EMAIL_CHARS || password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::Invalid(BAD_CREDENTIALS.into()));
+    }
     let at = now();
     let email_norm = email.trim().to_lowercase();
     let scopes = [format!("email:{email_norm}"), format!("ip:{ip}")];
-    for scope in &scopes {
-        if let Some(secs) = login_limits::retry_after(pool, scope, at).await? {
-            return Err(AppError::TooManyAttempts(wait_text(secs)));
-        }
-    }
+    let attempt = match login_limits::begin_attempt(pool, &scopes, at).await? {
+        Ok(attempt) => attempt,
+        Err(secs) => return Err(AppError::TooManyAttempts(wait_text(secs))),
+    };
     let user = users::by_email(pool, &email_norm).await?;
     let password_ok =
         verify_password(user.as_ref().map(|u| u.password_hash.clone()), password).await;
     match user {
         Some(user) if password_ok && !user.disabled => {
+            login_limits::forget(pool, &attempt).await?;
             login_limits::clear(pool, &scopes[0]).await?;
             let token = new_token();
             sessions::create(pool, &token_hash(&token), user.id, at).await?;
@@ -105,9 +115,7 @@ pub async fn sign_in(
             Ok((user, token))
         }
         _ => {
-            for scope in &scopes {
-                login_limits::record_failure(pool, scope, at).await?;
-            }
+            // The failure was counted before the password check.
             audit::record(
                 pool,
                 &Actor {

@@ -14,7 +14,7 @@ use leptos_axum::ResponseOptions;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use super::repo::{sessions, users::UserRow};
 use super::{state, AppState};
@@ -33,17 +33,57 @@ pub fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// Argon2 runs at once, at most: one per core. Each takes ~19 MiB and tens of milliseconds of
+/// CPU, so a burst of sign-ins waits its turn instead of taking the server's memory and cores.
+fn argon2_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        tokio::sync::Semaphore::new(cores.max(1))
+    })
+}
+
+/// How many argon2 runs a [`argon2_slots`] permit allows at once (for tests and logs).
+pub fn argon2_capacity() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .max(1)
+}
+
+static ARGON2_RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static ARGON2_PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The most argon2 runs seen at the same time since the process started.
+pub fn argon2_peak() -> usize {
+    ARGON2_PEAK.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Runs `f` (an argon2 hash or check) on the blocking pool once a slot is free.
+async fn with_argon2<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let _slot = argon2_slots().acquire().await.ok()?;
+    tokio::task::spawn_blocking(move || {
+        let running = ARGON2_RUNNING.fetch_add(1, Relaxed) + 1;
+        ARGON2_PEAK.fetch_max(running, Relaxed);
+        let out = f();
+        ARGON2_RUNNING.fetch_sub(1, Relaxed);
+        out
+    })
+    .await
+    .ok()
+}
+
 /// Hashes a password with argon2id (default parameters) off the async threads.
 pub async fn hash_password(password: &str) -> Result<String, AppError> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    with_argon2(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
     })
     .await
-    .map_err(|_| AppError::Internal)?
+    .ok_or(AppError::Internal)?
     .map_err(|e| {
         tracing::error!(error = %e, "password hashing failed");
         AppError::Internal
@@ -54,7 +94,7 @@ pub async fn hash_password(password: &str) -> Result<String, AppError> {
 /// checked anyway so a wrong email costs as long as a wrong password.
 pub async fn verify_password(stored: Option<String>, password: &str) -> bool {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    with_argon2(move || {
         let hash = stored.unwrap_or_else(|| dummy_hash().to_owned());
         match PasswordHash::new(&hash) {
             Ok(parsed) => Argon2::default()
@@ -119,6 +159,41 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
+/// The client's address. `X-Forwarded-For` is believed only when the peer is a trusted proxy:
+/// its entries are read from the right, skipping trusted proxies, and the first other address
+/// is the client (entries further left could be typed by the client). A header that does not
+/// parse leaves the last trusted hop as the client.
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> Option<IpAddr> {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer?;
+    if !is_trusted(&client) {
+        return Some(client);
+    }
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in hops.into_iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
 /// Everything a server function needs from its request, taken from the Leptos context
 /// **synchronously, before the first `.await`** (context lookups after an await can run
 /// without the request's owner). Every server function starts with `Ctx::get()?` and then
@@ -149,13 +224,18 @@ impl Ctx {
             .and_then(|p| token_from_headers(&p.headers))
     }
 
-    /// The client IP (from the socket), or "unknown" (e.g. in-process tests).
+    /// The client IP: the socket's peer, or behind a trusted reverse proxy the address it
+    /// forwarded (see [`client_ip`]); "unknown" without a socket (in-process tests).
     pub fn client_ip(&self) -> String {
-        self.parts
-            .as_ref()
-            .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>())
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into())
+        let Some(parts) = self.parts.as_ref() else {
+            return "unknown".into();
+        };
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        client_ip(peer, &parts.headers, &self.state.config.trusted_proxies)
+            .map_or_else(|| "unknown".into(), |ip| ip.to_string())
     }
 
     /// Whether cookies must be marked Secure (Baton is reached over https).
@@ -222,6 +302,55 @@ impl Ctx {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn xff(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", value.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.5".parse().unwrap();
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/24".parse().unwrap()];
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        // No trusted proxies configured: the header is ignored.
+        assert_eq!(
+            client_ip(Some(proxy), &xff("203.0.113.9"), &[]),
+            Some(proxy)
+        );
+        // From an untrusted peer: ignored too (anyone can send the header).
+        let stranger: IpAddr = "198.51.100.7".parse().unwrap();
+        assert_eq!(
+            client_ip(Some(stranger), &xff("203.0.113.9"), &trusted),
+            Some(stranger)
+        );
+        // From the proxy: the rightmost address that is not a trusted proxy.
+        assert_eq!(
+            client_ip(Some(proxy), &xff("203.0.113.9"), &trusted),
+            ip("203.0.113.9")
+        );
+        // A client that types its own header cannot choose its address: the proxy appends
+        // the real one on the right.
+        assert_eq!(
+            client_ip(
+                Some(proxy),
+                &xff("1.2.3.4, 203.0.113.9, 10.0.0.7"),
+                &trusted
+            ),
+            ip("203.0.113.9")
+        );
+        // Garbage stops the walk at the last trusted hop.
+        assert_eq!(
+            client_ip(Some(proxy), &xff("nonsense"), &trusted),
+            Some(proxy)
+        );
+        assert_eq!(
+            client_ip(Some(proxy), &HeaderMap::new(), &trusted),
+            Some(proxy)
+        );
+        assert_eq!(client_ip(None, &xff("203.0.113.9"), &trusted), None);
+    }
 
     #[tokio::test]
     async fn hashes_verify_and_differ_per_salt() {

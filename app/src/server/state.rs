@@ -16,6 +16,9 @@ pub struct ServerConfig {
     pub graph_api_url: String,
     /// Public base URL Facebook reaches Baton at (used for the callback URL), if known.
     pub public_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`BATON_TRUSTED_PROXIES`); from
+    /// anyone else the header is ignored and the socket address is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Clone)]
