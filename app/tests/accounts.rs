@@ -312,3 +312,64 @@ async fn an_overlong_email_or_password_is_refused_before_any_work() {
         .unwrap();
     assert_eq!(failures, 0, "nothing was recorded for them");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = db::connect(&format!("sqlite://{}/a.db", dir.path().display()))
+        .await
+        .unwrap();
+    db::migrate(&pool).await.unwrap();
+    let ana = accounts::create_first_admin(&pool, "ana@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let actor = Actor::user(ana.id, &ana.email);
+    let bob = accounts::create_user(&pool, &actor, "bob@example.com", Role::Admin, PASSWORD)
+        .await
+        .unwrap();
+    for round in 0..10 {
+        // Each demotes the other (or disables them) at the same moment.
+        let (a, b) = (pool.clone(), pool.clone());
+        let (actor_a, actor_b) = (actor.clone(), Actor::user(bob.id, &bob.email));
+        let disable = round % 2 == 1;
+        let one = tokio::spawn(async move {
+            if disable {
+                accounts::set_disabled(&a, &actor_a, bob.id, true)
+                    .await
+                    .map(|_| ())
+            } else {
+                accounts::change_role(&a, &actor_a, bob.id, Role::Agent)
+                    .await
+                    .map(|_| ())
+            }
+        });
+        let two = tokio::spawn(async move {
+            if disable {
+                accounts::set_disabled(&b, &actor_b, ana.id, true)
+                    .await
+                    .map(|_| ())
+            } else {
+                accounts::change_role(&b, &actor_b, ana.id, Role::Agent)
+                    .await
+                    .map(|_| ())
+            }
+        });
+        let results = [one.await.unwrap(), two.await.unwrap()];
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        let admins: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND NOT disabled")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(admins, 1);
+        // Put both back for the next round.
+        sqlx::query("UPDATE users SET role = 'admin', disabled = 0")
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+}

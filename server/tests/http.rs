@@ -206,3 +206,31 @@ async fn the_messenger_sandbox_is_mounted_under_sandbox() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert!(body.contains("\"code\":190"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overlong_inbox_search_is_refused_in_plain_words() {
+    let app = TestApp::new().await;
+    let cookie = app.signed_in(Role::Agent).await;
+    let long = "a".repeat(101);
+    let (status, body) = app
+        .send(post_form(
+            "/api/inbox/list",
+            &format!("list=all&search={long}&cursor="),
+            Some(&cookie),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body.contains("at most 100 characters (this is 101)"),
+        "{body}"
+    );
+    let fine = "a".repeat(100);
+    let (status, body) = app
+        .send(post_form(
+            "/api/inbox/list",
+            &format!("list=all&search={fine}&cursor="),
+            Some(&cookie),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

@@ -22,6 +22,7 @@ pub async fn list_conversations(
     ctx.require(Permission::WorkInbox).await?;
     let list = InboxList::parse(&list).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
     let cursor = InboxCursor::parse(&cursor).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
+    crate::model::check_search(&search).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
     inbox::list_page(ctx.pool(), list, &search, cursor.as_ref())
         .await
         .map_err(|e| ctx.fail(e))

@@ -252,6 +252,22 @@ pub struct ReplyReport {
 /// Longest agent reply: the Send API's text limit.
 pub const MAX_REPLY_CHARS: usize = 2000;
 
+/// The longest inbox search (names and messages are matched by trigrams; longer terms only
+/// cost time).
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// Checks a search term's length, in plain words.
+pub fn check_search(term: &str) -> Result<(), String> {
+    let n = term.trim().chars().count();
+    if n > MAX_SEARCH_CHARS {
+        Err(format!(
+            "Search for at most {MAX_SEARCH_CHARS} characters (this is {n})."
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// What Mark as done / Move to inbox did, in words the agent reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentActionReport {

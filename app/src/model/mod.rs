@@ -15,10 +15,10 @@ pub use flow_versions::{
 };
 pub use history::History;
 pub use inbox::{
-    ago, display_name, owner_words, time_left, who_words, window_words, AgentActionReport,
-    ConversationDetail, ConversationPage, ConversationSummary, FailedSend, InboxCounts,
-    InboxCursor, InboxList, LedgerEntry, ReplyReport, ReplyRule, TranscriptLine,
-    HUMAN_AGENT_WINDOW_MS, MAX_REPLY_CHARS, WINDOW_MS,
+    ago, check_search, display_name, owner_words, time_left, who_words, window_words,
+    AgentActionReport, ConversationDetail, ConversationPage, ConversationSummary, FailedSend,
+    InboxCounts, InboxCursor, InboxList, LedgerEntry, ReplyReport, ReplyRule, TranscriptLine,
+    HUMAN_AGENT_WINDOW_MS, MAX_REPLY_CHARS, MAX_SEARCH_CHARS, WINDOW_MS,
 };
 pub use settings::PageName;
 pub use simulator::{

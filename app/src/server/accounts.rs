@@ -160,17 +160,9 @@ async fn target(pool: &SqlitePool, id: i64) -> Result<UserRow, AppError> {
     users::by_id(pool, id).await?.ok_or(AppError::NotFound)
 }
 
-/// Refuses a change that would leave no enabled admin.
-async fn keep_an_admin(pool: &SqlitePool, user: &UserRow) -> Result<(), AppError> {
-    if user.role() == Role::Admin
-        && !user.disabled
-        && users::other_active_admins(pool, user.id).await? == 0
-    {
-        return Err(AppError::Invalid(
-            "This is the only active admin; make someone else admin first.".into(),
-        ));
-    }
-    Ok(())
+/// Why a change was refused: it would leave no enabled admin.
+fn last_admin() -> AppError {
+    AppError::Invalid("This is the only active admin; make someone else admin first.".into())
 }
 
 pub async fn change_role(
@@ -180,11 +172,10 @@ pub async fn change_role(
     role: Role,
 ) -> Result<UserView, AppError> {
     let user = target(pool, id).await?;
-    if role != Role::Admin {
-        keep_an_admin(pool, &user).await?;
-    }
     let at = now();
-    users::set_role(pool, id, role, at).await?;
+    if !users::set_role_keeping_an_admin(pool, id, role, at).await? {
+        return Err(last_admin());
+    }
     audit::record(
         pool,
         actor,
@@ -204,11 +195,10 @@ pub async fn set_disabled(
     disabled: bool,
 ) -> Result<UserView, AppError> {
     let user = target(pool, id).await?;
-    if disabled {
-        keep_an_admin(pool, &user).await?;
-    }
     let at = now();
-    users::set_disabled(pool, id, disabled, at).await?;
+    if !users::set_disabled_keeping_an_admin(pool, id, disabled, at).await? {
+        return Err(last_admin());
+    }
     if disabled {
         sessions::delete_for_user(pool, id).await?;
     }

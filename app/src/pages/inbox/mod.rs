@@ -88,7 +88,8 @@ pub fn InboxPage() -> impl IntoView {
                 <h1 id="inbox-title">"Inbox"</h1>
                 <form class="form inbox-search" role="search" on:submit=on_search>
                     <input type="search" aria-label="Search by name or text" node_ref=search_box
-                        placeholder="Search by name or text" bind:value=draft/>
+                        placeholder="Search by name or text" maxlength=crate::model::MAX_SEARCH_CHARS.to_string()
+                        bind:value=draft/>
                     <button type="submit">"Search"</button>
                     <button type="button" class="secondary"
                         on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>

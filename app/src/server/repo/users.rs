@@ -117,33 +117,52 @@ pub async fn other_active_admins(pool: &SqlitePool, except_id: i64) -> Result<i6
     Ok(n)
 }
 
-pub async fn set_role(
+/// The condition that keeps an enabled admin: the row is not an enabled admin, or another
+/// enabled admin exists. Part of the UPDATE itself, so two admins demoting (or disabling)
+/// each other at the same moment cannot both succeed.
+const KEEPS_AN_ADMIN: &str = "(role <> 'admin' OR disabled OR EXISTS (
+     SELECT 1 FROM users other WHERE other.role = 'admin' AND NOT other.disabled
+                                  AND other.id <> users.id))";
+
+/// Sets the role unless that would leave no enabled admin. `false`: refused (or no such user).
+pub async fn set_role_keeping_an_admin(
     pool: &SqlitePool,
     id: i64,
     role: Role,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
-        .bind(role.as_str())
-        .bind(now)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    let guard = if role == Role::Admin {
+        "1 = 1"
+    } else {
+        KEEPS_AN_ADMIN
+    };
+    let r = sqlx::query(&format!(
+        "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 AND {guard}"
+    ))
+    .bind(role.as_str())
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn set_disabled(
+/// Disables (or enables) the user unless that would leave no enabled admin.
+pub async fn set_disabled_keeping_an_admin(
     pool: &SqlitePool,
     id: i64,
     disabled: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
-        .bind(disabled)
-        .bind(now)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    let guard = if disabled { KEEPS_AN_ADMIN } else { "1 = 1" };
+    let r = sqlx::query(&format!(
+        "UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3 AND {guard}"
+    ))
+    .bind(disabled)
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
