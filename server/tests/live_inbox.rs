@@ -45,3 +45,68 @@ async fn changes_reach_an_open_stream() {
     let text = String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap();
     assert_eq!(text, "event: change\ndata: 24000000000000001\n\n");
 }
+
+#[tokio::test]
+async fn the_stream_ends_when_the_user_is_disabled() {
+    let app = TestApp::new().await;
+    let agent_id = app.user("agent@example.com", Role::Agent).await;
+    let agent = app.session_cookie(agent_id).await;
+    let resp = app
+        .router
+        .clone()
+        .oneshot(get_with("/api/inbox/events", &agent))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let admin = app::server::repo::audit::Actor::cli();
+    app::server::accounts::set_disabled(&app.state.pool, &admin, agent_id, true)
+        .await
+        .unwrap();
+    // The next session check (every few seconds) ends the stream: the body completes.
+    let mut body = resp.into_body();
+    // The server checks every 5 s; give it twice that.
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match body.frame().await {
+                None => return true,
+                Some(Ok(_)) => continue, // keep-alive comments
+                Some(Err(_)) => return true,
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        ended,
+        Ok(true),
+        "the stream is still open after the user was disabled"
+    );
+}
+
+#[tokio::test]
+async fn a_user_may_hold_only_a_few_streams() {
+    let app = TestApp::new().await;
+    let agent = app.signed_in(Role::Agent).await;
+    let mut open = Vec::new();
+    for _ in 0..app::server::live::MAX_STREAMS_PER_USER {
+        let resp = app
+            .router
+            .clone()
+            .oneshot(get_with("/api/inbox/events", &agent))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        open.push(resp);
+    }
+    let (status, body) = app.send(get_with("/api/inbox/events", &agent)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(body.contains("close one"), "{body}");
+    // Closing one (the browser tab goes away) frees its place.
+    drop(open.pop());
+    let resp = app
+        .router
+        .clone()
+        .oneshot(get_with("/api/inbox/events", &agent))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}

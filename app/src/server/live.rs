@@ -2,17 +2,48 @@
 //! conversation changed; `GET /api/inbox/events` (server-sent events) passes that on to every
 //! browser that has the inbox open, which then reloads what it shows.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use tokio::sync::broadcast;
 
 /// How many notifications a slow browser may fall behind before it is told to reload all.
 const BACKLOG: usize = 1024;
 
+/// Open live-update streams per user at most (browser tabs with the Inbox open).
+pub const MAX_STREAMS_PER_USER: usize = 8;
+
 #[derive(Clone)]
-pub struct Live(broadcast::Sender<String>);
+pub struct Live {
+    changes: broadcast::Sender<String>,
+    /// Open streams per user id.
+    open: Arc<Mutex<HashMap<i64, usize>>>,
+}
 
 impl Default for Live {
     fn default() -> Self {
-        Self(broadcast::channel(BACKLOG).0)
+        Self {
+            changes: broadcast::channel(BACKLOG).0,
+            open: Arc::default(),
+        }
+    }
+}
+
+/// One open stream of a user; dropping it (the stream ended) frees the place.
+pub struct StreamSlot {
+    user_id: i64,
+    open: Arc<Mutex<HashMap<i64, usize>>>,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.user_id) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.user_id);
+            }
+        }
     }
 }
 
@@ -20,10 +51,25 @@ impl Live {
     /// Conversation `psid` changed (new message, state, failed send...).
     pub fn changed(&self, psid: &str) {
         // No open inbox screen is not an error.
-        let _ = self.0.send(psid.to_owned());
+        let _ = self.changes.send(psid.to_owned());
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<String> {
-        self.0.subscribe()
+        self.changes.subscribe()
+    }
+
+    /// A place for one more stream of `user_id`, or `None` when they have
+    /// [`MAX_STREAMS_PER_USER`] open already.
+    pub fn open_stream(&self, user_id: i64) -> Option<StreamSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(user_id).or_insert(0);
+        if *n >= MAX_STREAMS_PER_USER {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot {
+            user_id,
+            open: self.open.clone(),
+        })
     }
 }
