@@ -176,3 +176,23 @@ async fn the_sandbox_page_replaces_the_connected_page() {
     let client = pages::graph_client(&stored, "http://default.invalid");
     assert_eq!(client.base_url(), "http://127.0.0.1:3000/sandbox/v21.0");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_database_folder_and_file_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = data.join("baton.db");
+    let pool = db::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    db::migrate(&pool).await.unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&file), 0o600);
+    let wal = data.join("baton.db-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600);
+    }
+}

@@ -283,3 +283,44 @@ fn page_connect_checks_the_token_then_publish_pushes_the_profile() {
     );
     assert!(ok(dir.path(), &["flows", "versions"]).contains("[profile pushed]"));
 }
+
+#[test]
+fn page_connect_takes_secrets_from_the_environment_or_stdin() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let (_sb, addr, _rt) = start_sandbox(false);
+    let graph = format!("http://{addr}/v21.0");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args([
+            "page",
+            "connect",
+            "--page-id",
+            sandbox::DEFAULT_PAGE_ID,
+            "--app-secret",
+            "-",
+            "--app-id",
+            sandbox::DEFAULT_APP_ID,
+        ])
+        .env(
+            "BATON_DATABASE_URL",
+            format!("sqlite://{}/baton.db", dir.path().display()),
+        )
+        .env("RUST_LOG", "off")
+        .env("BATON_GRAPH_API_URL", &graph)
+        .env("BATON_PAGE_ACCESS_TOKEN", sandbox::DEFAULT_PAGE_TOKEN)
+        .env("BATON_VERIFY_TOKEN", "verify-me")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(
+        child.stdin.take().unwrap(),
+        "{}",
+        sandbox::DEFAULT_APP_SECRET
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("connected page Baton Demo (1234567890)"));
+}

@@ -15,7 +15,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sql
 pub enum DbError {
     #[error("unsupported database URL {0:?}: Baton supports sqlite: URLs (for example sqlite://data/baton.db)")]
     UnsupportedUrl(String),
-    #[error("could not create the database folder {path}: {source}")]
+    #[error("could not create the database {path}: {source}")]
     CreateDir {
         path: String,
         source: std::io::Error,
@@ -41,12 +41,10 @@ pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
     let file = options.get_filename();
     let in_memory = file == Path::new(":memory:") || file.as_os_str().is_empty();
     if !in_memory {
-        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
-                path: dir.display().to_string(),
-                source,
-            })?;
-        }
+        create_private(file).map_err(|source| DbError::CreateDir {
+            path: file.display().to_string(),
+            source,
+        })?;
     }
     SqlitePoolOptions::new()
         // Every connection to `:memory:` is its own database, so tests get exactly one.
@@ -54,6 +52,34 @@ pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
         .connect_with(options)
         .await
         .map_err(DbError::Open)
+}
+
+/// Creates the database's folder (0700) and an empty database file (0600) when they are
+/// missing, so the page token and app secret inside are readable by Baton's user only.
+/// SQLite gives its -wal and -shm files the database file's permissions. Existing folders and
+/// files keep theirs (an admin may have chosen otherwise).
+fn create_private(file: &Path) -> std::io::Result<()> {
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(dir)?;
+        }
+    }
+    if !file.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(file) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Baton's busiest writers (webhook ingest, the runtime's workers, agent actions) take turns

@@ -17,14 +17,17 @@ pub enum PageCommand {
     Connect {
         #[arg(long)]
         page_id: String,
-        /// Page access token.
-        #[arg(long)]
+        /// Page access token; `-` reads it from stdin. Better than a flag (which other users
+        /// of the machine can see in the process list): BATON_PAGE_ACCESS_TOKEN.
+        #[arg(long, env = "BATON_PAGE_ACCESS_TOKEN", hide_env_values = true)]
         access_token: String,
-        /// The Facebook app's secret (checks webhook signatures, signs Graph calls).
-        #[arg(long)]
+        /// The Facebook app's secret (checks webhook signatures, signs Graph calls); `-` reads
+        /// it from stdin. Or BATON_APP_SECRET.
+        #[arg(long, env = "BATON_APP_SECRET", hide_env_values = true)]
         app_secret: String,
-        /// The verify token you enter in the app's webhook settings.
-        #[arg(long)]
+        /// The verify token you enter in the app's webhook settings; `-` reads it from stdin.
+        /// Or BATON_VERIFY_TOKEN.
+        #[arg(long, env = "BATON_VERIFY_TOKEN", hide_env_values = true)]
         verify_token: String,
         /// The Baton app's id (how Baton recognises its own thread-control events and echoes).
         #[arg(long)]
@@ -47,9 +50,9 @@ pub async fn run(config: &Config, command: PageCommand) -> anyhow::Result<()> {
         } => {
             let input = PageInput {
                 page_id: page_id.trim().to_owned(),
-                access_token: Secret::new(access_token.trim()),
-                app_secret: Secret::new(app_secret.trim()),
-                verify_token: Secret::new(verify_token.trim()),
+                access_token: Secret::new(from_stdin_if_dash("access token", access_token)?.trim()),
+                app_secret: Secret::new(from_stdin_if_dash("app secret", app_secret)?.trim()),
+                verify_token: Secret::new(from_stdin_if_dash("verify token", verify_token)?.trim()),
                 app_id: app_id.trim().to_owned(),
             };
             pages::connect(&pool, &actor, input, &config.graph_api_url)
@@ -76,4 +79,18 @@ pub async fn run(config: &Config, command: PageCommand) -> anyhow::Result<()> {
     };
     pool.close().await;
     result.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// A secret given as `-` is read from the next line of stdin (in the order access token, app
+/// secret, verify token), so it appears neither in argv nor in the environment.
+fn from_stdin_if_dash(what: &str, value: String) -> anyhow::Result<String> {
+    if value != "-" {
+        return Ok(value);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    if line.trim().is_empty() {
+        anyhow::bail!("the {what} was to be read from stdin, but stdin had no line for it");
+    }
+    Ok(line)
 }
