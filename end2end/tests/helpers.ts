@@ -1,5 +1,6 @@
 // Shared steps and accounts for the end-to-end tests.
 import { expect, Page } from "@playwright/test";
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 export const ADMIN = { email: "admin@example.com", password: "correct horse battery" };
@@ -21,4 +22,16 @@ export async function signIn(page: Page, who: { email: string; password: string 
   await page.getByLabel("Password").fill(who.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("whoami")).toContainText(who.email);
+}
+
+/** The handover kit flow file (the seed story's messages). */
+export const KIT = path.join(__dirname, "..", "..", "crates", "flows", "tests", "fixtures", "handover_kit.json");
+
+/** Publishes the handover kit through the editor's server functions (the page's session). */
+export async function publishKit(page: Page) {
+  const flow = fs.readFileSync(KIT, "utf8");
+  const saved = await page.request.post("/api/flows/save_draft", { form: { flow } });
+  expect(saved.status(), await saved.text()).toBe(200);
+  const published = await page.request.post("/api/flows/publish", { form: {} });
+  expect(published.status(), await published.text()).toBe(200);
 }

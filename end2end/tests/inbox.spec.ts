@@ -2,11 +2,8 @@
 // shows in Inbox, two admins click Mark as done at the same time (the user gets exactly one
 // "back in the bot" message), and Move to inbox hands the user over again.
 import { APIRequestContext, expect, Page, test } from "@playwright/test";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { ADMIN_STATE, openHydrated } from "./helpers";
+import { ADMIN_STATE, openHydrated, publishKit } from "./helpers";
 
-const KIT = path.join(__dirname, "..", "..", "crates", "flows", "tests", "fixtures", "handover_kit.json");
 const BACK = "You're now back in the bot";
 const WITH_PERSON = "You're now chatting to a real person";
 
@@ -21,15 +18,6 @@ async function userTranscript(request: APIRequestContext, psid: string): Promise
 
 async function count(request: APIRequestContext, psid: string, text: string): Promise<number> {
   return (await userTranscript(request, psid)).filter((l) => (l.text ?? "").includes(text)).length;
-}
-
-/** Publishes the handover kit through the editor's server functions (admin session). */
-async function publishKit(page: Page) {
-  const flow = fs.readFileSync(KIT, "utf8");
-  const saved = await page.request.post("/api/flows/save_draft", { form: { flow } });
-  expect(saved.status(), await saved.text()).toBe(200);
-  const published = await page.request.post("/api/flows/publish", { form: {} });
-  expect(published.status(), await published.text()).toBe(200);
 }
 
 /** A sandbox user who pressed Get Started and then asked for a human. Returns the psid. */

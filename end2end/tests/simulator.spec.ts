@@ -6,21 +6,12 @@
 import { expect, Page, test } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ADMIN_STATE, openHydrated } from "./helpers";
+import { ADMIN_STATE, KIT, openHydrated, publishKit } from "./helpers";
 
-const KIT = path.join(__dirname, "..", "..", "crates", "flows", "tests", "fixtures", "handover_kit.json");
 // Screenshots to look at after a run (not compared; kept out of git).
 const SHOTS = path.join(__dirname, "..", "screens");
 const WITH_PERSON = "You're now chatting to a real person";
 const BACK = "You're now back in the bot";
-
-async function publishKit(page: Page) {
-  const flow = fs.readFileSync(KIT, "utf8");
-  const saved = await page.request.post("/api/flows/save_draft", { form: { flow } });
-  expect(saved.status(), await saved.text()).toBe(200);
-  const published = await page.request.post("/api/flows/publish", { form: {} });
-  expect(published.status(), await published.text()).toBe(200);
-}
 
 /** Creates a test user from the screen; returns their psid (from the address). */
 async function newTestUser(page: Page, name: string): Promise<string> {

@@ -10,6 +10,18 @@ use tower::ServiceExt;
 use app::model::Role;
 use support::{get, get_with, TestApp};
 
+/// Opens `GET /api/inbox/events` as `cookie`'s user; the response body is the stream.
+async fn open_stream(app: &TestApp, cookie: &str) -> axum::response::Response {
+    let resp = app
+        .router
+        .clone()
+        .oneshot(get_with("/api/inbox/events", cookie))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp
+}
+
 #[tokio::test]
 async fn only_signed_in_inbox_roles_may_listen() {
     let app = TestApp::new().await;
@@ -24,13 +36,7 @@ async fn only_signed_in_inbox_roles_may_listen() {
 async fn changes_reach_an_open_stream() {
     let app = TestApp::new().await;
     let agent = app.signed_in(Role::Agent).await;
-    let resp = app
-        .router
-        .clone()
-        .oneshot(get_with("/api/inbox/events", &agent))
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = open_stream(&app, &agent).await;
     assert_eq!(
         resp.headers()[header::CONTENT_TYPE].to_str().unwrap(),
         "text/event-stream"
@@ -51,13 +57,7 @@ async fn the_stream_ends_when_the_user_is_disabled() {
     let app = TestApp::new().await;
     let agent_id = app.user("agent@example.com", Role::Agent).await;
     let agent = app.session_cookie(agent_id).await;
-    let resp = app
-        .router
-        .clone()
-        .oneshot(get_with("/api/inbox/events", &agent))
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = open_stream(&app, &agent).await;
     let admin = app::server::repo::audit::Actor::cli();
     app::server::accounts::set_disabled(&app.state.pool, &admin, agent_id, true)
         .await
@@ -88,13 +88,7 @@ async fn a_user_may_hold_only_a_few_streams() {
     let agent = app.signed_in(Role::Agent).await;
     let mut open = Vec::new();
     for _ in 0..app::server::live::MAX_STREAMS_PER_USER {
-        let resp = app
-            .router
-            .clone()
-            .oneshot(get_with("/api/inbox/events", &agent))
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK);
+        let resp = open_stream(&app, &agent).await;
         open.push(resp);
     }
     let (status, body) = app.send(get_with("/api/inbox/events", &agent)).await;
@@ -102,11 +96,5 @@ async fn a_user_may_hold_only_a_few_streams() {
     assert!(body.contains("close one"), "{body}");
     // Closing one (the browser tab goes away) frees its place.
     drop(open.pop());
-    let resp = app
-        .router
-        .clone()
-        .oneshot(get_with("/api/inbox/events", &agent))
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    open_stream(&app, &agent).await;
 }

@@ -6,14 +6,12 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use app::model::{Role, SimFrom, SimUser, SimView};
 use app::server::repo::audit::Actor;
 use app::server::runtime::{self, RuntimeConfig};
-use app::server::{flows, pages, AppState};
-use server::startup;
+use app::server::{flows, AppState};
 use support::TestApp;
 
 struct Sim {
@@ -27,18 +25,7 @@ struct Sim {
 async fn sim() -> Sim {
     let app = TestApp::new().await;
     let state = app.state.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let router = startup::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    state
-        .sandbox
-        .set_callback_url(Some(format!("http://{addr}/webhook")));
-    let graph = format!("http://{addr}/sandbox/v21.0");
-    pages::connect_sandbox(&state.pool, &Actor::cli(), &graph)
-        .await
-        .unwrap();
-    support::publish_kit(&state, &graph).await;
+    let (addr, graph) = support::serve_with_sandbox_page(&state).await;
     runtime::spawn(
         state.pool.clone(),
         RuntimeConfig {

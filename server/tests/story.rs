@@ -4,14 +4,11 @@
 
 mod support;
 
-use std::net::SocketAddr;
-
 use app::server::repo::audit::Actor;
 use app::server::repo::{conversations, outbox, webhook_events};
 use app::server::runtime::{self, agent};
-use app::server::{pages, AppState};
+use app::server::AppState;
 use sandbox::{NewUser, Speaker};
-use server::startup;
 
 struct Live {
     state: AppState,
@@ -25,18 +22,7 @@ const PAGE: &str = sandbox::DEFAULT_PAGE_ID;
 async fn live() -> Live {
     let (dir, db_url) = support::temp_db();
     let state = support::state_on(&db_url).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let app = startup::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    state
-        .sandbox
-        .set_callback_url(Some(format!("http://{addr}/webhook")));
-    let graph = format!("http://{addr}/sandbox/v21.0");
-    pages::connect_sandbox(&state.pool, &Actor::cli(), &graph)
-        .await
-        .unwrap();
-    support::publish_kit(&state, &graph).await;
+    let (_, graph) = support::serve_with_sandbox_page(&state).await;
     let user = state
         .sandbox
         .create_user(NewUser {

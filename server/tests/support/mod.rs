@@ -75,6 +75,27 @@ pub async fn publish_kit(state: &AppState, graph: &str) {
         .unwrap();
 }
 
+/// Serves `state` on a free local port as `baton serve` does, with the built-in sandbox page
+/// connected, the sandbox delivering to this server's /webhook and the handover kit
+/// published. Returns the address and the sandbox's Graph API URL.
+#[allow(dead_code)] // not every test binary serves on a port
+pub async fn serve_with_sandbox_page(state: &AppState) -> (std::net::SocketAddr, String) {
+    use std::net::SocketAddr;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let app = startup::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    state
+        .sandbox
+        .set_callback_url(Some(format!("http://{addr}/webhook")));
+    let graph = format!("http://{addr}/sandbox/v21.0");
+    app::server::pages::connect_sandbox(&state.pool, &Actor::cli(), &graph)
+        .await
+        .unwrap();
+    publish_kit(state, &graph).await;
+    (addr, graph)
+}
+
 /// `POST /webhook` with `body` signed by `app_secret`, as Facebook delivers it.
 pub fn signed_webhook(body: Vec<u8>, app_secret: &str) -> Request<Body> {
     let sig = signature::sign_sha256(app_secret.as_bytes(), &body);

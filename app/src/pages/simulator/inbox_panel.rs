@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
-use super::{note_view, Sim};
+use super::{note_view, take_typed, Sim};
 use crate::api::simulator::{advance_clock, page_inbox_act, try_draft};
 use crate::model::{format_time, offset_words, SimOwner, MAX_SIM_TEXT};
 
@@ -23,13 +23,9 @@ pub fn PageInboxPanel(sim: Sim) -> impl IntoView {
     let owner = move || sim.view.with(|v| v.as_ref().map(|v| v.user.owner));
     let has_it = move || owner() == Some(SimOwner::PageInbox);
     let send = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let typed = text.get_untracked();
-        if typed.trim().is_empty() {
-            return;
+        if let Some(typed) = take_typed(ev, text) {
+            inbox_act(sim, "say", typed, None);
         }
-        text.set(String::new());
-        inbox_act(sim, "say", typed, None);
     };
     let owner_words = move || match owner() {
         Some(SimOwner::PageInbox) => "The Page Inbox has this conversation: the bot stays quiet.",

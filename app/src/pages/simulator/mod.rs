@@ -130,6 +130,17 @@ impl Sim {
     }
 }
 
+/// A composer's submit: the typed text (then cleared), or `None` when there is nothing to send.
+pub(crate) fn take_typed(ev: leptos::ev::SubmitEvent, text: RwSignal<String>) -> Option<String> {
+    ev.prevent_default();
+    let typed = text.get_untracked();
+    if typed.trim().is_empty() {
+        return None;
+    }
+    text.set(String::new());
+    Some(typed)
+}
+
 /// A note line under an area: the result of its last action.
 pub(crate) fn note_view(note: RwSignal<Option<(bool, String)>>) -> impl IntoView {
     move || {

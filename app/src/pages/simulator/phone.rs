@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::{note_view, Sim};
+use super::{note_view, take_typed, Sim};
 use crate::api::simulator::test_user_act;
 use crate::model::{SimFrom, SimLine, SimView, MAX_SIM_TEXT};
 
@@ -40,13 +40,9 @@ pub fn Phone(sim: Sim) -> impl IntoView {
         }
     });
     let send = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let typed = text.get_untracked();
-        if typed.trim().is_empty() {
-            return;
+        if let Some(typed) = take_typed(ev, text) {
+            user_act(sim, "say", typed, String::new(), 0);
         }
-        text.set(String::new());
-        user_act(sim, "say", typed, String::new(), 0);
     };
     let name = move || {
         sim.view
