@@ -2,7 +2,7 @@
 //! SQLite file, then the queries behind the Inbox screen, each timed over repeated runs:
 //! first page of Inbox / Done / All (with counts), a page deep into All (keyset cursor),
 //! search by name and by message text (rare, and common enough to match every
-//! conversation), and the conversation view. Target (product.md §4): < 20 ms.
+//! conversation), and the conversation view. Target (docs/spec.md §5): < 20 ms.
 //!
 //! Run: `cargo bench -p server --bench inbox` (BATON_BENCH_CONVERSATIONS sets the count).
 

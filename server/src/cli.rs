@@ -1,4 +1,4 @@
-//! The command line (product.md §3): `baton [serve]`, `baton migrate`, ... Every subcommand
+//! The command line (docs/spec.md §3): `baton [serve]`, `baton migrate`, ... Every subcommand
 //! exits 0 on success and non-zero with a plain message on stderr otherwise. The `flows` and
 //! `page` subcommands live in `cli/`.
 

@@ -1,4 +1,4 @@
-//! The handover story of product.md §1, end to end: Baton served on a real port with its
+//! The handover story of docs/spec.md §1, end to end: Baton served on a real port with its
 //! webhook, the built-in sandbox delivering signed webhooks to it and answering its Graph API
 //! calls, the published handover-kit flow, and the runtime workers drained step by step.
 

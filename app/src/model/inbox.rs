@@ -180,7 +180,7 @@ pub struct ConversationDetail {
     pub now_ms: i64,
 }
 
-/// Whether an agent may message the user from Baton right now (product.md §2.2): only while
+/// Whether an agent may message the user from Baton right now (docs/spec.md §2): only while
 /// Baton owns the thread; a normal reply (`RESPONSE`) inside the 24 h window, a `HUMAN_AGENT`
 /// tagged reply up to 7 days after the user's last message, nothing after that.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

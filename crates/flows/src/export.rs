@@ -1,7 +1,7 @@
 //! Export: `to_json` writes a flow file in its one canonical form.
 //!
 //! Canonical form: serde_json's pretty printer (2-space indent, `"key": value`), UTF-8 text
-//! unescaped, a trailing newline. Keys come in the order of the product spec's example:
+//! unescaped, a trailing newline. Keys come in the order of the example in docs/spec.md §3:
 //! `version, messages, triggers, handover, persistent_menu, greeting` at the top;
 //! `key, name, parts` in messages; `type` first in parts and actions, then
 //! `text, buttons, quick_replies` / `url, quick_replies` / `seconds`;

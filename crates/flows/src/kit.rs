@@ -8,7 +8,7 @@ use crate::model::{
 /// Keys of the three Handover kit messages: talk to a human, now with a person, back in bot.
 pub const HANDOVER_KIT_KEYS: [&str; 3] = ["talk_to_human", "now_human", "back_in_bot"];
 
-/// The three messages of the product spec §1 (keys [`HANDOVER_KIT_KEYS`]). The "Main menu"
+/// The three messages of docs/spec.md §1 (keys [`HANDOVER_KIT_KEYS`]). The "Main menu"
 /// quick reply of `back_in_bot` goes to `main_menu`; the editor should point it at the
 /// flow's own main message (and pick free keys with [`Flow::free_key`] on a clash).
 pub fn handover_kit() -> Vec<Message> {
@@ -52,7 +52,7 @@ pub fn handover_kit() -> Vec<Message> {
     ]
 }
 
-/// The example flow of the product spec §3 (the Handover kit plus a main menu, triggers,
+/// The example flow of docs/spec.md §3 (the Handover kit plus a main menu, triggers,
 /// handover section, persistent menu and greeting). Valid, with no warnings.
 pub fn example_flow() -> Flow {
     let mut messages = handover_kit();

@@ -19,7 +19,7 @@ pub struct Flow {
     /// Get Started, fallback and keyword rules.
     #[serde(default)]
     pub triggers: Triggers,
-    /// Which messages agent-driven moves send (§1 of the product spec).
+    /// Which messages agent-driven moves send (docs/spec.md §1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handover: Option<HandoverSettings>,
     /// Persistent menu items (flat, default locale).
@@ -301,7 +301,7 @@ pub enum MatchKind {
     Contains,
 }
 
-/// Messages sent when agents move conversations (§1 of the product spec).
+/// Messages sent when agents move conversations (docs/spec.md §1).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandoverSettings {
     /// "Message 2": sent before the conversation goes to the Page Inbox.

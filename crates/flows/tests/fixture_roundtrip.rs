@@ -1,4 +1,4 @@
-//! The product spec's example flow file: import, canonical export, byte-identical round trip.
+//! The example flow file of docs/spec.md §3: import, canonical export, byte-identical round trip.
 
 use flows::{example_flow, parse_flow, to_json, validate};
 

@@ -1,4 +1,4 @@
-//! Applying one stored webhook event to its conversation, exactly as product.md §1 says.
+//! Applying one stored webhook event to its conversation, exactly as docs/spec.md §1 says.
 //! The event is marked handled in the same transaction as every effect it has (transcript,
 //! state, ledger, outbox rows), so it is processed exactly once, even across a crash.
 
