@@ -71,7 +71,7 @@ pub async fn overview(state: &AppState) -> Result<SimOverview, AppError> {
     users.reverse();
     Ok(SimOverview {
         users,
-        max_users: sandbox::Limits::default().max_users,
+        max_users: sb.limits().max_users,
         published: published_flow(&state.pool).await?.is_some(),
     })
 }

@@ -101,6 +101,11 @@ impl Sandbox {
         control::router(self.clone())
     }
 
+    /// The caps this sandbox applies.
+    pub fn limits(&self) -> Limits {
+        self.lock().limits.clone()
+    }
+
     /// The primary (Baton) app id.
     pub fn app_id(&self) -> &str {
         &self.inner.app_id
