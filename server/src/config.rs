@@ -25,6 +25,10 @@ pub struct ConfigArgs {
     /// Public base URL Facebook reaches this server at (shown as the webhook callback URL).
     #[arg(long, env = "BATON_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// Graph API send budget in calls per second per page [default: 250]. Meta caps text sends
+    /// at about 300 calls/s per page; benchmarks and pages with a raised limit may go higher.
+    #[arg(long, env = "BATON_SEND_RATE", global = true)]
+    pub send_rate: Option<String>,
     /// Reverse proxies whose X-Forwarded-For is believed for the client address, comma
     /// separated IPs or CIDR ranges (e.g. 127.0.0.1,10.0.0.0/8) [default: none].
     #[arg(long, env = "BATON_TRUSTED_PROXIES", global = true)]
@@ -38,7 +42,12 @@ pub struct Config {
     pub graph_api_url: String,
     pub public_url: Option<String>,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Graph calls per second per page.
+    pub send_rate: u32,
 }
+
+/// The default send budget: under Meta's ~300 calls/s per page for text sends.
+pub const DEFAULT_SEND_RATE: u32 = 250;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
@@ -52,6 +61,10 @@ pub enum ConfigError {
         value: String,
         reason: String,
     },
+    #[error(
+        "BATON_SEND_RATE: {0:?} is not a number of calls per second from 1 to 100000 (default 250)"
+    )]
+    SendRate(String),
     #[error("BATON_TRUSTED_PROXIES: {0:?} is not an IP address or CIDR range such as 10.0.0.0/8")]
     Proxy(String),
     #[error("BATON_DATABASE_URL: {0:?} is not supported; use a sqlite: URL such as sqlite://data/baton.db")]
@@ -105,12 +118,21 @@ impl Config {
                     .map_err(|_| ConfigError::Proxy(s.to_owned()))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let send_rate = match args.send_rate.as_deref().map(str::trim) {
+            None | Some("") => DEFAULT_SEND_RATE,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or_else(|| ConfigError::SendRate(v.to_owned()))?,
+        };
         Ok(Self {
             database_url,
             addr,
             graph_api_url,
             public_url,
             trusted_proxies,
+            send_rate,
         })
     }
 
@@ -146,6 +168,26 @@ fn http_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_send_rate_is_a_positive_number_with_a_default() {
+        let rate = |v: Option<&str>| {
+            Config::resolve_with(
+                ConfigArgs {
+                    send_rate: v.map(Into::into),
+                    ..Default::default()
+                },
+                None,
+            )
+            .map(|c| c.send_rate)
+        };
+        assert_eq!(rate(None), Ok(250));
+        assert_eq!(rate(Some(" 5000 ")), Ok(5000));
+        for bad in ["0", "-3", "fast", "1e9"] {
+            let err = rate(Some(bad)).unwrap_err();
+            assert_eq!(err, ConfigError::SendRate(bad.into()));
+        }
+    }
 
     #[test]
     fn trusted_proxies_are_ips_or_ranges() {

@@ -247,7 +247,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         state.pool.clone(),
         RuntimeConfig {
             graph_api_url: config.graph_api_url.clone(),
-            calls_per_second: 250,
+            calls_per_second: config.send_rate,
         },
         state.wake.clone(),
         state.live.clone(),
