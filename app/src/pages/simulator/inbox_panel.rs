@@ -3,7 +3,6 @@
 //! sandbox clock, Try draft) and the ledger of thread-control changes.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 
 use super::{note_view, take_typed, Sim};
@@ -100,20 +99,9 @@ pub fn PageInboxPanel(sim: Sim) -> impl IntoView {
 #[component]
 pub fn TestTools(sim: Sim) -> impl IntoView {
     let advance = move |minutes: u32, said: &'static str| {
-        if sim.busy.get_untracked() {
-            return;
-        }
-        sim.busy.set(true);
-        sim.tools_note.set(None);
-        spawn_local(async move {
-            match advance_clock(minutes).await {
-                Ok(()) => {
-                    sim.tools_note.set(Some((false, said.to_owned())));
-                    sim.refresh();
-                }
-                Err(e) => sim.tools_note.set(Some((true, e.to_string()))),
-            }
-            sim.busy.set(false);
+        sim.run(sim.tools_note, advance_clock(minutes), move |()| {
+            sim.refresh();
+            Some(said.to_owned())
         });
     };
     let trying = move || {

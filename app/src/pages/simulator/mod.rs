@@ -107,10 +107,16 @@ impl Sim {
         });
     }
 
-    /// Runs an action that answers with the user's new view; `done` is what to say after.
-    fn act<F>(self, note: RwSignal<Option<(bool, String)>>, done: Option<&'static str>, call: F)
-    where
-        F: std::future::Future<Output = Result<SimView, AppError>> + 'static,
+    /// Runs one action at a time (`busy` guards and shows it): on success `done` gets the
+    /// answer and says what happened (or nothing); a failure is said in `note` as an error.
+    fn run<T, F>(
+        self,
+        note: RwSignal<Option<(bool, String)>>,
+        call: F,
+        done: impl FnOnce(T) -> Option<String> + 'static,
+    ) where
+        T: 'static,
+        F: std::future::Future<Output = Result<T, AppError>> + 'static,
     {
         if self.busy.get_untracked() {
             return;
@@ -119,14 +125,30 @@ impl Sim {
         note.set(None);
         spawn_local(async move {
             match call.await {
-                Ok(v) => {
-                    self.view.set(Some(v));
-                    note.set(done.map(|d| (false, d.to_owned())));
-                }
+                Ok(answer) => note.set(done(answer).map(|text| (false, text))),
                 Err(e) => note.set(Some((true, e.to_string()))),
             }
             self.busy.set(false);
         });
+    }
+
+    /// Runs an action that answers with the user's new view; `done` is what to say after.
+    fn act<F>(self, note: RwSignal<Option<(bool, String)>>, done: Option<&'static str>, call: F)
+    where
+        F: std::future::Future<Output = Result<SimView, AppError>> + 'static,
+    {
+        self.run(note, call, move |v| {
+            self.view.set(Some(v));
+            done.map(str::to_owned)
+        });
+    }
+}
+
+/// "Ana Silva" → ("Ana", "Silva"); one word is a first name only.
+fn split_name(name: &str) -> (String, String) {
+    match name.trim().split_once(' ') {
+        Some((first, last)) => (first.to_owned(), last.trim().to_owned()),
+        None => (name.trim().to_owned(), String::new()),
     }
 }
 
@@ -257,49 +279,25 @@ fn UserBar(sim: Sim, overview: SimOverview) -> impl IntoView {
     let users = overview.users.clone();
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if sim.busy.get_untracked() {
-            return;
-        }
-        let typed = name.get_untracked();
-        let (first, last) = match typed.trim().split_once(' ') {
-            Some((f, l)) => (f.to_owned(), l.trim().to_owned()),
-            None => (typed.trim().to_owned(), String::new()),
-        };
-        sim.busy.set(true);
-        spawn_local(async move {
-            match create_test_user(first, last).await {
-                Ok(u) => {
-                    name.set(String::new());
-                    note.set(Some((
-                        false,
-                        format!("{} is ready: tap Get Started on their phone.", u.name),
-                    )));
-                    sim.select(Some(u.psid));
-                    sim.reload_users();
-                }
-                Err(e) => note.set(Some((true, e.to_string()))),
-            }
-            sim.busy.set(false);
+        let (first, last) = split_name(&name.get_untracked());
+        sim.run(note, create_test_user(first, last), move |u| {
+            name.set(String::new());
+            sim.select(Some(u.psid));
+            sim.reload_users();
+            Some(format!(
+                "{} is ready: tap Get Started on their phone.",
+                u.name
+            ))
         });
     };
     let remove = move |_| {
         let Some(psid) = sim.selected.get_untracked() else {
             return;
         };
-        sim.busy.set(true);
-        spawn_local(async move {
-            match remove_test_user(psid).await {
-                Ok(()) => {
-                    note.set(Some((
-                        false,
-                        "Test user removed. Their conversation stays in the Inbox.".into(),
-                    )));
-                    sim.select(None);
-                    sim.reload_users();
-                }
-                Err(e) => note.set(Some((true, e.to_string()))),
-            }
-            sim.busy.set(false);
+        sim.run(note, remove_test_user(psid), move |()| {
+            sim.select(None);
+            sim.reload_users();
+            Some("Test user removed. Their conversation stays in the Inbox.".into())
         });
     };
     // Start over: a fresh test user with the same name (a new conversation from Get Started);
@@ -314,25 +312,16 @@ fn UserBar(sim: Sim, overview: SimOverview) -> impl IntoView {
         else {
             return;
         };
-        sim.busy.set(true);
-        spawn_local(async move {
-            let (first, last) = name.split_once(' ').unwrap_or((name.as_str(), ""));
-            let result = match create_test_user(first.to_owned(), last.to_owned()).await {
-                Ok(u) => remove_test_user(old).await.map(|()| u),
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(u) => {
-                    note.set(Some((
-                        false,
-                        format!("{} starts over with a new conversation.", u.name),
-                    )));
-                    sim.select(Some(u.psid));
-                    sim.reload_users();
-                }
-                Err(e) => note.set(Some((true, e.to_string()))),
-            }
-            sim.busy.set(false);
+        let (first, last) = split_name(&name);
+        let call = async move {
+            let u = create_test_user(first, last).await?;
+            remove_test_user(old).await?;
+            Ok(u)
+        };
+        sim.run(note, call, move |u| {
+            sim.select(Some(u.psid));
+            sim.reload_users();
+            Some(format!("{} starts over with a new conversation.", u.name))
         });
     };
     view! {
