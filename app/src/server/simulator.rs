@@ -114,7 +114,7 @@ pub async fn set_trial(state: &AppState, psid: &str, on: bool) -> Result<SimView
     ensure_sandbox(&state.pool).await?;
     state.sandbox.user(psid).map_err(plain)?;
     draft_trials::set(&state.pool, psid, on, now_ms()).await?;
-    view(state, psid).await
+    view_now(state, psid).await
 }
 
 /// Moves the sandbox clock forward (the 24 h and 7 day windows follow it).
@@ -182,7 +182,7 @@ pub async fn user_acts(state: &AppState, psid: &str, act: UserAct) -> Result<Sim
             sb.user_taps_menu(psid, index).map_err(plain)?;
         }
     }
-    view(state, psid).await
+    view_now(state, psid).await
 }
 
 /// The emulated Page Inbox acts; returns the view right after.
@@ -205,12 +205,17 @@ pub async fn agent_acts(state: &AppState, psid: &str, act: AgentAct) -> Result<S
         })?,
         AgentAct::MoveToInbox => sb.inbox_move_to_inbox(psid, None).map_err(plain)?,
     }
-    view(state, psid).await
+    view_now(state, psid).await
 }
 
 /// One user's chat, thread and ledger.
 pub async fn view(state: &AppState, psid: &str) -> Result<SimView, AppError> {
     ensure_sandbox(&state.pool).await?;
+    view_now(state, psid).await
+}
+
+/// [`view`] for the operations above, which checked the sandbox page already.
+async fn view_now(state: &AppState, psid: &str) -> Result<SimView, AppError> {
     let sb = &state.sandbox;
     let trials = draft_trials::all(&state.pool).await?;
     let user = sim_user(sb, psid, &trials)?;

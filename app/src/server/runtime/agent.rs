@@ -48,10 +48,11 @@ async fn act(pool: &SqlitePool, psid: &str, actor: &Actor, to: &str) -> Result<O
         .await?
         .ok_or_else(|| AppError::Invalid("No Facebook page is connected.".into()))?;
     // A Simulator test user trying the draft is answered from the draft, as by the runtime.
-    let trying = crate::server::repo::draft_trials::all(pool)
-        .await?
-        .iter()
-        .any(|p| p == psid);
+    let trying = page.is_sandbox
+        && crate::server::repo::draft_trials::all(pool)
+            .await?
+            .iter()
+            .any(|p| p == psid);
     let flow = if trying {
         crate::server::flows::draft(pool).await?
     } else {

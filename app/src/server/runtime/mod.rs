@@ -81,8 +81,13 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, 
         .ok()
         .flatten()
         .map(|(_, f)| f);
-    // Simulator test users trying the draft ("Try draft") get the draft instead.
-    let trials = crate::server::repo::draft_trials::all(pool).await?;
+    // Simulator test users trying the draft ("Try draft") get the draft instead. Trials exist
+    // only on the sandbox page: a real page's batches skip the query.
+    let trials = if page.as_ref().is_some_and(|p| p.is_sandbox) {
+        crate::server::repo::draft_trials::all(pool).await?
+    } else {
+        Vec::new()
+    };
     let draft = if trials.is_empty() {
         None
     } else {
