@@ -13,7 +13,9 @@ pub mod signature;
 pub mod webhook;
 
 pub use error::{ApiError, ErrorKind, GraphError};
-pub use graph::{GraphApi, GraphClient};
+pub use graph::{
+    FeatureStatus, GraphApi, GraphClient, TokenDebug, TokenDebugError, TokenKind, TokenOwner,
+};
 pub use secret::Secret;
 
 /// App id of Meta's Page Inbox (Business Suite inbox), the usual secondary receiver (§5).

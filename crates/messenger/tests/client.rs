@@ -11,7 +11,7 @@ use axum::Router;
 use messenger::graph::{GraphApi, GraphClient, MenuLocale, MessengerProfile, ProfileField};
 use messenger::send::{Button, SendRequest};
 use messenger::signature::hmac_sha256_hex;
-use messenger::{ErrorKind, GraphError, Secret};
+use messenger::{ErrorKind, FeatureStatus, GraphError, Secret, TokenKind};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone)]
@@ -74,7 +74,10 @@ fn url_decode(q: &str) -> HashMap<String, String> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (k.to_owned(), v.replace("%2C", ",").replace('+', " "))
+            (
+                k.to_owned(),
+                v.replace("%2C", ",").replace("%7C", "|").replace('+', " "),
+            )
         })
         .collect()
 }
@@ -384,4 +387,102 @@ async fn profile_and_page_calls() {
     );
     client.unsubscribe_app("1234567890").await.unwrap();
     assert_eq!(fake.last().method, Method::DELETE);
+}
+
+#[tokio::test]
+async fn token_owner_and_feature_status_ask_me() {
+    let (fake, client) = start().await;
+    fake.reply(
+        "GET",
+        "/v21.0/me",
+        200,
+        json!({"id":1234567890u64,"name":"Baton Demo","metadata":{"type":"page"}}),
+    );
+    let owner = client.token_owner().await.unwrap();
+    assert_eq!(
+        (owner.id.as_str(), owner.name.as_str(), owner.kind),
+        ("1234567890", "Baton Demo", TokenKind::Page)
+    );
+    let seen = fake.last();
+    assert_eq!(seen.query["fields"], "id,name");
+    assert_eq!(seen.query["metadata"], "1");
+    assert_eq!(seen.query["access_token"], "PAGE_TOKEN");
+
+    fake.reply(
+        "GET",
+        "/v21.0/me",
+        200,
+        json!({"messaging_feature_status":{"hop_v2":true,"ig_multi_app":false,"msgr_multi_app":true},"id":"1"}),
+    );
+    assert_eq!(
+        client.messaging_feature_status().await.unwrap(),
+        FeatureStatus {
+            hop_v2: Some(true),
+            msgr_multi_app: Some(true)
+        }
+    );
+    assert_eq!(fake.last().query["fields"], "messaging_feature_status");
+    fake.reply("GET", "/v21.0/me", 200, json!({"id":"1"}));
+    assert_eq!(
+        client.messaging_feature_status().await.unwrap(),
+        FeatureStatus::default()
+    );
+}
+
+#[tokio::test]
+async fn debug_token_uses_the_app_token_without_proof_and_never_shows_the_secret() {
+    let (fake, client) = start().await;
+    let client = client.with_app_secret(&Secret::new("PAGE_PROOF_SECRET"));
+    let app_secret = Secret::new("APP_SECRET");
+    fake.reply(
+        "GET",
+        "/v21.0/debug_token",
+        200,
+        json!({"data":{"app_id":"111111111111111","type":"PAGE","application":"Baton",
+            "is_valid":true,"expires_at":0,"scopes":["pages_messaging"],"profile_id":"1234567890"}}),
+    );
+    let debug = client
+        .debug_token("111111111111111", &app_secret)
+        .await
+        .unwrap();
+    assert!(debug.is_valid);
+    assert_eq!(debug.kind.as_deref(), Some("PAGE"));
+    assert_eq!(debug.expires_at, Some(0));
+    assert_eq!(debug.profile_id.as_deref(), Some("1234567890"));
+    let seen = fake.last();
+    assert_eq!(seen.method, Method::GET);
+    assert_eq!(seen.query["access_token"], "111111111111111|APP_SECRET");
+    assert_eq!(seen.query["input_token"], "PAGE_TOKEN");
+    assert!(!seen.query.contains_key("appsecret_proof"), "{seen:?}");
+
+    // Other calls still carry the page token and its proof.
+    fake.reply("GET", "/v21.0/me", 200, json!({"id":"1","name":"P"}));
+    client.me().await.unwrap();
+    assert_eq!(fake.last().query["access_token"], "PAGE_TOKEN");
+    assert!(fake.last().query.contains_key("appsecret_proof"));
+
+    fake.reply(
+        "GET",
+        "/v21.0/debug_token",
+        400,
+        json!({"error":{"message":"Error validating client secret.","type":"OAuthException","code":190}}),
+    );
+    let err = client
+        .debug_token("111111111111111", &app_secret)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some((190, None)));
+    assert!(!format!("{err} {err:?}").contains("APP_SECRET"), "{err:?}");
+
+    let down = GraphClient::new("http://127.0.0.1:9/v21.0", Secret::new("PAGE_TOKEN"));
+    let err = down
+        .debug_token("111111111111111", &app_secret)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, GraphError::Network(_)), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(
+        !text.contains("APP_SECRET") && !text.contains("PAGE_TOKEN"),
+        "{text}"
+    );
 }

@@ -103,6 +103,25 @@ pub const DEFAULT_APP_ID: &str = "111111111111111";
 /// Default app secret.
 pub const DEFAULT_APP_SECRET: &str = "sandbox-app-secret";
 
+/// Permissions every page token starts with (the ones Baton needs, §9 of the platform doc);
+/// change them per page with `Sandbox::update_page`.
+pub const DEFAULT_SCOPES: &[&str] = &[
+    "pages_messaging",
+    "pages_manage_metadata",
+    "pages_show_list",
+    "pages_read_engagement",
+];
+
+/// A *user* access token (of [`SANDBOX_USER_ID`]): `GET /me` answers the user; every page
+/// call with it fails with code 210 (a page token is required).
+pub const USER_TOKEN: &str = "sandbox-user-token";
+/// The user behind [`USER_TOKEN`].
+pub const SANDBOX_USER_ID: &str = "100000000000001";
+/// Name of the user behind [`USER_TOKEN`].
+pub const SANDBOX_USER_NAME: &str = "Sam Sandbox";
+/// A token whose session has expired: every call with it fails with code 190 / subcode 463.
+pub const EXPIRED_TOKEN: &str = "sandbox-expired-token";
+
 impl Default for SandboxConfig {
     fn default() -> Self {
         Self {

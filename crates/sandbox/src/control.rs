@@ -1,5 +1,6 @@
 //! JSON control API (mounted under `/_sandbox` by `Sandbox::router`): create users, act as a
-//! user or Page Inbox agent, read transcripts / thread state / deliveries, drive the clock.
+//! user or Page Inbox agent, read transcripts / thread state / deliveries, drive the clock,
+//! change a page's settings, verify the webhook callback.
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use serde_json::{json, Value};
 
 use crate::actors::Tap;
 use crate::fail::SandboxError;
+use crate::settings::PageUpdate;
 use crate::Sandbox;
 
 type Res = Result<Json<Value>, SandboxError>;
@@ -36,6 +38,8 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
         .route("/settings", put(settings))
         .route("/deliveries", get(deliveries))
         .route("/settle", post(settle))
+        .route("/pages/{page_id}", get(page).put(update_page))
+        .route("/app/verify_webhook", post(verify_webhook))
         .with_state(sandbox)
 }
 
@@ -194,4 +198,30 @@ async fn deliveries(State(sb): State<Sandbox>) -> Res {
 async fn settle(State(sb): State<Sandbox>) -> Res {
     sb.settle().await;
     ok(json!({"settled": true}))
+}
+
+async fn page(State(sb): State<Sandbox>, Path(page_id): Path<String>) -> Res {
+    ok(sb
+        .page_settings(&page_id)
+        .ok_or(SandboxError::UnknownPage(page_id))?)
+}
+
+async fn update_page(State(sb): State<Sandbox>, Path(page_id): Path<String>, body: Bytes) -> Res {
+    let update: PageUpdate = body_or_default(&body)?;
+    ok(sb.update_page(&page_id, update)?)
+}
+
+#[derive(Deserialize)]
+struct VerifyWebhook {
+    verify_token: String,
+    #[serde(default)]
+    callback_url: Option<String>,
+}
+
+async fn verify_webhook(State(sb): State<Sandbox>, body: Bytes) -> Res {
+    let v: VerifyWebhook = serde_json::from_slice(&body)
+        .map_err(|e| SandboxError::Invalid(format!("bad JSON body: {e}")))?;
+    ok(sb
+        .verify_webhook(&v.verify_token, v.callback_url.as_deref())
+        .await?)
 }

@@ -6,6 +6,20 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::clock::pacific_time;
+
+/// When every expired sandbox token expired (unix seconds): Tuesday, 01-Dec-26 10:00:00 PST.
+pub(crate) const SESSION_EXPIRED_AT: i64 = 1_796_148_000;
+
+/// Meta's words for an expired session at sandbox time `now_ms`.
+pub(crate) fn session_expired_text(now_ms: i64) -> String {
+    format!(
+        "Session has expired on {}. The current time is {}.",
+        pacific_time(SESSION_EXPIRED_AT),
+        pacific_time(now_ms.div_euclid(1000))
+    )
+}
+
 /// A Graph API error as Meta would send it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message} (code {code}, subcode {subcode:?})")]
@@ -28,14 +42,59 @@ impl GraphFail {
         }
     }
 
-    /// 190/463: missing or wrong access token.
+    /// 190 (no subcode): missing or unknown access token.
     pub fn invalid_token() -> Self {
         Self::new(
             401,
             190,
-            Some(463),
-            "Error validating access token: Session has expired or the token is invalid.",
+            None,
+            "Invalid OAuth access token - Cannot parse access token",
         )
+    }
+
+    /// 190/463 (HTTP 400): the token's session has expired (`now_ms`: sandbox time).
+    pub fn session_expired(now_ms: i64) -> Self {
+        Self::new(
+            400,
+            190,
+            Some(463),
+            format!(
+                "Error validating access token: {}",
+                session_expired_text(now_ms)
+            ),
+        )
+    }
+
+    /// 210: a user token was used where a page token is needed.
+    pub fn page_token_required() -> Self {
+        Self::new(
+            400,
+            210,
+            None,
+            "(#210) A page access token is required to request this resource.",
+        )
+    }
+
+    /// 200 (HTTP 403): the page token lacks `scope`.
+    pub fn missing_permission(scope: &str) -> Self {
+        Self::permission(&format!("Requires {scope} permission to manage the object"))
+    }
+
+    /// 190 on `debug_token`: the app token has the right app id but the wrong secret.
+    pub fn bad_client_secret() -> Self {
+        Self::new(400, 190, None, "Error validating client secret.")
+    }
+
+    /// 190 on `debug_token`: the access token is not this app's `<app id>|<app secret>`.
+    pub fn bad_app_token() -> Self {
+        Self::new(400, 190, None, "Invalid OAuth access token signature.")
+    }
+
+    /// 100: a `fields=` entry the node does not have.
+    pub fn nonexisting_field(field: &str, node_type: &str) -> Self {
+        Self::invalid_param(format!(
+            "Tried accessing nonexisting field ({field}) on node type ({node_type})"
+        ))
     }
 
     /// 100: invalid parameter.

@@ -1,5 +1,6 @@
-//! Graph API routes: one catch-all that strips an optional `vNN.N` prefix, checks the page
-//! token, and dispatches on (method, path) to the same rules Meta applies.
+//! Graph API routes: one catch-all that strips an optional `vNN.N` prefix, checks the access
+//! token (page, user, expired, unknown) and the page token's permissions, and dispatches on
+//! (method, path) to the same rules Meta applies.
 
 use std::collections::HashMap;
 
@@ -12,13 +13,15 @@ use axum::{Json, Router};
 use messenger::limits::{char_len, MAX_HANDOVER_METADATA_CHARS};
 use messenger::send::SendRequest;
 use messenger::signature::hmac_sha256_hex;
-use messenger::PAGE_INBOX_APP_ID;
 use serde_json::{json, Value};
 
 use crate::fail::GraphFail;
 use crate::Sandbox;
 
 mod page_edges;
+mod tokens;
+
+use tokens::Holder;
 
 /// One parsed Graph call.
 pub(crate) struct Call {
@@ -80,13 +83,11 @@ fn dispatch(
         segs.remove(0);
     }
     let token = token(&query, headers).unwrap_or_default();
-    let page_id = {
-        let w = sb.lock();
-        let page = w
-            .page_by_token(token)
-            .ok_or_else(GraphFail::invalid_token)?;
-        page.id.clone()
-    };
+    // debug_token carries the app token, not a page token.
+    if segs.as_slice() == ["debug_token"] {
+        return tokens::debug_token(sb, &method, token, &query);
+    }
+    let holder = tokens::holder(sb, token)?;
     // appsecret_proof is optional, but when sent it must match (as on Meta).
     if let Some(proof) = query.get("appsecret_proof") {
         let expected = hmac_sha256_hex(sb.inner.app_secret.expose().as_bytes(), token.as_bytes());
@@ -96,6 +97,10 @@ fn dispatch(
             ));
         }
     }
+    let page_id = match holder {
+        Holder::Page(id) => id,
+        Holder::User => return tokens::user_call(&segs, &method, &query),
+    };
     let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
@@ -114,17 +119,51 @@ fn dispatch(
         [node, _] => Err(GraphFail::permission(&format!(
             "The page access token cannot act on node {node}"
         ))),
-        [node] if call.method == Method::GET && node_ok(node) => {
-            let w = sb.lock();
-            let page = &w.pages[&call.page_id];
-            Ok(json!({"id": page.id, "name": page.name}))
-        }
+        [node] if call.method == Method::GET && node_ok(node) => page_edges::page_node(sb, &call),
         [psid] if call.method == Method::GET => user_profile(sb, &call, psid),
         _ => Err(GraphFail::unknown_path(path)),
     }
 }
 
+/// The `fields=` list of a node read (default `id,name`); `id` is always answered anyway.
+pub(crate) fn fields(query: &HashMap<String, String>) -> impl Iterator<Item = &str> {
+    query
+        .get("fields")
+        .map_or("id,name", String::as_str)
+        .split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+}
+
+/// `metadata=1` asks a node read to add `"metadata": {"type": ...}`.
+pub(crate) fn wants_metadata(query: &HashMap<String, String>) -> bool {
+    query
+        .get("metadata")
+        .is_some_and(|m| m == "1" || m.eq_ignore_ascii_case("true"))
+}
+
+/// The permission an edge needs (§9 of the platform doc).
+fn required_scope(edge: &str, method: &Method) -> Option<&'static str> {
+    match edge {
+        "messages"
+        | "pass_thread_control"
+        | "take_thread_control"
+        | "request_thread_control"
+        | "release_thread_control"
+        | "thread_owner"
+        | "secondary_receivers" => Some("pages_messaging"),
+        "subscribed_apps" => Some("pages_manage_metadata"),
+        "messenger_profile" if *method != Method::GET => Some("pages_manage_metadata"),
+        _ => None,
+    }
+}
+
 fn edge_call(sb: &Sandbox, call: &Call, edge: &str, path: &str) -> GraphResult {
+    if let Some(scope) = required_scope(edge, &call.method) {
+        if !sb.lock().pages[&call.page_id].has_scope(scope) {
+            return Err(GraphFail::missing_permission(scope));
+        }
+    }
     let post = call.method == Method::POST;
     let get = call.method == Method::GET;
     match edge {
@@ -134,9 +173,7 @@ fn edge_call(sb: &Sandbox, call: &Call, edge: &str, path: &str) -> GraphResult {
         "request_thread_control" if post => handover(sb, call, edge),
         "release_thread_control" if post => handover(sb, call, edge),
         "thread_owner" if get => thread_owner(sb, call),
-        "secondary_receivers" if get => Ok(json!({"data": [
-            {"id": PAGE_INBOX_APP_ID, "name": "Page Inbox"}
-        ]})),
+        "secondary_receivers" if get => page_edges::secondary_receivers(sb, call),
         "messenger_profile" => page_edges::messenger_profile(sb, call),
         "subscribed_apps" => page_edges::subscribed_apps(sb, call),
         _ => Err(GraphFail::unknown_path(path)),

@@ -10,8 +10,13 @@ use crate::transcript::OwnerChange;
 use crate::world::World;
 
 impl World {
-    fn is_known_app(&self, app: &str) -> bool {
-        app == self.primary || app == PAGE_INBOX_APP_ID
+    /// The primary, or one of the page's secondary receivers (`crate::settings`).
+    fn may_receive(&self, page_id: &str, app: &str) -> bool {
+        app == self.primary
+            || self
+                .pages
+                .get(page_id)
+                .is_some_and(|p| p.secondary_receivers.iter().any(|r| r == app))
     }
 
     fn record(&mut self, page_id: &str, psid: &str, change: OwnerChange) -> Result<(), GraphFail> {
@@ -29,7 +34,8 @@ impl World {
         self.emit(page_id, Channel::Messaging, event);
     }
 
-    /// `pass_thread_control` by `app` (must own the thread, or it is idle).
+    /// `pass_thread_control` by `app` (must own the thread, or it is idle) to the primary or
+    /// a secondary receiver of the page.
     pub fn pass(
         &mut self,
         app: &str,
@@ -45,10 +51,15 @@ impl World {
                 "Only the thread owner can pass thread control",
             ));
         }
-        if target == app || !self.is_known_app(target) {
+        if target == app {
             return Err(GraphFail::invalid_param(format!(
                 "Invalid target app for thread control: {target}"
             )));
+        }
+        if !self.may_receive(page_id, target) {
+            return Err(GraphFail::handover(
+                "The target app is not a secondary receiver of this page",
+            ));
         }
         self.record(
             page_id,

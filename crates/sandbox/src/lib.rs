@@ -1,7 +1,9 @@
 //! Offline Messenger Platform emulator for Baton: Graph API endpoints (same paths and shapes
 //! as Meta's, any `/vNN.0` prefix), thread ownership between Baton and Page Inbox, signed
-//! webhook deliveries with retries, a controllable clock, test-user / agent actors, and a
-//! JSON control API under `/_sandbox`.
+//! webhook deliveries with retries, a controllable clock, test-user / agent actors, per-page
+//! settings that produce every setup-wizard failure (scopes, expired token, secondary
+//! receivers, routing), well-known user / expired tokens, `debug_token`, webhook
+//! verification, and a JSON control API under `/_sandbox`.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -21,8 +23,10 @@ mod fail;
 mod graph_api;
 mod handover;
 mod outbound;
+mod settings;
 mod snapshot;
 mod transcript;
+mod verify;
 mod world;
 
 use std::net::SocketAddr;
@@ -36,12 +40,15 @@ pub use actors::Tap;
 pub use clock::Clock;
 pub use config::{
     AppConfig, DeliveryConfig, Limits, PageConfig, SandboxConfig, DEFAULT_APP_ID,
-    DEFAULT_APP_SECRET, DEFAULT_PAGE_ID, DEFAULT_PAGE_TOKEN,
+    DEFAULT_APP_SECRET, DEFAULT_PAGE_ID, DEFAULT_PAGE_TOKEN, DEFAULT_SCOPES, EXPIRED_TOKEN,
+    SANDBOX_USER_ID, SANDBOX_USER_NAME, USER_TOKEN,
 };
 pub use delivery::{Attempt, DeliveryRecord, DeliveryStatus};
 pub use fail::{GraphFail, SandboxError};
+pub use settings::{PageSettings, PageUpdate};
 pub use snapshot::{PageSnapshot, Snapshot, SnapshotChanges, SNAPSHOT_VERSION};
 pub use transcript::{OwnerChange, Speaker, ThreadView, TranscriptItem};
+pub use verify::WebhookCheck;
 pub use world::{NewUser, TestUser, UserState, TYPING_SHOWN_MS};
 
 use delivery::Deliveries;
@@ -58,6 +65,7 @@ struct Inner {
     clock: Clock,
     deliveries: Arc<Deliveries>,
     app_id: String,
+    app_name: String,
     app_secret: messenger::Secret,
     callback_fixed: AtomicBool,
 }
@@ -77,6 +85,7 @@ impl Sandbox {
                 clock: Clock::default(),
                 deliveries,
                 app_id: config.app.id.clone(),
+                app_name: config.app.name.clone(),
                 app_secret: config.app.secret.clone(),
                 callback_fixed: AtomicBool::new(false),
             }),
@@ -109,6 +118,11 @@ impl Sandbox {
     /// The primary (Baton) app id.
     pub fn app_id(&self) -> &str {
         &self.inner.app_id
+    }
+
+    /// The primary (Baton) app's name.
+    pub fn app_name(&self) -> &str {
+        &self.inner.app_name
     }
 
     /// The sandbox clock (timestamps and messaging windows).

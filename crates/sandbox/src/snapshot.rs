@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::settings::{default_scopes, default_secondary_receivers};
 use crate::world::{UserState, World};
 use crate::Sandbox;
 
@@ -24,12 +25,22 @@ pub struct Snapshot {
     pub users: Vec<UserState>,
 }
 
-/// What Baton set on a page: its messenger profile and webhook subscription.
+/// What Baton set on a page (its messenger profile and webhook subscription) and the page's
+/// settings ([`crate::PageSettings`]). Snapshots written before the settings existed load
+/// with the defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageSnapshot {
     pub id: String,
     pub profile: Map<String, Value>,
     pub subscribed_fields: Option<Vec<String>>,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub token_expired: bool,
+    #[serde(default = "default_secondary_receivers")]
+    pub secondary_receivers: Vec<String>,
+    #[serde(default)]
+    pub conversation_routing: bool,
 }
 
 /// What changed since the previous [`Sandbox::take_changes`]: the small part of the state
@@ -99,6 +110,10 @@ impl Sandbox {
             if let Some(page) = w.pages.get_mut(&p.id) {
                 page.profile = p.profile;
                 page.subscribed_fields = p.subscribed_fields;
+                page.scopes = p.scopes;
+                page.token_expired = p.token_expired;
+                page.secondary_receivers = p.secondary_receivers;
+                page.conversation_routing = p.conversation_routing;
             }
         }
         w.users.clear();
@@ -128,6 +143,10 @@ fn header(w: &World, clock_offset_ms: i64) -> Snapshot {
                 id: p.id.clone(),
                 profile: p.profile.clone(),
                 subscribed_fields: p.subscribed_fields.clone(),
+                scopes: p.scopes.clone(),
+                token_expired: p.token_expired,
+                secondary_receivers: p.secondary_receivers.clone(),
+                conversation_routing: p.conversation_routing,
             })
             .collect(),
         users: Vec::new(),

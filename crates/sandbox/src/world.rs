@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::config::{Limits, SandboxConfig};
 use crate::fail::{GraphFail, SandboxError};
+use crate::settings::{default_scopes, default_secondary_receivers};
 use crate::transcript::{OwnerChange, ThreadView, TranscriptItem};
 
 /// A webhook event waiting to be delivered to Baton.
@@ -29,6 +30,20 @@ pub(crate) struct PageState {
     pub profile: Map<String, Value>,
     /// Fields Baton is subscribed to; `None` = not subscribed (no webhooks).
     pub subscribed_fields: Option<Vec<String>>,
+    /// Permissions the page token carries (see `crate::settings`).
+    pub scopes: Vec<String>,
+    /// Every call with the page token fails with 190/463.
+    pub token_expired: bool,
+    /// App ids Baton may pass threads to (Page Inbox by default).
+    pub secondary_receivers: Vec<String>,
+    /// What `messaging_feature_status.msgr_multi_app` reports.
+    pub conversation_routing: bool,
+}
+
+impl PageState {
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
 }
 
 /// A test user as the control API shows it.
@@ -131,6 +146,10 @@ impl World {
                             .map(|f| f.to_string())
                             .collect(),
                     ),
+                    scopes: default_scopes(),
+                    token_expired: false,
+                    secondary_receivers: default_secondary_receivers(),
+                    conversation_routing: false,
                 };
                 (p.id.clone(), state)
             })

@@ -37,10 +37,8 @@ async fn token_checks_and_paths() {
         let (status, body) = raw(reqwest::Method::GET, url, None).await;
         assert_eq!(status, 401);
         assert_eq!(body["error"]["code"], fixture["error"]["code"]);
-        assert_eq!(
-            body["error"]["error_subcode"],
-            fixture["error"]["error_subcode"]
-        );
+        // An unknown token has no subcode (463 is an expired session, a different case).
+        assert!(body["error"]["error_subcode"].is_null(), "{body}");
         assert_eq!(body["error"]["type"], "OAuthException");
         assert!(body["error"]["fbtrace_id"].is_string());
     }

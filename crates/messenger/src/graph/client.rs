@@ -8,8 +8,10 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use super::token::{parse_feature_status, parse_token_debug, parse_token_owner};
 use super::{
-    AppInfo, GraphApi, MessengerProfile, PageInfo, ProfileField, SubscribedApp, UserProfile,
+    AppInfo, FeatureStatus, GraphApi, MessengerProfile, PageInfo, ProfileField, SubscribedApp,
+    TokenDebug, TokenOwner, UserProfile,
 };
 use crate::error::GraphError;
 use crate::send::{SendRequest, SendResponse};
@@ -84,6 +86,7 @@ impl GraphClient {
         expect_success(&v, "unsubscribe_app")
     }
 
+    /// A call with the page token (and `appsecret_proof` when configured).
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -91,14 +94,30 @@ impl GraphClient {
         query: &[(&str, String)],
         body: Option<Value>,
     ) -> Result<T, GraphError> {
+        self.call_as(Auth::Page, method, path, query, body).await
+    }
+
+    async fn call_as<T: DeserializeOwned>(
+        &self,
+        auth: Auth<'_>,
+        method: Method,
+        path: String,
+        query: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Result<T, GraphError> {
         let url = format!("{}/{}", self.base_url, path);
-        let mut req = self
-            .http
-            .request(method, url)
-            .timeout(self.timeout)
-            .query(&[("access_token", self.token.expose())]);
-        if let Some(proof) = &self.appsecret_proof {
-            req = req.query(&[("appsecret_proof", proof.expose())]);
+        let mut req = self.http.request(method, url).timeout(self.timeout);
+        match auth {
+            Auth::Page => {
+                req = req.query(&[("access_token", self.token.expose())]);
+                if let Some(proof) = &self.appsecret_proof {
+                    req = req.query(&[("appsecret_proof", proof.expose())]);
+                }
+            }
+            Auth::App { app_id, app_secret } => {
+                let app_token = Secret::new(format!("{app_id}|{}", app_secret.expose()));
+                req = req.query(&[("access_token", app_token.expose())]);
+            }
         }
         if !query.is_empty() {
             req = req.query(query);
@@ -114,6 +133,17 @@ impl GraphClient {
         }
         serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode(e.to_string()))
     }
+}
+
+/// Which access token a call carries.
+enum Auth<'a> {
+    /// The page token, plus `appsecret_proof` when the client has one.
+    Page,
+    /// The app token `<app_id>|<app_secret>` (used by `debug_token`), without a proof.
+    App {
+        app_id: &'a str,
+        app_secret: &'a Secret,
+    },
 }
 
 fn transport_error(e: reqwest::Error) -> GraphError {
@@ -361,5 +391,49 @@ impl GraphApi for GraphClient {
             )
             .await?;
         expect_success(&v, "subscribe_app")
+    }
+
+    async fn token_owner(&self) -> Result<TokenOwner, GraphError> {
+        let v: Value = self
+            .call(
+                Method::GET,
+                "me".into(),
+                &[
+                    ("fields", "id,name".to_owned()),
+                    ("metadata", "1".to_owned()),
+                ],
+                None,
+            )
+            .await?;
+        parse_token_owner(&v)
+    }
+
+    async fn debug_token(
+        &self,
+        app_id: &str,
+        app_secret: &Secret,
+    ) -> Result<TokenDebug, GraphError> {
+        let v: Value = self
+            .call_as(
+                Auth::App { app_id, app_secret },
+                Method::GET,
+                "debug_token".into(),
+                &[("input_token", self.token.expose().to_owned())],
+                None,
+            )
+            .await?;
+        parse_token_debug(&v)
+    }
+
+    async fn messaging_feature_status(&self) -> Result<FeatureStatus, GraphError> {
+        let v: Value = self
+            .call(
+                Method::GET,
+                "me".into(),
+                &[("fields", "messaging_feature_status".to_owned())],
+                None,
+            )
+            .await?;
+        Ok(parse_feature_status(&v))
     }
 }

@@ -3,15 +3,18 @@
 
 mod client;
 mod profile;
+mod token;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::GraphError;
 use crate::send::{SendRequest, SendResponse};
+use crate::Secret;
 
 pub use client::{GraphClient, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use profile::{GetStarted, Greeting, MenuLocale, MessengerProfile, ProfileField};
+pub use token::{FeatureStatus, TokenDebug, TokenDebugError, TokenKind, TokenOwner};
 
 /// An app as listed by `secondary_receivers`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +115,18 @@ pub trait GraphApi: Send + Sync {
     async fn subscribed_apps(&self, page_id: &str) -> Result<Vec<SubscribedApp>, GraphError>;
     /// `POST /{page-id}/subscribed_apps?subscribed_fields=a,b,...`.
     async fn subscribe_app(&self, page_id: &str, fields: &[&str]) -> Result<(), GraphError>;
+    /// `GET /me?fields=id,name&metadata=1`: who the token belongs to (page, user, ...).
+    async fn token_owner(&self) -> Result<TokenOwner, GraphError>;
+    /// `GET /debug_token?input_token=<page token>&access_token=<app_id>|<app_secret>`: Meta's
+    /// view of the page token (validity, expiry, scopes). Sent with the app token and without
+    /// `appsecret_proof`; the app secret never appears in an error.
+    async fn debug_token(
+        &self,
+        app_id: &str,
+        app_secret: &Secret,
+    ) -> Result<TokenDebug, GraphError>;
+    /// `GET /me?fields=messaging_feature_status`: the page's messaging feature flags (§6).
+    async fn messaging_feature_status(&self) -> Result<FeatureStatus, GraphError>;
 }
 
 fn string_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {

@@ -1,4 +1,5 @@
-//! Page-level Graph edges: `messenger_profile` (GET/POST/DELETE) and `subscribed_apps`.
+//! The page node (`GET /me`, `GET /{page-id}`) and page-level Graph edges:
+//! `messenger_profile` (GET/POST/DELETE), `subscribed_apps` and `secondary_receivers`.
 
 use axum::http::Method;
 use messenger::graph::MessengerProfile;
@@ -7,8 +8,9 @@ use messenger::limits::{
 };
 use serde_json::{json, Value};
 
-use super::{Call, GraphResult};
+use super::{fields, wants_metadata, Call, GraphResult};
 use crate::fail::GraphFail;
+use crate::settings::app_name;
 use crate::Sandbox;
 
 /// Webhook fields a page can subscribe an app to (ones Baton may ask for).
@@ -28,6 +30,43 @@ const KNOWN_FIELDS: &[&str] = &[
     "messaging_account_linking",
     "feed",
 ];
+
+/// `GET /me` / `GET /{page-id}` with a page token: `id` plus the asked `fields` (`name`,
+/// `messaging_feature_status`), and `metadata.type` with `metadata=1`.
+pub(super) fn page_node(sb: &Sandbox, call: &Call) -> GraphResult {
+    let w = sb.lock();
+    let page = &w.pages[&call.page_id];
+    let mut out = json!({"id": page.id});
+    for f in fields(&call.query) {
+        match f {
+            "id" => {}
+            "name" => out["name"] = json!(page.name),
+            "messaging_feature_status" => {
+                out[f] = json!({
+                    "hop_v2": true,
+                    "ig_multi_app": false,
+                    "msgr_multi_app": page.conversation_routing,
+                })
+            }
+            other => return Err(GraphFail::nonexisting_field(other, "Page")),
+        }
+    }
+    if wants_metadata(&call.query) {
+        out["metadata"] = json!({"type": "page"});
+    }
+    Ok(out)
+}
+
+/// `GET /me/secondary_receivers`: the page's secondary receiver apps.
+pub(super) fn secondary_receivers(sb: &Sandbox, call: &Call) -> GraphResult {
+    let w = sb.lock();
+    let data: Vec<Value> = w.pages[&call.page_id]
+        .secondary_receivers
+        .iter()
+        .map(|id| json!({"id": id, "name": app_name(id)}))
+        .collect();
+    Ok(json!({ "data": data }))
+}
 
 /// Field list from `?fields=a,b` or a JSON body `{"fields": [..]}` / `{"fields": "a,b"}`.
 fn field_list(call: &Call, key: &str) -> Vec<String> {
