@@ -15,7 +15,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use app::server::auth::now;
-use app::server::repo::{pages, webhook_events, webhook_events::NewEvent};
+use app::server::repo::{pages, setup, webhook_events, webhook_events::NewEvent};
 use app::server::AppState;
 use messenger::signature;
 use messenger::webhook::{self, Channel, Event, EventKind};
@@ -65,8 +65,18 @@ async fn verify(State(state): State<AppState>, Query(q): Query<Handshake>) -> Re
         ),
         _ => false,
     };
-    match (q.mode.as_deref(), token_ok, q.challenge) {
-        (Some("subscribe"), true, Some(challenge)) => {
+    let accepted = matches!(
+        (q.mode.as_deref(), token_ok, &q.challenge),
+        (Some("subscribe"), true, Some(_))
+    );
+    // The setup wizard's "waiting for Facebook's verification" light reads these times.
+    if page.is_some() {
+        if let Err(err) = setup::record_handshake(&state.pool, accepted, now()).await {
+            tracing::warn!(error = %err, "webhook handshake not recorded");
+        }
+    }
+    match (accepted, q.challenge) {
+        (true, Some(challenge)) => {
             tracing::info!("webhook verified by Facebook");
             plain(StatusCode::OK, &challenge)
         }

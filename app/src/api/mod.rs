@@ -9,5 +9,6 @@ pub mod auth;
 pub mod flows;
 pub mod inbox;
 pub mod settings;
+pub mod setup;
 pub mod simulator;
 pub mod users;

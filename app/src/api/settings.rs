@@ -35,3 +35,60 @@ pub async fn save_page_name(name: String) -> Result<String, AppError> {
     .await?;
     Ok(name.as_str().to_owned())
 }
+
+/// Settings → Page: the connected page's health, checked with Facebook now (admins).
+#[server(endpoint = "settings/page_health")]
+pub async fn page_health() -> Result<crate::model::PageHealth, AppError> {
+    use crate::model::Permission;
+    use crate::server::auth::Ctx;
+    let ctx = Ctx::get()?;
+    ctx.require(Permission::ManageSettings).await?;
+    crate::server::setup::health(&ctx.state)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Settings → Page: forgets the connected page and its secrets (admins).
+#[server(endpoint = "settings/disconnect_page")]
+pub async fn disconnect_page() -> Result<(), AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let admin = ctx.require(Permission::ManageSettings).await?;
+    let actor = Actor::user(admin.id, &admin.email);
+    crate::server::setup::disconnect(&ctx.state, &actor)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// What rotating changed: the page's health, and a new verify token shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RotateReport {
+    pub health: crate::model::PageHealth,
+    /// Only when a new verify token was asked for: paste it into the App Dashboard now; it is
+    /// never shown again.
+    pub new_verify_token: Option<String>,
+}
+
+/// Settings → Page: replaces the page token and/or app secret (each checked with Facebook
+/// first; blank keeps the saved one) and, when `new_verify` is set, the verify token (admins).
+#[server(endpoint = "settings/rotate_page")]
+pub async fn rotate_page_secrets(
+    access_token: String,
+    app_secret: String,
+    #[server(default)] new_verify: bool,
+) -> Result<RotateReport, AppError> {
+    use crate::model::Permission;
+    use crate::server::{auth::Ctx, repo::audit::Actor};
+    let ctx = Ctx::get()?;
+    let admin = ctx.require(Permission::ManageSettings).await?;
+    let actor = Actor::user(admin.id, &admin.email);
+    let rotated =
+        crate::server::setup::rotate(&ctx.state, &actor, &access_token, &app_secret, new_verify)
+            .await
+            .map_err(|e| ctx.fail(e))?;
+    Ok(RotateReport {
+        health: rotated.health,
+        new_verify_token: rotated.new_verify_token,
+    })
+}

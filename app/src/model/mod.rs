@@ -6,6 +6,7 @@ mod flow_versions;
 mod history;
 mod inbox;
 mod settings;
+mod setup;
 mod simulator;
 mod time;
 
@@ -21,6 +22,10 @@ pub use inbox::{
     HUMAN_AGENT_WINDOW_MS, MAX_REPLY_CHARS, MAX_SEARCH_CHARS, WINDOW_MS,
 };
 pub use settings::PageName;
+pub use setup::{
+    Check, CheckState, ConfirmItem, PageHealth, PageSummary, PendingPage, RecentPerson, SetupStep,
+    SetupView, StepReport, CONFIRM_ITEMS, TEST_MESSAGE,
+};
 pub use simulator::{
     offset_words, SimButton, SimFrom, SimLedgerLine, SimLine, SimMenuItem, SimOverview, SimOwner,
     SimUser, SimView, MAX_SIM_TEXT,

@@ -116,8 +116,19 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new() -> Self {
+        Self::with_config(ConfigArgs::default()).await
+    }
+
+    /// A fresh app whose settings are `args` (a temporary database and a free port filled in).
+    pub async fn with_config(args: ConfigArgs) -> Self {
         let (dir, db_url) = temp_db();
-        let state = state_on(&db_url).await;
+        let config = Config::resolve(ConfigArgs {
+            database_url: Some(db_url),
+            addr: Some("127.0.0.1:0".into()),
+            ..args
+        })
+        .unwrap();
+        let state = startup::build_state(&config).await.unwrap();
         Self {
             router: startup::router(state.clone()),
             state,

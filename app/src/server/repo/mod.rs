@@ -12,5 +12,6 @@ pub mod pages;
 pub mod sandbox_state;
 pub mod sessions;
 pub mod settings;
+pub mod setup;
 pub mod users;
 pub mod webhook_events;

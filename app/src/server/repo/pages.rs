@@ -62,6 +62,12 @@ pub async fn current(pool: &SqlitePool) -> Result<Option<PageRow>, sqlx::Error> 
     Ok(raw.map(PageRow::from))
 }
 
+/// Forgets the connected page and its secrets.
+pub async fn disconnect(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM pages").execute(pool).await?;
+    Ok(())
+}
+
 /// Stores `page` as the connected page, replacing any other (one transaction).
 pub async fn connect(pool: &SqlitePool, page: &PageRow) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;

@@ -1,0 +1,145 @@
+//! Server functions for the setup wizard (admins: `RunSetup`). Every one answers the whole
+//! wizard view, so the screen shows each action's result at once. No function returns a
+//! token or secret: saved ones come back as "saved" flags only. The checks and actions are in
+//! `crate::server::setup`.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::{RecentPerson, SetupView};
+
+#[cfg(feature = "ssr")]
+async fn setup_ctx(
+) -> Result<(crate::server::auth::Ctx, crate::server::repo::audit::Actor), AppError> {
+    let ctx = crate::server::auth::Ctx::get()?;
+    let admin = ctx.require(crate::model::Permission::RunSetup).await?;
+    let actor = crate::server::repo::audit::Actor::user(admin.id, &admin.email);
+    Ok((ctx, actor))
+}
+
+#[cfg(feature = "ssr")]
+fn step_of(step: &str) -> Result<crate::model::SetupStep, AppError> {
+    crate::model::SetupStep::parse(step).map_err(AppError::Invalid)
+}
+
+/// The wizard as stored: connected page, progress, each step's last checks.
+#[server(endpoint = "setup/status")]
+pub async fn setup_status() -> Result<SetupView, AppError> {
+    let (ctx, _) = setup_ctx().await?;
+    crate::server::setup::view(&ctx.state)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Remembers the step the admin opened, so coming back resumes there.
+#[server(endpoint = "setup/open_step")]
+pub async fn open_setup_step(step: String) -> Result<(), AppError> {
+    let (ctx, _) = setup_ctx().await?;
+    let step = step_of(&step).map_err(|e| ctx.fail(e))?;
+    crate::server::setup::open_step(&ctx.state, step)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Runs a step's checks again (`step`: token, app, webhook, receivers, profile, test).
+#[server(endpoint = "setup/check")]
+pub async fn check_setup_step(step: String) -> Result<SetupView, AppError> {
+    let (ctx, _) = setup_ctx().await?;
+    let step = step_of(&step).map_err(|e| ctx.fail(e))?;
+    crate::server::setup::check(&ctx.state, step)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Step 1: checks a pasted page access token.
+#[server(endpoint = "setup/check_token")]
+pub async fn check_page_token(token: String) -> Result<SetupView, AppError> {
+    let (ctx, actor) = setup_ctx().await?;
+    crate::server::setup::check_token(&ctx.state, &actor, &token)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Step 2: a fresh random verify token to offer (not stored until the app is saved).
+#[server(endpoint = "setup/new_verify_token")]
+pub async fn new_verify_token() -> Result<String, AppError> {
+    let _ = setup_ctx().await?;
+    Ok(crate::server::setup::new_verify_token())
+}
+
+/// Step 2: saves the app (blank secrets keep the saved ones) and connects the page once
+/// Facebook confirms the app secret.
+#[server(endpoint = "setup/save_app")]
+pub async fn save_app(
+    app_id: String,
+    app_secret: String,
+    verify_token: String,
+) -> Result<SetupView, AppError> {
+    let (ctx, actor) = setup_ctx().await?;
+    crate::server::setup::save_app(&ctx.state, &actor, &app_id, &app_secret, &verify_token)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Step 3: subscribes the page to the webhook fields Baton needs.
+#[server(endpoint = "setup/subscribe")]
+pub async fn subscribe_page() -> Result<SetupView, AppError> {
+    let (ctx, actor) = setup_ctx().await?;
+    crate::server::setup::subscribe(&ctx.state, &actor)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Step 3 with the sandbox page: the sandbox performs the verification handshake.
+#[server(endpoint = "setup/sandbox_verify")]
+pub async fn sandbox_verify() -> Result<SetupView, AppError> {
+    let (ctx, _) = setup_ctx().await?;
+    crate::server::setup::sandbox_verify(&ctx.state)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Step 4: ticks (`done`) or clears a receiver-settings confirm-box.
+#[server(endpoint = "setup/confirm")]
+pub async fn confirm_setting(item: String, done: bool) -> Result<SetupView, AppError> {
+    let (ctx, _) = setup_ctx().await?;
+    crate::server::setup::confirm(&ctx.state, &item, done)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Step 5: pushes the published flow's Get Started, menu and greeting to the page.
+#[server(endpoint = "setup/push_profile")]
+pub async fn push_page_profile() -> Result<SetupView, AppError> {
+    let (ctx, actor) = setup_ctx().await?;
+    crate::server::setup::push_profile(&ctx.state, &actor)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Step 6: the people who wrote to the page most recently.
+#[server(endpoint = "setup/recent_people")]
+pub async fn recent_people() -> Result<Vec<RecentPerson>, AppError> {
+    let (ctx, _) = setup_ctx().await?;
+    crate::server::setup::recent_people(&ctx.state)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Step 6: sends the test message to `psid`.
+#[server(endpoint = "setup/send_test")]
+pub async fn send_test_message(psid: String) -> Result<SetupView, AppError> {
+    let (ctx, actor) = setup_ctx().await?;
+    crate::server::setup::send_test(&ctx.state, &actor, &psid)
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// Connects the built-in sandbox page instead of a real one.
+#[server(endpoint = "setup/use_sandbox")]
+pub async fn use_sandbox_page() -> Result<SetupView, AppError> {
+    let (ctx, actor) = setup_ctx().await?;
+    crate::server::setup::use_sandbox(&ctx.state, &actor)
+        .await
+        .map_err(|e| ctx.fail(e))
+}

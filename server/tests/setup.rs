@@ -1,0 +1,629 @@
+//! The setup wizard's server functions against a sandbox standing in for Facebook (its own
+//! port, like graph.facebook.com for a real page) and Baton served on a real port with its
+//! runtime: every step, each failure an admin meets (bad / user / expired token, wrong app
+//! secret, missing permission, webhook never verified or verified with the wrong token,
+//! missing subscription, Page Inbox not a secondary receiver, Conversation Routing) producing
+//! its plain message, Settings → Page reporting a setting broken afterwards, the sandbox page
+//! in one click, and no response ever carrying a secret.
+
+mod support;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use app::model::{CheckState, PageHealth, RecentPerson, Role, SetupStep, SetupView, TEST_MESSAGE};
+use app::server::runtime::{self, RuntimeConfig};
+use sandbox::{
+    NewUser, PageUpdate, Sandbox, SandboxConfig, DEFAULT_APP_ID, DEFAULT_APP_SECRET,
+    DEFAULT_PAGE_ID, DEFAULT_PAGE_TOKEN, EXPIRED_TOKEN, USER_TOKEN,
+};
+use server::config::ConfigArgs;
+use support::TestApp;
+
+const VERIFY: &str = "my-verify-token-123";
+
+struct Wiz {
+    base: String,
+    cookie: String,
+    http: reqwest::Client,
+    /// Stands in for Facebook.
+    fb: Sandbox,
+    app: TestApp,
+    /// Every response body, to look for secrets at the end.
+    seen: Mutex<Vec<String>>,
+}
+
+async fn wizard() -> Wiz {
+    let fb_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fb_addr = fb_listener.local_addr().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = SandboxConfig::default();
+    config.callback_url = Some(format!("http://{addr}/webhook"));
+    let fb = Sandbox::new(config);
+    tokio::spawn(sandbox::serve_listener(fb_listener, fb.clone()));
+    let graph = format!("http://{fb_addr}/v21.0");
+    let app = TestApp::with_config(ConfigArgs {
+        graph_api_url: Some(graph.clone()),
+        public_url: Some("https://baton.example.com".into()),
+        ..Default::default()
+    })
+    .await;
+    let state = app.state.clone();
+    let service = server::startup::router(state.clone())
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    // The built-in sandbox (for "Use the sandbox page") delivers to this server too.
+    state
+        .sandbox
+        .set_callback_url(Some(format!("http://{addr}/webhook")));
+    runtime::spawn(
+        state.pool.clone(),
+        RuntimeConfig {
+            graph_api_url: graph,
+            calls_per_second: 250,
+        },
+        state.wake.clone(),
+        state.live.clone(),
+    );
+    let cookie = app.signed_in(Role::Admin).await;
+    Wiz {
+        base: format!("http://{addr}"),
+        cookie,
+        http: reqwest::Client::new(),
+        fb,
+        app,
+        seen: Mutex::new(Vec::new()),
+    }
+}
+
+impl Wiz {
+    async fn call(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let resp = self
+            .http
+            .post(format!("{}/api/{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap();
+        self.seen.lock().unwrap().push(body.clone());
+        (status, body)
+    }
+
+    async fn ok<T: serde::de::DeserializeOwned>(&self, path: &str, form: &[(&str, &str)]) -> T {
+        let (status, body) = self.call(path, form).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+    }
+
+    async fn refused(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let (status, body) = self.call(path, form).await;
+        assert!(status >= 400, "{path} should be refused: {body}");
+        body
+    }
+
+    async fn check(&self, step: SetupStep) -> SetupView {
+        self.ok("setup/check", &[("step", step.slug())]).await
+    }
+
+    async fn token(&self, token: &str) -> SetupView {
+        self.ok("setup/check_token", &[("token", token)]).await
+    }
+
+    async fn save_app(&self, secret: &str) -> SetupView {
+        self.ok(
+            "setup/save_app",
+            &[
+                ("app_id", DEFAULT_APP_ID),
+                ("app_secret", secret),
+                ("verify_token", VERIFY),
+            ],
+        )
+        .await
+    }
+
+    fn break_page(&self, update: PageUpdate) {
+        self.fb.update_page(DEFAULT_PAGE_ID, update).unwrap();
+    }
+
+    /// Steps 1–3 done: token, app, verified and subscribed webhook.
+    async fn connected(&self) -> SetupView {
+        self.token(DEFAULT_PAGE_TOKEN).await;
+        self.save_app(DEFAULT_APP_SECRET).await;
+        assert!(self.fb.verify_webhook(VERIFY, None).await.unwrap().verified);
+        self.ok("setup/subscribe", &[]).await
+    }
+
+    /// A person writes to the page and Baton has stored their conversation.
+    async fn someone_writes(&self, first_name: &str) -> String {
+        let user = self
+            .fb
+            .create_user(NewUser {
+                first_name: Some(first_name.into()),
+                ..Default::default()
+            })
+            .unwrap();
+        self.fb.user_says(&user.psid, "hello").unwrap();
+        self.fb.settle().await;
+        for _ in 0..100 {
+            let people: Vec<RecentPerson> = self.ok("setup/recent_people", &[]).await;
+            if people.iter().any(|p| p.psid == user.psid) {
+                return user.psid;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the conversation of {first_name} never reached Baton");
+    }
+
+    fn assert_no_secret_seen(&self) {
+        for body in self.seen.lock().unwrap().iter() {
+            for secret in [DEFAULT_PAGE_TOKEN, DEFAULT_APP_SECRET, VERIFY] {
+                assert!(
+                    !body.contains(secret),
+                    "a response carries {secret:?}: {body}"
+                );
+            }
+        }
+    }
+}
+
+/// The check `id` of `step`'s last report: (state, detail).
+fn check(v: &SetupView, step: SetupStep, id: &str) -> (CheckState, String) {
+    let report = v
+        .report(step)
+        .unwrap_or_else(|| panic!("no report for {step:?}: {v:?}"));
+    let c = report
+        .checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no check {id} in {:?}", report.checks));
+    (c.state, c.detail.clone())
+}
+
+fn health_check(h: &PageHealth, id: &str) -> (CheckState, String) {
+    let c = h
+        .checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no check {id} in {:?}", h.checks));
+    (c.state, c.detail.clone())
+}
+
+#[tokio::test]
+async fn step_one_says_what_is_wrong_with_each_kind_of_token() {
+    let w = wizard().await;
+    let v: SetupView = w.ok("setup/status", &[]).await;
+    assert_eq!(v.current, SetupStep::Token);
+    assert!(v.page.is_none() && v.pending.is_none());
+
+    let v = w.token("EAAB-not-a-real-token").await;
+    let (state, text) = check(&v, SetupStep::Token, "token");
+    assert_eq!(state, CheckState::Fail);
+    assert!(
+        text.contains("does not accept this page access token"),
+        "{text}"
+    );
+    assert!(v.pending.is_none());
+
+    let v = w.token(USER_TOKEN).await;
+    let (state, text) = check(&v, SetupStep::Token, "token");
+    assert_eq!(state, CheckState::Fail);
+    assert!(text.contains("user access token"), "{text}");
+    assert!(text.contains("Sam Sandbox"), "{text}");
+
+    let v = w.token(EXPIRED_TOKEN).await;
+    let (_, text) = check(&v, SetupStep::Token, "token");
+    assert!(text.contains("has expired"), "{text}");
+
+    let body = w
+        .refused("setup/check_token", &[("token", "two words")])
+        .await;
+    assert!(body.contains("must not contain spaces"), "{body}");
+
+    let v = w.token(DEFAULT_PAGE_TOKEN).await;
+    assert_eq!(check(&v, SetupStep::Token, "token").0, CheckState::Pass);
+    let pending = v.pending.expect("the page waits for step 2");
+    assert_eq!(
+        (pending.page_id.as_str(), pending.name.as_str()),
+        (DEFAULT_PAGE_ID, "Baton Demo")
+    );
+    assert_eq!(v.current, SetupStep::App, "the wizard moves on to step 2");
+    assert!(
+        v.page.is_none(),
+        "nothing is connected before the app is checked"
+    );
+    w.assert_no_secret_seen();
+}
+
+#[tokio::test]
+async fn step_two_connects_the_page_only_with_the_right_app_secret() {
+    let w = wizard().await;
+    let body = w
+        .refused(
+            "setup/save_app",
+            &[
+                ("app_id", DEFAULT_APP_ID),
+                ("app_secret", "x"),
+                ("verify_token", VERIFY),
+            ],
+        )
+        .await;
+    assert!(body.contains("step 1"), "{body}");
+    w.token(DEFAULT_PAGE_TOKEN).await;
+
+    let v = w.save_app("wrong-secret").await;
+    let (state, text) = check(&v, SetupStep::App, "app-secret");
+    assert_eq!(state, CheckState::Fail);
+    assert!(
+        text.contains("does not match app 111111111111111"),
+        "{text}"
+    );
+    assert!(v.page.is_none(), "a refused secret stores nothing");
+
+    let body = w
+        .refused(
+            "setup/save_app",
+            &[
+                ("app_id", "12ab"),
+                ("app_secret", DEFAULT_APP_SECRET),
+                ("verify_token", VERIFY),
+            ],
+        )
+        .await;
+    assert!(body.contains("App ID is a number"), "{body}");
+
+    let v = w.save_app(DEFAULT_APP_SECRET).await;
+    assert!(
+        v.step_complete(SetupStep::App),
+        "{:?}",
+        v.report(SetupStep::App)
+    );
+    let page = v.page.clone().expect("connected");
+    assert_eq!(page.page_id, DEFAULT_PAGE_ID);
+    assert!(!page.is_sandbox);
+    assert!(v.app_secret_saved && v.verify_token_saved);
+    assert_eq!(v.current, SetupStep::Webhook);
+    assert!(v.pending.is_none());
+
+    // A generated verify token is offered (not stored).
+    let offered: String = w.ok("setup/new_verify_token", &[]).await;
+    assert!(offered.len() >= 16);
+
+    // A token without pages_manage_metadata: the app check names it.
+    w.break_page(PageUpdate {
+        scopes: Some(vec!["pages_messaging".into()]),
+        ..Default::default()
+    });
+    let v = w.check(SetupStep::App).await;
+    let (state, text) = check(&v, SetupStep::App, "permissions");
+    assert_eq!(state, CheckState::Fail);
+    assert!(text.contains("lacks pages_manage_metadata"), "{text}");
+    assert!(!v.step_complete(SetupStep::App));
+    w.assert_no_secret_seen();
+}
+
+#[tokio::test]
+async fn step_three_waits_for_the_handshake_and_subscribes_the_page() {
+    let w = wizard().await;
+    // A page nobody subscribed yet (the sandbox's page starts subscribed).
+    w.break_page(PageUpdate {
+        unsubscribe: true,
+        ..Default::default()
+    });
+    w.token(DEFAULT_PAGE_TOKEN).await;
+    w.save_app(DEFAULT_APP_SECRET).await;
+
+    let v = w.check(SetupStep::Webhook).await;
+    let (state, text) = check(&v, SetupStep::Webhook, "callback-url");
+    assert_eq!(state, CheckState::Pass);
+    assert!(text.contains("https://baton.example.com/webhook"), "{text}");
+    assert_eq!(
+        v.callback_url.as_deref(),
+        Some("https://baton.example.com/webhook")
+    );
+    let (state, text) = check(&v, SetupStep::Webhook, "verified");
+    assert_eq!(state, CheckState::Waiting, "never verified: {text}");
+    assert!(text.contains("Verify and save"), "{text}");
+    let (state, text) = check(&v, SetupStep::Webhook, "subscription");
+    assert_eq!(state, CheckState::Fail);
+    assert!(text.contains("not subscribed"), "{text}");
+
+    // Facebook calls with a verify token that does not match.
+    let refused = w.fb.verify_webhook("not-the-token", None).await.unwrap();
+    assert!(!refused.verified);
+    let v = w.check(SetupStep::Webhook).await;
+    let (state, text) = check(&v, SetupStep::Webhook, "verified");
+    assert_eq!(state, CheckState::Fail);
+    assert!(text.contains("verify token did not match"), "{text}");
+
+    // Then with the right one: the light turns green without any click in Baton.
+    assert!(w.fb.verify_webhook(VERIFY, None).await.unwrap().verified);
+    let v: SetupView = w.ok("setup/status", &[]).await;
+    assert!(v.webhook_verified_at.is_some());
+    let v = w.check(SetupStep::Webhook).await;
+    assert_eq!(
+        check(&v, SetupStep::Webhook, "verified").0,
+        CheckState::Pass
+    );
+
+    // Without pages_manage_metadata the subscription cannot be made, and the wizard says why.
+    w.break_page(PageUpdate {
+        scopes: Some(vec!["pages_messaging".into()]),
+        ..Default::default()
+    });
+    let v: SetupView = w.ok("setup/subscribe", &[]).await;
+    let (state, text) = check(&v, SetupStep::Webhook, "subscribe");
+    assert_eq!(state, CheckState::Fail);
+    assert!(
+        text.contains("lacks the pages_manage_metadata permission"),
+        "{text}"
+    );
+
+    w.break_page(PageUpdate {
+        scopes: Some(
+            sandbox::DEFAULT_SCOPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        ),
+        ..Default::default()
+    });
+    let v: SetupView = w.ok("setup/subscribe", &[]).await;
+    let (state, text) = check(&v, SetupStep::Webhook, "subscription");
+    assert_eq!(state, CheckState::Pass, "{text}");
+    assert!(text.contains("message_echoes"), "{text}");
+    assert!(v.step_complete(SetupStep::Webhook));
+    let fields =
+        w.fb.page_settings(DEFAULT_PAGE_ID)
+            .unwrap()
+            .subscribed_fields
+            .unwrap();
+    assert!(
+        fields.iter().any(|f| f == "messaging_handovers"),
+        "{fields:?}"
+    );
+    w.assert_no_secret_seen();
+}
+
+#[tokio::test]
+async fn steps_four_to_six_check_receivers_push_the_profile_and_send_a_test() {
+    let w = wizard().await;
+    w.connected().await;
+
+    // Receivers before anyone wrote: no conversation to probe, two boxes to tick.
+    let v = w.check(SetupStep::Receivers).await;
+    assert_eq!(
+        check(&v, SetupStep::Receivers, "page-inbox-secondary").0,
+        CheckState::Pass
+    );
+    let (state, text) = check(&v, SetupStep::Receivers, "routing");
+    assert_eq!(state, CheckState::Pass, "{text}");
+    assert_eq!(
+        check(&v, SetupStep::Receivers, "thread-owner").0,
+        CheckState::Waiting
+    );
+    let (state, text) = check(&v, SetupStep::Receivers, "primary-receiver");
+    assert_eq!(state, CheckState::Confirm);
+    assert!(text.contains("Primary Receiver"), "{text}");
+
+    let psid = w.someone_writes("Ana").await;
+    w.ok::<SetupView>(
+        "setup/confirm",
+        &[("item", "response-method"), ("done", "true")],
+    )
+    .await;
+    let v: SetupView = w
+        .ok(
+            "setup/confirm",
+            &[("item", "primary-receiver"), ("done", "true")],
+        )
+        .await;
+    assert_eq!(
+        check(&v, SetupStep::Receivers, "thread-owner").0,
+        CheckState::Pass
+    );
+    assert!(
+        v.step_complete(SetupStep::Receivers),
+        "{:?}",
+        v.report(SetupStep::Receivers)
+    );
+    let body = w
+        .refused("setup/confirm", &[("item", "nope"), ("done", "true")])
+        .await;
+    assert!(body.contains("no setting called"), "{body}");
+
+    // Page Inbox removed from the secondary receivers; Conversation Routing turned on.
+    w.break_page(PageUpdate {
+        secondary_receivers: Some(vec![]),
+        conversation_routing: Some(true),
+        ..Default::default()
+    });
+    let v = w.check(SetupStep::Receivers).await;
+    let (state, text) = check(&v, SetupStep::Receivers, "page-inbox-secondary");
+    assert_eq!(state, CheckState::Fail);
+    assert!(text.contains("not a secondary receiver"), "{text}");
+    let (state, text) = check(&v, SetupStep::Receivers, "routing");
+    assert_eq!(state, CheckState::Warn);
+    assert!(text.contains("Conversation Routing"), "{text}");
+    assert_eq!(v.conversation_routing, Some(true));
+
+    // Profile: nothing published yet, then the handover kit published and pushed.
+    let v = w.check(SetupStep::Profile).await;
+    assert_eq!(
+        check(&v, SetupStep::Profile, "published").0,
+        CheckState::Waiting
+    );
+    let body = w.refused("setup/push_profile", &[]).await;
+    assert!(body.contains("Nothing is published"), "{body}");
+    app::server::flows::import(
+        &w.app.state.pool,
+        &app::server::repo::audit::Actor::cli(),
+        &support::handover_kit(),
+    )
+    .await
+    .unwrap();
+    // Published without a page to push to, so the page shows nothing yet.
+    let unreachable = "http://127.0.0.1:9/v21.0";
+    app::server::flows::publish(
+        &w.app.state.pool,
+        &app::server::repo::audit::Actor::cli(),
+        unreachable,
+    )
+    .await
+    .unwrap();
+    let v = w.check(SetupStep::Profile).await;
+    let (state, text) = check(&v, SetupStep::Profile, "get-started");
+    assert_eq!(state, CheckState::Fail, "{text}");
+    assert!(text.contains("Push to the page"), "{text}");
+    let v: SetupView = w.ok("setup/push_profile", &[]).await;
+    assert!(
+        v.step_complete(SetupStep::Profile),
+        "{:?}",
+        v.report(SetupStep::Profile)
+    );
+
+    // Test message to the person who wrote.
+    let v: SetupView = w.ok("setup/send_test", &[("psid", &psid)]).await;
+    let (state, text) = check(&v, SetupStep::Test, "test-message");
+    assert_eq!(state, CheckState::Pass, "{text}");
+    assert!(text.contains("Ana"), "{text}");
+    w.fb.settle().await;
+    let said = w.fb.transcript(&psid).unwrap();
+    assert!(
+        said.iter()
+            .any(|line| line.text.as_deref() == Some(TEST_MESSAGE)),
+        "{said:?}"
+    );
+    let body = w.refused("setup/send_test", &[("psid", "999")]).await;
+    assert!(body.contains("Pick someone"), "{body}");
+
+    // Two days later the window is closed: the wizard says why the test cannot go.
+    w.fb.advance(Duration::from_secs(48 * 3600));
+    let v: SetupView = w.ok("setup/send_test", &[("psid", &psid)]).await;
+    let (state, text) = check(&v, SetupStep::Test, "test-message");
+    assert_eq!(state, CheckState::Fail);
+    assert!(text.contains("within 24 hours"), "{text}");
+    w.assert_no_secret_seen();
+}
+
+#[tokio::test]
+async fn settings_page_reports_a_setting_broken_after_setup_and_rotates_secrets() {
+    let w = wizard().await;
+    w.connected().await;
+    w.someone_writes("Ben").await;
+    let h: PageHealth = w.ok("settings/page_health", &[]).await;
+    for id in [
+        "token",
+        "webhook-seen",
+        "subscription",
+        "page-inbox-secondary",
+    ] {
+        assert_eq!(health_check(&h, id).0, CheckState::Pass, "{id}: {h:?}");
+    }
+
+    w.break_page(PageUpdate {
+        unsubscribe: true,
+        ..Default::default()
+    });
+    let h: PageHealth = w.ok("settings/page_health", &[]).await;
+    let (state, text) = health_check(&h, "subscription");
+    assert_eq!(state, CheckState::Fail);
+    assert!(text.contains("not subscribed"), "{text}");
+
+    w.break_page(PageUpdate {
+        token_expired: Some(true),
+        ..Default::default()
+    });
+    let h: PageHealth = w.ok("settings/page_health", &[]).await;
+    let (state, text) = health_check(&h, "token");
+    assert_eq!(state, CheckState::Fail);
+    assert!(text.contains("expired"), "{text}");
+
+    // Rotation: a token of no page is refused and nothing changes; a new verify token is
+    // shown once, and only then.
+    let body = w
+        .refused(
+            "settings/rotate_page",
+            &[
+                ("access_token", "EAAB-bad"),
+                ("app_secret", ""),
+                ("new_verify", "false"),
+            ],
+        )
+        .await;
+    assert!(body.contains("was not stored"), "{body}");
+    let body = w
+        .refused(
+            "settings/rotate_page",
+            &[
+                ("access_token", ""),
+                ("app_secret", "wrong"),
+                ("new_verify", "false"),
+            ],
+        )
+        .await;
+    assert!(body.contains("Nothing was stored"), "{body}");
+    w.break_page(PageUpdate {
+        token_expired: Some(false),
+        ..Default::default()
+    });
+    let (status, body) = w
+        .call(
+            "settings/rotate_page",
+            &[
+                ("access_token", ""),
+                ("app_secret", ""),
+                ("new_verify", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let report: app::api::settings::RotateReport = serde_json::from_str(&body).unwrap();
+    let fresh = report.new_verify_token.expect("shown once");
+    assert!(!fresh.is_empty());
+    w.seen.lock().unwrap().pop(); // the one answer allowed to carry it
+    let page = app::server::repo::pages::current(&w.app.state.pool)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.verify_token.expose(), fresh);
+
+    w.ok::<()>("settings/disconnect_page", &[]).await;
+    let h: PageHealth = w.ok("settings/page_health", &[]).await;
+    assert!(h.page.is_none());
+    w.assert_no_secret_seen();
+}
+
+#[tokio::test]
+async fn the_sandbox_page_is_one_click_and_verifies_offline() {
+    let w = wizard().await;
+    let v: SetupView = w.ok("setup/use_sandbox", &[]).await;
+    let page = v.page.clone().expect("connected");
+    assert!(page.is_sandbox);
+    assert_eq!(check(&v, SetupStep::Token, "token").0, CheckState::Pass);
+    assert!(
+        v.step_complete(SetupStep::App),
+        "{:?}",
+        v.report(SetupStep::App)
+    );
+    assert_eq!(
+        check(&v, SetupStep::Webhook, "verified").0,
+        CheckState::Waiting
+    );
+    let v: SetupView = w.ok("setup/sandbox_verify", &[]).await;
+    assert_eq!(
+        check(&v, SetupStep::Webhook, "verified").0,
+        CheckState::Pass
+    );
+    let v: SetupView = w.ok("setup/subscribe", &[]).await;
+    assert!(
+        v.step_complete(SetupStep::Webhook),
+        "{:?}",
+        v.report(SetupStep::Webhook)
+    );
+    w.assert_no_secret_seen();
+}
