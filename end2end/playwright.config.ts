@@ -8,6 +8,11 @@ import { ADMIN_STATE } from "./tests/helpers";
 
 const port = Number(process.env.E2E_PORT ?? 3107);
 const baseURL = `http://127.0.0.1:${port}`;
+// A second sandbox on its own port stands in for Facebook when the setup wizard connects a
+// "real" page (setup.spec.ts); Baton's Graph API URL points at it. The built-in sandbox page
+// keeps its own URL, so the other tests do not notice.
+export const FACEBOOK_PORT = Number(process.env.E2E_FACEBOOK_PORT ?? 3108);
+export const FACEBOOK_APP_SECRET = "e2e-facebook-app-secret";
 const repo = path.resolve(__dirname, "..");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "baton-e2e-"));
 
@@ -46,7 +51,18 @@ export default defineConfig({
       use: { storageState: ADMIN_STATE },
     },
   ],
-  webServer: {
+  webServer: [
+  {
+    command: `${path.join(repo, "target/release/baton")} sandbox serve --port ${FACEBOOK_PORT} --callback ${baseURL}/webhook`,
+    cwd: repo,
+    url: `http://127.0.0.1:${FACEBOOK_PORT}/_sandbox/state`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { BATON_SANDBOX_APP_SECRET: FACEBOOK_APP_SECRET },
+  },
+  {
     command: path.join(repo, "target/release/baton"),
     cwd: repo,
     url: `${baseURL}/healthz`,
@@ -63,6 +79,9 @@ export default defineConfig({
       // Connects the built-in sandbox page at start, so tests can drive Messenger users
       // through /sandbox/_sandbox without a Facebook account.
       BATON_AUTO_SANDBOX: "1",
+      BATON_GRAPH_API_URL: `http://127.0.0.1:${FACEBOOK_PORT}/v21.0`,
+      BATON_PUBLIC_URL: "https://baton.example.com",
     },
   },
+  ],
 });

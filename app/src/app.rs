@@ -7,8 +7,8 @@ use leptos_router::{lazy_route, path, Lazy, LazyRoute};
 
 use crate::model::Permission;
 use crate::pages::{
-    AuditPage, Auth, CurrentUser, Gate, HomePage, InboxPage, MessagesPage, NotBuiltYet, NotFound,
-    RequirePermission, SettingsPage, SimulatorPage, UserMenu, UsersPage,
+    AuditPage, Auth, CurrentUser, Gate, HomePage, InboxPage, MessagesPage, NotFound,
+    RequirePermission, SettingsPage, SetupPage, SimulatorPage, UserMenu, UsersPage,
 };
 
 /// The full HTML document the server renders around the app.
@@ -50,7 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/messages") view={Lazy::<MessagesPageRoute>::new()}/>
                     <Route path=path!("/inbox") view={Lazy::<InboxPageRoute>::new()}/>
                     <Route path=path!("/simulator") view={Lazy::<SimulatorPageRoute>::new()}/>
-                    <Route path=path!("/setup") view=|| guarded(Permission::RunSetup, "Setup")/>
+                    <Route path=path!("/setup") view={Lazy::<SetupPageRoute>::new()}/>
                     <Route path=path!("/settings") view={Lazy::<SettingsPageRoute>::new()}/>
                     <Route path=path!("/settings/users") view={Lazy::<UsersPageRoute>::new()}/>
                     <Route path=path!("/settings/audit") view={Lazy::<AuditPageRoute>::new()}/>
@@ -74,15 +74,6 @@ fn SignedInLayout() -> impl IntoView {
                 <Outlet/>
             </main>
         </Gate>
-    }
-}
-
-/// A screen still to be built, behind the permission it will need.
-fn guarded(permission: Permission, title: &'static str) -> impl IntoView {
-    view! {
-        <RequirePermission permission>
-            <NotBuiltYet title/>
-        </RequirePermission>
     }
 }
 
@@ -162,6 +153,10 @@ lazy_screen!(
 lazy_screen!(
     /// The Simulator screen.
     SimulatorPageRoute, UseSimulator, SimulatorPage
+);
+lazy_screen!(
+    /// The setup wizard.
+    SetupPageRoute, RunSetup, SetupPage
 );
 lazy_screen!(
     /// The Settings screen.

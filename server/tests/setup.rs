@@ -38,9 +38,10 @@ async fn wizard() -> Wiz {
     let fb_addr = fb_listener.local_addr().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let mut config = SandboxConfig::default();
-    config.callback_url = Some(format!("http://{addr}/webhook"));
-    let fb = Sandbox::new(config);
+    let fb = Sandbox::new(SandboxConfig {
+        callback_url: Some(format!("http://{addr}/webhook")),
+        ..Default::default()
+    });
     tokio::spawn(sandbox::serve_listener(fb_listener, fb.clone()));
     let graph = format!("http://{fb_addr}/v21.0");
     let app = TestApp::with_config(ConfigArgs {
@@ -288,6 +289,10 @@ async fn step_two_connects_the_page_only_with_the_right_app_secret() {
     assert!(v.app_secret_saved && v.verify_token_saved);
     assert_eq!(v.current, SetupStep::Webhook);
     assert!(v.pending.is_none());
+    assert!(
+        v.step_complete(SetupStep::Token),
+        "step 1's result still holds for the page now connected"
+    );
 
     // A generated verify token is offered (not stored).
     let offered: String = w.ok("setup/new_verify_token", &[]).await;

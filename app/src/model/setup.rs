@@ -159,8 +159,9 @@ pub struct ConfirmItem {
     pub routing_path: &'static str,
 }
 
-/// The receiver settings of the handover story an admin confirms by hand.
-pub const CONFIRM_ITEMS: [ConfirmItem; 3] = [
+/// The receiver settings of the handover story an admin confirms by hand (the API cannot
+/// read them).
+pub const CONFIRM_ITEMS: [ConfirmItem; 2] = [
     ConfirmItem {
         id: "response-method",
         label: "Response method is \"Partially automated, with some support by people\"",
@@ -181,17 +182,20 @@ pub const CONFIRM_ITEMS: [ConfirmItem; 3] = [
                        every connected app answers at once and Baton cannot take \
                        conversations back.",
     },
-    ConfirmItem {
-        id: "secondary-receiver",
-        label: "Page Inbox is a Secondary Receiver",
-        classic_path: "Facebook page → Settings → Advanced messaging → Connected apps → \
+];
+
+/// Page Inbox as a secondary receiver: checked through the API, so no box to tick; its click
+/// paths go into the check's message when it fails.
+pub const SECONDARY_RECEIVER: ConfirmItem = ConfirmItem {
+    id: "secondary-receiver",
+    label: "Page Inbox is a Secondary Receiver",
+    classic_path: "Facebook page → Settings → Advanced messaging → Connected apps → \
                        Secondary Receivers → add \"Page Inbox\" (app id 263902037430900) → \
                        Save.",
-        routing_path: "Meta Business Suite → Settings → Conversation routing → Messenger → \
+    routing_path: "Meta Business Suite → Settings → Conversation routing → Messenger → \
                        make sure \"Page Inbox\" (Meta Business Suite inbox) is listed as a \
                        connected app that may receive conversations.",
-    },
-];
+};
 
 /// The connected page, without secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,12 +2,14 @@
 
 mod audit;
 mod auth;
+mod checks;
 mod home;
 mod inbox;
 mod messages;
 mod not_found;
-mod placeholder;
 mod settings;
+mod settings_page;
+mod setup;
 mod simulator;
 mod users;
 
@@ -17,7 +19,7 @@ pub use home::HomePage;
 pub use inbox::InboxPage;
 pub use messages::MessagesPage;
 pub use not_found::NotFound;
-pub use placeholder::NotBuiltYet;
 pub use settings::SettingsPage;
+pub use setup::SetupPage;
 pub use simulator::SimulatorPage;
 pub use users::UsersPage;

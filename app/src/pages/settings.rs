@@ -1,9 +1,11 @@
-//! Settings screen (admins): the page display name, and links to Users and the Audit log.
+//! Settings screen (admins): the connected Facebook Page's health (Settings → Page), the page
+//! display name, and links to Users and the Audit log.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use super::settings_page::PageSection;
 use crate::api::settings::{get_page_name, SavePageName};
 
 #[component]
@@ -20,7 +22,8 @@ pub fn SettingsPage() -> impl IntoView {
                 <li><A href="/settings/users">"Users"</A></li>
                 <li><A href="/settings/audit">"Audit log"</A></li>
             </ul>
-            <h2>"Page"</h2>
+            <PageSection/>
+            <h2>"Display name"</h2>
             <p>
                 "Page display name: "
                 <Suspense fallback=|| view! { <span>"Loading…"</span> }>

@@ -20,7 +20,7 @@ use super::state::AppState;
 use crate::error::AppError;
 use crate::model::{
     ago, display_name, Check, CheckState, PageHealth, PageSummary, PendingPage, RecentPerson,
-    SetupStep, SetupView, StepReport, CONFIRM_ITEMS, TEST_MESSAGE, WINDOW_MS,
+    SetupStep, SetupView, StepReport, CONFIRM_ITEMS, SECONDARY_RECEIVER, TEST_MESSAGE, WINDOW_MS,
 };
 
 use CheckState::{Confirm, Fail, Pass, Waiting, Warn};
@@ -545,7 +545,7 @@ async fn store_page(
 ) -> Result<(), AppError> {
     pages::connect(&state.pool, page).await?;
     if fresh {
-        progress::reset_checks(&state.pool, now()).await?;
+        progress::reset_checks(&state.pool, &[SetupStep::Token], now()).await?;
     }
     let detail = if page.is_sandbox {
         format!("{} (sandbox)", page.name)
@@ -807,7 +807,11 @@ async fn receiver_checks(state: &AppState, page: &PageRow) -> Result<Vec<Check>,
             format!(
                 "Page Inbox is not a secondary receiver of this page, so Talk to human cannot \
                  hand conversations over. {}",
-                CONFIRM_ITEMS[2].classic_path
+                if routing == Some(true) {
+                    SECONDARY_RECEIVER.routing_path
+                } else {
+                    SECONDARY_RECEIVER.classic_path
+                }
             ),
         ),
         Err(e) if e.kind() == ErrorKind::PermissionMissing && missing_scope_in(&e).is_none() => {
@@ -827,7 +831,7 @@ async fn receiver_checks(state: &AppState, page: &PageRow) -> Result<Vec<Check>,
 
     checks.push(owner_probe(state, page, &client).await?);
 
-    for item in CONFIRM_ITEMS.iter().take(2) {
+    for item in &CONFIRM_ITEMS {
         let ticked = p.confirmed.iter().any(|c| c == item.id);
         let path = if routing == Some(true) {
             item.routing_path
@@ -1138,7 +1142,7 @@ pub async fn use_sandbox(state: &AppState, actor: &Actor) -> Result<SetupView, A
     let graph = sandbox_graph_url(state)?;
     connect::connect_sandbox(&state.pool, actor, &graph).await?;
     progress::set_pending(&state.pool, None, now()).await?;
-    progress::reset_checks(&state.pool, now()).await?;
+    progress::reset_checks(&state.pool, &[], now()).await?;
     progress::set_current(&state.pool, SetupStep::Webhook, now()).await?;
     check(state, SetupStep::Token).await?;
     check(state, SetupStep::App).await?;
@@ -1253,7 +1257,7 @@ pub async fn health(state: &AppState) -> Result<PageHealth, AppError> {
 pub async fn disconnect(state: &AppState, actor: &Actor) -> Result<(), AppError> {
     let page = connected(state).await?;
     pages::disconnect(&state.pool).await?;
-    progress::reset_checks(&state.pool, now()).await?;
+    progress::reset_checks(&state.pool, &[], now()).await?;
     progress::set_current(&state.pool, SetupStep::Token, now()).await?;
     audit::record(
         &state.pool,
@@ -1347,7 +1351,12 @@ pub async fn rotate(
     }
     pages::connect(&state.pool, &page).await?;
     if new_verify {
-        progress::reset_checks(&state.pool, now()).await?;
+        // Facebook must verify the callback again with the new token; the rest still holds.
+        let keep: Vec<SetupStep> = SetupStep::ALL
+            .into_iter()
+            .filter(|s| *s != SetupStep::Webhook)
+            .collect();
+        progress::reset_checks(&state.pool, &keep, now()).await?;
     }
     audit::record(
         &state.pool,

@@ -133,17 +133,31 @@ pub async fn save_report(pool: &SqlitePool, report: &StepReport) -> Result<(), s
     tx.commit().await
 }
 
-/// Forgets every step's report and the handshake times (another page was connected).
-pub async fn reset_checks(pool: &SqlitePool, now: i64) -> Result<(), sqlx::Error> {
+/// Forgets the reports of every step but `keep`, and the handshake times (another page or
+/// verify token: what was checked no longer holds).
+pub async fn reset_checks(
+    pool: &SqlitePool,
+    keep: &[SetupStep],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let _turn = crate::server::db::write_turn().await;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let (json,): (String,) = sqlx::query_as("SELECT reports FROM setup_state WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    let mut reports: Vec<StepReport> = serde_json::from_str(&json).unwrap_or_default();
+    reports.retain(|r| keep.contains(&r.step));
+    let json = serde_json::to_string(&reports).unwrap_or_else(|_| "[]".into());
     sqlx::query(
-        "UPDATE setup_state SET reports = '[]', webhook_verified_at = NULL,
-                webhook_refused_at = NULL, updated_at = $1
+        "UPDATE setup_state SET reports = $1, webhook_verified_at = NULL,
+                webhook_refused_at = NULL, updated_at = $2
          WHERE id = 1",
     )
+    .bind(json)
     .bind(now)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// Records a `GET /webhook` handshake: accepted (the verify token matched) or refused.

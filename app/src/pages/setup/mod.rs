@@ -1,0 +1,254 @@
+//! The setup wizard (admins): connect a Facebook Page in six steps, each checked with Facebook
+//! and explained in plain words: page token → app → webhook → receiver settings → messenger
+//! profile → test message. Or one click on "Use the sandbox page" to try everything offline.
+//! The server stores the step and every step's last checks, so leaving and coming back resumes
+//! where the admin was. Loaded in the browser only (the server renders the loading line).
+
+mod steps;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+
+use crate::api::setup::{open_setup_step, setup_status, use_sandbox_page};
+use crate::error::AppError;
+use crate::model::{SetupStep, SetupView};
+use steps::StepCard;
+
+/// While step 3 waits for Facebook's handshake, the stored state is read this often.
+#[cfg(feature = "hydrate")]
+const WAIT_POLL_MS: u64 = 3_000;
+
+/// The screen's state, shared by its parts.
+#[derive(Clone, Copy)]
+pub(crate) struct Wizard {
+    pub view: RwSignal<Option<Result<SetupView, AppError>>>,
+    /// The step shown.
+    pub open: RwSignal<SetupStep>,
+    /// A request is running (buttons show it and do not double-send).
+    pub busy: RwSignal<bool>,
+    /// What the last action said: (is_error, text).
+    pub note: RwSignal<Option<(bool, String)>>,
+    /// What the admin typed into steps 1 and 2: kept here, outside the step card, so a check
+    /// that re-draws the card keeps the fields.
+    pub form: Form,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Form {
+    pub token: RwSignal<String>,
+    pub app_id: RwSignal<String>,
+    pub app_secret: RwSignal<String>,
+    pub verify: RwSignal<String>,
+    /// The verify token was generated here (say to copy it).
+    pub generated: RwSignal<bool>,
+}
+
+impl Wizard {
+    fn new() -> Self {
+        Self {
+            view: RwSignal::new(None),
+            open: RwSignal::new(SetupStep::Token),
+            busy: RwSignal::new(false),
+            note: RwSignal::new(None),
+            form: Form {
+                token: RwSignal::new(String::new()),
+                app_id: RwSignal::new(String::new()),
+                app_secret: RwSignal::new(String::new()),
+                verify: RwSignal::new(String::new()),
+                generated: RwSignal::new(false),
+            },
+        }
+    }
+
+    fn load(self, follow_current: bool) {
+        spawn_local(async move {
+            let loaded = setup_status().await;
+            if let (true, Ok(v)) = (follow_current, &loaded) {
+                self.open.set(v.current);
+                if let Some(page) = v.page.as_ref().filter(|p| !p.is_sandbox) {
+                    self.form.app_id.set(page.app_id.clone());
+                }
+            }
+            if self
+                .view
+                .with_untracked(|old| old.as_ref() != Some(&loaded))
+            {
+                self.view.set(Some(loaded));
+            }
+        });
+    }
+
+    /// Opens `step` (remembered on the server for the next visit).
+    pub fn go(self, step: SetupStep) {
+        self.open.set(step);
+        self.note.set(None);
+        spawn_local(async move {
+            let _ = open_setup_step(step.slug().to_owned()).await;
+        });
+    }
+
+    /// Runs one action at a time; its new wizard view replaces the shown one, and `done`
+    /// (if any) is said on success, the error otherwise. `next` opens the next step when the
+    /// action's step came out complete.
+    pub fn act<F>(self, done: Option<&'static str>, next: bool, call: F)
+    where
+        F: std::future::Future<Output = Result<SetupView, AppError>> + 'static,
+    {
+        if self.busy.get_untracked() {
+            return;
+        }
+        self.busy.set(true);
+        self.note.set(None);
+        let step = self.open.get_untracked();
+        spawn_local(async move {
+            match call.await {
+                Ok(v) => {
+                    let complete = v.step_complete(step);
+                    self.view.set(Some(Ok(v)));
+                    self.note.set(done.map(|d| (false, d.to_owned())));
+                    if next && complete {
+                        if let Some(n) = step.next() {
+                            self.go(n);
+                        }
+                    }
+                }
+                Err(e) => self.note.set(Some((true, e.to_string()))),
+            }
+            self.busy.set(false);
+        });
+    }
+}
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let wiz = Wizard::new();
+    Effect::new(move |_| {
+        wiz.load(true);
+        #[cfg(feature = "hydrate")]
+        {
+            // Only step 3's handshake light changes without the admin doing anything.
+            let step = std::time::Duration::from_millis(WAIT_POLL_MS);
+            let tick = move || {
+                if wiz.open.get_untracked() == SetupStep::Webhook && !wiz.busy.get_untracked() {
+                    wiz.load(false);
+                }
+            };
+            if let Ok(handle) = set_interval_with_handle(tick, step) {
+                on_cleanup(move || handle.clear());
+            }
+        }
+    });
+
+    view! {
+        <Title text="Setup"/>
+        <section class="page setup">
+            <h1>"Setup"</h1>
+            <p class="lead">
+                "Connect your Facebook Page in six steps. Each step checks your settings with \
+                 Facebook and says exactly what to fix."
+            </p>
+            {move || match wiz.view.get() {
+                None => view! { <p class="notice" role="status">"Loading the setup…"</p> }.into_any(),
+                Some(Err(e)) => view! {
+                    <p class="error" role="alert">{e.to_string()}</p>
+                    <button type="button" on:click=move |_| wiz.load(true)>"Try again"</button>
+                }
+                .into_any(),
+                Some(Ok(v)) => view! {
+                    <SandboxBox wiz view=v.clone()/>
+                    <Progress wiz view=v.clone()/>
+                    <StepCard wiz view=v/>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}
+
+/// "Use the sandbox page instead": one click to try everything offline.
+#[component]
+fn SandboxBox(wiz: Wizard, view: SetupView) -> impl IntoView {
+    let on_sandbox = view.page.as_ref().is_some_and(|p| p.is_sandbox);
+    let use_it = move |_| {
+        wiz.act(
+            Some("The sandbox page is connected. Open the Simulator to talk to your bot."),
+            false,
+            use_sandbox_page(),
+        )
+    };
+    if on_sandbox {
+        view! {
+            <div class="start-here sandbox-on" data-testid="sandbox-on">
+                <p>
+                    "The built-in " <strong>"sandbox page"</strong> " is connected: everything \
+                     works offline and you can try your bot in the "
+                    <a href="/simulator">"Simulator"</a>
+                    ". To connect your real Facebook Page, start at step 1."
+                </p>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="start-here">
+                <p>
+                    "Just trying Baton? Use the built-in sandbox page instead: no Facebook \
+                     account needed, everything works offline."
+                </p>
+                <button type="button" class="secondary" disabled=move || wiz.busy.get() on:click=use_it>
+                    "Use the sandbox page"
+                </button>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+/// How far the setup is, and the steps to jump between.
+#[component]
+fn Progress(wiz: Wizard, view: SetupView) -> impl IntoView {
+    let done = view.completed();
+    let total = SetupStep::ALL.len();
+    view! {
+        <div class="setup-progress">
+            <p id="setup-progress-label">
+                <strong>{format!("{done} of {total} steps done")}</strong>
+            </p>
+            <progress max=total value=done aria-labelledby="setup-progress-label"></progress>
+            <ol class="setup-steps">
+                {SetupStep::ALL
+                    .into_iter()
+                    .map(|step| {
+                        let (mark, class) = match view.report(step) {
+                            Some(r) if r.complete() => ("✓", "done"),
+                            Some(_) => ("!", "problem"),
+                            None => ("", "todo"),
+                        };
+                        let status = match class {
+                            "done" => "done",
+                            "problem" => "needs attention",
+                            _ => "not checked yet",
+                        };
+                        view! {
+                            <li class=class>
+                                <button
+                                    type="button"
+                                    class="step-link"
+                                    aria-current=move || (wiz.open.get() == step).then_some("step")
+                                    aria-label=format!("Step {}: {} ({status})", step.number(), step.title())
+                                    on:click=move |_| wiz.go(step)
+                                >
+                                    <span class="step-mark" aria-hidden="true">
+                                        {if mark.is_empty() { step.number().to_string() } else { mark.to_owned() }}
+                                    </span>
+                                    <span>{step.title()}</span>
+                                </button>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </div>
+    }
+}
