@@ -196,3 +196,116 @@ async fn a_new_database_folder_and_file_are_private() {
         assert_eq!(mode(&wal), 0o600);
     }
 }
+
+fn demo_page() -> repo::PageRow {
+    repo::PageRow {
+        page_id: "1234567890".into(),
+        name: "Baton Demo".into(),
+        access_token: Secret::new("EAAB-page-token"),
+        app_secret: Secret::new("the-app-secret"),
+        verify_token: Secret::new("the-verify-token"),
+        app_id: "111111111111111".into(),
+        graph_api_url: None,
+        is_sandbox: false,
+        connected_at: 1,
+    }
+}
+
+/// What the `pages` row holds on disk.
+async fn stored(pool: &SqlitePool) -> String {
+    let (a, b, c): (String, String, String) =
+        sqlx::query_as("SELECT access_token, app_secret, verify_token FROM pages")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    format!("{a} {b} {c}")
+}
+
+#[tokio::test]
+async fn page_secrets_are_sealed_at_rest_with_a_key_file_beside_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/baton.db", dir.path().display());
+    let pool = db::connect(&url).await.unwrap();
+    db::migrate(&pool).await.unwrap();
+    repo::connect(&pool, &demo_page()).await.unwrap();
+
+    let on_disk = stored(&pool).await;
+    for secret in ["EAAB-page-token", "the-app-secret", "the-verify-token"] {
+        assert!(
+            !on_disk.contains(secret),
+            "{secret} stored in the clear: {on_disk}"
+        );
+    }
+    let page = repo::current(&pool).await.unwrap().unwrap();
+    assert_eq!(page.access_token.expose(), "EAAB-page-token");
+    assert_eq!(page.app_secret.expose(), "the-app-secret");
+    assert_eq!(page.verify_token.expose(), "the-verify-token");
+
+    let key_file = dir.path().join("secret.key");
+    assert!(key_file.exists(), "the key is created next to the database");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    // The database copied elsewhere without its key: the secrets cannot be read, and the
+    // error says what to do.
+    pool.close().await;
+    let elsewhere = tempfile::tempdir().unwrap();
+    for f in ["baton.db", "baton.db-wal", "baton.db-shm"] {
+        let from = dir.path().join(f);
+        if from.exists() {
+            std::fs::copy(from, elsewhere.path().join(f)).unwrap();
+        }
+    }
+    let url = format!("sqlite://{}/baton.db", elsewhere.path().display());
+    let copy = db::connect(&url).await.unwrap();
+    let err = repo::current(&copy).await.unwrap_err().to_string();
+    assert!(err.contains("cannot be read with this secret key"), "{err}");
+    // The same copy with the original key beside it opens (a fresh folder: a running Baton
+    // reads its key file once).
+    let third = tempfile::tempdir().unwrap();
+    for f in ["baton.db", "baton.db-wal", "baton.db-shm", "secret.key"] {
+        let from = if f == "secret.key" {
+            key_file.clone()
+        } else {
+            elsewhere.path().join(f)
+        };
+        if from.exists() {
+            std::fs::copy(from, third.path().join(f)).unwrap();
+        }
+    }
+    let url = format!("sqlite://{}/baton.db", third.path().display());
+    let restored = db::connect(&url).await.unwrap();
+    let page = repo::current(&restored).await.unwrap().unwrap();
+    assert_eq!(page.app_secret.expose(), "the-app-secret");
+}
+
+#[tokio::test]
+async fn secrets_stored_before_encryption_are_read_and_then_sealed() {
+    let pool = pool().await;
+    sqlx::query(
+        "INSERT INTO pages (page_id, name, access_token, app_secret, verify_token, app_id,
+                            graph_api_url, is_sandbox, connected_at)
+         VALUES ('1234567890', 'Old', 'old-token', 'old-secret', 'old-verify', '1', NULL, 0, 1)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let page = repo::current(&pool).await.unwrap().unwrap();
+    assert_eq!(page.access_token.expose(), "old-token");
+    assert!(repo::seal_stored(&pool).await.unwrap(), "sealed now");
+    assert!(
+        !stored(&pool).await.contains("old-"),
+        "{}",
+        stored(&pool).await
+    );
+    assert!(
+        !repo::seal_stored(&pool).await.unwrap(),
+        "nothing left to seal"
+    );
+    let page = repo::current(&pool).await.unwrap().unwrap();
+    assert_eq!(page.app_secret.expose(), "old-secret");
+}

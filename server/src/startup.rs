@@ -29,6 +29,10 @@ use crate::health;
 pub async fn open_database(config: &Config) -> anyhow::Result<SqlitePool> {
     let pool = db::connect(&config.database_url).await?;
     db::migrate(&pool).await?;
+    app::server::secrets::init_from_env()?;
+    if pages::seal_stored(&pool).await? {
+        tracing::info!("page secrets stored before encryption are now sealed");
+    }
     Ok(pool)
 }
 

@@ -12,6 +12,7 @@ pub mod pages;
 pub mod repo;
 pub mod runtime;
 pub mod sandbox_store;
+pub mod secrets;
 pub mod setup;
 pub mod simulator;
 mod state;

@@ -1,8 +1,11 @@
 //! The connected Facebook Page: at most one row; connecting a page replaces the previous one.
-//! Tokens and secrets come back wrapped in [`Secret`] (Debug prints `***`).
+//! Tokens and secrets are stored sealed (`crate::server::secrets`) and come back opened,
+//! wrapped in [`Secret`] (Debug prints `***`).
 
 use messenger::Secret;
 use sqlx::SqlitePool;
+
+use crate::server::secrets;
 
 /// The connected page, secrets included (server-side only: never log it field by field,
 /// never send it to the browser).
@@ -34,19 +37,25 @@ struct Raw {
     connected_at: i64,
 }
 
-impl From<Raw> for PageRow {
-    fn from(r: Raw) -> Self {
-        PageRow {
-            page_id: r.page_id,
-            name: r.name,
-            access_token: Secret::new(r.access_token),
-            app_secret: Secret::new(r.app_secret),
-            verify_token: Secret::new(r.verify_token),
-            app_id: r.app_id,
-            graph_api_url: r.graph_api_url,
-            is_sandbox: r.is_sandbox,
-            connected_at: r.connected_at,
-        }
+impl Raw {
+    /// Opens the sealed secrets (see `crate::server::secrets`).
+    fn open(self, pool: &SqlitePool) -> Result<PageRow, sqlx::Error> {
+        let open = |v: &str| {
+            secrets::open(pool, v)
+                .map(Secret::new)
+                .map_err(secrets::db_error)
+        };
+        Ok(PageRow {
+            access_token: open(&self.access_token)?,
+            app_secret: open(&self.app_secret)?,
+            verify_token: open(&self.verify_token)?,
+            page_id: self.page_id,
+            name: self.name,
+            app_id: self.app_id,
+            graph_api_url: self.graph_api_url,
+            is_sandbox: self.is_sandbox,
+            connected_at: self.connected_at,
+        })
     }
 }
 
@@ -59,7 +68,27 @@ pub async fn current(pool: &SqlitePool) -> Result<Option<PageRow>, sqlx::Error> 
     )
     .fetch_optional(pool)
     .await?;
-    Ok(raw.map(PageRow::from))
+    raw.map(|r| r.open(pool)).transpose()
+}
+
+/// Seals secrets stored before encryption existed (run at start-up; a no-op afterwards).
+pub async fn seal_stored(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
+    let raw: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT access_token, app_secret, verify_token FROM pages
+         ORDER BY connected_at DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some((a, b, c)) = raw else {
+        return Ok(false);
+    };
+    if [a, b, c].iter().all(|v| secrets::is_sealed(v)) {
+        return Ok(false);
+    }
+    match current(pool).await? {
+        Some(page) => connect(pool, &page).await.map(|()| true),
+        None => Ok(false),
+    }
 }
 
 /// Forgets the connected page and its secrets.
@@ -70,6 +99,12 @@ pub async fn disconnect(pool: &SqlitePool) -> Result<(), sqlx::Error> {
 
 /// Stores `page` as the connected page, replacing any other (one transaction).
 pub async fn connect(pool: &SqlitePool, page: &PageRow) -> Result<(), sqlx::Error> {
+    let seal = |v: &Secret| secrets::seal(pool, v.expose()).map_err(secrets::db_error);
+    let (access_token, app_secret, verify_token) = (
+        seal(&page.access_token)?,
+        seal(&page.app_secret)?,
+        seal(&page.verify_token)?,
+    );
     let mut tx = pool.begin().await?;
     sqlx::query("DELETE FROM pages").execute(&mut *tx).await?;
     sqlx::query(
@@ -79,9 +114,9 @@ pub async fn connect(pool: &SqlitePool, page: &PageRow) -> Result<(), sqlx::Erro
     )
     .bind(&page.page_id)
     .bind(&page.name)
-    .bind(page.access_token.expose())
-    .bind(page.app_secret.expose())
-    .bind(page.verify_token.expose())
+    .bind(access_token)
+    .bind(app_secret)
+    .bind(verify_token)
     .bind(&page.app_id)
     .bind(&page.graph_api_url)
     .bind(page.is_sandbox)

@@ -1,11 +1,12 @@
 //! The setup wizard's progress (table `setup_state`, one row): the page token waiting for
 //! step 2, the current step, ticked boxes, each step's last report and the webhook handshake
-//! times. The pending token comes back wrapped in [`Secret`].
+//! times. The pending token is stored sealed and comes back wrapped in [`Secret`].
 
 use messenger::Secret;
 use sqlx::SqlitePool;
 
 use crate::model::{SetupStep, StepReport};
+use crate::server::secrets;
 
 /// A token step 1 accepted, with the page it belongs to.
 #[derive(Debug, Clone)]
@@ -54,7 +55,7 @@ pub async fn load(pool: &SqlitePool) -> Result<Progress, sqlx::Error> {
         (Some(page_id), Some(name), Some(token)) => Some(Pending {
             page_id,
             name,
-            token: Secret::new(token),
+            token: Secret::new(secrets::open(pool, &token).map_err(secrets::db_error)?),
         }),
         _ => None,
     };
@@ -75,6 +76,10 @@ pub async fn set_pending(
     pending: Option<&Pending>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    let token = pending
+        .map(|p| secrets::seal(pool, p.token.expose()))
+        .transpose()
+        .map_err(secrets::db_error)?;
     sqlx::query(
         "UPDATE setup_state SET pending_page_id = $1, pending_page_name = $2,
                 pending_token = $3, updated_at = $4
@@ -82,7 +87,7 @@ pub async fn set_pending(
     )
     .bind(pending.map(|p| p.page_id.as_str()))
     .bind(pending.map(|p| p.name.as_str()))
-    .bind(pending.map(|p| p.token.expose()))
+    .bind(token)
     .bind(now)
     .execute(pool)
     .await?;
