@@ -12,7 +12,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use app::model::{CheckState, PageHealth, RecentPerson, Role, SetupStep, SetupView, TEST_MESSAGE};
-use app::server::runtime::{self, RuntimeConfig};
 use sandbox::{
     NewUser, PageUpdate, Sandbox, SandboxConfig, DEFAULT_APP_ID, DEFAULT_APP_SECRET,
     DEFAULT_PAGE_ID, DEFAULT_PAGE_TOKEN, EXPIRED_TOKEN, USER_TOKEN,
@@ -58,15 +57,7 @@ async fn wizard() -> Wiz {
     state
         .sandbox
         .set_callback_url(Some(format!("http://{addr}/webhook")));
-    runtime::spawn(
-        state.pool.clone(),
-        RuntimeConfig {
-            graph_api_url: graph,
-            calls_per_second: 250,
-        },
-        state.wake.clone(),
-        state.live.clone(),
-    );
+    support::spawn_runtime(&state, &graph);
     let cookie = app.signed_in(Role::Admin).await;
     Wiz {
         base: format!("http://{addr}"),
@@ -80,17 +71,8 @@ async fn wizard() -> Wiz {
 
 impl Wiz {
     async fn call(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-        let resp = self
-            .http
-            .post(format!("{}/api/{path}", self.base))
-            .header("cookie", &self.cookie)
-            .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let body = resp.text().await.unwrap();
+        let (status, body) =
+            support::call_server_fn(&self.http, &self.base, &self.cookie, path, form).await;
         self.seen.lock().unwrap().push(body.clone());
         (status, body)
     }
@@ -416,6 +398,18 @@ async fn steps_four_to_six_check_receivers_push_the_profile_and_send_a_test() {
     assert!(text.contains("Primary Receiver"), "{text}");
 
     let psid = w.someone_writes("Ana").await;
+    // A newer conversation Facebook does not know (kept from a page connected before under
+    // the same id): the probe skips it.
+    sqlx::query(
+        "INSERT INTO conversations (page_id, psid, first_name, last_user_message_ms,
+                                    last_activity_ms)
+         VALUES ($1, '24999999999999999', 'Ghost', $2, $2)",
+    )
+    .bind(DEFAULT_PAGE_ID)
+    .bind(i64::MAX / 4)
+    .execute(&w.app.state.pool)
+    .await
+    .unwrap();
     w.ok::<SetupView>(
         "setup/confirm",
         &[("item", "response-method"), ("done", "true")],
@@ -427,10 +421,9 @@ async fn steps_four_to_six_check_receivers_push_the_profile_and_send_a_test() {
             &[("item", "primary-receiver"), ("done", "true")],
         )
         .await;
-    assert_eq!(
-        check(&v, SetupStep::Receivers, "thread-owner").0,
-        CheckState::Pass
-    );
+    let (state, text) = check(&v, SetupStep::Receivers, "thread-owner");
+    assert_eq!(state, CheckState::Pass, "{text}");
+    assert!(!text.contains("Ghost"), "{text}");
     assert!(
         v.step_complete(SetupStep::Receivers),
         "{:?}",
@@ -495,7 +488,7 @@ async fn steps_four_to_six_check_receivers_push_the_profile_and_send_a_test() {
     let v: SetupView = w.ok("setup/send_test", &[("psid", &psid)]).await;
     let (state, text) = check(&v, SetupStep::Test, "test-message");
     assert_eq!(state, CheckState::Pass, "{text}");
-    assert!(text.contains("Ana"), "{text}");
+    assert!(!text.contains("Ghost"), "{text}");
     w.fb.settle().await;
     let said = w.fb.transcript(&psid).unwrap();
     assert!(

@@ -29,6 +29,8 @@ use CheckState::{Confirm, Fail, Pass, Waiting, Warn};
 const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest token or secret accepted (real ones are a few hundred characters).
 const MAX_SECRET_CHARS: usize = 1_000;
+/// How many of the newest conversations the thread-owner probe may try.
+const PROBE_PEOPLE: i64 = 5;
 /// A webhook older than this makes Settings → Page ask whether events still arrive.
 const QUIET_WEBHOOK_SECS: i64 = 7 * 24 * 3600;
 /// The permissions Baton needs on the page token, and what each one is for.
@@ -860,23 +862,28 @@ async fn owner_probe(
     client: &GraphClient,
 ) -> Result<Check, AppError> {
     const LABEL: &str = "Baton owns the bot's conversations";
-    let Some(person) = progress::recent_people(&state.pool, &page.page_id, 1)
-        .await?
-        .into_iter()
-        .next()
-    else {
-        return Ok(Check::new(
-            "thread-owner",
-            LABEL,
-            Waiting,
-            "No one has written to the page yet, so there is no conversation to look at. Send \
-             the page a message from Messenger, then check again.",
-        ));
+    const NOBODY: &str = "No one has written to the page yet, so there is no conversation to \
+                          look at. Send the page a message from Messenger, then check again.";
+    // The newest few: conversations Facebook does not know (kept from another page connected
+    // before under the same id, such as the sandbox page) are skipped.
+    let recent = progress::recent_people(&state.pool, &page.page_id, PROBE_PEOPLE).await?;
+    let mut probed = None;
+    for person in recent {
+        match client.thread_owner(&person.psid).await {
+            Err(e) if e.kind() == ErrorKind::UnknownRecipient => continue,
+            answer => {
+                probed = Some((person, answer));
+                break;
+            }
+        }
+    }
+    let Some((person, answer)) = probed else {
+        return Ok(Check::new("thread-owner", LABEL, Waiting, NOBODY));
     };
     let name = display_name(person.first_name.as_deref(), person.last_name.as_deref());
     let convo = super::repo::conversations::get(&state.pool, &page.page_id, &person.psid).await?;
     let with_human = convo.as_ref().is_some_and(|c| c.state == "inbox");
-    Ok(match client.thread_owner(&person.psid).await {
+    Ok(match answer {
         Ok(None) => Check::new(
             "thread-owner",
             LABEL,
