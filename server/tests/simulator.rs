@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use app::model::{Role, SimFrom, SimUser, SimView};
 use app::server::repo::audit::Actor;
-use app::server::runtime::{self, RuntimeConfig};
 use app::server::{flows, AppState};
 use support::TestApp;
 
@@ -26,15 +25,7 @@ async fn sim() -> Sim {
     let app = TestApp::new().await;
     let state = app.state.clone();
     let (addr, graph) = support::serve_with_sandbox_page(&state).await;
-    runtime::spawn(
-        state.pool.clone(),
-        RuntimeConfig {
-            graph_api_url: graph,
-            calls_per_second: 250,
-        },
-        state.wake.clone(),
-        state.live.clone(),
-    );
+    support::spawn_runtime(&state, &graph);
     let cookie = app.signed_in(Role::Editor).await;
     Sim {
         base: format!("http://{addr}"),
@@ -48,16 +39,8 @@ async fn sim() -> Sim {
 impl Sim {
     /// Calls a server function as the browser does; returns the status and the body.
     async fn call(&self, name: &str, form: &[(&str, &str)]) -> (u16, String) {
-        let resp = self
-            .http
-            .post(format!("{}/api/simulator/{name}", self.base))
-            .header("cookie", &self.cookie)
-            .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        (resp.status().as_u16(), resp.text().await.unwrap())
+        let path = format!("simulator/{name}");
+        support::call_server_fn(&self.http, &self.base, &self.cookie, &path, form).await
     }
 
     async fn ok<T: serde::de::DeserializeOwned>(&self, name: &str, form: &[(&str, &str)]) -> T {

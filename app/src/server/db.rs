@@ -94,6 +94,46 @@ pub async fn write_turn() -> tokio::sync::MutexGuard<'static, ()> {
     WRITE_TURN.lock().await
 }
 
+/// A write transaction that holds this process's write turn and SQLite's write lock from its
+/// first statement (`BEGIN IMMEDIATE`), so a read-modify-write cannot fail half-way because
+/// another writer got in between. Use it like the transaction (`&mut *tx` is the connection);
+/// the turn ends after `commit` or when it is dropped (which rolls back).
+pub struct WriteTx {
+    // Field order matters: the transaction ends before the turn is handed on.
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+/// Starts a [`WriteTx`] once it is this writer's turn.
+pub async fn write_tx(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
+    let turn = write_turn().await;
+    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    Ok(WriteTx { tx, _turn: turn })
+}
+
 /// Applies every pending migration.
 pub async fn migrate(pool: &SqlitePool) -> Result<(), DbError> {
     MIGRATOR.run(pool).await?;

@@ -41,49 +41,18 @@ impl Clock {
     }
 }
 
-const WEEKDAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// Unix seconds as Meta writes times in token errors, in Pacific time (always the UTC−8
 /// "PST" offset here): `Tuesday, 01-Dec-26 10:00:00 PST`.
 pub(crate) fn pacific_time(unix_s: i64) -> String {
-    let local = unix_s - 8 * 3600;
-    let days = local.div_euclid(86_400);
-    let secs = local.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{}, {day:02}-{}-{:02} {:02}:{:02}:{:02} PST",
-        WEEKDAYS[(days + 4).rem_euclid(7) as usize], // 1970-01-01 was a Thursday
-        MONTHS[(month - 1) as usize],
-        year.rem_euclid(100),
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
-/// (year, month 1-12, day 1-31) of a day count since 1970-01-01 (proleptic Gregorian).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    use time::macros::{format_description, offset};
+    let format = format_description!(
+        "[weekday], [day]-[month repr:short]-[year repr:last_two] [hour]:[minute]:[second] PST"
+    );
+    time::OffsetDateTime::from_unix_timestamp(unix_s)
+        .map(|t| t.to_offset(offset!(-8)))
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_else(|| format!("{unix_s} (unix time)"))
 }
 
 #[cfg(test)]

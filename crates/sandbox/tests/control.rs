@@ -1,28 +1,12 @@
 //! The JSON control API (`/_sandbox/...`) driven in-process with tower's `oneshot`.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use axum::Router;
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::StatusCode;
 use sandbox::{Sandbox, SandboxConfig, DEFAULT_PAGE_TOKEN};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
-async fn call(app: &Router, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("content-type", "application/json")
-        .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
-        .unwrap();
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
+use common::call_json as call;
 
 fn send_uri() -> String {
     format!("/v21.0/me/messages?access_token={DEFAULT_PAGE_TOKEN}")

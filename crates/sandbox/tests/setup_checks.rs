@@ -6,13 +6,11 @@ mod common;
 
 use std::collections::HashMap;
 
-use axum::body::Body;
 use axum::extract::Query;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use common::*;
-use http_body_util::BodyExt;
 use messenger::graph::{GraphApi, MessengerProfile, ProfileField, BATON_SUBSCRIBED_FIELDS};
 use messenger::send::SendRequest;
 use messenger::{ErrorKind, FeatureStatus, GraphClient, GraphError, Secret, TokenKind};
@@ -21,7 +19,6 @@ use sandbox::{
     DEFAULT_APP_SECRET, DEFAULT_SCOPES, EXPIRED_TOKEN, SANDBOX_USER_ID, USER_TOKEN,
 };
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const EXPIRED_SINCE: &str =
     "Session has expired on Tuesday, 01-Dec-26 10:00:00 PST. The current time is ";
@@ -453,33 +450,12 @@ async fn snapshots_keep_page_settings_and_old_ones_still_load() {
     assert_eq!(s.subscribed_fields, None);
 }
 
-async fn control(
-    app: &Router,
-    method: &str,
-    uri: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("content-type", "application/json")
-        .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
-        .unwrap();
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
 #[tokio::test]
 async fn control_api_reads_and_changes_page_settings() {
     let sb = Sandbox::new(SandboxConfig::default());
     let app = sb.router();
     let uri = format!("/_sandbox/pages/{PAGE}");
-    let (s, page) = control(&app, "GET", &uri, None).await;
+    let (s, page) = call_json(&app, "GET", &uri, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         page,
@@ -488,7 +464,7 @@ async fn control_api_reads_and_changes_page_settings() {
             "conversation_routing": false, "subscribed_fields": BATON_SUBSCRIBED_FIELDS})
     );
     sb.take_changes();
-    let (s, page) = control(
+    let (s, page) = call_json(
         &app,
         "PUT",
         &uri,
@@ -501,22 +477,22 @@ async fn control_api_reads_and_changes_page_settings() {
     assert_eq!(page["subscribed_fields"], Value::Null);
     assert_eq!(page["scopes"], json!(DEFAULT_SCOPES), "unchanged");
     assert!(sb.take_changes().header_changed);
-    assert_eq!(control(&app, "GET", &uri, None).await.1, page);
+    assert_eq!(call_json(&app, "GET", &uri, None).await.1, page);
 
-    let (s, err) = control(&app, "GET", "/_sandbox/pages/42", None).await;
+    let (s, err) = call_json(&app, "GET", "/_sandbox/pages/42", None).await;
     assert_eq!(
         (s, err),
         (StatusCode::NOT_FOUND, json!({"error": "unknown page 42"}))
     );
-    let (s, _) = control(&app, "PUT", "/_sandbox/pages/42", Some(json!({}))).await;
+    let (s, _) = call_json(&app, "PUT", "/_sandbox/pages/42", Some(json!({}))).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, err) = control(&app, "PUT", &uri, Some(json!({"tokenExpired": true}))).await;
+    let (s, err) = call_json(&app, "PUT", &uri, Some(json!({"tokenExpired": true}))).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(
         err["error"].as_str().unwrap().contains("tokenExpired"),
         "{err}"
     );
-    let (s, err) = control(
+    let (s, err) = call_json(
         &app,
         "PUT",
         &uri,
@@ -604,7 +580,7 @@ async fn verify_webhook_checks_the_challenge_answer() {
     // Over the control API: the configured callback when none is given.
     sb.set_callback_url(Some(good.clone()));
     let app = sb.router();
-    let (s, check) = control(
+    let (s, check) = call_json(
         &app,
         "POST",
         "/_sandbox/app/verify_webhook",
@@ -614,7 +590,7 @@ async fn verify_webhook_checks_the_challenge_answer() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(check["verified"], true);
     assert_eq!(check["status"], 200);
-    let (s, _) = control(&app, "POST", "/_sandbox/app/verify_webhook", None).await;
+    let (s, _) = call_json(&app, "POST", "/_sandbox/app/verify_webhook", None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 

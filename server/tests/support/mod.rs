@@ -96,6 +96,41 @@ pub async fn serve_with_sandbox_page(state: &AppState) -> (std::net::SocketAddr,
     (addr, graph)
 }
 
+/// Calls the server function at `/api/{path}` of a served Baton as the browser does (a form
+/// POST with the session cookie); returns the status and the body.
+#[allow(dead_code)] // not every test binary serves on a port
+pub async fn call_server_fn(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let resp = http
+        .post(format!("{base}/api/{path}"))
+        .header("cookie", cookie)
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// Starts the runtime's workers for `state` (webhook events, outbox) sending through `graph`.
+#[allow(dead_code)] // not every test binary runs the workers
+pub fn spawn_runtime(state: &AppState, graph: &str) {
+    app::server::runtime::spawn(
+        state.pool.clone(),
+        app::server::runtime::RuntimeConfig {
+            graph_api_url: graph.to_owned(),
+            calls_per_second: 250,
+        },
+        state.wake.clone(),
+        state.live.clone(),
+    );
+}
+
 /// `POST /webhook` with `body` signed by `app_secret`, as Facebook delivers it.
 pub fn signed_webhook(body: Vec<u8>, app_secret: &str) -> Request<Body> {
     let sig = signature::sign_sha256(app_secret.as_bytes(), &body);

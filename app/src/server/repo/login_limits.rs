@@ -21,8 +21,7 @@ pub async fn begin_attempt(
     scopes: &[String],
     now: i64,
 ) -> Result<Result<Attempt, i64>, sqlx::Error> {
-    let _turn = crate::server::db::write_turn().await;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::server::db::write_tx(pool).await?;
     for scope in scopes {
         if let Some(secs) = retry_after_on(&mut tx, scope, now).await? {
             tx.rollback().await?;

@@ -25,8 +25,7 @@ pub async fn save(
     users: &[(String, Option<String>)],
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    let _turn = crate::server::db::write_turn().await;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::server::db::write_tx(pool).await?;
     if let Some(header) = header {
         sqlx::query(
             "INSERT INTO sandbox_state (id, snapshot, saved_ms) VALUES (1, $1, $2)

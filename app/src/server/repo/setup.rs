@@ -119,23 +119,11 @@ pub async fn set_confirmed(
 
 /// Replaces the stored report of `report.step`.
 pub async fn save_report(pool: &SqlitePool, report: &StepReport) -> Result<(), sqlx::Error> {
-    // Read-modify-write: take the write lock up front (a deferred transaction that reads
-    // first fails at once when another writer got in between).
-    let _turn = crate::server::db::write_turn().await;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let (json,): (String,) = sqlx::query_as("SELECT reports FROM setup_state WHERE id = 1")
-        .fetch_one(&mut *tx)
-        .await?;
-    let mut reports: Vec<StepReport> = serde_json::from_str(&json).unwrap_or_default();
-    reports.retain(|r| r.step != report.step);
-    reports.push(report.clone());
-    let json = serde_json::to_string(&reports).unwrap_or_else(|_| "[]".into());
-    sqlx::query("UPDATE setup_state SET reports = $1, updated_at = $2 WHERE id = 1")
-        .bind(json)
-        .bind(report.checked_at)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await
+    edit_reports(pool, report.checked_at, false, |reports| {
+        reports.retain(|r| r.step != report.step);
+        reports.push(report.clone());
+    })
+    .await
 }
 
 /// Forgets the reports of every step but `keep`, and the handshake times (another page or
@@ -145,23 +133,39 @@ pub async fn reset_checks(
     keep: &[SetupStep],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let _turn = crate::server::db::write_turn().await;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    edit_reports(pool, now, true, |reports| {
+        reports.retain(|r| keep.contains(&r.step))
+    })
+    .await
+}
+
+/// Read-modify-write of the stored reports in one write transaction; `forget_handshakes`
+/// also clears the webhook handshake times.
+async fn edit_reports(
+    pool: &SqlitePool,
+    now: i64,
+    forget_handshakes: bool,
+    edit: impl FnOnce(&mut Vec<StepReport>),
+) -> Result<(), sqlx::Error> {
+    let mut tx = crate::server::db::write_tx(pool).await?;
     let (json,): (String,) = sqlx::query_as("SELECT reports FROM setup_state WHERE id = 1")
         .fetch_one(&mut *tx)
         .await?;
     let mut reports: Vec<StepReport> = serde_json::from_str(&json).unwrap_or_default();
-    reports.retain(|r| keep.contains(&r.step));
+    edit(&mut reports);
     let json = serde_json::to_string(&reports).unwrap_or_else(|_| "[]".into());
-    sqlx::query(
+    let sql = if forget_handshakes {
         "UPDATE setup_state SET reports = $1, webhook_verified_at = NULL,
                 webhook_refused_at = NULL, updated_at = $2
-         WHERE id = 1",
-    )
-    .bind(json)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+         WHERE id = 1"
+    } else {
+        "UPDATE setup_state SET reports = $1, updated_at = $2 WHERE id = 1"
+    };
+    sqlx::query(sql)
+        .bind(json)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }
 

@@ -37,8 +37,7 @@ pub async fn store_delivery(
     events: &[NewEvent],
     now: i64,
 ) -> Result<Stored, sqlx::Error> {
-    let _turn = crate::server::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::server::db::write_tx(pool).await?;
     let (delivery_id,): (i64,) = sqlx::query_as(
         "INSERT INTO webhook_deliveries (received_at, object, body, events, duplicates)
          VALUES ($1, $2, $3, $4, 0) RETURNING id",

@@ -64,8 +64,7 @@ async fn act(pool: &SqlitePool, psid: &str, actor: &Actor, to: &str) -> Result<O
     // BEGIN IMMEDIATE takes SQLite's write lock up front: a second agent's click waits here
     // (busy timeout) and then sees the first one's result, instead of failing to upgrade a
     // read snapshot that went stale.
-    let turn = crate::server::db::write_turn().await;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::server::db::write_tx(pool).await?;
     let c = conv::get(&mut *tx, &page.page_id, psid)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -93,7 +92,6 @@ async fn act(pool: &SqlitePool, psid: &str, actor: &Actor, to: &str) -> Result<O
         .ok_or(AppError::NotFound)?;
     let changed = after.state != c.state;
     tx.commit().await?;
-    drop(turn);
     if !changed {
         return Ok(Outcome::AlreadyThere);
     }
@@ -134,8 +132,7 @@ pub async fn reply(
     let now_ms = now() * 1000;
     // The owner and the window are checked in the same write transaction that queues the
     // message, so a handover that lands in between cannot slip past the check.
-    let turn = crate::server::db::write_turn().await;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::server::db::write_tx(pool).await?;
     let c = conv::get(&mut *tx, &page.page_id, psid)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -167,7 +164,6 @@ pub async fn reply(
     };
     outbox::enqueue(&mut tx, &page.page_id, psid, &[row], now_ms).await?;
     tx.commit().await?;
-    drop(turn);
     let how = if human_agent {
         "human_agent"
     } else {

@@ -104,8 +104,7 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, 
         touched.count += batch.len();
         // One transaction per batch (one commit instead of one per event), one savepoint per
         // event: an event that fails rolls back alone and is marked failed; the others commit.
-        let _turn = crate::server::db::write_turn().await;
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = crate::server::db::write_tx(pool).await?;
         for row in &batch {
             let event = match serde_json::from_str(&row.payload) {
                 Ok(value) => Event::from_value(value),

@@ -52,8 +52,7 @@ pub async fn send_due(
         return Ok(touched);
     }
     let Some(page) = pages::current(pool).await? else {
-        let _turn = db::write_turn().await;
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = db::write_tx(pool).await?;
         for row in &rows {
             outbox::retry_later(
                 &mut tx,
@@ -89,8 +88,7 @@ pub async fn send_due(
             }
             joined = tasks.try_join_next();
         }
-        let _turn = db::write_turn().await;
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = db::write_tx(pool).await?;
         for (row, result) in finished {
             record(&mut tx, &row, result).await?;
         }

@@ -144,3 +144,30 @@ impl Env {
         self.sandbox.create_user(Default::default()).unwrap().psid
     }
 }
+
+/// One JSON request to `app` (a sandbox router): the status and the JSON answer (`Null` when
+/// the body is not JSON).
+pub async fn call_json(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(body.map_or(axum::body::Body::empty(), |b| {
+            axum::body::Body::from(b.to_string())
+        }))
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
