@@ -115,6 +115,9 @@ pub(crate) struct World {
     pub outbox: Vec<Outgoing>,
     pub next_user: u64,
     pub next_mid: u64,
+    /// Random per emulator, so message ids never repeat across two sandboxes (or a restart),
+    /// as Meta's never do: Baton drops a repeated `mid` as a duplicate delivery.
+    pub mid_tag: String,
     pub limits: Limits,
     /// Users changed (or removed) since the host last took this set ([`World::take_changes`]).
     pub changed_users: BTreeSet<String>,
@@ -167,6 +170,7 @@ impl World {
             outbox: Vec::new(),
             next_user: 0,
             next_mid: 0,
+            mid_tag: random_tag(),
             limits: config.limits.clone(),
             changed_users: BTreeSet::new(),
             changed_header: false,
@@ -205,7 +209,7 @@ impl World {
     pub fn new_mid(&mut self) -> String {
         self.changed_header = true;
         self.next_mid += 1;
-        format!("m_sandbox_{:06}", self.next_mid)
+        format!("m_sandbox_{}_{:06}", self.mid_tag, self.next_mid)
     }
 
     pub fn page_by_token(&self, token: &str) -> Option<&PageState> {
@@ -401,4 +405,16 @@ impl World {
             history: u.history.clone(),
         })
     }
+}
+
+/// Eight hex digits from the standard library's per-process random hash keys.
+fn random_tag() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
+    );
+    format!("{:08x}", h.finish() as u32)
 }

@@ -243,3 +243,22 @@ async fn agent_clock_settings_and_callback() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "no Get Started in the profile");
 }
+
+#[tokio::test]
+async fn two_sandboxes_never_hand_out_the_same_message_id() {
+    let (a, b) = (
+        Sandbox::new(SandboxConfig::default()),
+        Sandbox::new(SandboxConfig::default()),
+    );
+    let ua = a.create_user(Default::default()).unwrap();
+    let ub = b.create_user(Default::default()).unwrap();
+    assert_eq!(ua.psid, ub.psid, "both number their users alike");
+    let (ma, mb) = (
+        a.user_says(&ua.psid, "hi").unwrap(),
+        b.user_says(&ub.psid, "hi").unwrap(),
+    );
+    assert_ne!(
+        ma, mb,
+        "a repeated mid would be dropped as a duplicate delivery"
+    );
+}
