@@ -83,7 +83,10 @@ test("an admin connects a page with the wizard, and Settings → Page reports a 
 
   // Step 4: someone writes to the page, so the thread-owner probe has a conversation.
   // Its own PSID range: both sandboxes number their users alike, and Baton keys
-  // conversations by page and PSID.
+  // conversations by page and PSID. "Facebook's" clock is moved a year ahead so that Rita is
+  // the newest writer even after the other tests moved the built-in sandbox's clock.
+  const ahead = await page.request.post(`${FB}/_sandbox/clock/advance`, { data: { hours: 24 * 365 } });
+  expect(ahead.status(), await ahead.text()).toBe(200);
   const user = await (
     await page.request.post(`${FB}/_sandbox/users`, { data: { first_name: "Rita", psid: "24999999999999991" } })
   ).json();

@@ -30,7 +30,7 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest token or secret accepted (real ones are a few hundred characters).
 const MAX_SECRET_CHARS: usize = 1_000;
 /// How many of the newest conversations the thread-owner probe may try.
-const PROBE_PEOPLE: i64 = 5;
+const PROBE_PEOPLE: i64 = 20;
 /// A webhook older than this makes Settings → Page ask whether events still arrive.
 const QUIET_WEBHOOK_SECS: i64 = 7 * 24 * 3600;
 /// The permissions Baton needs on the page token, and what each one is for.
@@ -867,6 +867,7 @@ async fn owner_probe(
     // The newest few: conversations Facebook does not know (kept from another page connected
     // before under the same id, such as the sandbox page) are skipped.
     let recent = progress::recent_people(&state.pool, &page.page_id, PROBE_PEOPLE).await?;
+    let anyone = !recent.is_empty();
     let mut probed = None;
     for person in recent {
         match client.thread_owner(&person.psid).await {
@@ -878,7 +879,14 @@ async fn owner_probe(
         }
     }
     let Some((person, answer)) = probed else {
-        return Ok(Check::new("thread-owner", LABEL, Waiting, NOBODY));
+        let detail = if anyone {
+            "Facebook does not know the people who wrote most recently (their conversations \
+             came through a page connected before). Send this page a message from Messenger, \
+             then check again."
+        } else {
+            NOBODY
+        };
+        return Ok(Check::new("thread-owner", LABEL, Waiting, detail));
     };
     let name = display_name(person.first_name.as_deref(), person.last_name.as_deref());
     let convo = super::repo::conversations::get(&state.pool, &page.page_id, &person.psid).await?;
