@@ -77,27 +77,61 @@ fn SignedInLayout() -> impl IntoView {
     }
 }
 
-/// The main screens with the permission each needs.
-const SCREENS: [(&str, &str, Permission); 5] = [
-    ("/messages", "Messages", Permission::EditFlows),
-    ("/inbox", "Inbox", Permission::WorkInbox),
-    ("/simulator", "Simulator", Permission::UseSimulator),
-    ("/setup", "Setup", Permission::RunSetup),
-    ("/settings", "Settings", Permission::ManageSettings),
+/// A main screen: where it is, what it is called and for, and who may open it (the navigation
+/// and the home screen's cards both list these).
+#[derive(Clone, Copy)]
+pub struct Screen {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub blurb: &'static str,
+    pub permission: Permission,
+}
+
+/// The main screens, in navigation order.
+pub const SCREENS: [Screen; 5] = [
+    Screen {
+        href: "/messages",
+        label: "Messages",
+        blurb: "Build the bot's messages and buttons.",
+        permission: Permission::EditFlows,
+    },
+    Screen {
+        href: "/inbox",
+        label: "Inbox",
+        blurb: "See who asked for a human.",
+        permission: Permission::WorkInbox,
+    },
+    Screen {
+        href: "/simulator",
+        label: "Simulator",
+        blurb: "Try the bot with a test user, offline.",
+        permission: Permission::UseSimulator,
+    },
+    Screen {
+        href: "/setup",
+        label: "Setup",
+        blurb: "Connect a Facebook Page, step by step.",
+        permission: Permission::RunSetup,
+    },
+    Screen {
+        href: "/settings",
+        label: "Settings",
+        blurb: "The page's health, users and the audit log.",
+        permission: Permission::ManageSettings,
+    },
 ];
 
 /// The main navigation, showing only the screens the user's role may open.
 #[component]
 fn MainNav() -> impl IntoView {
     let role = use_context::<CurrentUser>().map(|u| u.0.role);
-    let links = SCREENS;
     view! {
         <nav aria-label="Main">
             <ul>
-                {links
+                {SCREENS
                     .into_iter()
-                    .filter(|(_, _, p)| role.is_some_and(|r| r.can(*p)))
-                    .map(|(href, label, _)| view! { <li><A href=href>{label}</A></li> })
+                    .filter(|s| role.is_some_and(|r| r.can(s.permission)))
+                    .map(|s| view! { <li><A href=s.href>{s.label}</A></li> })
                     .collect_view()}
             </ul>
         </nav>

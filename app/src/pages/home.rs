@@ -4,41 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::app::SCREENS;
 use crate::model::Permission;
 use crate::pages::CurrentUser;
-
-const CARDS: [(&str, &str, &str, Permission); 5] = [
-    (
-        "/messages",
-        "Messages",
-        "Build the bot's messages and buttons.",
-        Permission::EditFlows,
-    ),
-    (
-        "/inbox",
-        "Inbox",
-        "See who asked for a human.",
-        Permission::WorkInbox,
-    ),
-    (
-        "/simulator",
-        "Simulator",
-        "Try the bot with a test user, offline.",
-        Permission::UseSimulator,
-    ),
-    (
-        "/setup",
-        "Setup",
-        "Connect a Facebook Page.",
-        Permission::RunSetup,
-    ),
-    (
-        "/settings",
-        "Settings",
-        "Page name, users and the audit log.",
-        Permission::ManageSettings,
-    ),
-];
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -62,10 +30,10 @@ pub fn HomePage() -> impl IntoView {
                 </div>
             })}
             <ul class="cards">
-                {CARDS
+                {SCREENS
                     .into_iter()
-                    .filter(|(_, _, _, p)| role.is_some_and(|r| r.can(*p)))
-                    .map(|(href, label, text, _)| view! { <li><A href=href>{label}</A><span>{text}</span></li> })
+                    .filter(|s| role.is_some_and(|r| r.can(s.permission)))
+                    .map(|s| view! { <li><A href=s.href>{s.label}</A><span>{s.blurb}</span></li> })
                     .collect_view()}
             </ul>
         </section>

@@ -24,9 +24,7 @@ pub async fn create_user(
     role: Role,
     password: &str,
 ) -> Result<UserRow, AppError> {
-    let email = Email::parse(email).map_err(AppError::Invalid)?;
-    let password = NewPassword::parse(password).map_err(AppError::Invalid)?;
-    let hash = hash_password(password.expose()).await?;
+    let (email, hash) = checked_credentials(email, password).await?;
     let at = now();
     let user = users::insert(pool, email.as_str(), role, &hash, at)
         .await?
@@ -48,15 +46,21 @@ pub async fn create_user(
     Ok(user)
 }
 
+/// The parsed email and the password's hash, for a new account (one rule for both kinds).
+async fn checked_credentials(email: &str, password: &str) -> Result<(Email, String), AppError> {
+    let email = Email::parse(email).map_err(AppError::Invalid)?;
+    let password = NewPassword::parse(password).map_err(AppError::Invalid)?;
+    let hash = hash_password(password.expose()).await?;
+    Ok((email, hash))
+}
+
 /// First-run: creates the first admin, only while no user exists.
 pub async fn create_first_admin(
     pool: &SqlitePool,
     email: &str,
     password: &str,
 ) -> Result<UserRow, AppError> {
-    let email = Email::parse(email).map_err(AppError::Invalid)?;
-    let password = NewPassword::parse(password).map_err(AppError::Invalid)?;
-    let hash = hash_password(password.expose()).await?;
+    let (email, hash) = checked_credentials(email, password).await?;
     let at = now();
     let user = users::insert_first_admin(pool, email.as_str(), &hash, at)
         .await?

@@ -1,9 +1,9 @@
 //! Pushing a flow's messenger profile (Get Started, persistent menu, greeting) to the page,
 //! one Graph call per step, each step's outcome in plain words.
 
-use flows::{payload_for, Action, ButtonKind, Flow, GET_STARTED_PAYLOAD};
+use crate::server::runtime::compose::button;
+use flows::{payload_for, ButtonKind, Flow, GET_STARTED_PAYLOAD};
 use messenger::graph::{GetStarted, Greeting, MenuLocale, MessengerProfile, ProfileField};
-use messenger::send::Button;
 use messenger::{GraphApi, GraphError};
 
 use crate::model::PushStep;
@@ -70,17 +70,10 @@ pub fn menu(flow: &Flow) -> MenuLocale {
         .persistent_menu
         .iter()
         .enumerate()
-        .map(|(i, item)| match &item.action {
-            Action::Url { url } => Button::WebUrl {
-                title: item.title.clone(),
-                url: url.clone(),
-            },
-            Action::GoTo { .. } | Action::Handover { .. } | Action::ReturnToBot { .. } => {
-                Button::Postback {
-                    title: item.title.clone(),
-                    payload: payload_for("", 0, ButtonKind::Menu, i),
-                }
-            }
+        .map(|(i, item)| {
+            button(&item.title, &item.action, || {
+                payload_for("", 0, ButtonKind::Menu, i)
+            })
         })
         .collect();
     MenuLocale {

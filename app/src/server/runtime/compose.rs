@@ -14,6 +14,23 @@ pub fn metadata(key: &str) -> String {
     format!("baton:{key}")
 }
 
+/// The Messenger button for a flow button or menu item: a link opens its URL, every other
+/// action comes back to Baton as a postback with `payload()`.
+pub fn button(title: &str, action: &Action, payload: impl FnOnce() -> String) -> Button {
+    match action {
+        Action::Url { url } => Button::WebUrl {
+            title: title.to_owned(),
+            url: url.clone(),
+        },
+        Action::GoTo { .. } | Action::Handover { .. } | Action::ReturnToBot { .. } => {
+            Button::Postback {
+                title: title.to_owned(),
+                payload: payload(),
+            }
+        }
+    }
+}
+
 /// The outbox rows that send message `key` of `flow` to `psid`; empty for an unknown key.
 pub fn message_rows(flow: &Flow, key: &str, psid: &str) -> Vec<NewRow> {
     let Some(message) = flow.message(key) else {
@@ -45,15 +62,10 @@ pub fn message_rows(flow: &Flow, key: &str, psid: &str) -> Vec<NewRow> {
                     .buttons
                     .iter()
                     .enumerate()
-                    .map(|(bi, b)| match &b.action {
-                        Action::Url { url } => Button::WebUrl {
-                            title: b.title.clone(),
-                            url: url.clone(),
-                        },
-                        _ => Button::Postback {
-                            title: b.title.clone(),
-                            payload: flows::payload_for(key, i, ButtonKind::Button, bi),
-                        },
+                    .map(|(bi, b)| {
+                        button(&b.title, &b.action, || {
+                            flows::payload_for(key, i, ButtonKind::Button, bi)
+                        })
                     })
                     .collect();
                 let titles: Vec<&str> = t.buttons.iter().map(|b| b.title.as_str()).collect();

@@ -4,7 +4,7 @@
 //! off; the webhook handler wakes them through [`Wake`].
 
 pub mod agent;
-mod compose;
+pub(crate) mod compose;
 pub mod engine;
 pub mod sender;
 
