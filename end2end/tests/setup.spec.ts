@@ -118,6 +118,7 @@ test("an admin connects a page with the wizard, and Settings → Page reports a 
   const transcript = await (await page.request.get(`${FB}/_sandbox/users/${user.psid}/transcript`)).json();
   expect(JSON.stringify(transcript)).toContain("test message from Baton's setup wizard");
   await expect(page.getByText("6 of 6 steps done")).toBeVisible();
+  await expect(page.getByTestId("setup-complete")).toBeVisible();
   await shoot(page, "setup-done");
 
   // Leaving and coming back resumes at the same step with the same results.
@@ -139,7 +140,10 @@ test("an admin connects a page with the wizard, and Settings → Page reports a 
   expect(await page.content()).not.toContain(FACEBOOK_APP_SECRET);
 
   // Back to the built-in sandbox page for the other tests: one click.
+  // Switching away from a real page asks first.
   await openHydrated(page, "/setup");
   await page.getByRole("button", { name: "Use the sandbox page" }).click();
+  await expect(page.getByRole("alert")).toContainText("This disconnects Baton Demo");
+  await page.getByRole("button", { name: "Yes, use the sandbox page" }).click();
   await expect(page.getByTestId("sandbox-on")).toBeVisible();
 });

@@ -170,12 +170,30 @@ pub fn SetupPage() -> impl IntoView {
 #[component]
 fn SandboxBox(wiz: Wizard, view: SetupView) -> impl IntoView {
     let on_sandbox = view.page.as_ref().is_some_and(|p| p.is_sandbox);
-    let use_it = move |_| {
+    // A real page connected: switching replaces it, so ask first.
+    let real = view
+        .page
+        .as_ref()
+        .filter(|p| !p.is_sandbox)
+        .map(|p| p.name.clone());
+    let asking = RwSignal::new(false);
+    let use_it = move || {
+        asking.set(false);
         wiz.act(
             Some("The sandbox page is connected. Open the Simulator to talk to your bot."),
             false,
             use_sandbox_page(),
         )
+    };
+    let click = {
+        let real = real.clone();
+        move |_| {
+            if real.is_some() {
+                asking.set(true);
+            } else {
+                use_it();
+            }
+        }
     };
     if on_sandbox {
         view! {
@@ -196,9 +214,20 @@ fn SandboxBox(wiz: Wizard, view: SetupView) -> impl IntoView {
                     "Just trying Baton? Use the built-in sandbox page instead: no Facebook \
                      account needed, everything works offline."
                 </p>
-                <button type="button" class="secondary" disabled=move || wiz.busy.get() on:click=use_it>
+                <button type="button" class="secondary" disabled=move || wiz.busy.get() on:click=click>
                     "Use the sandbox page"
                 </button>
+                {move || asking.get().then(|| view! {
+                    <p role="alert">
+                        {format!(
+                            "This disconnects {} from Baton: its messages stop reaching the bot until you connect it again. Use the sandbox page instead?",
+                            real.clone().unwrap_or_default()
+                        )}
+                    </p>
+                    <button type="button" class="secondary danger" on:click=move |_| use_it()>"Yes, use the sandbox page"</button>
+                    " "
+                    <button type="button" class="secondary" on:click=move |_| asking.set(false)>"Cancel"</button>
+                })}
             </div>
         }
         .into_any()
@@ -216,6 +245,13 @@ fn Progress(wiz: Wizard, view: SetupView) -> impl IntoView {
                 <strong>{format!("{done} of {total} steps done")}</strong>
             </p>
             <progress max=total value=done aria-labelledby="setup-progress-label"></progress>
+            {(done == total).then(|| view! {
+                <p class="ok" data-testid="setup-complete">
+                    "All six steps are done: the page is connected. "
+                    <a href="/settings">"Settings"</a>
+                    " shows its health from now on."
+                </p>
+            })}
             <ol class="setup-steps">
                 {SetupStep::ALL
                     .into_iter()
