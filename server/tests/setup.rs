@@ -290,6 +290,26 @@ async fn step_two_connects_the_page_only_with_the_right_app_secret() {
     assert_eq!(state, CheckState::Fail);
     assert!(text.contains("lacks pages_manage_metadata"), "{text}");
     assert!(!v.step_complete(SetupStep::App));
+
+    // With the app known, step 1 names a missing permission too, and keeps the working token.
+    // Every store seals afresh (a new nonce), so an unchanged stored value means no store.
+    let stored = || async {
+        let (t,): (String,) = sqlx::query_as("SELECT access_token FROM pages")
+            .fetch_one(&w.app.state.pool)
+            .await
+            .unwrap();
+        t
+    };
+    let before = stored().await;
+    let v = w.token(DEFAULT_PAGE_TOKEN).await;
+    let (state, text) = check(&v, SetupStep::Token, "permissions");
+    assert_eq!(state, CheckState::Fail);
+    assert!(text.contains("lacks pages_manage_metadata"), "{text}");
+    assert_eq!(
+        check(&v, SetupStep::Token, "token-kept").0,
+        CheckState::Fail
+    );
+    assert_eq!(stored().await, before, "nothing was stored");
     w.assert_no_secret_seen();
 }
 

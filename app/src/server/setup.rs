@@ -294,11 +294,32 @@ pub async fn check_token(
 ) -> Result<SetupView, AppError> {
     let token = secret_input("page access token", token)?;
     let base = state.config.graph_api_url.clone();
-    let (checks, owner) = token_checks(&base, &token).await;
+    let (mut checks, owner) = token_checks(&base, &token).await;
     if let Some((page_id, name)) = owner {
         let current = pages::current(&state.pool).await?;
         match current {
             Some(mut page) if page.page_id == page_id && !page.is_sandbox => {
+                // The app is known: check the new token's permissions before it replaces the
+                // one the page works with now.
+                let (_, app) = app_checks(&base, &token, &page.app_id, &page.app_secret).await;
+                let found: Vec<Check> = app
+                    .into_iter()
+                    .filter(|c| matches!(c.id.as_str(), "permissions" | "token-valid"))
+                    .collect();
+                let refused = found.iter().any(|c| c.state == Fail);
+                checks.extend(found);
+                if refused {
+                    checks.push(Check::new(
+                        "token-kept",
+                        "The connected page keeps its token",
+                        Fail,
+                        "The new token was not stored, so the page goes on working with the \
+                         one it has. Generate a token with the permissions above and paste it \
+                         again.",
+                    ));
+                    store_report(state, SetupStep::Token, checks).await?;
+                    return view(state).await;
+                }
                 page.access_token = token;
                 page.name = name;
                 pages::connect(&state.pool, &page).await?;
