@@ -215,13 +215,12 @@ pub struct PendingPage {
     pub name: String,
 }
 
-/// Everything the wizard shows. Secrets appear only as "saved" flags.
+/// Everything the wizard shows. No secrets: a connected page has them saved, that is all the
+/// browser learns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetupView {
     pub page: Option<PageSummary>,
     pub pending: Option<PendingPage>,
-    pub app_secret_saved: bool,
-    pub verify_token_saved: bool,
     /// The webhook callback URL to paste into the App Dashboard, when Baton knows it.
     pub callback_url: Option<String>,
     /// Unix seconds of the last successful verification handshake.

@@ -173,8 +173,6 @@ pub async fn view(state: &AppState) -> Result<SetupView, AppError> {
             Some(page) if page.is_sandbox => state.sandbox.callback_url(),
             _ => callback_url(state),
         },
-        app_secret_saved: page.is_some(),
-        verify_token_saved: page.is_some(),
         page: page.as_ref().map(summary),
         pending: p.pending.map(|p| PendingPage {
             page_id: p.page_id,
@@ -770,6 +768,32 @@ pub async fn sandbox_verify(state: &AppState) -> Result<SetupView, AppError> {
 async fn receiver_checks(state: &AppState, page: &PageRow) -> Result<Vec<Check>, AppError> {
     let client = checked_client(page, &state.config.graph_api_url);
     let p = progress::load(&state.pool).await?;
+    let (routing, mut checks) = routing_checks(&client).await;
+    checks.push(owner_probe(state, page, &client).await?);
+    for item in &CONFIRM_ITEMS {
+        let ticked = p.confirmed.iter().any(|c| c == item.id);
+        let path = if routing == Some(true) {
+            item.routing_path
+        } else {
+            item.classic_path
+        };
+        checks.push(Check::new(
+            item.id,
+            item.label,
+            if ticked { Pass } else { Confirm },
+            if ticked {
+                "You confirmed this setting.".to_owned()
+            } else {
+                format!("Facebook's API cannot show this setting. {path} Then tick the box.")
+            },
+        ));
+    }
+    Ok(checks)
+}
+
+/// What the API says about routing: Conversation Routing or not (`None`: Facebook did not
+/// say), and whether Page Inbox is a secondary receiver.
+async fn routing_checks(client: &GraphClient) -> (Option<bool>, Vec<Check>) {
     let mut checks = Vec::new();
 
     const ROUTING: &str = "How the page routes conversations";
@@ -852,27 +876,7 @@ async fn receiver_checks(state: &AppState, page: &PageRow) -> Result<Vec<Check>,
         Err(e) => problem_check("page-inbox-secondary", SECONDARY, &e),
     });
 
-    checks.push(owner_probe(state, page, &client).await?);
-
-    for item in &CONFIRM_ITEMS {
-        let ticked = p.confirmed.iter().any(|c| c == item.id);
-        let path = if routing == Some(true) {
-            item.routing_path
-        } else {
-            item.classic_path
-        };
-        checks.push(Check::new(
-            item.id,
-            item.label,
-            if ticked { Pass } else { Confirm },
-            if ticked {
-                "You confirmed this setting.".to_owned()
-            } else {
-                format!("Facebook's API cannot show this setting. {path} Then tick the box.")
-            },
-        ));
-    }
-    Ok(checks)
+    (routing, checks)
 }
 
 /// `thread_owner` for the person who wrote most recently: a bot conversation owned by another
@@ -1180,8 +1184,9 @@ pub async fn use_sandbox(state: &AppState, actor: &Actor) -> Result<SetupView, A
     progress::set_pending(&state.pool, None, now()).await?;
     progress::reset_checks(&state.pool, &[], now()).await?;
     progress::set_current(&state.pool, SetupStep::Webhook, now()).await?;
-    check(state, SetupStep::Token).await?;
-    check(state, SetupStep::App).await?;
+    for step in [SetupStep::Token, SetupStep::App] {
+        run_checks(state, step).await?;
+    }
     check(state, SetupStep::Webhook).await
 }
 
@@ -1189,6 +1194,12 @@ pub async fn use_sandbox(state: &AppState, actor: &Actor) -> Result<SetupView, A
 
 /// Runs `step`'s checks again without changing anything on Facebook's side.
 pub async fn check(state: &AppState, step: SetupStep) -> Result<SetupView, AppError> {
+    run_checks(state, step).await?;
+    view(state).await
+}
+
+/// Runs `step`'s checks and stores their report (step 6 has none: it is a send).
+async fn run_checks(state: &AppState, step: SetupStep) -> Result<(), AppError> {
     let page = pages::current(&state.pool).await?;
     let base = state.config.graph_api_url.clone();
     let checks = match step {
@@ -1217,11 +1228,11 @@ pub async fn check(state: &AppState, step: SetupStep) -> Result<SetupView, AppEr
         SetupStep::Profile => profile_checks(state, &require_page(page)?).await?,
         SetupStep::Test => {
             require_page(page)?;
-            return view(state).await;
+            return Ok(());
         }
     };
     store_report(state, step, checks).await?;
-    view(state).await
+    Ok(())
 }
 
 // ---------------------------------------------------------------- Settings → Page
@@ -1275,12 +1286,8 @@ pub async fn health(state: &AppState) -> Result<PageHealth, AppError> {
         ),
     });
     checks.push(subscription_check(state, &page).await);
-    let receivers = receiver_checks(state, &page).await?;
-    checks.extend(
-        receivers
-            .into_iter()
-            .filter(|c| matches!(c.id.as_str(), "page-inbox-secondary" | "routing")),
-    );
+    let client = checked_client(&page, &state.config.graph_api_url);
+    checks.extend(routing_checks(&client).await.1);
     Ok(PageHealth {
         page: Some(summary(&page)),
         checks,
