@@ -168,3 +168,25 @@ test("the persistent menu, the clock and Try draft", async ({ page }) => {
   await page.getByRole("button", { name: "Remove" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Test user removed" })).toBeVisible();
 });
+
+test("a Simulator tab in the background stops asking the server, and resumes when shown", async ({ page }) => {
+  await openHydrated(page, "/simulator");
+  await newTestUser(page, "Hana Hidden");
+  let polls = 0;
+  page.on("request", (r) => {
+    if (r.url().includes("/api/simulator/view")) polls += 1;
+  });
+  const setHidden = (hidden: boolean) =>
+    page.evaluate((h) => Object.defineProperty(document, "hidden", { value: h, configurable: true }), hidden);
+
+  await expect.poll(() => polls, { timeout: 5_000 }).toBeGreaterThan(0);
+  await setHidden(true);
+  await page.waitForTimeout(800); // a poll already on its way may still land
+  const hiddenFrom = polls;
+  await page.waitForTimeout(2_500);
+  expect(polls - hiddenFrom, "polls while hidden").toBe(0);
+
+  await setHidden(false);
+  await expect.poll(() => polls - hiddenFrom, { timeout: 5_000 }).toBeGreaterThan(0);
+  await page.getByRole("button", { name: "Remove" }).click();
+});

@@ -130,7 +130,10 @@ pub fn SetupPage() -> impl IntoView {
             // Only step 3's handshake light changes without the admin doing anything.
             let step = std::time::Duration::from_millis(WAIT_POLL_MS);
             let tick = move || {
-                if wiz.open.get_untracked() == SetupStep::Webhook && !wiz.busy.get_untracked() {
+                if wiz.open.get_untracked() == SetupStep::Webhook
+                    && !wiz.busy.get_untracked()
+                    && !document().hidden()
+                {
                     wiz.load(false);
                 }
             };

@@ -191,7 +191,13 @@ pub fn SimulatorPage() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             let step = std::time::Duration::from_millis(POLL_MS);
-            if let Ok(handle) = set_interval_with_handle(move || sim.refresh(), step) {
+            // A tab in the background does not ask: the user cannot see the chat there.
+            let tick = move || {
+                if !document().hidden() {
+                    sim.refresh();
+                }
+            };
+            if let Ok(handle) = set_interval_with_handle(tick, step) {
                 on_cleanup(move || handle.clear());
             }
         }
