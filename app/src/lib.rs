@@ -1,12 +1,15 @@
 //! Baton's admin app: the Leptos UI shared by the server (feature `ssr`) and the browser
-//! (feature `hydrate`), its server functions and, behind `ssr`, the server-side state and
-//! repositories those functions use.
+//! (feature `hydrate`), its server functions and, behind `ssr`, the request context they
+//! start from. What they call on the server is the `domain` crate.
 
 pub mod api;
 mod app;
-pub mod error;
-pub mod model;
 mod pages;
+
+pub use ::model;
+/// The shared types live in the `model` crate (the domain crate uses them too); the app names
+/// them `crate::model` and `crate::error` as before.
+pub use model::error;
 
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use app::model::{InboxCursor, InboxList};
-use app::server::inbox;
+use domain::inbox;
 
 #[path = "../tests/support/mod.rs"]
 mod support;

@@ -17,8 +17,8 @@ use axum::{Json, Router};
 use serde_json::json;
 use tower::ServiceExt;
 
-use app::server::repo::{outbox, webhook_events};
-use app::server::runtime;
+use domain::repo::{outbox, webhook_events};
+use domain::runtime;
 use server::startup;
 
 #[path = "../tests/support/mod.rs"]

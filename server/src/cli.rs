@@ -9,8 +9,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use app::model::Role;
-use app::server::accounts;
-use app::server::repo::audit::Actor;
+use domain::accounts;
+use domain::repo::audit::Actor;
 
 use crate::config::{Config, ConfigArgs};
 use crate::startup;

@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
-use app::server::{db, AppState};
+use app::server::AppState;
+use domain::db;
 
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match db::ping(&state.pool).await {

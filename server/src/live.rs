@@ -17,10 +17,10 @@ use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
 use app::model::Permission;
-use app::server::auth::{now, token_from_headers, token_hash};
-use app::server::live::{StreamSlot, MAX_STREAMS_PER_USER};
-use app::server::repo::sessions;
 use app::server::AppState;
+use domain::auth::{now, token_from_headers, token_hash};
+use domain::live::{StreamSlot, MAX_STREAMS_PER_USER};
+use domain::repo::sessions;
 
 use crate::session::require;
 

@@ -10,8 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use app::model::Permission;
-use app::server::repo::pages;
 use app::server::AppState;
+use domain::repo::pages;
 
 use crate::session::require;
 

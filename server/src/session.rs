@@ -5,9 +5,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use app::model::Permission;
-use app::server::auth::{now, token_from_headers, token_hash};
-use app::server::repo::{sessions, users::UserRow};
 use app::server::AppState;
+use domain::auth::{now, token_from_headers, token_hash};
+use domain::repo::{sessions, users::UserRow};
 
 /// The signed-in user if their role has `permission`; else the response to send: 401 when
 /// nobody is signed in, 403 when the role does not allow it, 503 when the database is down.

@@ -15,11 +15,12 @@ use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use sqlx::SqlitePool;
 use tower_http::trace::TraceLayer;
 
-use app::server::live::Live;
-use app::server::repo::{audit::Actor, pages};
-use app::server::runtime::{self, RuntimeConfig, Wake};
-use app::server::{db, sandbox_store, AppState, ServerConfig};
+use app::server::AppState;
 use app::{shell, App};
+use domain::live::Live;
+use domain::repo::{audit::Actor, pages};
+use domain::runtime::{self, RuntimeConfig, Wake};
+use domain::{db, sandbox_store, ServerConfig, Services};
 use std::net::SocketAddr;
 
 use crate::config::Config;
@@ -29,7 +30,7 @@ use crate::health;
 pub async fn open_database(config: &Config) -> anyhow::Result<SqlitePool> {
     let pool = db::connect(&config.database_url).await?;
     db::migrate(&pool).await?;
-    app::server::secrets::init_from_env()?;
+    domain::secrets::init_from_env()?;
     if pages::seal_stored(&pool).await? {
         tracing::info!("page secrets stored before encryption are now sealed");
     }
@@ -45,15 +46,17 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     leptos_options.site_addr = config.addr;
     Ok(AppState {
         leptos_options,
-        pool,
-        config: Arc::new(ServerConfig {
-            graph_api_url: config.graph_api_url.clone(),
-            public_url: config.public_url.clone(),
-            trusted_proxies: config.trusted_proxies.clone(),
-        }),
-        sandbox: sandbox::Sandbox::new(sandbox::SandboxConfig::default()),
-        wake: Wake::default(),
-        live: Live::default(),
+        services: Services {
+            pool,
+            config: Arc::new(ServerConfig {
+                graph_api_url: config.graph_api_url.clone(),
+                public_url: config.public_url.clone(),
+                trusted_proxies: config.trusted_proxies.clone(),
+            }),
+            sandbox: sandbox::Sandbox::new(sandbox::SandboxConfig::default()),
+            wake: Wake::default(),
+            live: Live::default(),
+        },
     })
 }
 
@@ -108,14 +111,14 @@ async fn prepare_sandbox_page(
     };
     match pages::current(&state.pool).await? {
         None if connect_if_none => {
-            app::server::pages::connect_sandbox(&state.pool, &system, &graph)
+            domain::pages::connect_sandbox(&state.pool, &system, &graph)
                 .await
                 .map_err(|e| anyhow::anyhow!("connecting the sandbox page: {e}"))?;
             println!("No Facebook page is connected yet: the built-in sandbox page is ready.");
             sample_flow_if_none(state, &graph, &system).await?;
         }
         Some(page) if page.is_sandbox && page.graph_api_url.as_deref() != Some(graph.as_str()) => {
-            app::server::pages::connect_sandbox(&state.pool, &system, &graph)
+            domain::pages::connect_sandbox(&state.pool, &system, &graph)
                 .await
                 .map_err(|e| anyhow::anyhow!("updating the sandbox page: {e}"))?;
         }
@@ -125,14 +128,14 @@ async fn prepare_sandbox_page(
     // once this server answers (the push goes through its own /sandbox Graph API).
     if let (Some(page), Some((_, flow))) = (
         pages::current(&state.pool).await?,
-        app::server::flows::published_flow(&state.pool)
+        domain::flows::published_flow(&state.pool)
             .await
             .map_err(|e| anyhow::anyhow!("reading the published flow: {e}"))?,
     ) {
         if page.is_sandbox {
-            let graph = app::server::pages::graph_client(&page, &state.config.graph_api_url);
+            let graph = domain::pages::graph_client(&page, &state.config.graph_api_url);
             tokio::spawn(async move {
-                for step in app::server::flows::push::push_profile(&graph, &flow).await {
+                for step in domain::flows::push::push_profile(&graph, &flow).await {
                     tracing::debug!(?step, "sandbox messenger profile");
                 }
             });
@@ -147,18 +150,18 @@ async fn prepare_sandbox_page(
 /// once the server answers.
 async fn sample_flow_if_none(state: &AppState, graph: &str, system: &Actor) -> anyhow::Result<()> {
     let pool = &state.pool;
-    let nothing_yet = app::server::repo::flows::draft(pool).await?.is_none()
-        && app::server::repo::flows::latest(pool).await?.is_none();
+    let nothing_yet = domain::repo::flows::draft(pool).await?.is_none()
+        && domain::repo::flows::latest(pool).await?.is_none();
     if !nothing_yet {
         return Ok(());
     }
     let sample = flows::to_json(&flows::example_flow());
-    app::server::flows::import(pool, system, &sample)
+    domain::flows::import(pool, system, &sample)
         .await
         .map_err(|e| anyhow::anyhow!("preparing the example flow: {e}"))?;
     let (pool, graph, system) = (pool.clone(), graph.to_owned(), system.clone());
     tokio::spawn(async move {
-        match app::server::flows::publish(&pool, &system, &graph).await {
+        match domain::flows::publish(&pool, &system, &graph).await {
             Ok(_) => println!(
                 "The example flow (a main menu and the handover kit) is published: open the \
                  Simulator to try it."

@@ -14,9 +14,9 @@ use axum::Router;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use app::server::auth::now;
-use app::server::repo::{pages, setup, webhook_events, webhook_events::NewEvent};
 use app::server::AppState;
+use domain::auth::now;
+use domain::repo::{pages, setup, webhook_events, webhook_events::NewEvent};
 use messenger::signature;
 use messenger::webhook::{self, Channel, Event, EventKind};
 

@@ -188,9 +188,9 @@ async fn posts_without_origin_are_judged_by_fetch_metadata_or_referer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_messenger_sandbox_is_mounted_under_sandbox() {
     let app = TestApp::new().await;
-    app::server::pages::connect_sandbox(
+    domain::pages::connect_sandbox(
         &app.state.pool,
-        &app::server::repo::audit::Actor::cli(),
+        &domain::repo::audit::Actor::cli(),
         "http://127.0.0.1:3000/sandbox/v21.0",
     )
     .await

@@ -75,9 +75,9 @@ async fn start(db: &str) -> (Server, String) {
 /// the sandbox's control API). The user is added by the CLI; the session is written into the
 /// database, as signing in would.
 async fn signed_in(db: &str) -> reqwest::Client {
-    let pool = app::server::db::connect(db).await.unwrap();
+    let pool = domain::db::connect(db).await.unwrap();
     let email = "simulator@example.com";
-    if app::server::repo::users::by_email(&pool, email)
+    if domain::repo::users::by_email(&pool, email)
         .await
         .unwrap()
         .is_none()
@@ -94,18 +94,18 @@ async fn signed_in(db: &str) -> reqwest::Client {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let user = app::server::repo::users::by_email(&pool, email)
+    let user = domain::repo::users::by_email(&pool, email)
         .await
         .unwrap()
         .unwrap();
-    let token = app::server::auth::new_token();
-    let hash = app::server::auth::token_hash(&token);
-    app::server::repo::sessions::create(&pool, &hash, user.id, app::server::auth::now())
+    let token = domain::auth::new_token();
+    let hash = domain::auth::token_hash(&token);
+    domain::repo::sessions::create(&pool, &hash, user.id, domain::auth::now())
         .await
         .unwrap();
     pool.close().await;
     let mut headers = reqwest::header::HeaderMap::new();
-    let cookie = format!("{}={token}", app::server::auth::SESSION_COOKIE);
+    let cookie = format!("{}={token}", domain::auth::SESSION_COOKIE);
     headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
     reqwest::Client::builder()
         .default_headers(headers)
@@ -206,9 +206,9 @@ async fn the_sandbox_keeps_its_users_when_baton_is_killed_and_restarted() {
     let http = signed_in(&db).await;
     let psid = user_gets_the_menu(&http, &format!("{base}/sandbox/_sandbox")).await;
     // The state is saved a moment after it changes; then the process dies without warning.
-    let pool = app::server::db::connect(&db).await.unwrap();
+    let pool = domain::db::connect(&db).await.unwrap();
     wait_until("the saved sandbox state", || async {
-        app::server::repo::sandbox_state::load(&pool)
+        domain::repo::sandbox_state::load(&pool)
             .await
             .unwrap()
             .is_some_and(|(_, users)| users.iter().any(|u| u.contains("How can we help?")))

@@ -58,8 +58,8 @@ async fn the_stream_ends_when_the_user_is_disabled() {
     let agent_id = app.user("agent@example.com", Role::Agent).await;
     let agent = app.session_cookie(agent_id).await;
     let resp = open_stream(&app, &agent).await;
-    let admin = app::server::repo::audit::Actor::cli();
-    app::server::accounts::set_disabled(&app.state.pool, &admin, agent_id, true)
+    let admin = domain::repo::audit::Actor::cli();
+    domain::accounts::set_disabled(&app.state.pool, &admin, agent_id, true)
         .await
         .unwrap();
     // The next session check (every few seconds) ends the stream: the body completes.
@@ -87,7 +87,7 @@ async fn a_user_may_hold_only_a_few_streams() {
     let app = TestApp::new().await;
     let agent = app.signed_in(Role::Agent).await;
     let mut open = Vec::new();
-    for _ in 0..app::server::live::MAX_STREAMS_PER_USER {
+    for _ in 0..domain::live::MAX_STREAMS_PER_USER {
         let resp = open_stream(&app, &agent).await;
         open.push(resp);
     }

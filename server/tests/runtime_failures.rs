@@ -15,8 +15,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
-use app::server::repo::{conversations, outbox, webhook_events};
-use app::server::{runtime, AppState};
+use app::server::AppState;
+use domain::repo::{conversations, outbox, webhook_events};
+use domain::runtime;
 use server::startup;
 
 const SECRET: &str = "fake-app-secret";

@@ -8,8 +8,8 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 
 use app::model::Role;
-use app::server::pages;
-use app::server::repo::audit::Actor;
+use domain::pages;
+use domain::repo::audit::Actor;
 use messenger::Secret;
 use support::{get, get_with, TestApp};
 

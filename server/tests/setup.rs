@@ -476,18 +476,18 @@ async fn steps_four_to_six_check_receivers_push_the_profile_and_send_a_test() {
     );
     let body = w.refused("setup/push_profile", &[]).await;
     assert!(body.contains("Nothing is published"), "{body}");
-    app::server::flows::import(
+    domain::flows::import(
         &w.app.state.pool,
-        &app::server::repo::audit::Actor::cli(),
+        &domain::repo::audit::Actor::cli(),
         &support::handover_kit(),
     )
     .await
     .unwrap();
     // Published without a page to push to, so the page shows nothing yet.
     let unreachable = "http://127.0.0.1:9/v21.0";
-    app::server::flows::publish(
+    domain::flows::publish(
         &w.app.state.pool,
-        &app::server::repo::audit::Actor::cli(),
+        &domain::repo::audit::Actor::cli(),
         unreachable,
     )
     .await
@@ -603,7 +603,7 @@ async fn settings_page_reports_a_setting_broken_after_setup_and_rotates_secrets(
     let fresh = report.new_verify_token.expect("shown once");
     assert!(!fresh.is_empty());
     w.seen.lock().unwrap().pop(); // the one answer allowed to carry it
-    let page = app::server::repo::pages::current(&w.app.state.pool)
+    let page = domain::repo::pages::current(&w.app.state.pool)
         .await
         .unwrap()
         .unwrap();

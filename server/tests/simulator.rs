@@ -9,8 +9,9 @@ mod support;
 use std::time::Duration;
 
 use app::model::{Role, SimFrom, SimUser, SimView};
-use app::server::repo::audit::Actor;
-use app::server::{flows, AppState};
+use app::server::AppState;
+use domain::flows;
+use domain::repo::audit::Actor;
 use support::TestApp;
 
 struct Sim {

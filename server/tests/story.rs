@@ -4,10 +4,10 @@
 
 mod support;
 
-use app::server::repo::audit::Actor;
-use app::server::repo::{conversations, outbox, webhook_events};
-use app::server::runtime::{self, agent};
 use app::server::AppState;
+use domain::repo::audit::Actor;
+use domain::repo::{conversations, outbox, webhook_events};
+use domain::runtime::{self, agent};
 use sandbox::{NewUser, Speaker};
 
 struct Live {
@@ -348,7 +348,7 @@ async fn hours_pass(s: &Live, hours: u64) {
 async fn agent_replies_follow_the_owner_and_the_windows() {
     use app::error::AppError;
     use app::model::ReplyRule;
-    use app::server::inbox;
+    use domain::inbox;
 
     let s = live().await;
     let ana = Actor {
@@ -420,7 +420,7 @@ async fn agent_replies_follow_the_owner_and_the_windows() {
     assert!(invalid(reply("Hello?".into()).await).contains("reply in the Page Inbox"));
 
     // Both replies that went out are in the audit log.
-    let audit = app::server::repo::audit::list(&s.state.pool, None, 100)
+    let audit = domain::repo::audit::list(&s.state.pool, None, 100)
         .await
         .unwrap();
     let replied: Vec<_> = audit

@@ -7,8 +7,8 @@ mod support;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 
-use app::server::repo::pages::{self, PageRow};
-use app::server::repo::webhook_events;
+use domain::repo::pages::{self, PageRow};
+use domain::repo::webhook_events;
 use messenger::{signature, Secret};
 use support::{get, TestApp};
 

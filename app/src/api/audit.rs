@@ -9,7 +9,8 @@ use crate::model::AuditEntry;
 #[server(endpoint = "audit/list")]
 pub async fn list_audit(before_id: Option<i64>) -> Result<Vec<AuditEntry>, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, repo::audit};
+    use crate::server::Ctx;
+    use domain::repo::audit;
     let ctx = Ctx::get()?;
     ctx.require(Permission::ViewAudit).await?;
     Ok(audit::list(ctx.pool(), before_id, 100).await?)

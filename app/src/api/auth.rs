@@ -9,7 +9,8 @@ use crate::model::SessionInfo;
 /// Who is signed in, or whether the first admin still has to be created.
 #[server(endpoint = "auth/session")]
 pub async fn get_session() -> Result<SessionInfo, AppError> {
-    use crate::server::{auth::Ctx, repo::users};
+    use crate::server::Ctx;
+    use domain::repo::users;
     let ctx = Ctx::get()?;
     if let Some(user) = ctx.current_user().await? {
         return Ok(SessionInfo::SignedIn(user.view()));
@@ -23,14 +24,15 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
 
 #[server(endpoint = "auth/sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<SessionInfo, AppError> {
-    use crate::server::auth::Ctx;
+    use crate::server::Ctx;
     let ctx = Ctx::get()?;
     open_session(&ctx, &email, &password).await
 }
 
 #[server(endpoint = "auth/sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::{accounts, auth, auth::Ctx};
+    use crate::server::Ctx;
+    use domain::{accounts, auth};
     let ctx = Ctx::get()?;
     let user = ctx.require_user().await?;
     let token = ctx.session_token().unwrap_or_default();
@@ -42,7 +44,8 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// First run only: creates the first admin and signs them in.
 #[server(endpoint = "auth/first_admin")]
 pub async fn create_first_admin(email: String, password: String) -> Result<SessionInfo, AppError> {
-    use crate::server::{accounts, auth::Ctx};
+    use crate::server::Ctx;
+    use domain::accounts;
     let ctx = Ctx::get()?;
     accounts::create_first_admin(ctx.pool(), &email, &password)
         .await
@@ -54,11 +57,11 @@ pub async fn create_first_admin(email: String, password: String) -> Result<Sessi
 /// session id planted before sign-in is worthless.
 #[cfg(feature = "ssr")]
 async fn open_session(
-    ctx: &crate::server::auth::Ctx,
+    ctx: &crate::server::Ctx,
     email: &str,
     password: &str,
 ) -> Result<SessionInfo, AppError> {
-    use crate::server::{accounts, auth};
+    use domain::{accounts, auth};
     let (user, token) = accounts::sign_in(ctx.pool(), email, password, &ctx.client_ip())
         .await
         .map_err(|e| ctx.fail(e))?;

@@ -1,6 +1,6 @@
 //! Server functions for the flow editor: the draft, validation, publishing numbered versions
 //! and rolling back. Editing needs `EditFlows`; publishing and rollback need `PublishFlows`.
-//! The work happens in `crate::server::flows` (shared with the `baton flows` CLI).
+//! The work happens in `domain::flows` (shared with the `baton flows` CLI).
 //!
 //! The Messages editor uses `load_editor`, `save_edit` (saves carry the revision they are
 //! based on, so two editors cannot overwrite each other), `import_file`, `push_changes` and
@@ -16,7 +16,8 @@ use crate::model::{EditorState, PublishReport, SavedDraft, VersionInfo};
 #[server(endpoint = "flows/get_draft")]
 pub async fn get_draft() -> Result<Flow, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, flows};
+    use crate::server::Ctx;
+    use domain::flows;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
     flows::draft(ctx.pool()).await.map_err(|e| ctx.fail(e))
@@ -28,7 +29,8 @@ pub async fn get_draft() -> Result<Flow, AppError> {
 #[server(endpoint = "flows/save_draft")]
 pub async fn save_draft(flow: String) -> Result<Vec<Problem>, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, flows, repo::audit::Actor};
+    use crate::server::Ctx;
+    use domain::{flows, repo::audit::Actor};
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -41,7 +43,8 @@ pub async fn save_draft(flow: String) -> Result<Vec<Problem>, AppError> {
 #[server(endpoint = "flows/validate_draft")]
 pub async fn validate_draft() -> Result<Vec<Problem>, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, flows};
+    use crate::server::Ctx;
+    use domain::flows;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
     flows::check_draft(ctx.pool())
@@ -55,7 +58,8 @@ pub async fn validate_draft() -> Result<Vec<Problem>, AppError> {
 #[server(endpoint = "flows/publish")]
 pub async fn publish() -> Result<PublishReport, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, flows, repo::audit::Actor};
+    use crate::server::Ctx;
+    use domain::{flows, repo::audit::Actor};
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::PublishFlows).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -69,7 +73,8 @@ pub async fn publish() -> Result<PublishReport, AppError> {
 #[server(endpoint = "flows/list_versions")]
 pub async fn list_versions() -> Result<Vec<VersionInfo>, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, flows};
+    use crate::server::Ctx;
+    use domain::flows;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
     flows::versions(ctx.pool()).await.map_err(|e| ctx.fail(e))
@@ -79,7 +84,8 @@ pub async fn list_versions() -> Result<Vec<VersionInfo>, AppError> {
 #[server(endpoint = "flows/rollback")]
 pub async fn rollback(number: i64) -> Result<PublishReport, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, flows, repo::audit::Actor};
+    use crate::server::Ctx;
+    use domain::{flows, repo::audit::Actor};
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::PublishFlows).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -94,7 +100,8 @@ pub async fn rollback(number: i64) -> Result<PublishReport, AppError> {
 #[server(endpoint = "flows/load_editor")]
 pub async fn load_editor() -> Result<EditorState, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, flows};
+    use crate::server::Ctx;
+    use domain::flows;
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let can_publish = user.role().can(Permission::PublishFlows);
@@ -108,7 +115,8 @@ pub async fn load_editor() -> Result<EditorState, AppError> {
 #[server(endpoint = "flows/save_edit")]
 pub async fn save_edit(flow: String, revision: i64) -> Result<SavedDraft, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, flows, repo::audit::Actor};
+    use crate::server::Ctx;
+    use domain::{flows, repo::audit::Actor};
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -123,7 +131,8 @@ pub async fn save_edit(flow: String, revision: i64) -> Result<SavedDraft, AppErr
 #[server(endpoint = "flows/import_file")]
 pub async fn import_file(flow: String) -> Result<EditorState, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, flows, repo::audit::Actor};
+    use crate::server::Ctx;
+    use domain::{flows, repo::audit::Actor};
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -141,7 +150,8 @@ pub async fn import_file(flow: String) -> Result<EditorState, AppError> {
 #[server(endpoint = "flows/push_changes")]
 pub async fn push_changes(revision: i64) -> Result<PublishReport, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, flows, repo::audit::Actor};
+    use crate::server::Ctx;
+    use domain::{flows, repo::audit::Actor};
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::PublishFlows).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -155,7 +165,8 @@ pub async fn push_changes(revision: i64) -> Result<PublishReport, AppError> {
 #[server(endpoint = "flows/version_changes")]
 pub async fn version_changes(number: i64) -> Result<Vec<String>, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, flows};
+    use crate::server::Ctx;
+    use domain::flows;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
     flows::version_changes(ctx.pool(), number)

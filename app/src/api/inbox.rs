@@ -1,6 +1,6 @@
 //! Server functions for the agent inbox: the lists, one conversation, the two agent actions
 //! (Mark as done, Move to inbox) and the agent reply. All need `WorkInbox`. The reads are in
-//! `crate::server::inbox`, the actions in `crate::server::runtime::agent`.
+//! `domain::inbox`, the actions in `domain::runtime::agent`.
 
 use leptos::prelude::*;
 
@@ -17,7 +17,8 @@ pub async fn list_conversations(
     cursor: String,
 ) -> Result<ConversationPage, AppError> {
     use crate::model::{InboxCursor, InboxList, Permission};
-    use crate::server::{auth::Ctx, inbox};
+    use crate::server::Ctx;
+    use domain::inbox;
     let ctx = Ctx::get()?;
     ctx.require(Permission::WorkInbox).await?;
     let list = InboxList::parse(&list).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
@@ -32,7 +33,8 @@ pub async fn list_conversations(
 #[server(endpoint = "inbox/get")]
 pub async fn get_conversation(psid: String) -> Result<ConversationDetail, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, inbox};
+    use crate::server::Ctx;
+    use domain::inbox;
     let ctx = Ctx::get()?;
     ctx.require(Permission::WorkInbox).await?;
     inbox::detail(ctx.pool(), &psid)
@@ -44,8 +46,8 @@ pub async fn get_conversation(psid: String) -> Result<ConversationDetail, AppErr
 /// for a conversation that is already done changes nothing and says so.
 #[server(endpoint = "inbox/mark_as_done")]
 pub async fn mark_as_done(psid: String) -> Result<AgentActionReport, AppError> {
-    use crate::server::runtime::agent;
-    let ctx = crate::server::auth::Ctx::get()?;
+    use domain::runtime::agent;
+    let ctx = crate::server::Ctx::get()?;
     let actor = inbox_agent(&ctx).await?;
     let outcome = agent::mark_as_done(ctx.pool(), &psid, &actor)
         .await
@@ -62,8 +64,8 @@ pub async fn mark_as_done(psid: String) -> Result<AgentActionReport, AppError> {
 /// conversation that is already in the inbox changes nothing and says so.
 #[server(endpoint = "inbox/move_to_inbox")]
 pub async fn move_to_inbox(psid: String) -> Result<AgentActionReport, AppError> {
-    use crate::server::runtime::agent;
-    let ctx = crate::server::auth::Ctx::get()?;
+    use domain::runtime::agent;
+    let ctx = crate::server::Ctx::get()?;
     let actor = inbox_agent(&ctx).await?;
     let outcome = agent::move_to_inbox(ctx.pool(), &psid, &actor)
         .await
@@ -81,8 +83,8 @@ pub async fn move_to_inbox(psid: String) -> Result<AgentActionReport, AppError> 
 /// message. Refused with the reason otherwise (the Page Inbox has the thread, window closed).
 #[server(endpoint = "inbox/reply")]
 pub async fn reply(psid: String, text: String) -> Result<ReplyReport, AppError> {
-    use crate::server::runtime::agent;
-    let ctx = crate::server::auth::Ctx::get()?;
+    use domain::runtime::agent;
+    let ctx = crate::server::Ctx::get()?;
     let actor = inbox_agent(&ctx).await?;
     let human_agent = agent::reply(ctx.pool(), &psid, &text, &actor)
         .await
@@ -102,20 +104,15 @@ pub async fn reply(psid: String, text: String) -> Result<ReplyReport, AppError> 
 
 /// The signed-in user, who must be allowed to work the inbox, as the audit log names them.
 #[cfg(feature = "ssr")]
-async fn inbox_agent(
-    ctx: &crate::server::auth::Ctx,
-) -> Result<crate::server::repo::audit::Actor, AppError> {
+async fn inbox_agent(ctx: &crate::server::Ctx) -> Result<domain::repo::audit::Actor, AppError> {
     let user = ctx.require(crate::model::Permission::WorkInbox).await?;
-    Ok(crate::server::repo::audit::Actor::user(
-        user.id,
-        &user.email,
-    ))
+    Ok(domain::repo::audit::Actor::user(user.id, &user.email))
 }
 
 /// Wakes the outbox worker for the queued calls and tells open inbox screens that the
 /// conversation changed.
 #[cfg(feature = "ssr")]
-fn announce(ctx: &crate::server::auth::Ctx, psid: &str) {
+fn announce(ctx: &crate::server::Ctx, psid: &str) {
     ctx.state.wake.wake();
     ctx.state.live.changed(psid);
 }
@@ -123,11 +120,11 @@ fn announce(ctx: &crate::server::auth::Ctx, psid: &str) {
 /// What Mark as done / Move to inbox did, in the agent's words.
 #[cfg(feature = "ssr")]
 fn report(
-    outcome: crate::server::runtime::agent::Outcome,
+    outcome: domain::runtime::agent::Outcome,
     changed: &str,
     already_there: &str,
 ) -> AgentActionReport {
-    let changed_now = outcome == crate::server::runtime::agent::Outcome::Changed;
+    let changed_now = outcome == domain::runtime::agent::Outcome::Changed;
     AgentActionReport {
         changed: changed_now,
         message: if changed_now { changed } else { already_there }.to_owned(),

@@ -7,7 +7,8 @@ use crate::error::AppError;
 /// The page display name, or `None` when none was saved yet (any signed-in user).
 #[server(endpoint = "settings/page_name")]
 pub async fn get_page_name() -> Result<Option<String>, AppError> {
-    use crate::server::{auth::Ctx, repo::settings};
+    use crate::server::Ctx;
+    use domain::repo::settings;
     let ctx = Ctx::get()?;
     ctx.require_user().await?;
     Ok(settings::get(ctx.pool(), settings::keys::PAGE_NAME).await?)
@@ -17,7 +18,8 @@ pub async fn get_page_name() -> Result<Option<String>, AppError> {
 #[server(endpoint = "settings/save_page_name")]
 pub async fn save_page_name(name: String) -> Result<String, AppError> {
     use crate::model::{PageName, Permission};
-    use crate::server::{auth, auth::Ctx, repo::audit, repo::settings};
+    use crate::server::Ctx;
+    use domain::{auth, repo::audit, repo::settings};
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageSettings).await?;
     let name = PageName::parse(&name).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
@@ -40,10 +42,10 @@ pub async fn save_page_name(name: String) -> Result<String, AppError> {
 #[server(endpoint = "settings/page_health")]
 pub async fn page_health() -> Result<crate::model::PageHealth, AppError> {
     use crate::model::Permission;
-    use crate::server::auth::Ctx;
+    use crate::server::Ctx;
     let ctx = Ctx::get()?;
     ctx.require(Permission::ManageSettings).await?;
-    crate::server::setup::health(&ctx.state)
+    domain::setup::health(&ctx.state)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -52,11 +54,12 @@ pub async fn page_health() -> Result<crate::model::PageHealth, AppError> {
 #[server(endpoint = "settings/disconnect_page")]
 pub async fn disconnect_page() -> Result<(), AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, repo::audit::Actor};
+    use crate::server::Ctx;
+    use domain::repo::audit::Actor;
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageSettings).await?;
     let actor = Actor::user(admin.id, &admin.email);
-    crate::server::setup::disconnect(&ctx.state, &actor)
+    domain::setup::disconnect(&ctx.state, &actor)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -79,14 +82,14 @@ pub async fn rotate_page_secrets(
     #[server(default)] new_verify: bool,
 ) -> Result<RotateReport, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, repo::audit::Actor};
+    use crate::server::Ctx;
+    use domain::repo::audit::Actor;
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageSettings).await?;
     let actor = Actor::user(admin.id, &admin.email);
-    let rotated =
-        crate::server::setup::rotate(&ctx.state, &actor, &access_token, &app_secret, new_verify)
-            .await
-            .map_err(|e| ctx.fail(e))?;
+    let rotated = domain::setup::rotate(&ctx.state, &actor, &access_token, &app_secret, new_verify)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     Ok(RotateReport {
         health: rotated.health,
         new_verify_token: rotated.new_verify_token,

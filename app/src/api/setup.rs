@@ -1,7 +1,7 @@
 //! Server functions for the setup wizard (admins: `RunSetup`). Every one answers the whole
 //! wizard view, so the screen shows each action's result at once. No function returns a
 //! token or secret: saved ones come back as "saved" flags only. The checks and actions are in
-//! `crate::server::setup`.
+//! `domain::setup`.
 
 use leptos::prelude::*;
 
@@ -9,11 +9,10 @@ use crate::error::AppError;
 use crate::model::{RecentPerson, SetupView};
 
 #[cfg(feature = "ssr")]
-async fn setup_ctx(
-) -> Result<(crate::server::auth::Ctx, crate::server::repo::audit::Actor), AppError> {
-    let ctx = crate::server::auth::Ctx::get()?;
+async fn setup_ctx() -> Result<(crate::server::Ctx, domain::repo::audit::Actor), AppError> {
+    let ctx = crate::server::Ctx::get()?;
     let admin = ctx.require(crate::model::Permission::RunSetup).await?;
-    let actor = crate::server::repo::audit::Actor::user(admin.id, &admin.email);
+    let actor = domain::repo::audit::Actor::user(admin.id, &admin.email);
     Ok((ctx, actor))
 }
 
@@ -26,7 +25,7 @@ fn step_of(step: &str) -> Result<crate::model::SetupStep, AppError> {
 #[server(endpoint = "setup/status")]
 pub async fn setup_status() -> Result<SetupView, AppError> {
     let (ctx, _) = setup_ctx().await?;
-    crate::server::setup::view(&ctx.state)
+    domain::setup::view(&ctx.state)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -36,7 +35,7 @@ pub async fn setup_status() -> Result<SetupView, AppError> {
 pub async fn open_setup_step(step: String) -> Result<(), AppError> {
     let (ctx, _) = setup_ctx().await?;
     let step = step_of(&step).map_err(|e| ctx.fail(e))?;
-    crate::server::setup::open_step(&ctx.state, step)
+    domain::setup::open_step(&ctx.state, step)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -46,7 +45,7 @@ pub async fn open_setup_step(step: String) -> Result<(), AppError> {
 pub async fn check_setup_step(step: String) -> Result<SetupView, AppError> {
     let (ctx, _) = setup_ctx().await?;
     let step = step_of(&step).map_err(|e| ctx.fail(e))?;
-    crate::server::setup::check(&ctx.state, step)
+    domain::setup::check(&ctx.state, step)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -55,7 +54,7 @@ pub async fn check_setup_step(step: String) -> Result<SetupView, AppError> {
 #[server(endpoint = "setup/check_token")]
 pub async fn check_page_token(token: String) -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
-    crate::server::setup::check_token(&ctx.state, &actor, &token)
+    domain::setup::check_token(&ctx.state, &actor, &token)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -64,7 +63,7 @@ pub async fn check_page_token(token: String) -> Result<SetupView, AppError> {
 #[server(endpoint = "setup/new_verify_token")]
 pub async fn new_verify_token() -> Result<String, AppError> {
     let _ = setup_ctx().await?;
-    Ok(crate::server::setup::new_verify_token())
+    Ok(domain::setup::new_verify_token())
 }
 
 /// Step 2: saves the app (blank secrets keep the saved ones) and connects the page once
@@ -76,7 +75,7 @@ pub async fn save_app(
     verify_token: String,
 ) -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
-    crate::server::setup::save_app(&ctx.state, &actor, &app_id, &app_secret, &verify_token)
+    domain::setup::save_app(&ctx.state, &actor, &app_id, &app_secret, &verify_token)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -85,7 +84,7 @@ pub async fn save_app(
 #[server(endpoint = "setup/subscribe")]
 pub async fn subscribe_page() -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
-    crate::server::setup::subscribe(&ctx.state, &actor)
+    domain::setup::subscribe(&ctx.state, &actor)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -94,7 +93,7 @@ pub async fn subscribe_page() -> Result<SetupView, AppError> {
 #[server(endpoint = "setup/sandbox_verify")]
 pub async fn sandbox_verify() -> Result<SetupView, AppError> {
     let (ctx, _) = setup_ctx().await?;
-    crate::server::setup::sandbox_verify(&ctx.state)
+    domain::setup::sandbox_verify(&ctx.state)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -103,7 +102,7 @@ pub async fn sandbox_verify() -> Result<SetupView, AppError> {
 #[server(endpoint = "setup/confirm")]
 pub async fn confirm_setting(item: String, done: bool) -> Result<SetupView, AppError> {
     let (ctx, _) = setup_ctx().await?;
-    crate::server::setup::confirm(&ctx.state, &item, done)
+    domain::setup::confirm(&ctx.state, &item, done)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -112,7 +111,7 @@ pub async fn confirm_setting(item: String, done: bool) -> Result<SetupView, AppE
 #[server(endpoint = "setup/push_profile")]
 pub async fn push_page_profile() -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
-    crate::server::setup::push_profile(&ctx.state, &actor)
+    domain::setup::push_profile(&ctx.state, &actor)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -121,7 +120,7 @@ pub async fn push_page_profile() -> Result<SetupView, AppError> {
 #[server(endpoint = "setup/recent_people")]
 pub async fn recent_people() -> Result<Vec<RecentPerson>, AppError> {
     let (ctx, _) = setup_ctx().await?;
-    crate::server::setup::recent_people(&ctx.state)
+    domain::setup::recent_people(&ctx.state)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -130,7 +129,7 @@ pub async fn recent_people() -> Result<Vec<RecentPerson>, AppError> {
 #[server(endpoint = "setup/send_test")]
 pub async fn send_test_message(psid: String) -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
-    crate::server::setup::send_test(&ctx.state, &actor, &psid)
+    domain::setup::send_test(&ctx.state, &actor, &psid)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -139,7 +138,7 @@ pub async fn send_test_message(psid: String) -> Result<SetupView, AppError> {
 #[server(endpoint = "setup/use_sandbox")]
 pub async fn use_sandbox_page() -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
-    crate::server::setup::use_sandbox(&ctx.state, &actor)
+    domain::setup::use_sandbox(&ctx.state, &actor)
         .await
         .map_err(|e| ctx.fail(e))
 }

@@ -1,7 +1,7 @@
 //! Server functions for the Simulator: test users, the user's phone, the emulated Page
 //! Inbox, the sandbox clock and Try draft. All need `UseSimulator` (every role) and work only
 //! while the built-in sandbox page is connected. The operations are in
-//! `crate::server::simulator`.
+//! `domain::simulator`.
 
 use leptos::prelude::*;
 
@@ -9,8 +9,8 @@ use crate::error::AppError;
 use crate::model::{SimOverview, SimUser, SimView};
 
 #[cfg(feature = "ssr")]
-async fn simulator_ctx() -> Result<crate::server::auth::Ctx, AppError> {
-    let ctx = crate::server::auth::Ctx::get()?;
+async fn simulator_ctx() -> Result<crate::server::Ctx, AppError> {
+    let ctx = crate::server::Ctx::get()?;
     ctx.require(crate::model::Permission::UseSimulator).await?;
     Ok(ctx)
 }
@@ -19,7 +19,7 @@ async fn simulator_ctx() -> Result<crate::server::auth::Ctx, AppError> {
 #[server(endpoint = "simulator/overview")]
 pub async fn load_simulator() -> Result<SimOverview, AppError> {
     let ctx = simulator_ctx().await?;
-    crate::server::simulator::overview(&ctx.state)
+    domain::simulator::overview(&ctx.state)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -28,7 +28,7 @@ pub async fn load_simulator() -> Result<SimOverview, AppError> {
 #[server(endpoint = "simulator/create_user")]
 pub async fn create_test_user(first_name: String, last_name: String) -> Result<SimUser, AppError> {
     let ctx = simulator_ctx().await?;
-    crate::server::simulator::create_user(&ctx.state, &first_name, &last_name)
+    domain::simulator::create_user(&ctx.state, &first_name, &last_name)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -37,7 +37,7 @@ pub async fn create_test_user(first_name: String, last_name: String) -> Result<S
 #[server(endpoint = "simulator/remove_user")]
 pub async fn remove_test_user(psid: String) -> Result<(), AppError> {
     let ctx = simulator_ctx().await?;
-    crate::server::simulator::remove_user(&ctx.state, &psid)
+    domain::simulator::remove_user(&ctx.state, &psid)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -46,7 +46,7 @@ pub async fn remove_test_user(psid: String) -> Result<(), AppError> {
 #[server(endpoint = "simulator/view")]
 pub async fn test_user_view(psid: String) -> Result<SimView, AppError> {
     let ctx = simulator_ctx().await?;
-    crate::server::simulator::view(&ctx.state, &psid)
+    domain::simulator::view(&ctx.state, &psid)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -61,7 +61,7 @@ pub async fn test_user_act(
     mid: String,
     index: usize,
 ) -> Result<SimView, AppError> {
-    use crate::server::simulator::{user_acts, UserAct};
+    use domain::simulator::{user_acts, UserAct};
     let ctx = simulator_ctx().await?;
     let act = match act.as_str() {
         "say" => UserAct::Say(text),
@@ -82,7 +82,7 @@ pub async fn test_user_act(
 /// The emulated Page Inbox acts: `act` is `say` (with `text`), `done` or `move_to_inbox`.
 #[server(endpoint = "simulator/page_inbox")]
 pub async fn page_inbox_act(psid: String, act: String, text: String) -> Result<SimView, AppError> {
-    use crate::server::simulator::{agent_acts, AgentAct};
+    use domain::simulator::{agent_acts, AgentAct};
     let ctx = simulator_ctx().await?;
     let act = match act.as_str() {
         "say" => AgentAct::Say(text),
@@ -103,7 +103,7 @@ pub async fn page_inbox_act(psid: String, act: String, text: String) -> Result<S
 #[server(endpoint = "simulator/advance")]
 pub async fn advance_clock(minutes: u32) -> Result<(), AppError> {
     let ctx = simulator_ctx().await?;
-    crate::server::simulator::advance(&ctx.state, minutes)
+    domain::simulator::advance(&ctx.state, minutes)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -112,7 +112,7 @@ pub async fn advance_clock(minutes: u32) -> Result<(), AppError> {
 #[server(endpoint = "simulator/try_draft")]
 pub async fn try_draft(psid: String, on: bool) -> Result<SimView, AppError> {
     let ctx = simulator_ctx().await?;
-    crate::server::simulator::set_trial(&ctx.state, &psid, on)
+    domain::simulator::set_trial(&ctx.state, &psid, on)
         .await
         .map_err(|e| ctx.fail(e))
 }

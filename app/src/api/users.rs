@@ -8,7 +8,8 @@ use crate::model::UserView;
 #[server(endpoint = "users/list")]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
     use crate::model::Permission;
-    use crate::server::{auth::Ctx, repo::users};
+    use crate::server::Ctx;
+    use domain::repo::users;
     let ctx = Ctx::get()?;
     ctx.require(Permission::ManageUsers).await?;
     Ok(users::list(ctx.pool())
@@ -25,7 +26,8 @@ pub async fn create_user(
     password: String,
 ) -> Result<UserView, AppError> {
     use crate::model::{Permission, Role};
-    use crate::server::{accounts, auth::Ctx, repo::audit::Actor};
+    use crate::server::Ctx;
+    use domain::{accounts, repo::audit::Actor};
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageUsers).await?;
     let role = Role::parse(&role).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
@@ -39,7 +41,8 @@ pub async fn create_user(
 #[server(endpoint = "users/set_role")]
 pub async fn set_user_role(id: i64, role: String) -> Result<UserView, AppError> {
     use crate::model::{Permission, Role};
-    use crate::server::{accounts, auth::Ctx, repo::audit::Actor};
+    use crate::server::Ctx;
+    use domain::{accounts, repo::audit::Actor};
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageUsers).await?;
     let role = Role::parse(&role).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
@@ -52,7 +55,8 @@ pub async fn set_user_role(id: i64, role: String) -> Result<UserView, AppError> 
 #[server(endpoint = "users/set_disabled")]
 pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<UserView, AppError> {
     use crate::model::Permission;
-    use crate::server::{accounts, auth::Ctx, repo::audit::Actor};
+    use crate::server::Ctx;
+    use domain::{accounts, repo::audit::Actor};
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageUsers).await?;
     let actor = Actor::user(admin.id, &admin.email);
@@ -64,7 +68,8 @@ pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<UserView, AppE
 #[server(endpoint = "users/reset_password")]
 pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppError> {
     use crate::model::Permission;
-    use crate::server::{accounts, auth::Ctx, repo::audit::Actor};
+    use crate::server::Ctx;
+    use domain::{accounts, repo::audit::Actor};
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageUsers).await?;
     let actor = Actor::user(admin.id, &admin.email);

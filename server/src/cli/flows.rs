@@ -1,5 +1,5 @@
 //! `baton flows import|export|publish|versions|rollback`: the flow file and publishing from
-//! the command line (the same operations as the editor, through `app::server::flows`).
+//! the command line (the same operations as the editor, through `domain::flows`).
 
 use std::path::PathBuf;
 
@@ -7,8 +7,8 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use app::model::{PublishReport, PushStatus, VersionInfo};
-use app::server::flows::{self, FlowError};
-use app::server::repo::audit::Actor;
+use domain::flows::{self, FlowError};
+use domain::repo::audit::Actor;
 
 use crate::config::Config;
 use crate::startup;

@@ -1,10 +1,10 @@
 //! `baton page connect|sandbox`: connect the Facebook Page Baton works for, or the built-in
-//! sandbox page (through `app::server::pages`, shared with the setup wizard).
+//! sandbox page (through `domain::pages`, shared with the setup wizard).
 
 use clap::Subcommand;
 
-use app::server::pages::{self, PageInput};
-use app::server::repo::audit::Actor;
+use domain::pages::{self, PageInput};
+use domain::repo::audit::Actor;
 use messenger::Secret;
 
 use crate::config::Config;

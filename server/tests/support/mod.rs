@@ -10,9 +10,10 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use app::model::Role;
-use app::server::repo::pages::{self, PageRow};
-use app::server::repo::{audit::Actor, sessions};
-use app::server::{accounts, auth, flows, AppState};
+use app::server::AppState;
+use domain::repo::pages::{self, PageRow};
+use domain::repo::{audit::Actor, sessions};
+use domain::{accounts, auth, flows};
 use messenger::{signature, Secret};
 use server::config::{Config, ConfigArgs};
 use server::startup;
@@ -89,7 +90,7 @@ pub async fn serve_with_sandbox_page(state: &AppState) -> (std::net::SocketAddr,
         .sandbox
         .set_callback_url(Some(format!("http://{addr}/webhook")));
     let graph = format!("http://{addr}/sandbox/v21.0");
-    app::server::pages::connect_sandbox(&state.pool, &Actor::cli(), &graph)
+    domain::pages::connect_sandbox(&state.pool, &Actor::cli(), &graph)
         .await
         .unwrap();
     publish_kit(state, &graph).await;
@@ -120,9 +121,9 @@ pub async fn call_server_fn(
 /// Starts the runtime's workers for `state` (webhook events, outbox) sending through `graph`.
 #[allow(dead_code)] // not every test binary runs the workers
 pub fn spawn_runtime(state: &AppState, graph: &str) {
-    app::server::runtime::spawn(
+    domain::runtime::spawn(
         state.pool.clone(),
-        app::server::runtime::RuntimeConfig {
+        domain::runtime::RuntimeConfig {
             graph_api_url: graph.to_owned(),
             calls_per_second: 250,
         },

@@ -1,0 +1,121 @@
+//! The request context of a server function and the one role check every server function
+//! goes through ([`Ctx::require`]).
+
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use axum::http::{header, request::Parts, HeaderValue, StatusCode};
+use domain::auth::{client_ip, now, token_from_headers, token_hash};
+use domain::repo::{sessions, users::UserRow};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use sqlx::SqlitePool;
+
+use super::{state, AppState};
+use crate::error::AppError;
+use crate::model::Permission;
+
+/// Everything a server function needs from its request, taken from the Leptos context
+/// **synchronously, before the first `.await`** (context lookups after an await can run
+/// without the request's owner). Every server function starts with `Ctx::get()?` and then
+/// goes through [`Ctx::require`] / [`Ctx::require_user`]: the one role check.
+pub struct Ctx {
+    pub state: AppState,
+    parts: Option<Parts>,
+    response: Option<ResponseOptions>,
+}
+
+impl Ctx {
+    pub fn get() -> Result<Self, AppError> {
+        Ok(Self {
+            state: state()?,
+            parts: use_context::<Parts>(),
+            response: use_context::<ResponseOptions>(),
+        })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.state.pool
+    }
+
+    /// The session token from the request's cookie, if any.
+    pub fn session_token(&self) -> Option<String> {
+        self.parts
+            .as_ref()
+            .and_then(|p| token_from_headers(&p.headers))
+    }
+
+    /// The client IP: the socket's peer, or behind a trusted reverse proxy the address it
+    /// forwarded (see [`client_ip`]); "unknown" without a socket (in-process tests).
+    pub fn client_ip(&self) -> String {
+        let Some(parts) = self.parts.as_ref() else {
+            return "unknown".into();
+        };
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        client_ip(peer, &parts.headers, &self.state.config.trusted_proxies)
+            .map_or_else(|| "unknown".into(), |ip| ip.to_string())
+    }
+
+    /// Whether cookies must be marked Secure (Baton is reached over https).
+    pub fn secure_cookies(&self) -> bool {
+        self.state
+            .config
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// Adds a `Set-Cookie` header to the response.
+    pub fn set_cookie(&self, value: &str) {
+        if let (Some(resp), Ok(value)) = (&self.response, HeaderValue::from_str(value)) {
+            resp.append_header(header::SET_COOKIE, value);
+        }
+    }
+
+    /// Sets the HTTP status that matches an error (401, 403, 400, 404, 409, 429; 500 otherwise).
+    pub fn fail(&self, err: AppError) -> AppError {
+        let status = match err {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if let Some(resp) = &self.response {
+            resp.set_status(status);
+        }
+        err
+    }
+
+    /// The signed-in user of this request, if the cookie names a live session.
+    pub async fn current_user(&self) -> Result<Option<UserRow>, AppError> {
+        let Some(token) = self.session_token() else {
+            return Ok(None);
+        };
+        Ok(sessions::user_for(self.pool(), &token_hash(&token), now()).await?)
+    }
+
+    /// Any signed-in user, else 401.
+    pub async fn require_user(&self) -> Result<UserRow, AppError> {
+        match self.current_user().await {
+            Ok(Some(user)) => Ok(user),
+            Ok(None) => Err(self.fail(AppError::Unauthorized)),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// A signed-in user whose role has `permission`, else 401 / 403.
+    pub async fn require(&self, permission: Permission) -> Result<UserRow, AppError> {
+        let user = self.require_user().await?;
+        if user.role().can(permission) {
+            Ok(user)
+        } else {
+            Err(self.fail(AppError::Forbidden))
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Opening the database: SQLite file (created with its folder on first run) in WAL mode, and
+//! applying the migrations that ship inside the binary.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+/// Migrations for the SQLite backend, embedded at compile time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL {0:?}: Baton supports sqlite: URLs (for example sqlite://data/baton.db)")]
+    UnsupportedUrl(String),
+    #[error("could not create the database {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("could not open the database: {0}")]
+    Open(#[source] sqlx::Error),
+    #[error("could not apply database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Opens (creating if needed) the SQLite database at `url`.
+pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
+    if !url.starts_with("sqlite:") {
+        return Err(DbError::UnsupportedUrl(url.to_owned()));
+    }
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(DbError::Open)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let file = options.get_filename();
+    let in_memory = file == Path::new(":memory:") || file.as_os_str().is_empty();
+    if !in_memory {
+        create_private(file).map_err(|source| DbError::CreateDir {
+            path: file.display().to_string(),
+            source,
+        })?;
+    }
+    SqlitePoolOptions::new()
+        // Every connection to `:memory:` is its own database, so tests get exactly one.
+        .max_connections(if in_memory { 1 } else { 8 })
+        .connect_with(options)
+        .await
+        .map_err(DbError::Open)
+}
+
+/// Creates the database's folder (0700) and an empty database file (0600) when they are
+/// missing, so the page token and app secret inside are readable by Baton's user only.
+/// SQLite gives its -wal and -shm files the database file's permissions. Existing folders and
+/// files keep theirs (an admin may have chosen otherwise).
+fn create_private(file: &Path) -> std::io::Result<()> {
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(dir)?;
+        }
+    }
+    if !file.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(file) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Baton's busiest writers (webhook ingest, the runtime's workers, agent actions) take turns
+/// here, first come first served, before they write. Without it they queued in SQLite's busy
+/// handler, which sleeps up to 100 ms between tries: under load a webhook could wait a second
+/// behind the workers before it was stored and acknowledged. One queue per process; SQLite has
+/// one writer per database anyway.
+static WRITE_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Waits for this writer's turn; the turn ends when the guard is dropped.
+pub async fn write_turn() -> tokio::sync::MutexGuard<'static, ()> {
+    WRITE_TURN.lock().await
+}
+
+/// A write transaction that holds this process's write turn and SQLite's write lock from its
+/// first statement (`BEGIN IMMEDIATE`), so a read-modify-write cannot fail half-way because
+/// another writer got in between. Use it like the transaction (`&mut *tx` is the connection);
+/// the turn ends after `commit` or when it is dropped (which rolls back).
+pub struct WriteTx {
+    // Field order matters: the transaction ends before the turn is handed on.
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+/// Starts a [`WriteTx`] once it is this writer's turn.
+pub async fn write_tx(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
+    let turn = write_turn().await;
+    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    Ok(WriteTx { tx, _turn: turn })
+}
+
+/// Applies every pending migration.
+pub async fn migrate(pool: &SqlitePool) -> Result<(), DbError> {
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// Cheap liveness check used by `/healthz`.
+pub async fn ping(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn creates_the_folder_and_file_and_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/nested/baton.db", dir.path().display());
+        let pool = connect(&url).await.unwrap();
+        migrate(&pool).await.unwrap();
+        // Running migrations twice is a no-op.
+        migrate(&pool).await.unwrap();
+        ping(&pool).await.unwrap();
+        assert!(dir.path().join("nested/baton.db").exists());
+        let mode: (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(mode.0, "wal");
+    }
+
+    #[tokio::test]
+    async fn rejects_other_backends_with_a_clear_message() {
+        let err = connect("mysql://localhost/x").await.unwrap_err();
+        assert!(err.to_string().contains("sqlite:"), "{err}");
+    }
+}

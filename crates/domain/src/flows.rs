@@ -1,0 +1,260 @@
+//! Flow operations shared by the server functions and the `baton flows` CLI: import/export of
+//! flow files, the draft, publishing numbered versions (and pushing the messenger profile),
+//! rollback, and the published flow the runtime runs. Publishes and imports are audited.
+//!
+//! Publish semantics: the draft must have no errors. The version is written first (one
+//! transaction) and is live for the bot at once; then, when a page is connected, the
+//! messenger profile is pushed step by step. A failed step does not undo the version: the
+//! failure is stored on the version (`push_status = failed`, one line per step) and reported
+//! (the CLI exits non-zero), and publishing or rolling back again re-pushes.
+
+pub mod editor;
+pub mod push;
+
+use flows::{parse_flow, summarize_changes, to_json, validate, Flow, Problem};
+use sqlx::SqlitePool;
+
+use super::auth::now;
+use super::pages;
+use super::repo::audit::{self, Actor};
+use super::repo::flows::{self as repo, NewVersion};
+use model::AppError;
+use model::{PublishReport, PushStatus, VersionInfo};
+
+pub use editor::{editor_state, push_changes, save_edit, version_changes};
+pub use push::{failure_text, menu, push_profile};
+
+/// Summary of version 1.
+pub const FIRST_VERSION: &str = "first version";
+
+/// Why a flow operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FlowError {
+    /// The flow has errors (each displays as `path: message`); nothing was changed.
+    #[error("{}", lines(.0))]
+    Problems(Vec<Problem>),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<sqlx::Error> for FlowError {
+    fn from(err: sqlx::Error) -> Self {
+        FlowError::App(err.into())
+    }
+}
+
+/// Server functions answer problems as one `Invalid` text, one problem per line.
+impl From<FlowError> for AppError {
+    fn from(err: FlowError) -> Self {
+        match err {
+            FlowError::Problems(p) => AppError::Invalid(lines(&p)),
+            FlowError::App(e) => e,
+        }
+    }
+}
+
+fn lines(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(Problem::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A successful import: the new draft and its warnings (advice, never blocking).
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub flow: Flow,
+    pub warnings: Vec<Problem>,
+}
+
+/// Reads a flow file into the draft. Any error: nothing changes, every problem is returned.
+pub async fn import(pool: &SqlitePool, actor: &Actor, json: &str) -> Result<Imported, FlowError> {
+    let flow = parse_flow(json).map_err(FlowError::Problems)?;
+    let at = now();
+    repo::save_draft(pool, &to_json(&flow), &actor.name, at).await?;
+    let detail = format!("{} messages", flow.messages.len());
+    audit::record(pool, actor, "flows.imported", None, Some(&detail), at).await?;
+    let warnings = validate(&flow);
+    Ok(Imported { flow, warnings })
+}
+
+/// The draft (`Flow::default()` when nothing was saved yet). It may have errors.
+pub async fn draft(pool: &SqlitePool) -> Result<Flow, AppError> {
+    match repo::draft(pool).await? {
+        Some(row) => decode(&row.flow_json, "draft"),
+        None => Ok(Flow::default()),
+    }
+}
+
+/// The draft as a canonical flow file.
+pub async fn export(pool: &SqlitePool) -> Result<String, AppError> {
+    Ok(to_json(&draft(pool).await?))
+}
+
+/// Saves the editor's draft. Unlike import, a draft may break rules while it is edited (a
+/// deleted message leaves references to flag); it must only be a well-formed flow. Returns
+/// every problem of the saved draft (errors and warnings); publishing refuses errors.
+pub async fn save_draft(
+    pool: &SqlitePool,
+    actor: &Actor,
+    json: &str,
+) -> Result<Vec<Problem>, FlowError> {
+    let flow = editor::well_formed(json)?;
+    repo::save_draft(pool, &to_json(&flow), &actor.name, now()).await?;
+    Ok(validate(&flow))
+}
+
+/// Every problem of the stored draft (errors and warnings).
+pub async fn check_draft(pool: &SqlitePool) -> Result<Vec<Problem>, AppError> {
+    Ok(validate(&draft(pool).await?))
+}
+
+/// Every published version, newest first.
+pub async fn versions(pool: &SqlitePool) -> Result<Vec<VersionInfo>, AppError> {
+    Ok(repo::list(pool).await?)
+}
+
+/// The live flow for the runtime: the newest version and its number.
+pub async fn published_flow(pool: &SqlitePool) -> Result<Option<(i64, Flow)>, AppError> {
+    match repo::latest(pool).await? {
+        Some(row) => Ok(Some((row.number, decode(&row.flow_json, "version")?))),
+        None => Ok(None),
+    }
+}
+
+/// Publishes the draft as the next version, then pushes the messenger profile to the
+/// connected page (Graph base: the page's own, else `graph_base`). See the module docs.
+pub async fn publish(
+    pool: &SqlitePool,
+    actor: &Actor,
+    graph_base: &str,
+) -> Result<PublishReport, FlowError> {
+    if repo::draft(pool).await?.is_none() {
+        return Err(AppError::Invalid(
+            "There is no draft to publish yet: import a flow file (baton flows import FILE) \
+             or edit the flow first."
+                .into(),
+        )
+        .into());
+    }
+    let flow = draft(pool).await?;
+    write_version(pool, actor, &flow, None, graph_base).await
+}
+
+/// Publishes the flow of version `number` again as a new version (`rolled_back_from`), makes
+/// it the draft too, and pushes its messenger profile.
+pub async fn rollback(
+    pool: &SqlitePool,
+    actor: &Actor,
+    number: i64,
+    graph_base: &str,
+) -> Result<PublishReport, FlowError> {
+    let Some(old) = repo::version(pool, number).await? else {
+        let latest = repo::latest(pool).await?.map(|v| v.number);
+        let hint = match latest {
+            Some(n) => format!("versions go from 1 to {n}"),
+            None => "nothing was published yet".into(),
+        };
+        return Err(AppError::Invalid(format!("There is no version {number} ({hint}).")).into());
+    };
+    let flow = decode(&old.flow_json, "version")?;
+    write_version(pool, actor, &flow, Some(number), graph_base).await
+}
+
+async fn write_version(
+    pool: &SqlitePool,
+    actor: &Actor,
+    flow: &Flow,
+    rolled_back_from: Option<i64>,
+    graph_base: &str,
+) -> Result<PublishReport, FlowError> {
+    let errors: Vec<Problem> = validate(flow)
+        .into_iter()
+        .filter(|p| p.is_error())
+        .collect();
+    if !errors.is_empty() {
+        return Err(FlowError::Problems(errors));
+    }
+    let previous = repo::latest(pool).await?;
+    let summary = match &previous {
+        Some(prev) => summarize_changes(&decode(&prev.flow_json, "version")?, flow),
+        None => FIRST_VERSION.to_owned(),
+    };
+    let at = now();
+    let json = to_json(flow);
+    let new = NewVersion {
+        flow_json: &json,
+        published_at: at,
+        published_by: &actor.name,
+        summary: &summary,
+        rolled_back_from,
+        also_draft: rolled_back_from.is_some(),
+    };
+    let number = repo::insert_version(pool, previous.map(|p| p.number), &new)
+        .await?
+        .ok_or_else(|| {
+            AppError::Invalid(
+                "Another publish finished at the same moment; nothing was written. Publish \
+                 again."
+                    .into(),
+            )
+        })?;
+    let (action, detail) = match rolled_back_from {
+        Some(n) => (
+            "flows.rolled_back",
+            format!("flow of version {n}: {summary}"),
+        ),
+        None => ("flows.published", summary.clone()),
+    };
+    let target = format!("version {number}");
+    audit::record(pool, actor, action, Some(&target), Some(&detail), at).await?;
+
+    let (status, steps, page) = match pages::connected(pool).await? {
+        None => (PushStatus::Skipped, Vec::new(), None),
+        Some(page) => {
+            let client = pages::graph_client(&page, graph_base);
+            let steps = push_profile(&client, flow).await;
+            let status = if steps.iter().all(|s| s.ok) {
+                PushStatus::Pushed
+            } else {
+                PushStatus::Failed
+            };
+            (
+                status,
+                steps,
+                Some(format!("{} ({})", page.name, page.page_id)),
+            )
+        }
+    };
+    let outcome = match &page {
+        None => "not pushed: no page is connected".to_owned(),
+        Some(_) => lines_of(&steps),
+    };
+    repo::set_push_outcome(pool, number, status, Some(&outcome)).await?;
+    let version = repo::version(pool, number)
+        .await?
+        .ok_or(AppError::Internal)?
+        .info();
+    Ok(PublishReport {
+        version,
+        page,
+        steps,
+    })
+}
+
+fn lines_of(steps: &[model::PushStep]) -> String {
+    steps
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Stored flow JSON back into a flow (stored text is always `to_json` output).
+fn decode(json: &str, what: &str) -> Result<Flow, AppError> {
+    serde_json::from_str(json).map_err(|e| {
+        tracing::error!(error = %e, what, "stored flow JSON does not decode");
+        AppError::Internal
+    })
+}

@@ -1,0 +1,127 @@
+//! The connected Facebook Page: at most one row; connecting a page replaces the previous one.
+//! Tokens and secrets are stored sealed (`crate::secrets`) and come back opened,
+//! wrapped in [`Secret`] (Debug prints `***`).
+
+use messenger::Secret;
+use sqlx::SqlitePool;
+
+use crate::secrets;
+
+/// The connected page, secrets included (server-side only: never log it field by field,
+/// never send it to the browser).
+#[derive(Debug, Clone)]
+pub struct PageRow {
+    pub page_id: String,
+    pub name: String,
+    pub access_token: Secret,
+    pub app_secret: Secret,
+    pub verify_token: Secret,
+    pub app_id: String,
+    /// Graph API base URL override (the sandbox page); `None` = the configured one.
+    pub graph_api_url: Option<String>,
+    pub is_sandbox: bool,
+    /// Unix seconds.
+    pub connected_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Raw {
+    page_id: String,
+    name: String,
+    access_token: String,
+    app_secret: String,
+    verify_token: String,
+    app_id: String,
+    graph_api_url: Option<String>,
+    is_sandbox: bool,
+    connected_at: i64,
+}
+
+impl Raw {
+    /// Opens the sealed secrets (see `crate::secrets`).
+    fn open(self, pool: &SqlitePool) -> Result<PageRow, sqlx::Error> {
+        let open = |v: &str| {
+            secrets::open(pool, v)
+                .map(Secret::new)
+                .map_err(secrets::db_error)
+        };
+        Ok(PageRow {
+            access_token: open(&self.access_token)?,
+            app_secret: open(&self.app_secret)?,
+            verify_token: open(&self.verify_token)?,
+            page_id: self.page_id,
+            name: self.name,
+            app_id: self.app_id,
+            graph_api_url: self.graph_api_url,
+            is_sandbox: self.is_sandbox,
+            connected_at: self.connected_at,
+        })
+    }
+}
+
+/// The connected page, if any.
+pub async fn current(pool: &SqlitePool) -> Result<Option<PageRow>, sqlx::Error> {
+    let raw: Option<Raw> = sqlx::query_as(
+        "SELECT page_id, name, access_token, app_secret, verify_token, app_id, graph_api_url,
+                is_sandbox, connected_at
+         FROM pages ORDER BY connected_at DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    raw.map(|r| r.open(pool)).transpose()
+}
+
+/// Seals secrets stored before encryption existed (run at start-up; a no-op afterwards).
+pub async fn seal_stored(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
+    let raw: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT access_token, app_secret, verify_token FROM pages
+         ORDER BY connected_at DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some((a, b, c)) = raw else {
+        return Ok(false);
+    };
+    if [a, b, c].iter().all(|v| secrets::is_sealed(v)) {
+        return Ok(false);
+    }
+    match current(pool).await? {
+        Some(page) => connect(pool, &page).await.map(|()| true),
+        None => Ok(false),
+    }
+}
+
+/// Forgets the connected page and its secrets.
+pub async fn disconnect(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM pages").execute(pool).await?;
+    Ok(())
+}
+
+/// Stores `page` as the connected page, replacing any other (one transaction).
+pub async fn connect(pool: &SqlitePool, page: &PageRow) -> Result<(), sqlx::Error> {
+    let seal = |v: &Secret| secrets::seal(pool, v.expose()).map_err(secrets::db_error);
+    let (access_token, app_secret, verify_token) = (
+        seal(&page.access_token)?,
+        seal(&page.app_secret)?,
+        seal(&page.verify_token)?,
+    );
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM pages").execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO pages (page_id, name, access_token, app_secret, verify_token, app_id,
+                            graph_api_url, is_sandbox, connected_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&page.page_id)
+    .bind(&page.name)
+    .bind(access_token)
+    .bind(app_secret)
+    .bind(verify_token)
+    .bind(&page.app_id)
+    .bind(&page.graph_api_url)
+    .bind(page.is_sandbox)
+    .bind(page.connected_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}

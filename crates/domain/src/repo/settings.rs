@@ -1,0 +1,53 @@
+//! Key/value settings (page display name and, later, other admin settings).
+
+use sqlx::SqlitePool;
+
+/// Settings keys, in one place so typos cannot create new keys.
+pub mod keys {
+    pub const PAGE_NAME: &str = "page.display_name";
+}
+
+pub async fn get(pool: &SqlitePool, key: &str) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+pub async fn set(pool: &SqlitePool, key: &str, value: &str) -> Result<(), sqlx::Error> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn pool() -> SqlitePool {
+        let pool = crate::db::connect("sqlite::memory:").await.unwrap();
+        crate::db::migrate(&pool).await.unwrap();
+        pool
+    }
+
+    #[tokio::test]
+    async fn missing_key_is_none_then_set_and_overwrite() {
+        let pool = pool().await;
+        assert_eq!(get(&pool, keys::PAGE_NAME).await.unwrap(), None);
+        set(&pool, keys::PAGE_NAME, "First").await.unwrap();
+        set(&pool, keys::PAGE_NAME, "Second").await.unwrap();
+        assert_eq!(
+            get(&pool, keys::PAGE_NAME).await.unwrap().as_deref(),
+            Some("Second")
+        );
+    }
+}

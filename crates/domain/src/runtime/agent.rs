@@ -1,0 +1,182 @@
+//! What agents do from Baton's inbox: **Mark as done** (take control back, then the
+//! back-in-bot message) and **Move to inbox** (the handover message, then pass control to the
+//! Page Inbox). Both are idempotent: the state change is one conditional UPDATE, so two agents
+//! clicking at once produce one handover and one confirmation message. Both are audited.
+//!
+//! Agents can also **reply** from Baton while Baton owns the thread: the text is queued in
+//! the outbox like any bot message, as a `RESPONSE` inside the 24 h window or with the
+//! `HUMAN_AGENT` tag up to 7 days after the user's last message (`ReplyRule`).
+
+use messenger::send::{MessagingType, OutgoingMessage, SendRequest};
+use sqlx::SqlitePool;
+
+use super::engine::{self, Cause, Scope};
+use crate::auth::now;
+use crate::repo::audit::{self, Actor};
+use crate::repo::outbox::{self, Kind, NewRow};
+use crate::repo::{conversations as conv, pages};
+use model::AppError;
+use model::{ReplyRule, MAX_REPLY_CHARS};
+
+/// What an agent action did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The conversation moved; the Graph calls are queued.
+    Changed,
+    /// It already was in the requested list: nothing was done.
+    AlreadyThere,
+}
+
+pub async fn mark_as_done(
+    pool: &SqlitePool,
+    psid: &str,
+    actor: &Actor,
+) -> Result<Outcome, AppError> {
+    act(pool, psid, actor, "done").await
+}
+
+pub async fn move_to_inbox(
+    pool: &SqlitePool,
+    psid: &str,
+    actor: &Actor,
+) -> Result<Outcome, AppError> {
+    act(pool, psid, actor, "inbox").await
+}
+
+async fn act(pool: &SqlitePool, psid: &str, actor: &Actor, to: &str) -> Result<Outcome, AppError> {
+    let page = pages::current(pool)
+        .await?
+        .ok_or_else(|| AppError::Invalid("No Facebook page is connected.".into()))?;
+    // A Simulator test user trying the draft is answered from the draft, as by the runtime.
+    let trying = page.is_sandbox
+        && crate::repo::draft_trials::all(pool)
+            .await?
+            .iter()
+            .any(|p| p == psid);
+    let flow = if trying {
+        crate::flows::draft(pool).await?
+    } else {
+        crate::flows::published_flow(pool)
+            .await?
+            .map(|(_, f)| f)
+            .ok_or_else(|| AppError::Invalid("Publish the bot's messages first.".into()))?
+    };
+    // BEGIN IMMEDIATE takes SQLite's write lock up front: a second agent's click waits here
+    // (busy timeout) and then sees the first one's result, instead of failing to upgrade a
+    // read snapshot that went stale.
+    let mut tx = crate::db::write_tx(pool).await?;
+    let c = conv::get(&mut *tx, &page.page_id, psid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let scope = Scope {
+        page_id: &page.page_id,
+        app_id: &page.app_id,
+        flow: Some(&flow),
+        now_ms: now() * 1000,
+    };
+    let cause = Cause {
+        kind: "agent",
+        actor: Some(&actor.name),
+        detail: format!("agent {}", actor.name),
+    };
+    let (to_inbox, back) = flows::handover_messages(&flow);
+    if to == "done" {
+        // The message the button that started this handover chose, else the flow's default.
+        let back = c.back_to_bot_message.as_deref().or(back);
+        engine::back_to_bot(&mut tx, &scope, &flow, &c, back, &cause).await?;
+    } else {
+        engine::hand_to_inbox(&mut tx, &scope, &flow, &c, to_inbox, back, &cause).await?;
+    }
+    let after = conv::get(&mut *tx, &page.page_id, psid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let changed = after.state != c.state;
+    tx.commit().await?;
+    if !changed {
+        return Ok(Outcome::AlreadyThere);
+    }
+    let action = if to == "done" {
+        "conversation.marked_done"
+    } else {
+        "conversation.moved_to_inbox"
+    };
+    audit::record(pool, actor, action, Some(psid), None, now()).await?;
+    Ok(Outcome::Changed)
+}
+
+/// `message.metadata` of agent replies, so their echoes are recognised as Baton's own.
+pub const REPLY_METADATA: &str = "baton:agent_reply";
+
+/// Queues `text` typed by an agent for the user. Returns true when it goes out with the
+/// `HUMAN_AGENT` tag. Refused with a plain reason when the text is empty or too long, when
+/// Baton does not own the thread, or when Messenger's windows are closed.
+pub async fn reply(
+    pool: &SqlitePool,
+    psid: &str,
+    text: &str,
+    actor: &Actor,
+) -> Result<bool, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::Invalid("Type a message first.".into()));
+    }
+    let chars = text.chars().count();
+    if chars > MAX_REPLY_CHARS {
+        return Err(AppError::Invalid(format!(
+            "Messenger allows at most {MAX_REPLY_CHARS} characters in a message; this one has {chars}."
+        )));
+    }
+    let page = pages::current(pool)
+        .await?
+        .ok_or_else(|| AppError::Invalid("No Facebook page is connected.".into()))?;
+    let now_ms = now() * 1000;
+    // The owner and the window are checked in the same write transaction that queues the
+    // message, so a handover that lands in between cannot slip past the check.
+    let mut tx = crate::db::write_tx(pool).await?;
+    let c = conv::get(&mut *tx, &page.page_id, psid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let message = OutgoingMessage {
+        text: Some(text.to_owned()),
+        metadata: Some(REPLY_METADATA.to_owned()),
+        ..Default::default()
+    };
+    let (request, human_agent) =
+        match ReplyRule::for_conversation(&c.thread_owner, c.last_user_message_ms, now_ms) {
+            ReplyRule::Response { .. } => (
+                SendRequest::message(psid, MessagingType::Response, message),
+                false,
+            ),
+            ReplyRule::HumanAgent { .. } => (SendRequest::human_agent(psid, message), true),
+            ReplyRule::PageInbox => {
+                return Err(AppError::Invalid(
+                    "A person in the Page Inbox has this conversation: reply in the Page Inbox."
+                        .into(),
+                ))
+            }
+            ReplyRule::Closed { reason } => return Err(AppError::Invalid(reason)),
+        };
+    let row = NewRow {
+        kind: Kind::Message,
+        body: serde_json::to_string(&request).map_err(|_| AppError::Internal)?,
+        transcript: Some(("agent".into(), text.to_owned())),
+        author: Some(actor.name.clone()),
+    };
+    outbox::enqueue(&mut tx, &page.page_id, psid, &[row], now_ms).await?;
+    tx.commit().await?;
+    let how = if human_agent {
+        "human_agent"
+    } else {
+        "response"
+    };
+    audit::record(
+        pool,
+        actor,
+        "conversation.replied",
+        Some(psid),
+        Some(how),
+        now(),
+    )
+    .await?;
+    Ok(human_agent)
+}

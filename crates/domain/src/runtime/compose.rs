@@ -1,0 +1,175 @@
+//! Turning a flow message into Graph API calls: each part in order (text with buttons as a
+//! button template, images by URL, typing delays), quick replies on the last part, every send
+//! as `RESPONSE` with Baton's metadata so echoes of our own sends are recognisable.
+
+use flows::{Action, ButtonKind, Flow, Part};
+use messenger::send::{
+    Button, MessagingType, OutgoingMessage, QuickReply, SendRequest, SenderAction,
+};
+
+use crate::repo::outbox::{Kind, NewRow};
+
+/// `message.metadata` on every send Baton makes: `baton:<message key>`.
+pub fn metadata(key: &str) -> String {
+    format!("baton:{key}")
+}
+
+/// The Messenger button for a flow button or menu item: a link opens its URL, every other
+/// action comes back to Baton as a postback with `payload()`.
+pub fn button(title: &str, action: &Action, payload: impl FnOnce() -> String) -> Button {
+    match action {
+        Action::Url { url } => Button::WebUrl {
+            title: title.to_owned(),
+            url: url.clone(),
+        },
+        Action::GoTo { .. } | Action::Handover { .. } | Action::ReturnToBot { .. } => {
+            Button::Postback {
+                title: title.to_owned(),
+                payload: payload(),
+            }
+        }
+    }
+}
+
+/// The outbox rows that send message `key` of `flow` to `psid`; empty for an unknown key.
+pub fn message_rows(flow: &Flow, key: &str, psid: &str) -> Vec<NewRow> {
+    let Some(message) = flow.message(key) else {
+        return Vec::new();
+    };
+    let last = message.parts.len().saturating_sub(1);
+    let mut rows = Vec::new();
+    for (i, part) in message.parts.iter().enumerate() {
+        let (mut outgoing, transcript) = match part {
+            Part::Typing(t) => {
+                let typing = SendRequest::action(psid, SenderAction::TypingOn);
+                rows.push(NewRow {
+                    kind: Kind::Typing,
+                    body: typing_body(&typing, u64::from(t.seconds) * 1000),
+                    transcript: None,
+                    author: None,
+                });
+                continue;
+            }
+            Part::Text(t) if t.buttons.is_empty() => (
+                OutgoingMessage {
+                    text: Some(t.text.clone()),
+                    ..Default::default()
+                },
+                t.text.clone(),
+            ),
+            Part::Text(t) => {
+                let buttons: Vec<Button> = t
+                    .buttons
+                    .iter()
+                    .enumerate()
+                    .map(|(bi, b)| {
+                        button(&b.title, &b.action, || {
+                            flows::payload_for(key, i, ButtonKind::Button, bi)
+                        })
+                    })
+                    .collect();
+                let titles: Vec<&str> = t.buttons.iter().map(|b| b.title.as_str()).collect();
+                (
+                    OutgoingMessage::buttons(t.text.clone(), buttons),
+                    format!("{} [{}]", t.text, titles.join(" | ")),
+                )
+            }
+            Part::Image(img) => (
+                OutgoingMessage::image(img.url.clone()),
+                format!("(image) {}", img.url),
+            ),
+        };
+        let mut transcript = transcript;
+        if i == last {
+            let replies = part.quick_replies();
+            outgoing.quick_replies = replies
+                .iter()
+                .enumerate()
+                .map(|(qi, q)| {
+                    QuickReply::text(
+                        q.title.clone(),
+                        flows::payload_for(key, i, ButtonKind::QuickReply, qi),
+                    )
+                })
+                .collect();
+            if !replies.is_empty() {
+                let titles: Vec<&str> = replies.iter().map(|q| q.title.as_str()).collect();
+                transcript = format!("{transcript} (quick replies: {})", titles.join(" | "));
+            }
+        }
+        let request = SendRequest::message(psid, MessagingType::Response, outgoing)
+            .with_metadata(metadata(key));
+        rows.push(NewRow {
+            kind: Kind::Message,
+            body: serde_json::to_string(&request).unwrap_or_default(),
+            transcript: Some(("bot".into(), transcript)),
+            author: None,
+        });
+    }
+    rows
+}
+
+/// A typing row's body: the sender action and how long to hold the next row.
+fn typing_body(request: &SendRequest, hold_ms: u64) -> String {
+    serde_json::json!({ "request": request, "hold_ms": hold_ms }).to_string()
+}
+
+/// Reads a typing row's body back.
+pub fn parse_typing(body: &str) -> Option<(SendRequest, u64)> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    let request = serde_json::from_value(v.get("request")?.clone()).ok()?;
+    Some((request, v.get("hold_ms")?.as_u64()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kit() -> Flow {
+        flows::example_flow()
+    }
+
+    #[test]
+    fn buttons_become_a_button_template_with_stable_payloads() {
+        let rows = message_rows(&kit(), "talk_to_human", "24000000000000001");
+        assert_eq!(rows.len(), 1);
+        let req: SendRequest = serde_json::from_str(&rows[0].body).unwrap();
+        let json = serde_json::to_value(&req).unwrap();
+        assert_eq!(json["messaging_type"], "RESPONSE");
+        assert_eq!(json["message"]["metadata"], "baton:talk_to_human");
+        let payload = &json["message"]["attachment"]["payload"];
+        assert_eq!(payload["template_type"], "button");
+        assert_eq!(payload["buttons"][0]["title"], "Talk to human");
+        let p = payload["buttons"][0]["payload"].as_str().unwrap();
+        let flow = kit();
+        let resolved = flows::resolve_payload(&flow, p).unwrap();
+        assert!(matches!(resolved.action, Action::Handover { .. }));
+        assert!(req.validate().is_ok());
+    }
+
+    #[test]
+    fn quick_replies_go_on_the_last_part_and_urls_stay_urls() {
+        let rows = message_rows(&kit(), "back_in_bot", "1");
+        let json: serde_json::Value = serde_json::from_str(&rows[0].body).unwrap();
+        assert_eq!(json["message"]["quick_replies"][0]["title"], "Main menu");
+        let rows = message_rows(&kit(), "main_menu", "1");
+        let json: serde_json::Value = serde_json::from_str(&rows[0].body).unwrap();
+        let buttons = &json["message"]["attachment"]["payload"]["buttons"];
+        assert_eq!(buttons[0]["type"], "web_url");
+        assert_eq!(buttons[1]["type"], "postback");
+    }
+
+    #[test]
+    fn typing_parts_hold_the_next_row_and_unknown_keys_send_nothing() {
+        let mut flow = kit();
+        flow.messages[0]
+            .parts
+            .insert(0, Part::Typing(flows::TypingPart { seconds: 2 }));
+        let rows = message_rows(&flow, &flow.messages[0].key.clone(), "1");
+        assert_eq!(rows[0].kind, Kind::Typing);
+        let (req, hold) = parse_typing(&rows[0].body).unwrap();
+        assert_eq!(hold, 2000);
+        assert_eq!(req.sender_action, Some(SenderAction::TypingOn));
+        assert!(message_rows(&flow, "nope", "1").is_empty());
+    }
+}

@@ -1,0 +1,459 @@
+//! Applying one stored webhook event to its conversation, exactly as docs/spec.md §1 says.
+//! The event is marked handled in the same transaction as every effect it has (transcript,
+//! state, ledger, outbox rows), so it is processed exactly once, even across a crash.
+
+use flows::{Action, Flow, GET_STARTED_PAYLOAD};
+use messenger::webhook::{Event, EventKind};
+use sqlx::SqliteConnection;
+
+use super::compose;
+use crate::auth::now_ms;
+use crate::repo::conversations::{self as conv, ConversationRow};
+use crate::repo::outbox::{self, Kind, NewRow};
+
+/// The 24 h standard messaging window, in milliseconds.
+pub const WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+/// The Page Inbox app (Meta's), the handover target.
+pub use messenger::PAGE_INBOX_APP_ID;
+
+/// What the engine knows while handling one event.
+pub struct Scope<'a> {
+    pub page_id: &'a str,
+    /// Baton's own app id: how its own echoes and thread-control events are recognised.
+    pub app_id: &'a str,
+    /// The published flow (`None` before the first publish: record, never answer).
+    pub flow: Option<&'a Flow>,
+    /// "Now" for window checks: the event's timestamp, or the wall clock for agents.
+    pub now_ms: i64,
+}
+
+/// Who or what caused a handover, for the ledger and the transcript.
+pub struct Cause<'a> {
+    /// button | keyword | agent | page_inbox | platform
+    pub kind: &'a str,
+    pub actor: Option<&'a str>,
+    pub detail: String,
+}
+
+pub async fn apply(
+    conn: &mut SqliteConnection,
+    scope: &Scope<'_>,
+    channel: &str,
+    event: &Event,
+) -> Result<(), sqlx::Error> {
+    let at = event.timestamp.unwrap_or(scope.now_ms);
+    let scope = &Scope {
+        now_ms: at,
+        ..*scope
+    };
+    let standby = channel == "standby";
+    match &event.kind {
+        EventKind::Echo(echo) => {
+            let Some(psid) = event.recipient.as_deref() else {
+                return Ok(());
+            };
+            let ours = echo.app_id.as_deref() == Some(scope.app_id)
+                || echo
+                    .metadata
+                    .as_deref()
+                    .is_some_and(|m| m.starts_with("baton:"));
+            if ours {
+                // Already in the transcript: written when the send succeeded.
+                return Ok(());
+            }
+            let text = echo.text.clone().unwrap_or_else(|| "(attachment)".into());
+            open(conn, scope, psid).await?;
+            conv::add_transcript(
+                &mut *conn,
+                scope.page_id,
+                psid,
+                at,
+                "page_inbox",
+                &text,
+                Some(&echo.mid),
+            )
+            .await?;
+            conv::touch(conn, scope.page_id, psid, at, Some(&text)).await
+        }
+        EventKind::Message(m) => {
+            let Some(psid) = event.sender.as_deref() else {
+                return Ok(());
+            };
+            open(conn, scope, psid).await?;
+            let text = m.text.clone().unwrap_or_else(|| "(attachment)".into());
+            conv::add_transcript(
+                &mut *conn,
+                scope.page_id,
+                psid,
+                at,
+                "user",
+                &text,
+                Some(&m.mid),
+            )
+            .await?;
+            let c = user_wrote(conn, scope, psid, &text).await?;
+            if standby || c.thread_owner != "baton" {
+                return Ok(()); // a person owns the thread: the bot stays silent
+            }
+            let Some(flow) = scope.flow else {
+                return Ok(());
+            };
+            if let Some(payload) = m.quick_reply.as_ref().map(|q| q.payload.as_str()) {
+                return tapped(conn, scope, flow, &c, payload, &text).await;
+            }
+            match m
+                .text
+                .as_deref()
+                .and_then(|t| flows::match_keyword(flow, t))
+            {
+                Some(key) => send(conn, scope, flow, psid, key).await,
+                None => fallback(conn, scope, flow, psid).await,
+            }
+        }
+        EventKind::Postback(p) => {
+            let Some(psid) = event.sender.as_deref() else {
+                return Ok(());
+            };
+            open(conn, scope, psid).await?;
+            let title = p.title.clone().unwrap_or_default();
+            conv::add_transcript(
+                &mut *conn,
+                scope.page_id,
+                psid,
+                at,
+                "user",
+                &format!("Tapped \"{title}\""),
+                p.mid.as_deref(),
+            )
+            .await?;
+            let c = user_wrote(conn, scope, psid, &title).await?;
+            let Some(flow) = scope.flow else {
+                return Ok(());
+            };
+            if standby {
+                // Standby postbacks carry no payload: match the title against the buttons of
+                // the handover message this user was sent.
+                let Some(handover_message) = c.handover_message.as_deref() else {
+                    return Ok(());
+                };
+                if let Some(found) = flows::find_button_by_title(flow, handover_message, &title) {
+                    if let Action::ReturnToBot { confirmation } = found.action {
+                        let cause = Cause {
+                            kind: "button",
+                            actor: None,
+                            detail: format!("button \"{title}\""),
+                        };
+                        back_to_bot(conn, scope, flow, &c, Some(confirmation), &cause).await?;
+                    }
+                }
+                return Ok(());
+            }
+            match p.payload.as_deref() {
+                Some(GET_STARTED_PAYLOAD) => match flow.triggers.get_started.as_deref() {
+                    Some(key) => send(conn, scope, flow, psid, key).await,
+                    None => fallback(conn, scope, flow, psid).await,
+                },
+                Some(payload) => tapped(conn, scope, flow, &c, payload, &title).await,
+                None => Ok(()),
+            }
+        }
+        EventKind::PassThreadControl(tc) => {
+            let Some(psid) = event.sender.as_deref() else {
+                return Ok(());
+            };
+            let c = open(conn, scope, psid).await?;
+            if tc
+                .new_owner_app_id
+                .as_deref()
+                .is_none_or(|id| id == scope.app_id)
+            {
+                // Control came back to Baton: the agent clicked Done in the Page Inbox.
+                let cause = Cause {
+                    kind: "page_inbox",
+                    actor: None,
+                    detail: "marked done in the Page Inbox".into(),
+                };
+                let back = c.back_to_bot_message.clone();
+                let back = back
+                    .as_deref()
+                    .or_else(|| scope.flow.and_then(|f| flows::handover_messages(f).1));
+                // The platform already gave control back: no take_thread_control needed.
+                conv::set_owner(conn, scope.page_id, psid, "baton").await?;
+                let c = ConversationRow {
+                    thread_owner: "baton".into(),
+                    ..c.clone()
+                };
+                match scope.flow {
+                    Some(flow) => back_to_bot(conn, scope, flow, &c, back, &cause).await,
+                    None => Ok(()),
+                }
+            } else {
+                conv::set_owner(conn, scope.page_id, psid, "other").await
+            }
+        }
+        EventKind::TakeThreadControl(_) => {
+            // Baton lost control (Page Inbox took the thread): it can no longer message the user.
+            let Some(psid) = event.sender.as_deref() else {
+                return Ok(());
+            };
+            let c = open(conn, scope, psid).await?;
+            if conv::transition(conn, scope.page_id, psid, "inbox", "page_inbox", at).await? {
+                let cause = Cause {
+                    kind: "page_inbox",
+                    actor: None,
+                    detail: "taken by the Page Inbox".into(),
+                };
+                record(
+                    conn,
+                    scope,
+                    &c,
+                    "inbox",
+                    &cause,
+                    "Moved to the inbox in the Page Inbox",
+                )
+                .await?;
+            }
+            Ok(())
+        }
+        EventKind::RequestThreadControl(_) => {
+            // Page Inbox asks for the thread (Move to inbox there): confirm, then pass.
+            let Some(psid) = event.sender.as_deref() else {
+                return Ok(());
+            };
+            let c = open(conn, scope, psid).await?;
+            let Some(flow) = scope.flow else {
+                return Ok(());
+            };
+            let (to_inbox, back) = flows::handover_messages(flow);
+            let cause = Cause {
+                kind: "page_inbox",
+                actor: None,
+                detail: "requested by the Page Inbox".into(),
+            };
+            hand_to_inbox(conn, scope, flow, &c, to_inbox, back, &cause).await
+        }
+        EventKind::Referral(r) => {
+            let Some(psid) = event.sender.as_deref() else {
+                return Ok(());
+            };
+            open(conn, scope, psid).await?;
+            let text = format!(
+                "Arrived from a link or ad (ref {})",
+                r.ref_param.clone().unwrap_or_default()
+            );
+            conv::add_transcript(&mut *conn, scope.page_id, psid, at, "system", &text, None).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The conversation, created on first contact (then its profile is fetched once).
+async fn open(
+    conn: &mut SqliteConnection,
+    scope: &Scope<'_>,
+    psid: &str,
+) -> Result<ConversationRow, sqlx::Error> {
+    let (row, created) = conv::get_or_create(conn, scope.page_id, psid, scope.now_ms).await?;
+    if created {
+        let rows = [NewRow {
+            kind: Kind::Profile,
+            body: String::new(),
+            transcript: None,
+            author: None,
+        }];
+        outbox::enqueue(conn, scope.page_id, psid, &rows, now_ms()).await?;
+    }
+    Ok(row)
+}
+
+/// Records that the user wrote (opens the 24 h window) and returns the updated conversation.
+async fn user_wrote(
+    conn: &mut SqliteConnection,
+    scope: &Scope<'_>,
+    psid: &str,
+    text: &str,
+) -> Result<ConversationRow, sqlx::Error> {
+    conv::user_wrote(conn, scope.page_id, psid, scope.now_ms, text).await?;
+    // `open` created the row earlier in this transaction: a plain read is enough.
+    conv::get(&mut *conn, scope.page_id, psid)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+fn window_open(c: &ConversationRow, now_ms: i64) -> bool {
+    c.last_user_message_ms
+        .is_some_and(|t| now_ms - t <= WINDOW_MS)
+}
+
+/// A tapped button / quick reply / menu item (by payload).
+async fn tapped(
+    conn: &mut SqliteConnection,
+    scope: &Scope<'_>,
+    flow: &Flow,
+    c: &ConversationRow,
+    payload: &str,
+    title: &str,
+) -> Result<(), sqlx::Error> {
+    let Some(found) = flows::resolve_payload(flow, payload) else {
+        // Not a button of the published flow (older version, forged): treat as unknown.
+        return fallback(conn, scope, flow, &c.psid).await;
+    };
+    let cause = Cause {
+        kind: "button",
+        actor: None,
+        detail: format!("button \"{title}\""),
+    };
+    match found.action {
+        Action::GoTo { message } => send(conn, scope, flow, &c.psid, message).await,
+        Action::Url { .. } => Ok(()),
+        Action::Handover { confirmation, .. } => {
+            // The way back: the return-to-bot button on the confirmation message, else the
+            // flow's handover section.
+            let back = flow.message(confirmation).and_then(|m| {
+                m.parts
+                    .iter()
+                    .flat_map(|p| p.buttons())
+                    .find_map(|b| match &b.action {
+                        Action::ReturnToBot { confirmation } => Some(confirmation.as_str()),
+                        _ => None,
+                    })
+            });
+            let back = back.or(flows::handover_messages(flow).1);
+            hand_to_inbox(conn, scope, flow, c, Some(confirmation), back, &cause).await
+        }
+        Action::ReturnToBot { confirmation } => {
+            back_to_bot(conn, scope, flow, c, Some(confirmation), &cause).await
+        }
+    }
+}
+
+async fn send(
+    conn: &mut SqliteConnection,
+    scope: &Scope<'_>,
+    flow: &Flow,
+    psid: &str,
+    key: &str,
+) -> Result<(), sqlx::Error> {
+    let rows = compose::message_rows(flow, key, psid);
+    outbox::enqueue(conn, scope.page_id, psid, &rows, now_ms()).await
+}
+
+async fn fallback(
+    conn: &mut SqliteConnection,
+    scope: &Scope<'_>,
+    flow: &Flow,
+    psid: &str,
+) -> Result<(), sqlx::Error> {
+    match flow.triggers.fallback.as_deref() {
+        Some(key) => send(conn, scope, flow, psid, key).await,
+        None => Ok(()),
+    }
+}
+
+/// Ledger entry + system transcript line for a state change.
+async fn record(
+    conn: &mut SqliteConnection,
+    scope: &Scope<'_>,
+    c: &ConversationRow,
+    to_state: &str,
+    cause: &Cause<'_>,
+    line: &str,
+) -> Result<(), sqlx::Error> {
+    conv::add_ledger(
+        conn,
+        scope.page_id,
+        &c.psid,
+        scope.now_ms,
+        &c.state,
+        to_state,
+        cause.kind,
+        cause.actor,
+        Some(&cause.detail),
+    )
+    .await?;
+    conv::add_transcript(
+        &mut *conn,
+        scope.page_id,
+        &c.psid,
+        scope.now_ms,
+        "system",
+        line,
+        None,
+    )
+    .await
+}
+
+/// Sends the confirmation first (only the owner can message the user), then passes thread
+/// control to the Page Inbox. Does nothing when the conversation is already in the inbox.
+pub async fn hand_to_inbox(
+    conn: &mut SqliteConnection,
+    scope: &Scope<'_>,
+    flow: &Flow,
+    c: &ConversationRow,
+    confirmation: Option<&str>,
+    back_to_bot: Option<&str>,
+    cause: &Cause<'_>,
+) -> Result<(), sqlx::Error> {
+    if !conv::transition(
+        conn,
+        scope.page_id,
+        &c.psid,
+        "inbox",
+        "page_inbox",
+        scope.now_ms,
+    )
+    .await?
+    {
+        return Ok(());
+    }
+    conv::set_handover_messages(conn, scope.page_id, &c.psid, confirmation, back_to_bot).await?;
+    let by = match cause.actor {
+        Some(actor) => format!("Handed to the Page Inbox by {actor}"),
+        None => format!("Handed to the Page Inbox ({})", cause.detail),
+    };
+    record(conn, scope, c, "inbox", cause, &by).await?;
+    let mut rows = match confirmation {
+        Some(key) if window_open(c, scope.now_ms) => compose::message_rows(flow, key, &c.psid),
+        _ => Vec::new(),
+    };
+    rows.push(NewRow {
+        kind: Kind::Pass,
+        body: "baton:handover".into(),
+        transcript: None,
+        author: None,
+    });
+    outbox::enqueue(conn, scope.page_id, &c.psid, &rows, now_ms()).await
+}
+
+/// Takes thread control back (unless Baton already owns the thread), then sends the
+/// confirmation. Idempotent like `hand_to_inbox`.
+pub async fn back_to_bot(
+    conn: &mut SqliteConnection,
+    scope: &Scope<'_>,
+    flow: &Flow,
+    c: &ConversationRow,
+    confirmation: Option<&str>,
+    cause: &Cause<'_>,
+) -> Result<(), sqlx::Error> {
+    if !conv::transition(conn, scope.page_id, &c.psid, "done", "baton", scope.now_ms).await? {
+        return Ok(());
+    }
+    let line = match cause.actor {
+        Some(actor) => format!("Marked done by {actor}"),
+        None => format!("Back to the bot ({})", cause.detail),
+    };
+    record(conn, scope, c, "done", cause, &line).await?;
+    let mut rows = Vec::new();
+    if c.thread_owner != "baton" {
+        rows.push(NewRow {
+            kind: Kind::Take,
+            body: "baton:back_to_bot".into(),
+            transcript: None,
+            author: None,
+        });
+    }
+    if let Some(key) = confirmation.filter(|_| window_open(c, scope.now_ms)) {
+        rows.extend(compose::message_rows(flow, key, &c.psid));
+    }
+    outbox::enqueue(conn, scope.page_id, &c.psid, &rows, now_ms()).await
+}

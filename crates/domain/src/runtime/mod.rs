@@ -1,0 +1,274 @@
+//! The bot runtime: an event worker that applies stored webhook events one by one in arrival
+//! order (see `engine`), and an outbox worker that makes the resulting Graph API calls (see
+//! `sender`). Both are plain loops over the database, so a restart picks up where a crash left
+//! off; the webhook handler wakes them through [`Wake`].
+
+pub mod agent;
+pub(crate) mod compose;
+pub mod engine;
+pub mod sender;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use messenger::webhook::Event;
+use sqlx::SqlitePool;
+use tokio::sync::Notify;
+
+use crate::auth::{now, now_ms};
+use crate::live::Live;
+use crate::repo::{outbox, pages, webhook_events};
+
+pub use compose::metadata;
+
+/// Wakes the workers when there is new work (instead of waiting for the next poll).
+#[derive(Clone, Default)]
+pub struct Wake(Arc<Notify>);
+
+impl Wake {
+    pub fn wake(&self) {
+        self.0.notify_waiters();
+    }
+
+    async fn wait(&self, at_most: Duration) {
+        let _ = tokio::time::timeout(at_most, self.0.notified()).await;
+    }
+}
+
+/// Settings of the workers.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Base URL of the Graph API when the page has no override.
+    pub graph_api_url: String,
+    /// The page's send-rate cap (Meta allows 300 calls/s per page for text).
+    pub calls_per_second: u32,
+}
+
+/// What a worker step did: how many events or calls, and which conversations changed
+/// (for the live inbox).
+#[derive(Debug, Default)]
+pub struct Touched {
+    pub count: usize,
+    pub conversations: Vec<String>,
+}
+
+impl Touched {
+    fn add(&mut self, psid: Option<&str>) {
+        if let Some(psid) = psid {
+            if !self.conversations.iter().any(|p| p == psid) {
+                self.conversations.push(psid.to_owned());
+            }
+        }
+    }
+
+    fn tell(&self, live: &Live) {
+        for psid in &self.conversations {
+            live.changed(psid);
+        }
+    }
+}
+
+/// Events applied per transaction.
+const BATCH: usize = 25;
+
+/// Applies up to `limit` pending events. Returns how many were handled.
+pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, sqlx::Error> {
+    // Read once per batch: the connected page and the published flow (a publish during a
+    // batch applies from the next batch, a fraction of a second later).
+    let page = pages::current(pool).await?;
+    let flow = crate::flows::published_flow(pool)
+        .await
+        .ok()
+        .flatten()
+        .map(|(_, f)| f);
+    // Simulator test users trying the draft ("Try draft") get the draft instead. Trials exist
+    // only on the sandbox page: a real page's batches skip the query.
+    let trials = if page.as_ref().is_some_and(|p| p.is_sandbox) {
+        crate::repo::draft_trials::all(pool).await?
+    } else {
+        Vec::new()
+    };
+    let draft = if trials.is_empty() {
+        None
+    } else {
+        crate::flows::draft(pool).await.ok()
+    };
+    let app_id = page.as_ref().map_or("", |p| p.app_id.as_str());
+    let mut touched = Touched::default();
+    while touched.count < limit {
+        let batch =
+            webhook_events::pending(pool, (limit - touched.count).min(BATCH) as i64).await?;
+        if batch.is_empty() {
+            break;
+        }
+        touched.count += batch.len();
+        // One transaction per batch (one commit instead of one per event), one savepoint per
+        // event: an event that fails rolls back alone and is marked failed; the others commit.
+        let mut tx = crate::db::write_tx(pool).await?;
+        for row in &batch {
+            let event = match serde_json::from_str(&row.payload) {
+                Ok(value) => Event::from_value(value),
+                Err(e) => {
+                    webhook_events::mark(&mut tx, row.id, "failed", Some(&e.to_string()), now())
+                        .await?;
+                    continue;
+                }
+            };
+            // The user's side of the conversation: the recipient of an echo, else the sender.
+            let user = if event.sender.as_deref() == Some(row.page_id.as_str()) {
+                event.recipient.as_deref()
+            } else {
+                event.sender.as_deref()
+            };
+            touched.add(user);
+            let trying = user.is_some_and(|u| trials.iter().any(|t| t == u));
+            let scope = engine::Scope {
+                page_id: &row.page_id,
+                app_id,
+                flow: if trying {
+                    draft.as_ref()
+                } else {
+                    flow.as_ref()
+                },
+                now_ms: now_ms(),
+            };
+            let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+            if !webhook_events::mark(&mut savepoint, row.id, "done", None, now()).await? {
+                continue; // another worker took it
+            }
+            match engine::apply(&mut savepoint, &scope, &row.channel, &event).await {
+                Ok(()) => savepoint.commit().await?,
+                Err(e) => {
+                    savepoint.rollback().await?; // every effect of this event, and its mark
+                    tracing::error!(event = row.id, error = %e, "event could not be applied");
+                    webhook_events::mark(&mut tx, row.id, "failed", Some(&e.to_string()), now())
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(touched)
+}
+
+/// Starts both workers; they run until the process ends.
+pub fn spawn(pool: SqlitePool, config: RuntimeConfig, wake: Wake, live: Live) {
+    let events_pool = pool.clone();
+    let events_wake = wake.clone();
+    let events_live = live.clone();
+    tokio::spawn(async move {
+        loop {
+            match process_events(&events_pool, 500).await {
+                Ok(t) if t.count == 0 => events_wake.wait(Duration::from_millis(500)).await,
+                Ok(t) => {
+                    t.tell(&events_live);
+                    events_wake.wake(); // new outbox rows for the sender
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "event worker: database error; retrying in 1 s");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+    tokio::spawn(async move {
+        match outbox::requeue_in_flight(&pool).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                rows = n,
+                "calls interrupted by a restart will be made again"
+            ),
+            Err(e) => tracing::error!(error = %e, "could not requeue interrupted calls"),
+        }
+        let mut budget = Budget::new(config.calls_per_second);
+        loop {
+            let allowed = budget.available(tokio::time::Instant::now().into_std());
+            if allowed == 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+            match sender::send_due(&pool, &config.graph_api_url, now_ms(), allowed).await {
+                Ok(t) if t.count == 0 => wake.wait(Duration::from_millis(100)).await,
+                Ok(t) => {
+                    t.tell(&live);
+                    budget.spend(t.count);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox worker: database error; retrying in 1 s");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+}
+
+/// The page's send-rate cap as a token bucket: `rate` calls per second, with bursts of at
+/// most a tenth of a second's worth.
+struct Budget {
+    rate: f64,
+    tokens: f64,
+    last: Option<std::time::Instant>,
+}
+
+impl Budget {
+    fn new(calls_per_second: u32) -> Self {
+        let rate = f64::from(calls_per_second.max(1));
+        Self {
+            rate,
+            tokens: (rate / 10.0).max(1.0),
+            last: None,
+        }
+    }
+
+    fn burst(&self) -> f64 {
+        (self.rate / 10.0).max(1.0)
+    }
+
+    /// Whole calls that may be made now.
+    fn available(&mut self, now: std::time::Instant) -> i64 {
+        if let Some(last) = self.last {
+            let refill = now.saturating_duration_since(last).as_secs_f64() * self.rate;
+            self.tokens = (self.tokens + refill).min(self.burst());
+        }
+        self.last = Some(now);
+        self.tokens.floor() as i64
+    }
+
+    fn spend(&mut self, calls: usize) {
+        self.tokens -= calls as f64;
+    }
+}
+
+/// Runs both steps until there is nothing left to do now (tests and the CLI use this
+/// instead of the background loops). Calls waiting for a retry later are left waiting.
+pub async fn drain(pool: &SqlitePool, graph_api_url: &str) -> Result<(), sqlx::Error> {
+    loop {
+        let events = process_events(pool, 1000).await?;
+        let calls = sender::send_due(pool, graph_api_url, now_ms(), 1000).await?;
+        if events.count == 0 && calls.count == 0 {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Budget;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_budget_caps_calls_per_second() {
+        let mut budget = Budget::new(100);
+        let start = Instant::now();
+        let mut made = 0;
+        // Two simulated seconds, asking every millisecond for as many calls as allowed.
+        for ms in 0..2000 {
+            let n = budget.available(start + Duration::from_millis(ms));
+            budget.spend(n as usize);
+            made += n;
+        }
+        assert!((195..=211).contains(&made), "{made} calls in 2 s at 100/s");
+        // Bursts are small: after a long pause only a tenth of a second's worth is available.
+        assert_eq!(budget.available(start + Duration::from_secs(60)), 10);
+    }
+}

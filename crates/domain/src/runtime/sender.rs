@@ -1,0 +1,202 @@
+//! The outbox worker's step: claim due rows (one per user, oldest first), make the Graph API
+//! calls concurrently across users, and record each result: done, retry later with backoff and
+//! jitter for retryable errors, or a permanent failure with its plain-language reason.
+//! Results are recorded in groups, one transaction for all the calls that have finished,
+//! instead of one transaction per call competing for SQLite's write lock.
+
+use std::sync::Arc;
+
+use messenger::send::SendRequest;
+use messenger::{GraphApi, GraphError, PAGE_INBOX_APP_ID};
+use rand::Rng;
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::{compose, Touched};
+use crate::db;
+use crate::repo::conversations as conv;
+use crate::repo::outbox::{self, Kind, OutboxRow};
+use crate::repo::pages;
+
+/// First retry after about this long...
+const BACKOFF_START_MS: i64 = 250;
+/// ...doubling up to this...
+const BACKOFF_CAP_MS: i64 = 30_000;
+/// ...and giving up once a call has been failing for this long.
+pub const GIVE_UP_AFTER_MS: i64 = 60 * 60 * 1000;
+
+/// Delay before attempt `attempts + 1`: exponential from 250 ms, capped at 30 s, with
+/// "equal jitter" (between half and all of it) so retries from many users spread out.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    let exp = attempts.clamp(1, 20) - 1;
+    let full = (BACKOFF_START_MS << exp).min(BACKOFF_CAP_MS);
+    rand::thread_rng().gen_range(full / 2..=full)
+}
+
+/// Makes up to `limit` due calls. Returns how many rows were claimed, and whose.
+pub async fn send_due(
+    pool: &SqlitePool,
+    default_graph_url: &str,
+    now_ms: i64,
+    limit: i64,
+) -> Result<Touched, sqlx::Error> {
+    let rows = {
+        let _turn = db::write_turn().await;
+        outbox::claim_due(pool, now_ms, limit).await?
+    };
+    let mut touched = Touched::default();
+    for row in &rows {
+        touched.add(Some(&row.psid));
+    }
+    touched.count = rows.len();
+    if rows.is_empty() {
+        return Ok(touched);
+    }
+    let Some(page) = pages::current(pool).await? else {
+        let mut tx = db::write_tx(pool).await?;
+        for row in &rows {
+            outbox::retry_later(
+                &mut tx,
+                row.id,
+                now_ms + BACKOFF_CAP_MS,
+                "no_page",
+                "No Facebook page is connected.",
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        return Ok(touched);
+    };
+    let graph: Arc<dyn GraphApi> = Arc::new(crate::pages::graph_client(&page, default_graph_url));
+    let mut tasks = tokio::task::JoinSet::new();
+    for row in rows {
+        let graph = graph.clone();
+        tasks.spawn(async move {
+            let result = call(graph.as_ref(), &row).await;
+            (row, result)
+        });
+    }
+    // Wait for the next finished call, take every other one finished by then, and record
+    // them together: large groups under load, no waiting on a slow call when idle.
+    while let Some(first) = tasks.join_next().await {
+        let mut finished = Vec::new();
+        let mut joined = Some(first);
+        while let Some(done) = joined {
+            match done {
+                Ok(result) => finished.push(result),
+                Err(join) => tracing::error!(error = %join, "outbox task panicked"),
+            }
+            joined = tasks.try_join_next();
+        }
+        let mut tx = db::write_tx(pool).await?;
+        for (row, result) in finished {
+            record(&mut tx, &row, result).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(touched)
+}
+
+/// What a call returned that matters after it.
+enum Done {
+    Plain,
+    /// Hold the user's next row this long (typing indicator).
+    Hold(u64),
+    Profile(messenger::graph::UserProfile),
+}
+
+async fn call(graph: &dyn GraphApi, row: &OutboxRow) -> Result<Done, GraphError> {
+    match Kind::parse(&row.kind) {
+        Some(Kind::Message) => {
+            let request: SendRequest =
+                serde_json::from_str(&row.body).map_err(|e| GraphError::Decode(e.to_string()))?;
+            graph.send(&request).await.map(|_| Done::Plain)
+        }
+        Some(Kind::Typing) => {
+            let (request, hold) = compose::parse_typing(&row.body)
+                .ok_or_else(|| GraphError::Decode("bad typing row".into()))?;
+            graph.send(&request).await.map(|_| Done::Hold(hold))
+        }
+        Some(Kind::Pass) => graph
+            .pass_thread_control(&row.psid, PAGE_INBOX_APP_ID, Some(&row.body))
+            .await
+            .map(|_| Done::Plain),
+        Some(Kind::Take) => graph
+            .take_thread_control(&row.psid, Some(&row.body))
+            .await
+            .map(|_| Done::Plain),
+        Some(Kind::Profile) => graph.user_profile(&row.psid).await.map(Done::Profile),
+        None => Err(GraphError::Decode(format!(
+            "unknown outbox kind {:?}",
+            row.kind
+        ))),
+    }
+}
+
+async fn record(
+    conn: &mut SqliteConnection,
+    row: &OutboxRow,
+    result: Result<Done, GraphError>,
+) -> Result<(), sqlx::Error> {
+    let now = crate::auth::now_ms();
+    match result {
+        Ok(done) => {
+            match done {
+                Done::Plain => {}
+                Done::Hold(ms) => outbox::delay_next(conn, row, now + ms as i64).await?,
+                Done::Profile(p) => {
+                    conv::set_profile(
+                        &mut *conn,
+                        &row.page_id,
+                        &row.psid,
+                        p.first_name.as_deref(),
+                        p.last_name.as_deref(),
+                        p.profile_pic.as_deref(),
+                    )
+                    .await?
+                }
+            }
+            outbox::complete(conn, row, now).await
+        }
+        Err(err) => {
+            let code = err.code().map_or_else(
+                || "network".to_owned(),
+                |(c, s)| match s {
+                    Some(s) => format!("{c}/{s}"),
+                    None => c.to_string(),
+                },
+            );
+            let reason = err.plain_message();
+            let give_up = now - row.created_ms > GIVE_UP_AFTER_MS;
+            if err.is_retryable() && !give_up {
+                tracing::warn!(id = row.id, kind = %row.kind, attempts = row.attempts, %code, "Graph call failed; will retry");
+                outbox::retry_later(conn, row.id, now + backoff_ms(row.attempts), &code, reason)
+                    .await
+            } else {
+                tracing::warn!(id = row.id, kind = %row.kind, %code, reason, "Graph call failed permanently");
+                let reason = if give_up && err.is_retryable() {
+                    format!("{reason} (gave up after retrying for an hour)")
+                } else {
+                    reason.to_owned()
+                };
+                outbox::fail(conn, row, now, &code, &reason).await
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_ms;
+
+    #[test]
+    fn backoff_grows_from_a_quarter_second_to_thirty_seconds_with_jitter() {
+        for _ in 0..100 {
+            let first = backoff_ms(1);
+            assert!((125..=250).contains(&first), "{first}");
+            let fourth = backoff_ms(4);
+            assert!((1000..=2000).contains(&fourth), "{fourth}");
+            let late = backoff_ms(30);
+            assert!((15_000..=30_000).contains(&late), "{late}");
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Shared types and their validation, compiled for both the browser and the server (no I/O).
+//! Each input type has a `parse` that is the single place its rules live.
+
+mod account;
+pub mod error;
+mod flow_versions;
+mod history;
+mod inbox;
+mod settings;
+mod setup;
+mod simulator;
+mod time;
+
+pub use account::{AuditEntry, Email, NewPassword, Permission, Role, SessionInfo, UserView};
+pub use error::AppError;
+pub use flow_versions::{
+    EditorState, LiveVersion, PublishReport, PushStatus, PushStep, SavedDraft, VersionInfo,
+};
+pub use history::History;
+pub use inbox::{
+    ago, check_search, display_name, owner_words, time_left, who_words, window_words,
+    AgentActionReport, ConversationDetail, ConversationPage, ConversationSummary, FailedSend,
+    InboxCounts, InboxCursor, InboxList, LedgerEntry, ReplyReport, ReplyRule, TranscriptLine,
+    HUMAN_AGENT_WINDOW_MS, MAX_REPLY_CHARS, MAX_SEARCH_CHARS, WINDOW_MS,
+};
+pub use settings::PageName;
+pub use setup::{
+    Check, CheckState, ConfirmItem, PageHealth, PageSummary, PendingPage, RecentPerson, SetupStep,
+    SetupView, StepReport, CONFIRM_ITEMS, SECONDARY_RECEIVER, TEST_MESSAGE,
+};
+pub use simulator::{
+    offset_words, SimButton, SimFrom, SimLedgerLine, SimLine, SimMenuItem, SimOverview, SimOwner,
+    SimUser, SimView, MAX_SIM_TEXT,
+};
+pub use time::format_time;
