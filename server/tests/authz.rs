@@ -125,8 +125,11 @@ const TABLE: &[(&str, &str, Access)] = &[
         Needs(WorkInbox),
     ),
     ("/api/inbox/get", "psid=unknown", Needs(WorkInbox)),
-    ("/api/inbox/mark_as_done", "psid=unknown", Needs(WorkInbox)),
-    ("/api/inbox/move_to_inbox", "psid=unknown", Needs(WorkInbox)),
+    (
+        "/api/inbox/act",
+        "psid=unknown&action=mark_as_done",
+        Needs(WorkInbox),
+    ),
     (
         "/api/inbox/reply",
         "psid=unknown&text=hello",

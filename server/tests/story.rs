@@ -4,6 +4,7 @@
 
 mod support;
 
+use app::model::AgentAction;
 use app::server::AppState;
 use domain::repo::audit::Actor;
 use domain::repo::{conversations, outbox, webhook_events};
@@ -225,8 +226,8 @@ async fn concurrent_mark_as_done_gives_one_handover_and_one_message() {
     let (a, b) = (named("a@example.com"), named("b@example.com"));
     let pool = s.state.pool.clone();
     let (ra, rb) = tokio::join!(
-        agent::mark_as_done(&pool, &s.psid, &a),
-        agent::mark_as_done(&pool, &s.psid, &b)
+        agent::act(&pool, &s.psid, &a, AgentAction::MarkAsDone),
+        agent::act(&pool, &s.psid, &b, AgentAction::MarkAsDone)
     );
     let outcomes = [ra.unwrap(), rb.unwrap()];
     assert!(outcomes.contains(&agent::Outcome::Changed));
@@ -244,7 +245,9 @@ async fn concurrent_mark_as_done_gives_one_handover_and_one_message() {
     assert_eq!(takes, 1);
 
     // Move to inbox from Baton: message 2, then pass.
-    agent::move_to_inbox(&pool, &s.psid, &a).await.unwrap();
+    agent::act(&pool, &s.psid, &a, AgentAction::MoveToInbox)
+        .await
+        .unwrap();
     s.settle().await;
     assert_eq!(s.owner(), "page_inbox");
     assert!(s.seen().last().unwrap().starts_with(NOW_HUMAN));
@@ -312,7 +315,7 @@ async fn outside_the_24_hour_window_the_refusal_is_recorded_in_plain_words() {
         user_id: None,
         name: "ana@example.com".into(),
     };
-    agent::move_to_inbox(&s.state.pool, &s.psid, &agent_ana)
+    agent::act(&s.state.pool, &s.psid, &agent_ana, AgentAction::MoveToInbox)
         .await
         .unwrap();
     s.settle().await;

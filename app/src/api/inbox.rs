@@ -1,11 +1,13 @@
-//! Server functions for the agent inbox: the lists, one conversation, the two agent actions
-//! (Mark as done, Move to inbox) and the agent reply. All need `WorkInbox`. The reads are in
+//! Server functions for the agent inbox: the lists, one conversation, the agent actions
+//! (Mark as done, Move to inbox: one function) and the agent reply. All need `WorkInbox`. The reads are in
 //! `domain::inbox`, the actions in `domain::runtime::agent`.
 
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{AgentActionReport, ConversationDetail, ConversationPage, ReplyReport};
+use crate::model::{
+    AgentAction, AgentActionReport, ConversationDetail, ConversationPage, ReplyReport,
+};
 
 /// One page (50 rows) of `list` (inbox | done | all), newest activity first. `search` (may be
 /// empty) matches the name or the last text; `cursor` is the previous page's `next_cursor`,
@@ -42,40 +44,22 @@ pub async fn get_conversation(psid: String) -> Result<ConversationDetail, AppErr
         .map_err(|e| ctx.fail(e))
 }
 
-/// Takes the thread back from the Page Inbox and sends the back-in-bot message. Clicking it
-/// for a conversation that is already done changes nothing and says so.
-#[server(endpoint = "inbox/mark_as_done")]
-pub async fn mark_as_done(psid: String) -> Result<AgentActionReport, AppError> {
+/// Mark as done (take the thread back from the Page Inbox, then the back-in-bot message) or
+/// Move to inbox (the handover message, then pass the thread to the Page Inbox). Asking for
+/// the list the conversation is already in changes nothing and says so.
+#[server(endpoint = "inbox/act")]
+pub async fn act_on_conversation(
+    psid: String,
+    action: AgentAction,
+) -> Result<AgentActionReport, AppError> {
     use domain::runtime::agent;
     let ctx = crate::server::Ctx::get()?;
     let actor = inbox_agent(&ctx).await?;
-    let outcome = agent::mark_as_done(ctx.pool(), &psid, &actor)
+    let outcome = agent::act(ctx.pool(), &psid, &actor, action)
         .await
         .map_err(|e| ctx.fail(e))?;
     announce(&ctx, &psid);
-    Ok(report(
-        outcome,
-        "Marked as done: the user is back with the bot.",
-        "This conversation was already done: nothing was sent.",
-    ))
-}
-
-/// Sends the handover message and passes the thread to the Page Inbox. Clicking it for a
-/// conversation that is already in the inbox changes nothing and says so.
-#[server(endpoint = "inbox/move_to_inbox")]
-pub async fn move_to_inbox(psid: String) -> Result<AgentActionReport, AppError> {
-    use domain::runtime::agent;
-    let ctx = crate::server::Ctx::get()?;
-    let actor = inbox_agent(&ctx).await?;
-    let outcome = agent::move_to_inbox(ctx.pool(), &psid, &actor)
-        .await
-        .map_err(|e| ctx.fail(e))?;
-    announce(&ctx, &psid);
-    Ok(report(
-        outcome,
-        "Moved to the inbox: a person in the Page Inbox has the conversation now.",
-        "This conversation was already in the inbox: nothing was sent.",
-    ))
+    Ok(action.report(outcome == agent::Outcome::Changed))
 }
 
 /// Sends `text`, typed by the agent, to the user while Baton owns the thread: a normal reply
@@ -115,18 +99,4 @@ async fn inbox_agent(ctx: &crate::server::Ctx) -> Result<domain::repo::audit::Ac
 fn announce(ctx: &crate::server::Ctx, psid: &str) {
     ctx.state.wake.wake();
     ctx.state.live.changed(psid);
-}
-
-/// What Mark as done / Move to inbox did, in the agent's words.
-#[cfg(feature = "ssr")]
-fn report(
-    outcome: domain::runtime::agent::Outcome,
-    changed: &str,
-    already_there: &str,
-) -> AgentActionReport {
-    let changed_now = outcome == domain::runtime::agent::Outcome::Changed;
-    AgentActionReport {
-        changed: changed_now,
-        message: if changed_now { changed } else { already_there }.to_owned(),
-    }
 }

@@ -268,6 +268,47 @@ pub fn check_search(term: &str) -> Result<(), String> {
     }
 }
 
+/// The inbox's two agent actions. Each is idempotent: asking for the list a conversation is
+/// already in changes nothing and says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentAction {
+    /// Take the thread back from the Page Inbox and send the back-in-bot message.
+    MarkAsDone,
+    /// Send the handover message and pass the thread to the Page Inbox.
+    MoveToInbox,
+}
+
+impl AgentAction {
+    /// The button's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            AgentAction::MarkAsDone => "Mark as done",
+            AgentAction::MoveToInbox => "Move to inbox",
+        }
+    }
+
+    /// What the action did, in the agent's words.
+    pub fn report(self, changed: bool) -> AgentActionReport {
+        let message = match (self, changed) {
+            (AgentAction::MarkAsDone, true) => "Marked as done: the user is back with the bot.",
+            (AgentAction::MarkAsDone, false) => {
+                "This conversation was already done: nothing was sent."
+            }
+            (AgentAction::MoveToInbox, true) => {
+                "Moved to the inbox: a person in the Page Inbox has the conversation now."
+            }
+            (AgentAction::MoveToInbox, false) => {
+                "This conversation was already in the inbox: nothing was sent."
+            }
+        };
+        AgentActionReport {
+            changed,
+            message: message.to_owned(),
+        }
+    }
+}
+
 /// What Mark as done / Move to inbox did, in words the agent reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentActionReport {

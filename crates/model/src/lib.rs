@@ -18,7 +18,7 @@ pub use flow_versions::{
 };
 pub use history::History;
 pub use inbox::{
-    ago, check_search, display_name, owner_words, time_left, who_words, window_words,
+    ago, check_search, display_name, owner_words, time_left, who_words, window_words, AgentAction,
     AgentActionReport, ConversationDetail, ConversationPage, ConversationSummary, FailedSend,
     InboxCounts, InboxCursor, InboxList, LedgerEntry, ReplyReport, ReplyRule, TranscriptLine,
     HUMAN_AGENT_WINDOW_MS, MAX_REPLY_CHARS, MAX_SEARCH_CHARS, WINDOW_MS,

@@ -4,10 +4,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::inbox::{get_conversation, MarkAsDone, MoveToInbox, Reply};
+use crate::api::inbox::{get_conversation, ActOnConversation, Reply};
 use crate::model::{
-    ago, owner_words, time_left, who_words, window_words, ConversationDetail, ReplyRule,
-    MAX_REPLY_CHARS, WINDOW_MS,
+    ago, owner_words, time_left, who_words, window_words, AgentAction, ConversationDetail,
+    ReplyRule, MAX_REPLY_CHARS, WINDOW_MS,
 };
 
 /// How often the countdowns move on (browser only).
@@ -18,26 +18,16 @@ use crate::pages::auth::action_error;
 #[component]
 pub fn ConversationView(
     psid: String,
-    mark_done: ServerAction<MarkAsDone>,
-    move_in: ServerAction<MoveToInbox>,
+    act: ServerAction<ActOnConversation>,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
     // What an action said about the previous conversation does not belong to this one.
-    clear(mark_done, move_in);
+    act.value().set(None);
     let reply = ServerAction::<Reply>::new();
-    let detail = Resource::new(
-        move || {
-            (
-                mark_done.version().get(),
-                move_in.version().get(),
-                refresh.get(),
-            )
-        },
-        {
-            let psid = psid.clone();
-            move |_| get_conversation(psid.clone())
-        },
-    );
+    let detail = Resource::new(move || (act.version().get(), refresh.get()), {
+        let psid = psid.clone();
+        move |_| get_conversation(psid.clone())
+    });
     // Countdowns (the 24 h window, the reply rule) keep running while the screen stays
     // open: the server's time at the last load plus the time passed since, read from the
     // browser's clock every 30 s (timers in background tabs may run late, the clock does not).
@@ -77,14 +67,26 @@ pub fn ConversationView(
                 (ReplyRule::for_conversation(&owner, last_user_ms, now), now)
             })
     });
+    // The action button lives outside the Transitions too: a live update (a message arriving)
+    // rebuilds the profile and the transcript, and a button rebuilt under the agent's pointer
+    // or keyboard focus would swallow the click. It only follows the conversation's state.
+    let state = Memo::new(move |_| detail.get().and_then(Result::ok).map(|d| d.summary.state));
     // Type-erased parts keep the nested view type shallow enough for the compiler.
     let loaded = view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(d) => view! { <Detail d mark_done move_in reply ticks/> }.into_any(),
+                    Ok(d) => view! { <Detail d ticks/> }.into_any(),
                 }
+            })}
+        </Transition>
+    }
+    .into_any();
+    let transcript = view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                detail.await.ok().map(|d| view! { <Transcript d/> })
             })}
         </Transition>
     }
@@ -101,52 +103,28 @@ pub fn ConversationView(
         <section class="page inbox-detail" aria-label="Conversation">
             <a class="inbox-back" href="/inbox">"← All conversations"</a>
             {loaded}
+            {
+                let psid = psid.clone();
+                move || interactive.get().then(|| {
+                    view! { <Actions psid=psid.clone() state act reply/> }.into_any()
+                })
+            }
+            {transcript}
             {move || interactive.get().then(|| {
-                view! { <ReplyBox psid=psid.clone() rule reply mark_done move_in/> }.into_any()
+                view! { <ReplyBox psid=psid.clone() rule reply act/> }.into_any()
             })}
             {history}
         </section>
     }
 }
 
+/// The profile: name, state, thread owner and the 24-hour window.
 #[component]
-fn Detail(
-    d: ConversationDetail,
-    mark_done: ServerAction<MarkAsDone>,
-    move_in: ServerAction<MoveToInbox>,
-    reply: ServerAction<Reply>,
-    ticks: RwSignal<i64>,
-) -> impl IntoView {
+fn Detail(d: ConversationDetail, ticks: RwSignal<i64>) -> impl IntoView {
     let now = d.now_ms;
     let loaded_at = ticks.get_untracked();
     let closes = d.window_closes_ms;
     let window = move || window_words(now + ticks.get() - loaded_at, closes);
-    let psid = d.summary.psid.clone();
-    let in_inbox = d.summary.state == "inbox";
-    let busy = move || mark_done.pending().get() || move_in.pending().get();
-    let action = view! {
-        <button type="button" disabled=busy
-            on:click=move |_| {
-                clear(mark_done, move_in);
-                reply.value().set(None);
-                let psid = psid.clone();
-                if in_inbox {
-                    mark_done.dispatch(MarkAsDone { psid });
-                } else {
-                    move_in.dispatch(MoveToInbox { psid });
-                }
-            }>
-            {if in_inbox { "Mark as done" } else { "Move to inbox" }}
-        </button>
-    };
-    let status = move || {
-        let report = mark_done
-            .value()
-            .get()
-            .and_then(|r| r.ok())
-            .or_else(|| move_in.value().get().and_then(|r| r.ok()));
-        report.map(|r| view! { <p class="ok" role="status">{r.message}</p> })
-    };
     view! {
         <header class="inbox-profile">
             {d.profile_pic.clone().map(|src| view! { <ProfilePicture src/> })}
@@ -161,10 +139,57 @@ fn Detail(
             <dt>"24-hour window"</dt>
             <dd>{window}</dd>
         </dl>
-        <div class="inbox-actions">{action}</div>
-        {action_error(mark_done.value())}
-        {action_error(move_in.value())}
+    }
+}
+
+/// Mark as done (in the inbox) or Move to inbox (otherwise), and what the last one said.
+/// Built once per open conversation; only its label follows the state.
+#[component]
+fn Actions(
+    psid: String,
+    state: Memo<Option<String>>,
+    act: ServerAction<ActOnConversation>,
+    reply: ServerAction<Reply>,
+) -> impl IntoView {
+    let action = move || {
+        if state.with(|s| s.as_deref() == Some("inbox")) {
+            AgentAction::MarkAsDone
+        } else {
+            AgentAction::MoveToInbox
+        }
+    };
+    let status = move || {
+        act.value()
+            .get()
+            .and_then(Result::ok)
+            .map(|r| view! { <p class="ok" role="status">{r.message}</p> })
+    };
+    view! {
+        <Show when=move || state.with(Option::is_some)>
+            <div class="inbox-actions">
+                <button type="button" disabled=move || act.pending().get()
+                    on:click={
+                        let psid = psid.clone();
+                        move |_| {
+                            reply.value().set(None);
+                            let psid = psid.clone();
+                            act.dispatch(ActOnConversation { psid, action: action() });
+                        }
+                    }>
+                    {move || action().label()}
+                </button>
+            </div>
+        </Show>
+        {action_error(act.value())}
         {status}
+    }
+}
+
+/// Who said what, oldest first.
+#[component]
+fn Transcript(d: ConversationDetail) -> impl IntoView {
+    let now = d.now_ms;
+    view! {
         <h3>"Transcript"</h3>
         {d.transcript.is_empty().then(|| view! { <p class="notice">"Nothing said yet."</p> })}
         <ol class="transcript">
@@ -242,8 +267,7 @@ fn ReplyBox(
     psid: String,
     rule: Memo<Option<(ReplyRule, i64)>>,
     reply: ServerAction<Reply>,
-    mark_done: ServerAction<MarkAsDone>,
-    move_in: ServerAction<MoveToInbox>,
+    act: ServerAction<ActOnConversation>,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let open = move || {
@@ -282,7 +306,7 @@ fn ReplyBox(
         if blocked() {
             return;
         }
-        clear(mark_done, move_in);
+        act.value().set(None);
         reply.dispatch(Reply {
             psid: psid.clone(),
             text: draft.get_untracked(),
@@ -335,12 +359,6 @@ fn ReplyBox(
         {action_error(reply.value())}
         {status}
     }
-}
-
-/// Forgets both actions' last results, so only the newest one is shown.
-fn clear(mark_done: ServerAction<MarkAsDone>, move_in: ServerAction<MoveToInbox>) {
-    mark_done.value().set(None);
-    move_in.value().set(None);
 }
 
 /// A conversation state in words.

@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api::inbox::{list_conversations, MarkAsDone, MoveToInbox};
+use crate::api::inbox::{list_conversations, ActOnConversation};
 use crate::error::AppError;
-use crate::model::{ago, ConversationPage, ConversationSummary, InboxList};
+use crate::model::{ago, AgentAction, ConversationPage, ConversationSummary, InboxList};
 use detail::ConversationView;
 
 /// Loads the first `pages` pages of a list (so a refetch after an action keeps what
@@ -53,23 +53,21 @@ pub fn InboxPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let search_box = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| follow_changes(refresh));
-    let mark_done = ServerAction::<MarkAsDone>::new();
-    let move_in = ServerAction::<MoveToInbox>::new();
+    let act = ServerAction::<ActOnConversation>::new();
     let conversations = Resource::new(
         move || {
             (
                 list.get(),
                 search.get(),
                 pages.get(),
-                mark_done.version().get(),
-                move_in.version().get(),
+                act.version().get(),
                 refresh.get(),
             )
         },
         |(list, search, pages, ..)| load(list, search, pages),
     );
 
-    keyboard_shortcuts(conversations, selected, mark_done, search_box);
+    keyboard_shortcuts(conversations, selected, act, search_box);
 
     let choose = move |l: InboxList| {
         list.set(l);
@@ -129,7 +127,7 @@ pub fn InboxPage() -> impl IntoView {
                     </section>
                 }.into_any(),
                 Some(psid) => view! {
-                    <ConversationView psid mark_done move_in refresh/>
+                    <ConversationView psid act refresh/>
                 }.into_any(),
             }}
         </div>
@@ -244,7 +242,7 @@ fn follow_changes(refresh: RwSignal<u32>) {
 fn keyboard_shortcuts(
     conversations: Resource<Result<ConversationPage, AppError>>,
     selected: Memo<Option<String>>,
-    mark_done: ServerAction<MarkAsDone>,
+    act: ServerAction<ActOnConversation>,
     search_box: NodeRef<leptos::html::Input>,
 ) {
     let navigate = use_navigate();
@@ -293,8 +291,9 @@ fn keyboard_shortcuts(
                     return;
                 };
                 let in_inbox = items().iter().any(|c| c.psid == psid && c.state == "inbox");
-                if in_inbox && !mark_done.pending().get_untracked() {
-                    mark_done.dispatch(MarkAsDone { psid });
+                if in_inbox && !act.pending().get_untracked() {
+                    let action = AgentAction::MarkAsDone;
+                    act.dispatch(ActOnConversation { psid, action });
                 }
             }
             _ => {}

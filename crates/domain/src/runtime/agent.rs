@@ -16,7 +16,7 @@ use crate::repo::audit::{self, Actor};
 use crate::repo::outbox::{self, Kind, NewRow};
 use crate::repo::{conversations as conv, pages};
 use model::AppError;
-use model::{ReplyRule, MAX_REPLY_CHARS};
+use model::{AgentAction, ReplyRule, MAX_REPLY_CHARS};
 
 /// What an agent action did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,23 +27,13 @@ pub enum Outcome {
     AlreadyThere,
 }
 
-pub async fn mark_as_done(
+/// Does `action` for the conversation with `psid` on the connected page.
+pub async fn act(
     pool: &SqlitePool,
     psid: &str,
     actor: &Actor,
+    action: AgentAction,
 ) -> Result<Outcome, AppError> {
-    act(pool, psid, actor, "done").await
-}
-
-pub async fn move_to_inbox(
-    pool: &SqlitePool,
-    psid: &str,
-    actor: &Actor,
-) -> Result<Outcome, AppError> {
-    act(pool, psid, actor, "inbox").await
-}
-
-async fn act(pool: &SqlitePool, psid: &str, actor: &Actor, to: &str) -> Result<Outcome, AppError> {
     let page = pages::current(pool)
         .await?
         .ok_or_else(|| AppError::Invalid("No Facebook page is connected.".into()))?;
@@ -80,7 +70,7 @@ async fn act(pool: &SqlitePool, psid: &str, actor: &Actor, to: &str) -> Result<O
         detail: format!("agent {}", actor.name),
     };
     let (to_inbox, back) = flows::handover_messages(&flow);
-    if to == "done" {
+    if action == AgentAction::MarkAsDone {
         // The message the button that started this handover chose, else the flow's default.
         let back = c.back_to_bot_message.as_deref().or(back);
         engine::back_to_bot(&mut tx, &scope, &flow, &c, back, &cause).await?;
@@ -95,12 +85,11 @@ async fn act(pool: &SqlitePool, psid: &str, actor: &Actor, to: &str) -> Result<O
     if !changed {
         return Ok(Outcome::AlreadyThere);
     }
-    let action = if to == "done" {
-        "conversation.marked_done"
-    } else {
-        "conversation.moved_to_inbox"
+    let audited = match action {
+        AgentAction::MarkAsDone => "conversation.marked_done",
+        AgentAction::MoveToInbox => "conversation.moved_to_inbox",
     };
-    audit::record(pool, actor, action, Some(psid), None, now()).await?;
+    audit::record(pool, actor, audited, Some(psid), None, now()).await?;
     Ok(Outcome::Changed)
 }
 
