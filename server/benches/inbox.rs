@@ -6,6 +6,7 @@
 //!
 //! Run: `cargo bench -p server --bench inbox` (BATON_BENCH_CONVERSATIONS sets the count).
 
+use domain::Clock;
 use std::time::{Duration, Instant};
 
 use app::model::{InboxCursor, InboxList};
@@ -87,14 +88,18 @@ async fn main() {
     for list in [InboxList::Inbox, InboxList::Done, InboxList::All] {
         time(
             &format!("first page of {} (+ counts)", list.as_str()),
-            || async { inbox::list_page(pool, list, "", None).await.unwrap() },
+            || async {
+                inbox::list_page(pool, &Clock::system(), list, "", None)
+                    .await
+                    .unwrap()
+            },
         )
         .await;
     }
     // A cursor 500 pages deep into All.
     let mut cursor: Option<InboxCursor> = None;
     for _ in 0..500 {
-        let page = inbox::list_page(pool, InboxList::All, "", cursor.as_ref())
+        let page = inbox::list_page(pool, &Clock::system(), InboxList::All, "", cursor.as_ref())
             .await
             .unwrap();
         cursor = page
@@ -103,7 +108,7 @@ async fn main() {
             .and_then(|c| InboxCursor::parse(c).ok().flatten());
     }
     time("page 501 of All (keyset cursor)", || async {
-        inbox::list_page(pool, InboxList::All, "", cursor.as_ref())
+        inbox::list_page(pool, &Clock::system(), InboxList::All, "", cursor.as_ref())
             .await
             .unwrap()
     })
@@ -133,13 +138,17 @@ async fn main() {
     for (list, term, what) in searches {
         time(
             &format!("search {} \"{term}\" ({what})", list.as_str()),
-            || async { inbox::list_page(pool, list, term, None).await.unwrap() },
+            || async {
+                inbox::list_page(pool, &Clock::system(), list, term, None)
+                    .await
+                    .unwrap()
+            },
         )
         .await;
     }
     let psid = format!("24{:014}", n / 2);
     time("conversation view (10 lines)", || async {
-        inbox::detail(pool, &psid).await.unwrap()
+        inbox::detail(pool, &Clock::system(), &psid).await.unwrap()
     })
     .await;
 }

@@ -64,14 +64,16 @@ async fn main() {
     let ingest = ingest_start.elapsed();
 
     let process_start = Instant::now();
-    while runtime::process_events(&state.pool, 1000)
+    while runtime::process_events(&state.pool, &state.clock, 1000)
         .await
         .unwrap()
         .count
         > 0
     {}
     let apply = process_start.elapsed();
-    runtime::drain(&state.pool, &graph).await.unwrap();
+    runtime::drain(&state.pool, &state.clock, &graph)
+        .await
+        .unwrap();
     let process = process_start.elapsed();
     assert_eq!(outbox::unfinished(&state.pool).await.unwrap(), 0);
     let done = webhook_events::list(&state.pool, Some("done"))
@@ -149,6 +151,7 @@ async fn under_load(graph: &str, n: usize, rate: usize) {
         },
         state.wake.clone(),
         state.live.clone(),
+        state.clock.clone(),
     );
     let start = tokio::time::Instant::now();
     let period = Duration::from_secs_f64(1.0 / rate as f64);

@@ -9,8 +9,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use app::model::Role;
-use domain::accounts;
 use domain::repo::audit::Actor;
+use domain::{accounts, Clock};
 
 use crate::config::{Config, ConfigArgs};
 use crate::startup;
@@ -127,9 +127,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let role = Role::parse(&role).map_err(anyhow::Error::msg)?;
             let password = read_password()?;
             let pool = startup::open_database(&config).await?;
-            let user = accounts::create_user(&pool, &Actor::cli(), &email, role, &password)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = accounts::create_user(
+                &pool,
+                &Clock::system(),
+                &Actor::cli(),
+                &email,
+                role,
+                &password,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             pool.close().await;
             println!("added {} as {}", user.email, user.role());
             Ok(())

@@ -18,7 +18,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use app::model::Permission;
 use app::server::AppState;
-use domain::auth::{now, token_from_headers, token_hash};
+use domain::auth::{token_from_headers, token_hash};
 use domain::live::{StreamSlot, MAX_STREAMS_PER_USER};
 use domain::repo::sessions;
 
@@ -45,6 +45,7 @@ pub async fn inbox_events(State(state): State<AppState>, headers: HeaderMap) -> 
         rx: state.live.subscribe(),
         check: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_CHECK, SESSION_CHECK),
         pool: state.pool.clone(),
+        clock: state.clock.clone(),
         token_hash,
         _slot: slot,
     };
@@ -61,13 +62,14 @@ struct Watch {
     rx: tokio::sync::broadcast::Receiver<String>,
     check: tokio::time::Interval,
     pool: sqlx::SqlitePool,
+    clock: domain::Clock,
     token_hash: String,
     _slot: StreamSlot,
 }
 
 /// Still signed in, enabled (sessions of disabled users are deleted) and allowed to listen.
 async fn still_allowed(w: &Watch) -> bool {
-    match sessions::user_for(&w.pool, &w.token_hash, now()).await {
+    match sessions::user_for(&w.pool, &w.token_hash, w.clock.now()).await {
         Ok(Some(user)) => user.role().can(Permission::WorkInbox),
         Ok(None) => false,
         // A database hiccup does not end the stream; the next check decides.

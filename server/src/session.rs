@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use app::model::Permission;
 use app::server::AppState;
-use domain::auth::{now, token_from_headers, token_hash};
+use domain::auth::{token_from_headers, token_hash};
 use domain::repo::{sessions, users::UserRow};
 
 /// The signed-in user if their role has `permission`; else the response to send: 401 when
@@ -17,7 +17,9 @@ pub async fn require(
     permission: Permission,
 ) -> Result<UserRow, Response> {
     let user = match token_from_headers(headers) {
-        Some(token) => sessions::user_for(&state.pool, &token_hash(&token), now()).await,
+        Some(token) => {
+            sessions::user_for(&state.pool, &token_hash(&token), state.clock.now()).await
+        }
         None => Ok(None),
     };
     match user {

@@ -20,7 +20,7 @@ use app::{shell, App};
 use domain::live::Live;
 use domain::repo::{audit::Actor, pages};
 use domain::runtime::{self, RuntimeConfig, Wake};
-use domain::{db, sandbox_store, ServerConfig, Services};
+use domain::{db, sandbox_store, Clock, ServerConfig, Services};
 use std::net::SocketAddr;
 
 use crate::config::Config;
@@ -56,6 +56,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             sandbox: sandbox::Sandbox::new(sandbox::SandboxConfig::default()),
             wake: Wake::default(),
             live: Live::default(),
+            clock: Clock::system(),
         },
     })
 }
@@ -111,14 +112,14 @@ async fn prepare_sandbox_page(
     };
     match pages::current(&state.pool).await? {
         None if connect_if_none => {
-            domain::pages::connect_sandbox(&state.pool, &system, &graph)
+            domain::pages::connect_sandbox(&state.pool, &state.clock, &system, &graph)
                 .await
                 .map_err(|e| anyhow::anyhow!("connecting the sandbox page: {e}"))?;
             println!("No Facebook page is connected yet: the built-in sandbox page is ready.");
             sample_flow_if_none(state, &graph, &system).await?;
         }
         Some(page) if page.is_sandbox && page.graph_api_url.as_deref() != Some(graph.as_str()) => {
-            domain::pages::connect_sandbox(&state.pool, &system, &graph)
+            domain::pages::connect_sandbox(&state.pool, &state.clock, &system, &graph)
                 .await
                 .map_err(|e| anyhow::anyhow!("updating the sandbox page: {e}"))?;
         }
@@ -156,12 +157,13 @@ async fn sample_flow_if_none(state: &AppState, graph: &str, system: &Actor) -> a
         return Ok(());
     }
     let sample = flows::to_json(&flows::example_flow());
-    domain::flows::import(pool, system, &sample)
+    domain::flows::import(pool, &state.clock, system, &sample)
         .await
         .map_err(|e| anyhow::anyhow!("preparing the example flow: {e}"))?;
     let (pool, graph, system) = (pool.clone(), graph.to_owned(), system.clone());
+    let clock = state.clock.clone();
     tokio::spawn(async move {
-        match domain::flows::publish(&pool, &system, &graph).await {
+        match domain::flows::publish(&pool, &clock, &system, &graph).await {
             Ok(_) => println!(
                 "The example flow (a main menu and the handover kit) is published: open the \
                  Simulator to try it."
@@ -239,7 +241,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             if users > 0 {
                 println!("The sandbox remembers {users} test user(s) from the last run.");
             }
-            sandbox_store::spawn_saver(state.pool.clone(), state.sandbox.clone(), saved.clone());
+            sandbox_store::spawn_saver(
+                state.pool.clone(),
+                state.clock.clone(),
+                state.sandbox.clone(),
+                saved.clone(),
+            );
             Some(saved)
         }
         Err(e) => {
@@ -258,6 +265,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         },
         state.wake.clone(),
         state.live.clone(),
+        state.clock.clone(),
     );
     println!("Baton is running at http://{addr}/");
     let service =
@@ -267,7 +275,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("server error")?;
     if let Some(mut saved) = sandbox_saved {
-        sandbox_store::save_if_changed(&state.pool, &state.sandbox, &mut saved)
+        sandbox_store::save_if_changed(&state.pool, &state.clock, &state.sandbox, &mut saved)
             .await
             .context("saving the sandbox state")?;
     }

@@ -15,7 +15,6 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use app::server::AppState;
-use domain::auth::now;
 use domain::repo::{pages, setup, webhook_events, webhook_events::NewEvent};
 use messenger::signature;
 use messenger::webhook::{self, Channel, Event, EventKind};
@@ -71,7 +70,7 @@ async fn verify(State(state): State<AppState>, Query(q): Query<Handshake>) -> Re
     );
     // The setup wizard's "waiting for Facebook's verification" light reads these times.
     if page.is_some() {
-        if let Err(err) = setup::record_handshake(&state.pool, accepted, now()).await {
+        if let Err(err) = setup::record_handshake(&state.pool, accepted, state.clock.now()).await {
             tracing::warn!(error = %err, "webhook handshake not recorded");
         }
     }
@@ -116,8 +115,14 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         .collect();
     // The body passed the signature check and parsed as JSON, so it is UTF-8.
     let text = String::from_utf8_lossy(&body);
-    match webhook_events::store_delivery(&state.pool, Some(&envelope.object), &text, &events, now())
-        .await
+    match webhook_events::store_delivery(
+        &state.pool,
+        Some(&envelope.object),
+        &text,
+        &events,
+        state.clock.now(),
+    )
+    .await
     {
         Ok(stored) => {
             state.wake.wake();

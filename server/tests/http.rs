@@ -190,6 +190,7 @@ async fn the_messenger_sandbox_is_mounted_under_sandbox() {
     let app = TestApp::new().await;
     domain::pages::connect_sandbox(
         &app.state.pool,
+        &app.state.clock,
         &domain::repo::audit::Actor::cli(),
         "http://127.0.0.1:3000/sandbox/v21.0",
     )

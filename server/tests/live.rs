@@ -100,7 +100,7 @@ async fn signed_in(db: &str) -> reqwest::Client {
         .unwrap();
     let token = domain::auth::new_token();
     let hash = domain::auth::token_hash(&token);
-    domain::repo::sessions::create(&pool, &hash, user.id, domain::auth::now())
+    domain::repo::sessions::create(&pool, &hash, user.id, domain::Clock::system().now())
         .await
         .unwrap();
     pool.close().await;

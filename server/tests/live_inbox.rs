@@ -59,7 +59,7 @@ async fn the_stream_ends_when_the_user_is_disabled() {
     let agent = app.session_cookie(agent_id).await;
     let resp = open_stream(&app, &agent).await;
     let admin = domain::repo::audit::Actor::cli();
-    domain::accounts::set_disabled(&app.state.pool, &admin, agent_id, true)
+    domain::accounts::set_disabled(&app.state.pool, &app.state.clock, &admin, agent_id, true)
         .await
         .unwrap();
     // The next session check (every few seconds) ends the stream: the body completes.

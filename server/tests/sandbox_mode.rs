@@ -17,6 +17,7 @@ async fn with_sandbox_page() -> TestApp {
     let app = TestApp::new().await;
     pages::connect_sandbox(
         &app.state.pool,
+        &app.state.clock,
         &Actor::cli(),
         "http://127.0.0.1:3000/sandbox/v21.0",
     )
@@ -92,6 +93,7 @@ async fn the_sandbox_is_not_found_with_a_real_page_or_no_page() {
 
     pages::connect_sandbox(
         &app.state.pool,
+        &app.state.clock,
         &Actor::cli(),
         "http://127.0.0.1:3000/sandbox/v21.0",
     )
@@ -103,6 +105,7 @@ async fn the_sandbox_is_not_found_with_a_real_page_or_no_page() {
     // A real page replaces it (its token check is skipped: the Graph URL does not answer).
     pages::connect(
         &app.state.pool,
+        &app.state.clock,
         &Actor::cli(),
         pages::PageInput {
             page_id: "555".into(),

@@ -478,6 +478,7 @@ async fn steps_four_to_six_check_receivers_push_the_profile_and_send_a_test() {
     assert!(body.contains("Nothing is published"), "{body}");
     domain::flows::import(
         &w.app.state.pool,
+        &w.app.state.clock,
         &domain::repo::audit::Actor::cli(),
         &support::handover_kit(),
     )
@@ -487,6 +488,7 @@ async fn steps_four_to_six_check_receivers_push_the_profile_and_send_a_test() {
     let unreachable = "http://127.0.0.1:9/v21.0";
     domain::flows::publish(
         &w.app.state.pool,
+        &w.app.state.clock,
         &domain::repo::audit::Actor::cli(),
         unreachable,
     )

@@ -184,9 +184,14 @@ async fn try_draft_answers_one_user_from_the_draft() {
         panic!("the main menu starts with text")
     };
     part.text = "What can we do for you?".into();
-    flows::save_draft(&s.state.pool, &Actor::cli(), &::flows::to_json(&draft))
-        .await
-        .unwrap();
+    flows::save_draft(
+        &s.state.pool,
+        &s.state.clock,
+        &Actor::cli(),
+        &::flows::to_json(&draft),
+    )
+    .await
+    .unwrap();
 
     let ana = s.new_user("Ana").await;
     let bo = s.new_user("Bo").await;

@@ -45,7 +45,9 @@ impl Live {
     async fn settle(&self) {
         for _ in 0..6 {
             self.state.sandbox.settle().await;
-            runtime::drain(&self.state.pool, &self.graph).await.unwrap();
+            runtime::drain(&self.state.pool, &self.state.clock, &self.graph)
+                .await
+                .unwrap();
         }
     }
 
@@ -224,10 +226,11 @@ async fn concurrent_mark_as_done_gives_one_handover_and_one_message() {
         name: name.into(),
     };
     let (a, b) = (named("a@example.com"), named("b@example.com"));
-    let pool = s.state.pool.clone();
+    let (pool, clock) = (&s.state.pool, &s.state.clock);
+    let done = AgentAction::MarkAsDone;
     let (ra, rb) = tokio::join!(
-        agent::act(&pool, &s.psid, &a, AgentAction::MarkAsDone),
-        agent::act(&pool, &s.psid, &b, AgentAction::MarkAsDone)
+        agent::act(pool, clock, &s.psid, &a, done),
+        agent::act(pool, clock, &s.psid, &b, done)
     );
     let outcomes = [ra.unwrap(), rb.unwrap()];
     assert!(outcomes.contains(&agent::Outcome::Changed));
@@ -245,7 +248,7 @@ async fn concurrent_mark_as_done_gives_one_handover_and_one_message() {
     assert_eq!(takes, 1);
 
     // Move to inbox from Baton: message 2, then pass.
-    agent::act(&pool, &s.psid, &a, AgentAction::MoveToInbox)
+    agent::act(pool, clock, &s.psid, &a, AgentAction::MoveToInbox)
         .await
         .unwrap();
     s.settle().await;
@@ -261,7 +264,9 @@ async fn duplicate_deliveries_are_answered_once() {
     // Re-deliver every stored delivery body again, as Facebook does on retries.
     let events = webhook_events::list(&s.state.pool, None).await.unwrap();
     let before = events.len();
-    runtime::drain(&s.state.pool, &s.graph).await.unwrap();
+    runtime::drain(&s.state.pool, &s.state.clock, &s.graph)
+        .await
+        .unwrap();
     for d in s.state.sandbox.deliveries() {
         let sig = messenger::signature::sign_sha256(
             sandbox::DEFAULT_APP_SECRET.as_bytes(),
@@ -315,9 +320,15 @@ async fn outside_the_24_hour_window_the_refusal_is_recorded_in_plain_words() {
         user_id: None,
         name: "ana@example.com".into(),
     };
-    agent::act(&s.state.pool, &s.psid, &agent_ana, AgentAction::MoveToInbox)
-        .await
-        .unwrap();
+    agent::act(
+        &s.state.pool,
+        &s.state.clock,
+        &s.psid,
+        &agent_ana,
+        AgentAction::MoveToInbox,
+    )
+    .await
+    .unwrap();
     s.settle().await;
     assert_eq!(s.seen(), [MENU]);
     assert_eq!(s.owner(), "page_inbox");
@@ -331,20 +342,11 @@ async fn outside_the_24_hour_window_the_refusal_is_recorded_in_plain_words() {
     assert!(failure.text.contains("24 h"), "{}", failure.text);
 }
 
-/// Moves the user's last message `hours` into the past on both sides: the platform's clock
-/// runs ahead and Baton's record of the message is that much older.
+/// `hours` pass on both sides: the platform's clock and Baton's.
 async fn hours_pass(s: &Live, hours: u64) {
-    s.state
-        .sandbox
-        .advance(std::time::Duration::from_secs(hours * 60 * 60));
-    sqlx::query(
-        "UPDATE conversations SET last_user_message_ms = last_user_message_ms - $1 WHERE psid = $2",
-    )
-    .bind(hours as i64 * 3_600_000)
-    .bind(&s.psid)
-    .execute(&s.state.pool)
-    .await
-    .unwrap();
+    let by = std::time::Duration::from_secs(hours * 60 * 60);
+    s.state.sandbox.advance(by);
+    s.state.clock.advance(by);
 }
 
 #[tokio::test]
@@ -359,10 +361,16 @@ async fn agent_replies_follow_the_owner_and_the_windows() {
         name: "ana@example.com".into(),
     };
     let reply = |text: String| {
-        let (pool, psid, ana) = (s.state.pool.clone(), s.psid.clone(), ana.clone());
-        async move { agent::reply(&pool, &psid, &text, &ana).await }
+        let (pool, clock) = (s.state.pool.clone(), s.state.clock.clone());
+        let (psid, ana) = (s.psid.clone(), ana.clone());
+        async move { agent::reply(&pool, &clock, &psid, &text, &ana).await }
     };
-    let rule = || async { inbox::detail(&s.state.pool, &s.psid).await.unwrap().reply };
+    let rule = || async {
+        inbox::detail(&s.state.pool, &s.state.clock, &s.psid)
+            .await
+            .unwrap()
+            .reply
+    };
     let invalid = |r: Result<bool, AppError>| match r {
         Err(AppError::Invalid(why)) => why,
         other => panic!("expected a refusal, got {other:?}"),

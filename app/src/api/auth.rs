@@ -36,7 +36,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     let ctx = Ctx::get()?;
     let user = ctx.require_user().await?;
     let token = ctx.session_token().unwrap_or_default();
-    accounts::sign_out(ctx.pool(), &user, &token).await?;
+    accounts::sign_out(ctx.pool(), ctx.clock(), &user, &token).await?;
     ctx.set_cookie(&auth::clear_cookie(ctx.secure_cookies()));
     Ok(())
 }
@@ -47,7 +47,7 @@ pub async fn create_first_admin(email: String, password: String) -> Result<Sessi
     use crate::server::Ctx;
     use domain::accounts;
     let ctx = Ctx::get()?;
-    accounts::create_first_admin(ctx.pool(), &email, &password)
+    accounts::create_first_admin(ctx.pool(), ctx.clock(), &email, &password)
         .await
         .map_err(|e| ctx.fail(e))?;
     open_session(&ctx, &email, &password).await
@@ -62,9 +62,10 @@ async fn open_session(
     password: &str,
 ) -> Result<SessionInfo, AppError> {
     use domain::{accounts, auth};
-    let (user, token) = accounts::sign_in(ctx.pool(), email, password, &ctx.client_ip())
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    let (user, token) =
+        accounts::sign_in(ctx.pool(), ctx.clock(), email, password, &ctx.client_ip())
+            .await
+            .map_err(|e| ctx.fail(e))?;
     ctx.set_cookie(&auth::session_cookie(&token, ctx.secure_cookies()));
     Ok(SessionInfo::SignedIn(user.view()))
 }

@@ -34,7 +34,7 @@ pub async fn save_draft(flow: String) -> Result<Vec<Problem>, AppError> {
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let actor = Actor::user(user.id, &user.email);
-    flows::save_draft(ctx.pool(), &actor, &flow)
+    flows::save_draft(ctx.pool(), ctx.clock(), &actor, &flow)
         .await
         .map_err(|e| ctx.fail(e.into()))
 }
@@ -64,7 +64,7 @@ pub async fn publish() -> Result<PublishReport, AppError> {
     let user = ctx.require(Permission::PublishFlows).await?;
     let actor = Actor::user(user.id, &user.email);
     let graph_base = ctx.state.config.graph_api_url.clone();
-    flows::publish(ctx.pool(), &actor, &graph_base)
+    flows::publish(ctx.pool(), ctx.clock(), &actor, &graph_base)
         .await
         .map_err(|e| ctx.fail(e.into()))
 }
@@ -90,7 +90,7 @@ pub async fn rollback(number: i64) -> Result<PublishReport, AppError> {
     let user = ctx.require(Permission::PublishFlows).await?;
     let actor = Actor::user(user.id, &user.email);
     let graph_base = ctx.state.config.graph_api_url.clone();
-    flows::rollback(ctx.pool(), &actor, number, &graph_base)
+    flows::rollback(ctx.pool(), ctx.clock(), &actor, number, &graph_base)
         .await
         .map_err(|e| ctx.fail(e.into()))
 }
@@ -120,7 +120,7 @@ pub async fn save_edit(flow: String, revision: i64) -> Result<SavedDraft, AppErr
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let actor = Actor::user(user.id, &user.email);
-    flows::save_edit(ctx.pool(), &actor, &flow, revision)
+    flows::save_edit(ctx.pool(), ctx.clock(), &actor, &flow, revision)
         .await
         .map_err(|e| ctx.fail(e.into()))
 }
@@ -136,7 +136,7 @@ pub async fn import_file(flow: String) -> Result<EditorState, AppError> {
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let actor = Actor::user(user.id, &user.email);
-    flows::import(ctx.pool(), &actor, &flow)
+    flows::import(ctx.pool(), ctx.clock(), &actor, &flow)
         .await
         .map_err(|e| ctx.fail(e.into()))?;
     let can_publish = user.role().can(Permission::PublishFlows);
@@ -156,7 +156,7 @@ pub async fn push_changes(revision: i64) -> Result<PublishReport, AppError> {
     let user = ctx.require(Permission::PublishFlows).await?;
     let actor = Actor::user(user.id, &user.email);
     let graph_base = ctx.state.config.graph_api_url.clone();
-    flows::push_changes(ctx.pool(), &actor, revision, &graph_base)
+    flows::push_changes(ctx.pool(), ctx.clock(), &actor, revision, &graph_base)
         .await
         .map_err(|e| ctx.fail(e.into()))
 }

@@ -26,7 +26,7 @@ pub async fn list_conversations(
     let list = InboxList::parse(&list).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
     let cursor = InboxCursor::parse(&cursor).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
     crate::model::check_search(&search).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
-    inbox::list_page(ctx.pool(), list, &search, cursor.as_ref())
+    inbox::list_page(ctx.pool(), ctx.clock(), list, &search, cursor.as_ref())
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -39,7 +39,7 @@ pub async fn get_conversation(psid: String) -> Result<ConversationDetail, AppErr
     use domain::inbox;
     let ctx = Ctx::get()?;
     ctx.require(Permission::WorkInbox).await?;
-    inbox::detail(ctx.pool(), &psid)
+    inbox::detail(ctx.pool(), ctx.clock(), &psid)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -55,7 +55,7 @@ pub async fn act_on_conversation(
     use domain::runtime::agent;
     let ctx = crate::server::Ctx::get()?;
     let actor = inbox_agent(&ctx).await?;
-    let outcome = agent::act(ctx.pool(), &psid, &actor, action)
+    let outcome = agent::act(ctx.pool(), ctx.clock(), &psid, &actor, action)
         .await
         .map_err(|e| ctx.fail(e))?;
     announce(&ctx, &psid);
@@ -70,7 +70,7 @@ pub async fn reply(psid: String, text: String) -> Result<ReplyReport, AppError> 
     use domain::runtime::agent;
     let ctx = crate::server::Ctx::get()?;
     let actor = inbox_agent(&ctx).await?;
-    let human_agent = agent::reply(ctx.pool(), &psid, &text, &actor)
+    let human_agent = agent::reply(ctx.pool(), ctx.clock(), &psid, &text, &actor)
         .await
         .map_err(|e| ctx.fail(e))?;
     announce(&ctx, &psid);

@@ -19,11 +19,17 @@ pub async fn get_page_name() -> Result<Option<String>, AppError> {
 pub async fn save_page_name(name: String) -> Result<String, AppError> {
     use crate::model::{PageName, Permission};
     use crate::server::Ctx;
-    use domain::{auth, repo::audit, repo::settings};
+    use domain::{repo::audit, repo::settings};
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageSettings).await?;
     let name = PageName::parse(&name).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
-    settings::set(ctx.pool(), settings::keys::PAGE_NAME, name.as_str()).await?;
+    settings::set(
+        ctx.pool(),
+        settings::keys::PAGE_NAME,
+        name.as_str(),
+        ctx.clock().now(),
+    )
+    .await?;
     let actor = audit::Actor::user(admin.id, &admin.email);
     let detail = Some(name.as_str());
     audit::record(
@@ -32,7 +38,7 @@ pub async fn save_page_name(name: String) -> Result<String, AppError> {
         "settings.changed",
         Some("page display name"),
         detail,
-        auth::now(),
+        ctx.clock().now(),
     )
     .await?;
     Ok(name.as_str().to_owned())

@@ -32,7 +32,7 @@ pub async fn create_user(
     let admin = ctx.require(Permission::ManageUsers).await?;
     let role = Role::parse(&role).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
     let actor = Actor::user(admin.id, &admin.email);
-    accounts::create_user(ctx.pool(), &actor, &email, role, &password)
+    accounts::create_user(ctx.pool(), ctx.clock(), &actor, &email, role, &password)
         .await
         .map(|u| u.view())
         .map_err(|e| ctx.fail(e))
@@ -47,7 +47,7 @@ pub async fn set_user_role(id: i64, role: String) -> Result<UserView, AppError> 
     let admin = ctx.require(Permission::ManageUsers).await?;
     let role = Role::parse(&role).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
     let actor = Actor::user(admin.id, &admin.email);
-    accounts::change_role(ctx.pool(), &actor, id, role)
+    accounts::change_role(ctx.pool(), ctx.clock(), &actor, id, role)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -60,7 +60,7 @@ pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<UserView, AppE
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageUsers).await?;
     let actor = Actor::user(admin.id, &admin.email);
-    accounts::set_disabled(ctx.pool(), &actor, id, disabled)
+    accounts::set_disabled(ctx.pool(), ctx.clock(), &actor, id, disabled)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -73,7 +73,7 @@ pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppErr
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageUsers).await?;
     let actor = Actor::user(admin.id, &admin.email);
-    accounts::reset_password(ctx.pool(), &actor, id, &password)
+    accounts::reset_password(ctx.pool(), ctx.clock(), &actor, id, &password)
         .await
         .map_err(|e| ctx.fail(e))
 }

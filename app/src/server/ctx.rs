@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 
 use axum::extract::ConnectInfo;
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
-use domain::auth::{client_ip, now, token_from_headers, token_hash};
+use domain::auth::{client_ip, token_from_headers, token_hash};
 use domain::repo::{sessions, users::UserRow};
+use domain::Clock;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use sqlx::SqlitePool;
@@ -36,6 +37,11 @@ impl Ctx {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.state.pool
+    }
+
+    /// The server's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.state.clock
     }
 
     /// The session token from the request's cookie, if any.
@@ -97,7 +103,7 @@ impl Ctx {
         let Some(token) = self.session_token() else {
             return Ok(None);
         };
-        Ok(sessions::user_for(self.pool(), &token_hash(&token), now()).await?)
+        Ok(sessions::user_for(self.pool(), &token_hash(&token), self.state.clock.now()).await?)
     }
 
     /// Any signed-in user, else 401.

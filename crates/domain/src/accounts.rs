@@ -1,9 +1,10 @@
 //! Account operations shared by the server functions and the `baton user` CLI: validation,
 //! the last-admin guard, sign-in with rate limiting, and an audit record for every change.
 
+use crate::Clock;
 use sqlx::SqlitePool;
 
-use super::auth::{hash_password, new_token, now, token_hash, verify_password};
+use super::auth::{hash_password, new_token, token_hash, verify_password};
 use super::repo::audit::{self, Actor};
 use super::repo::{login_limits, sessions, users, users::UserRow};
 use model::AppError;
@@ -19,13 +20,14 @@ pub const BAD_CREDENTIALS: &str = "Email or password is wrong, or the account is
 
 pub async fn create_user(
     pool: &SqlitePool,
+    clock: &Clock,
     actor: &Actor,
     email: &str,
     role: Role,
     password: &str,
 ) -> Result<UserRow, AppError> {
     let (email, hash) = checked_credentials(email, password).await?;
-    let at = now();
+    let at = clock.now();
     let user = users::insert(pool, email.as_str(), role, &hash, at)
         .await?
         .ok_or_else(|| {
@@ -57,11 +59,12 @@ async fn checked_credentials(email: &str, password: &str) -> Result<(Email, Stri
 /// First-run: creates the first admin, only while no user exists.
 pub async fn create_first_admin(
     pool: &SqlitePool,
+    clock: &Clock,
     email: &str,
     password: &str,
 ) -> Result<UserRow, AppError> {
     let (email, hash) = checked_credentials(email, password).await?;
-    let at = now();
+    let at = clock.now();
     let user = users::insert_first_admin(pool, email.as_str(), &hash, at)
         .await?
         .ok_or(AppError::Forbidden)?;
@@ -82,6 +85,7 @@ pub async fn create_first_admin(
 /// Failures are counted per account and per IP; five within 15 minutes lock that scope.
 pub async fn sign_in(
     pool: &SqlitePool,
+    clock: &Clock,
     email: &str,
     password: &str,
     ip: &str,
@@ -91,7 +95,7 @@ pub async fn sign_in(
     if email.chars().count() > MAX_EMAIL_CHARS || password.len() > MAX_PASSWORD_BYTES {
         return Err(AppError::Invalid(BAD_CREDENTIALS.into()));
     }
-    let at = now();
+    let at = clock.now();
     let email_norm = email.trim().to_lowercase();
     let scopes = [format!("email:{email_norm}"), format!("ip:{ip}")];
     let attempt = match login_limits::begin_attempt(pool, &scopes, at).await? {
@@ -146,7 +150,12 @@ fn wait_text(secs: i64) -> String {
     }
 }
 
-pub async fn sign_out(pool: &SqlitePool, user: &UserRow, token: &str) -> Result<(), AppError> {
+pub async fn sign_out(
+    pool: &SqlitePool,
+    clock: &Clock,
+    user: &UserRow,
+    token: &str,
+) -> Result<(), AppError> {
     sessions::delete(pool, &token_hash(token)).await?;
     audit::record(
         pool,
@@ -154,7 +163,7 @@ pub async fn sign_out(pool: &SqlitePool, user: &UserRow, token: &str) -> Result<
         "user.signed_out",
         None,
         None,
-        now(),
+        clock.now(),
     )
     .await?;
     Ok(())
@@ -171,12 +180,13 @@ fn last_admin() -> AppError {
 
 pub async fn change_role(
     pool: &SqlitePool,
+    clock: &Clock,
     actor: &Actor,
     id: i64,
     role: Role,
 ) -> Result<UserView, AppError> {
     let user = target(pool, id).await?;
-    let at = now();
+    let at = clock.now();
     if !users::set_role_keeping_an_admin(pool, id, role, at).await? {
         return Err(last_admin());
     }
@@ -194,12 +204,13 @@ pub async fn change_role(
 
 pub async fn set_disabled(
     pool: &SqlitePool,
+    clock: &Clock,
     actor: &Actor,
     id: i64,
     disabled: bool,
 ) -> Result<UserView, AppError> {
     let user = target(pool, id).await?;
-    let at = now();
+    let at = clock.now();
     if !users::set_disabled_keeping_an_admin(pool, id, disabled, at).await? {
         return Err(last_admin());
     }
@@ -218,6 +229,7 @@ pub async fn set_disabled(
 /// Sets a new password and signs the user out everywhere.
 pub async fn reset_password(
     pool: &SqlitePool,
+    clock: &Clock,
     actor: &Actor,
     id: i64,
     password: &str,
@@ -225,7 +237,7 @@ pub async fn reset_password(
     let password = NewPassword::parse(password).map_err(AppError::Invalid)?;
     let user = target(pool, id).await?;
     let hash = hash_password(password.expose()).await?;
-    let at = now();
+    let at = clock.now();
     users::set_password_hash(pool, id, &hash, at).await?;
     sessions::delete_for_user(pool, id).await?;
     audit::record(

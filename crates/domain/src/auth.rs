@@ -18,16 +18,6 @@ use model::AppError;
 
 pub const SESSION_COOKIE: &str = "baton_session";
 
-/// Current time in unix seconds.
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// Current time in unix milliseconds.
-pub fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 /// Argon2 runs at once, at most: one per core. Each takes ~19 MiB and tens of milliseconds of
 /// CPU, so a burst of sign-ins waits its turn instead of taking the server's memory and cores.
 fn argon2_slots() -> &'static tokio::sync::Semaphore {

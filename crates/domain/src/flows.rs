@@ -11,10 +11,10 @@
 pub mod editor;
 pub mod push;
 
+use crate::Clock;
 use flows::{parse_flow, summarize_changes, to_json, validate, Flow, Problem};
 use sqlx::SqlitePool;
 
-use super::auth::now;
 use super::pages;
 use super::repo::audit::{self, Actor};
 use super::repo::flows::{self as repo, NewVersion};
@@ -69,9 +69,14 @@ pub struct Imported {
 }
 
 /// Reads a flow file into the draft. Any error: nothing changes, every problem is returned.
-pub async fn import(pool: &SqlitePool, actor: &Actor, json: &str) -> Result<Imported, FlowError> {
+pub async fn import(
+    pool: &SqlitePool,
+    clock: &Clock,
+    actor: &Actor,
+    json: &str,
+) -> Result<Imported, FlowError> {
     let flow = parse_flow(json).map_err(FlowError::Problems)?;
-    let at = now();
+    let at = clock.now();
     repo::save_draft(pool, &to_json(&flow), &actor.name, at).await?;
     let detail = format!("{} messages", flow.messages.len());
     audit::record(pool, actor, "flows.imported", None, Some(&detail), at).await?;
@@ -97,11 +102,12 @@ pub async fn export(pool: &SqlitePool) -> Result<String, AppError> {
 /// every problem of the saved draft (errors and warnings); publishing refuses errors.
 pub async fn save_draft(
     pool: &SqlitePool,
+    clock: &Clock,
     actor: &Actor,
     json: &str,
 ) -> Result<Vec<Problem>, FlowError> {
     let flow = editor::well_formed(json)?;
-    repo::save_draft(pool, &to_json(&flow), &actor.name, now()).await?;
+    repo::save_draft(pool, &to_json(&flow), &actor.name, clock.now()).await?;
     Ok(validate(&flow))
 }
 
@@ -127,6 +133,7 @@ pub async fn published_flow(pool: &SqlitePool) -> Result<Option<(i64, Flow)>, Ap
 /// connected page (Graph base: the page's own, else `graph_base`). See the module docs.
 pub async fn publish(
     pool: &SqlitePool,
+    clock: &Clock,
     actor: &Actor,
     graph_base: &str,
 ) -> Result<PublishReport, FlowError> {
@@ -139,13 +146,14 @@ pub async fn publish(
         .into());
     }
     let flow = draft(pool).await?;
-    write_version(pool, actor, &flow, None, graph_base).await
+    write_version(pool, clock, actor, &flow, None, graph_base).await
 }
 
 /// Publishes the flow of version `number` again as a new version (`rolled_back_from`), makes
 /// it the draft too, and pushes its messenger profile.
 pub async fn rollback(
     pool: &SqlitePool,
+    clock: &Clock,
     actor: &Actor,
     number: i64,
     graph_base: &str,
@@ -159,11 +167,12 @@ pub async fn rollback(
         return Err(AppError::Invalid(format!("There is no version {number} ({hint}).")).into());
     };
     let flow = decode(&old.flow_json, "version")?;
-    write_version(pool, actor, &flow, Some(number), graph_base).await
+    write_version(pool, clock, actor, &flow, Some(number), graph_base).await
 }
 
 async fn write_version(
     pool: &SqlitePool,
+    clock: &Clock,
     actor: &Actor,
     flow: &Flow,
     rolled_back_from: Option<i64>,
@@ -181,7 +190,7 @@ async fn write_version(
         Some(prev) => summarize_changes(&decode(&prev.flow_json, "version")?, flow),
         None => FIRST_VERSION.to_owned(),
     };
-    let at = now();
+    let at = clock.now();
     let json = to_json(flow);
     let new = NewVersion {
         flow_json: &json,

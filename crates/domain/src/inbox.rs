@@ -2,9 +2,9 @@
 //! conversation's detail, mapped from repository rows to the view types in the `model` crate.
 //! The actions (Mark as done, Move to inbox) are in `runtime::agent`.
 
+use crate::Clock;
 use sqlx::SqlitePool;
 
-use crate::auth::now_ms;
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::inbox::{self, ListQuery};
 use crate::repo::pages;
@@ -20,22 +20,24 @@ pub const PAGE_SIZE: i64 = 50;
 /// One page of `list`, filtered by `search`, starting after `cursor` (`None` = first page).
 pub async fn list_page(
     pool: &SqlitePool,
+    clock: &Clock,
     list: InboxList,
     search: &str,
     cursor: Option<&InboxCursor>,
 ) -> Result<ConversationPage, AppError> {
-    list_page_sized(pool, list, search, cursor, PAGE_SIZE).await
+    list_page_sized(pool, clock, list, search, cursor, PAGE_SIZE).await
 }
 
 /// [`list_page`] with a chosen page size (tests use small pages).
 pub async fn list_page_sized(
     pool: &SqlitePool,
+    clock: &Clock,
     list: InboxList,
     search: &str,
     cursor: Option<&InboxCursor>,
     page_size: i64,
 ) -> Result<ConversationPage, AppError> {
-    let now_ms = now_ms();
+    let now_ms = clock.now_ms();
     let Some(page) = pages::current(pool).await? else {
         return Ok(ConversationPage {
             connected: false,
@@ -80,8 +82,12 @@ pub async fn list_page_sized(
 }
 
 /// Everything the conversation view shows; `NotFound` for an unknown user.
-pub async fn detail(pool: &SqlitePool, psid: &str) -> Result<ConversationDetail, AppError> {
-    let now = now_ms();
+pub async fn detail(
+    pool: &SqlitePool,
+    clock: &Clock,
+    psid: &str,
+) -> Result<ConversationDetail, AppError> {
+    let now = clock.now_ms();
     let page = pages::current(pool).await?.ok_or(AppError::NotFound)?;
     let row = conv::get(pool, &page.page_id, psid)
         .await?

@@ -12,9 +12,11 @@
 //!   the page secrets sealed at rest.
 //! - `simulator`, `sandbox_store`: the built-in Messenger sandbox and its saved state.
 //! - `live`: which conversation changed, for open inbox screens.
+//! - `clock`: the one source of the current time.
 
 pub mod accounts;
 pub mod auth;
+pub mod clock;
 pub mod db;
 pub mod flows;
 pub mod inbox;
@@ -30,6 +32,8 @@ pub mod simulator;
 use std::sync::Arc;
 
 use sqlx::SqlitePool;
+
+pub use clock::Clock;
 
 /// Settings resolved once by the binary at start-up.
 #[derive(Debug, Clone)]
@@ -55,4 +59,6 @@ pub struct Services {
     pub wake: runtime::Wake,
     /// Tells open inbox screens which conversation changed.
     pub live: live::Live,
+    /// The time (tests move it forward).
+    pub clock: Clock,
 }

@@ -2,12 +2,13 @@
 //! input checks, a cheap `GET /me` check of the token, the built-in sandbox page, and the
 //! Graph client for the connected page. Every connection is audited.
 
+use crate::Clock;
 use std::time::Duration;
 
 use messenger::{GraphApi, GraphClient, Secret};
 use sqlx::SqlitePool;
 
-use super::auth::{new_token, now};
+use super::auth::new_token;
 use super::repo::audit::{self, Actor};
 use super::repo::pages::{self, PageRow};
 use model::AppError;
@@ -73,6 +74,7 @@ fn digits(name: &str, value: &str) -> Result<(), AppError> {
 /// be reached right now (timeouts, network, 5xx, rate limits).
 pub async fn connect(
     pool: &SqlitePool,
+    clock: &Clock,
     actor: &Actor,
     input: PageInput,
     graph_base: &str,
@@ -126,7 +128,7 @@ pub async fn connect(
         app_id: input.app_id,
         graph_api_url: None,
         is_sandbox: false,
-        connected_at: now(),
+        connected_at: clock.now(),
     };
     store(pool, actor, &page).await?;
     Ok(Connected { page, notes })
@@ -137,6 +139,7 @@ pub async fn connect(
 /// (`http://ADDR/sandbox/v21.0` under `baton serve`), with a new random verify token.
 pub async fn connect_sandbox(
     pool: &SqlitePool,
+    clock: &Clock,
     actor: &Actor,
     graph_api_url: &str,
 ) -> Result<PageRow, AppError> {
@@ -151,7 +154,7 @@ pub async fn connect_sandbox(
         app_id: config.app.id.clone(),
         graph_api_url: Some(graph_api_url.trim_end_matches('/').to_owned()),
         is_sandbox: true,
-        connected_at: now(),
+        connected_at: clock.now(),
     };
     store(pool, actor, &page).await?;
     Ok(page)

@@ -3,12 +3,12 @@
 //! sandbox users while Baton's conversations with them stay. A save writes the small state
 //! (pages, counters, clock) when it changed and only the test users that changed.
 
+use crate::Clock;
 use std::time::Duration;
 
 use sandbox::{Sandbox, Snapshot, UserState};
 use sqlx::SqlitePool;
 
-use crate::auth::now_ms;
 use crate::repo::sandbox_state;
 
 /// How often the saver looks for changes.
@@ -54,11 +54,11 @@ pub async fn restore(pool: &SqlitePool, sandbox: &Sandbox) -> Result<(Saved, usi
 }
 
 /// Saves the changes every couple of seconds.
-pub fn spawn_saver(pool: SqlitePool, sandbox: Sandbox, mut saved: Saved) {
+pub fn spawn_saver(pool: SqlitePool, clock: Clock, sandbox: Sandbox, mut saved: Saved) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(SAVE_EVERY).await;
-            if let Err(e) = save_if_changed(&pool, &sandbox, &mut saved).await {
+            if let Err(e) = save_if_changed(&pool, &clock, &sandbox, &mut saved).await {
                 tracing::error!(error = %e, "could not save the sandbox state; will retry");
             }
         }
@@ -69,6 +69,7 @@ pub fn spawn_saver(pool: SqlitePool, sandbox: Sandbox, mut saved: Saved) {
 /// database error the changes are handed back to the sandbox for the next try.
 pub async fn save_if_changed(
     pool: &SqlitePool,
+    clock: &Clock,
     sandbox: &Sandbox,
     saved: &mut Saved,
 ) -> Result<bool, sqlx::Error> {
@@ -92,7 +93,7 @@ pub async fn save_if_changed(
         pool,
         header_changed.then_some(header.as_str()),
         &users,
-        now_ms(),
+        clock.now_ms(),
     )
     .await;
     match written {

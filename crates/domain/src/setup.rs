@@ -11,7 +11,7 @@ use messenger::graph::{TokenKind, BATON_SUBSCRIBED_FIELDS};
 use messenger::send::SendRequest;
 use messenger::{ErrorKind, GraphApi, GraphClient, GraphError, Secret, PAGE_INBOX_APP_ID};
 
-use super::auth::{new_token, now, now_ms};
+use super::auth::new_token;
 use super::pages::{self as connect, graph_client};
 use super::repo::audit::{self, Actor};
 use super::repo::pages::{self, PageRow};
@@ -194,7 +194,7 @@ async fn store_report(
     let report = StepReport {
         step,
         checks,
-        checked_at: now(),
+        checked_at: state.clock.now(),
     };
     progress::save_report(&state.pool, &report).await?;
     Ok(report)
@@ -202,7 +202,7 @@ async fn store_report(
 
 /// Remembers the step the admin opened (resumed on return).
 pub async fn open_step(state: &Services, step: SetupStep) -> Result<(), AppError> {
-    Ok(progress::set_current(&state.pool, step, now()).await?)
+    Ok(progress::set_current(&state.pool, step, state.clock.now()).await?)
 }
 
 fn require_page(page: Option<PageRow>) -> Result<PageRow, AppError> {
@@ -327,10 +327,10 @@ pub async fn check_token(
                     "page.token_replaced",
                     Some(&page.page_id),
                     None,
-                    now(),
+                    state.clock.now(),
                 )
                 .await?;
-                progress::set_pending(&state.pool, None, now()).await?;
+                progress::set_pending(&state.pool, None, state.clock.now()).await?;
             }
             _ => {
                 let pending = Pending {
@@ -338,10 +338,10 @@ pub async fn check_token(
                     name,
                     token,
                 };
-                progress::set_pending(&state.pool, Some(&pending), now()).await?;
+                progress::set_pending(&state.pool, Some(&pending), state.clock.now()).await?;
             }
         }
-        progress::set_current(&state.pool, SetupStep::App, now()).await?;
+        progress::set_current(&state.pool, SetupStep::App, state.clock.now()).await?;
     }
     store_report(state, SetupStep::Token, checks).await?;
     view(state).await
@@ -545,12 +545,12 @@ pub async fn save_app(
             app_id,
             graph_api_url: None,
             is_sandbox: false,
-            connected_at: now(),
+            connected_at: state.clock.now(),
         };
         let replaced_other = same_page.is_none();
         store_page(state, actor, &page, replaced_other || new_verify).await?;
-        progress::set_pending(&state.pool, None, now()).await?;
-        progress::set_current(&state.pool, SetupStep::Webhook, now()).await?;
+        progress::set_pending(&state.pool, None, state.clock.now()).await?;
+        progress::set_current(&state.pool, SetupStep::Webhook, state.clock.now()).await?;
     }
     store_report(state, SetupStep::App, checks).await?;
     view(state).await
@@ -566,7 +566,7 @@ async fn store_page(
 ) -> Result<(), AppError> {
     pages::connect(&state.pool, page).await?;
     if fresh {
-        progress::reset_checks(&state.pool, &[SetupStep::Token], now()).await?;
+        progress::reset_checks(&state.pool, &[SetupStep::Token], state.clock.now()).await?;
     }
     let detail = if page.is_sandbox {
         format!("{} (sandbox)", page.name)
@@ -579,7 +579,7 @@ async fn store_page(
         "page.connected",
         Some(&page.page_id),
         Some(&detail),
-        now(),
+        state.clock.now(),
     )
     .await?;
     Ok(())
@@ -728,7 +728,7 @@ pub async fn subscribe(state: &Services, actor: &Actor) -> Result<SetupView, App
                 "page.subscribed",
                 Some(&page.page_id),
                 Some(&BATON_SUBSCRIBED_FIELDS.join(", ")),
-                now(),
+                state.clock.now(),
             )
             .await?;
             None
@@ -967,7 +967,7 @@ pub async fn confirm(state: &Services, item: &str, done: bool) -> Result<SetupVi
     if done {
         confirmed.push(item.id.to_owned());
     }
-    progress::set_confirmed(&state.pool, &confirmed, now()).await?;
+    progress::set_confirmed(&state.pool, &confirmed, state.clock.now()).await?;
     check(state, SetupStep::Receivers).await
 }
 
@@ -1082,7 +1082,7 @@ pub async fn push_profile(state: &Services, actor: &Actor) -> Result<SetupView, 
         "page.profile_pushed",
         Some(&page.page_id),
         Some(&format!("version {number}")),
-        now(),
+        state.clock.now(),
     )
     .await?;
     let mut checks = profile_checks(state, &page).await?;
@@ -1098,7 +1098,7 @@ pub async fn recent_people(state: &Services) -> Result<Vec<RecentPerson>, AppErr
     let Some(page) = pages::current(&state.pool).await? else {
         return Ok(Vec::new());
     };
-    let now = now_ms();
+    let now = state.clock.now_ms();
     Ok(progress::recent_people(&state.pool, &page.page_id, 20)
         .await?
         .into_iter()
@@ -1135,7 +1135,7 @@ pub async fn send_test(state: &Services, actor: &Actor, psid: &str) -> Result<Se
                 "page.test_message",
                 Some(&page.page_id),
                 Some(&person.name),
-                now(),
+                state.clock.now(),
             )
             .await?;
             Check::new(
@@ -1180,10 +1180,10 @@ pub async fn send_test(state: &Services, actor: &Actor, psid: &str) -> Result<Se
 /// user can try everything offline.
 pub async fn use_sandbox(state: &Services, actor: &Actor) -> Result<SetupView, AppError> {
     let graph = sandbox_graph_url(state)?;
-    connect::connect_sandbox(&state.pool, actor, &graph).await?;
-    progress::set_pending(&state.pool, None, now()).await?;
-    progress::reset_checks(&state.pool, &[], now()).await?;
-    progress::set_current(&state.pool, SetupStep::Webhook, now()).await?;
+    connect::connect_sandbox(&state.pool, &state.clock, actor, &graph).await?;
+    progress::set_pending(&state.pool, None, state.clock.now()).await?;
+    progress::reset_checks(&state.pool, &[], state.clock.now()).await?;
+    progress::set_current(&state.pool, SetupStep::Webhook, state.clock.now()).await?;
     for step in [SetupStep::Token, SetupStep::App] {
         run_checks(state, step).await?;
     }
@@ -1243,7 +1243,7 @@ pub async fn health(state: &Services) -> Result<PageHealth, AppError> {
         return Ok(PageHealth {
             page: None,
             checks: Vec::new(),
-            checked_at: now(),
+            checked_at: state.clock.now(),
         });
     };
     let base = page
@@ -1256,7 +1256,7 @@ pub async fn health(state: &Services) -> Result<PageHealth, AppError> {
     }
     const SEEN: &str = "Webhooks arrive";
     let at = progress::last_delivery_at(&state.pool).await?;
-    let now = now();
+    let now = state.clock.now();
     checks.push(match at {
         None => Check::new(
             "webhook-seen",
@@ -1297,15 +1297,15 @@ pub async fn health(state: &Services) -> Result<PageHealth, AppError> {
 pub async fn disconnect(state: &Services, actor: &Actor) -> Result<(), AppError> {
     let page = connected(state).await?;
     pages::disconnect(&state.pool).await?;
-    progress::reset_checks(&state.pool, &[], now()).await?;
-    progress::set_current(&state.pool, SetupStep::Token, now()).await?;
+    progress::reset_checks(&state.pool, &[], state.clock.now()).await?;
+    progress::set_current(&state.pool, SetupStep::Token, state.clock.now()).await?;
     audit::record(
         &state.pool,
         actor,
         "page.disconnected",
         Some(&page.page_id),
         Some(&page.name),
-        now(),
+        state.clock.now(),
     )
     .await?;
     Ok(())
@@ -1396,7 +1396,7 @@ pub async fn rotate(
             .into_iter()
             .filter(|s| *s != SetupStep::Webhook)
             .collect();
-        progress::reset_checks(&state.pool, &keep, now()).await?;
+        progress::reset_checks(&state.pool, &keep, state.clock.now()).await?;
     }
     audit::record(
         &state.pool,
@@ -1404,7 +1404,7 @@ pub async fn rotate(
         "page.rotated",
         Some(&page.page_id),
         Some(&changed.join(", ")),
-        now(),
+        state.clock.now(),
     )
     .await?;
     Ok(Rotated {

@@ -10,7 +10,6 @@ use messenger::PAGE_INBOX_APP_ID;
 use sandbox::{NewUser, Sandbox, SandboxError, Speaker, ThreadView, TranscriptItem};
 use sqlx::SqlitePool;
 
-use crate::auth::now_ms;
 use crate::flows::{draft, published_flow, push};
 use crate::repo::{draft_trials, pages};
 use crate::Services;
@@ -105,7 +104,7 @@ pub async fn create_user(
 pub async fn remove_user(state: &Services, psid: &str) -> Result<(), AppError> {
     ensure_sandbox(&state.pool).await?;
     state.sandbox.remove_user(psid).map_err(plain)?;
-    draft_trials::set(&state.pool, psid, false, now_ms()).await?;
+    draft_trials::set(&state.pool, psid, false, state.clock.now_ms()).await?;
     Ok(())
 }
 
@@ -113,7 +112,7 @@ pub async fn remove_user(state: &Services, psid: &str) -> Result<(), AppError> {
 pub async fn set_trial(state: &Services, psid: &str, on: bool) -> Result<SimView, AppError> {
     ensure_sandbox(&state.pool).await?;
     state.sandbox.user(psid).map_err(plain)?;
-    draft_trials::set(&state.pool, psid, on, now_ms()).await?;
+    draft_trials::set(&state.pool, psid, on, state.clock.now_ms()).await?;
     view_now(state, psid).await
 }
 

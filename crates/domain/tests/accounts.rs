@@ -2,6 +2,7 @@
 //! no user enumeration, the last-admin guard, session expiry and the audit trail.
 
 use domain::repo::{audit, audit::Actor, login_limits, sessions, users};
+use domain::Clock;
 use domain::{accounts, auth, db};
 use model::AppError;
 use model::Role;
@@ -16,20 +17,28 @@ async fn pool() -> SqlitePool {
 }
 
 async fn agent(pool: &SqlitePool, email: &str) -> users::UserRow {
-    accounts::create_user(pool, &Actor::cli(), email, Role::Agent, PASSWORD)
-        .await
-        .unwrap()
+    accounts::create_user(
+        pool,
+        &Clock::system(),
+        &Actor::cli(),
+        email,
+        Role::Agent,
+        PASSWORD,
+    )
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
 async fn the_first_admin_can_be_created_once() {
     let pool = pool().await;
-    let admin = accounts::create_first_admin(&pool, "Ana@Example.com", PASSWORD)
+    let admin = accounts::create_first_admin(&pool, &Clock::system(), "Ana@Example.com", PASSWORD)
         .await
         .unwrap();
     assert_eq!(admin.email, "ana@example.com");
     assert_eq!(admin.role(), Role::Admin);
-    let again = accounts::create_first_admin(&pool, "eve@example.com", PASSWORD).await;
+    let again =
+        accounts::create_first_admin(&pool, &Clock::system(), "eve@example.com", PASSWORD).await;
     assert_eq!(again.unwrap_err(), AppError::Forbidden);
     assert_eq!(users::count(&pool).await.unwrap(), 1);
 }
@@ -38,19 +47,37 @@ async fn the_first_admin_can_be_created_once() {
 async fn sign_in_gives_one_message_for_wrong_email_and_wrong_password() {
     let pool = pool().await;
     agent(&pool, "ana@example.com").await;
-    let wrong_pw = accounts::sign_in(&pool, "ana@example.com", "nope nope nope", "1.1.1.1")
-        .await
-        .unwrap_err();
-    let no_user = accounts::sign_in(&pool, "bob@example.com", PASSWORD, "1.1.1.2")
-        .await
-        .unwrap_err();
+    let wrong_pw = accounts::sign_in(
+        &pool,
+        &Clock::system(),
+        "ana@example.com",
+        "nope nope nope",
+        "1.1.1.1",
+    )
+    .await
+    .unwrap_err();
+    let no_user = accounts::sign_in(
+        &pool,
+        &Clock::system(),
+        "bob@example.com",
+        PASSWORD,
+        "1.1.1.2",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(wrong_pw, no_user);
     assert_eq!(wrong_pw.to_string(), accounts::BAD_CREDENTIALS);
 
-    let (user, token) = accounts::sign_in(&pool, " ANA@example.com ", PASSWORD, "1.1.1.1")
-        .await
-        .unwrap();
-    let found = sessions::user_for(&pool, &auth::token_hash(&token), auth::now())
+    let (user, token) = accounts::sign_in(
+        &pool,
+        &Clock::system(),
+        " ANA@example.com ",
+        PASSWORD,
+        "1.1.1.1",
+    )
+    .await
+    .unwrap();
+    let found = sessions::user_for(&pool, &auth::token_hash(&token), Clock::system().now())
         .await
         .unwrap()
         .unwrap();
@@ -64,14 +91,26 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
     for i in 0..login_limits::MAX_FAILURES {
         // A different IP each time: the per-account limit must still apply.
         let ip = format!("10.0.0.{i}");
-        let err = accounts::sign_in(&pool, "ana@example.com", "wrong password!", &ip)
-            .await
-            .unwrap_err();
-        assert!(matches!(err, AppError::Invalid(_)), "{err:?}");
-    }
-    let err = accounts::sign_in(&pool, "ana@example.com", PASSWORD, "10.0.1.1")
+        let err = accounts::sign_in(
+            &pool,
+            &Clock::system(),
+            "ana@example.com",
+            "wrong password!",
+            &ip,
+        )
         .await
         .unwrap_err();
+        assert!(matches!(err, AppError::Invalid(_)), "{err:?}");
+    }
+    let err = accounts::sign_in(
+        &pool,
+        &Clock::system(),
+        "ana@example.com",
+        PASSWORD,
+        "10.0.1.1",
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AppError::TooManyAttempts(_)), "{err:?}");
     assert!(err.to_string().contains("Try again in 15 minutes"), "{err}");
 }
@@ -82,18 +121,36 @@ async fn five_failures_from_one_ip_lock_that_ip_for_every_account() {
     agent(&pool, "ana@example.com").await;
     for i in 0..login_limits::MAX_FAILURES {
         let email = format!("guess{i}@example.com");
-        accounts::sign_in(&pool, &email, "wrong password!", "6.6.6.6")
-            .await
-            .unwrap_err();
-    }
-    let err = accounts::sign_in(&pool, "ana@example.com", PASSWORD, "6.6.6.6")
+        accounts::sign_in(
+            &pool,
+            &Clock::system(),
+            &email,
+            "wrong password!",
+            "6.6.6.6",
+        )
         .await
         .unwrap_err();
+    }
+    let err = accounts::sign_in(
+        &pool,
+        &Clock::system(),
+        "ana@example.com",
+        PASSWORD,
+        "6.6.6.6",
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AppError::TooManyAttempts(_)), "{err:?}");
     // Another address is not affected.
-    accounts::sign_in(&pool, "ana@example.com", PASSWORD, "7.7.7.7")
-        .await
-        .unwrap();
+    accounts::sign_in(
+        &pool,
+        &Clock::system(),
+        "ana@example.com",
+        PASSWORD,
+        "7.7.7.7",
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -139,60 +196,100 @@ async fn sessions_expire_when_idle_and_absolutely() {
 #[tokio::test]
 async fn the_last_admin_cannot_be_demoted_or_disabled() {
     let pool = pool().await;
-    let admin = accounts::create_first_admin(&pool, "ana@example.com", PASSWORD)
+    let admin = accounts::create_first_admin(&pool, &Clock::system(), "ana@example.com", PASSWORD)
         .await
         .unwrap();
     let actor = Actor::user(admin.id, &admin.email);
-    let err = accounts::change_role(&pool, &actor, admin.id, Role::Agent)
+    let err = accounts::change_role(&pool, &Clock::system(), &actor, admin.id, Role::Agent)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("only active admin"), "{err}");
-    assert!(accounts::set_disabled(&pool, &actor, admin.id, true)
-        .await
-        .is_err());
+    assert!(
+        accounts::set_disabled(&pool, &Clock::system(), &actor, admin.id, true)
+            .await
+            .is_err()
+    );
 
-    let bob = accounts::create_user(&pool, &actor, "bob@example.com", Role::Admin, PASSWORD)
-        .await
-        .unwrap();
-    let view = accounts::change_role(&pool, &actor, admin.id, Role::Editor)
+    let bob = accounts::create_user(
+        &pool,
+        &Clock::system(),
+        &actor,
+        "bob@example.com",
+        Role::Admin,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let view = accounts::change_role(&pool, &Clock::system(), &actor, admin.id, Role::Editor)
         .await
         .unwrap();
     assert_eq!(view.role, Role::Editor);
-    assert!(accounts::set_disabled(&pool, &actor, bob.id, true)
-        .await
-        .is_err());
+    assert!(
+        accounts::set_disabled(&pool, &Clock::system(), &actor, bob.id, true)
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
 async fn password_reset_signs_the_user_out_and_changes_are_audited() {
     let pool = pool().await;
-    let admin = accounts::create_first_admin(&pool, "ana@example.com", PASSWORD)
+    let admin = accounts::create_first_admin(&pool, &Clock::system(), "ana@example.com", PASSWORD)
         .await
         .unwrap();
     let actor = Actor::user(admin.id, &admin.email);
-    let bob = accounts::create_user(&pool, &actor, "bob@example.com", Role::Agent, PASSWORD)
-        .await
-        .unwrap();
-    let (_, token) = accounts::sign_in(&pool, "bob@example.com", PASSWORD, "1.2.3.4")
-        .await
-        .unwrap();
-    accounts::reset_password(&pool, &actor, bob.id, "a brand new password")
-        .await
-        .unwrap();
+    let bob = accounts::create_user(
+        &pool,
+        &Clock::system(),
+        &actor,
+        "bob@example.com",
+        Role::Agent,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let (_, token) = accounts::sign_in(
+        &pool,
+        &Clock::system(),
+        "bob@example.com",
+        PASSWORD,
+        "1.2.3.4",
+    )
+    .await
+    .unwrap();
+    accounts::reset_password(
+        &pool,
+        &Clock::system(),
+        &actor,
+        bob.id,
+        "a brand new password",
+    )
+    .await
+    .unwrap();
     assert!(
-        sessions::user_for(&pool, &auth::token_hash(&token), auth::now())
+        sessions::user_for(&pool, &auth::token_hash(&token), Clock::system().now())
             .await
             .unwrap()
             .is_none()
     );
-    assert!(
-        accounts::sign_in(&pool, "bob@example.com", PASSWORD, "1.2.3.4")
-            .await
-            .is_err()
-    );
-    accounts::sign_in(&pool, "bob@example.com", "a brand new password", "1.2.3.4")
-        .await
-        .unwrap();
+    assert!(accounts::sign_in(
+        &pool,
+        &Clock::system(),
+        "bob@example.com",
+        PASSWORD,
+        "1.2.3.4"
+    )
+    .await
+    .is_err());
+    accounts::sign_in(
+        &pool,
+        &Clock::system(),
+        "bob@example.com",
+        "a brand new password",
+        "1.2.3.4",
+    )
+    .await
+    .unwrap();
 
     let log = audit::list(&pool, None, 100).await.unwrap();
     let actions: Vec<&str> = log.iter().rev().map(|e| e.action.as_str()).collect();
@@ -218,18 +315,39 @@ async fn password_reset_signs_the_user_out_and_changes_are_audited() {
 async fn bad_input_is_refused_with_plain_reasons() {
     let pool = pool().await;
     let cli = Actor::cli();
-    let e = accounts::create_user(&pool, &cli, "not-an-email", Role::Agent, PASSWORD)
-        .await
-        .unwrap_err();
+    let e = accounts::create_user(
+        &pool,
+        &Clock::system(),
+        &cli,
+        "not-an-email",
+        Role::Agent,
+        PASSWORD,
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("is not an email address"), "{e}");
-    let e = accounts::create_user(&pool, &cli, "a@example.com", Role::Agent, "short")
-        .await
-        .unwrap_err();
+    let e = accounts::create_user(
+        &pool,
+        &Clock::system(),
+        &cli,
+        "a@example.com",
+        Role::Agent,
+        "short",
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("at least 10 characters"), "{e}");
     agent(&pool, "a@example.com").await;
-    let e = accounts::create_user(&pool, &cli, "A@example.com", Role::Agent, PASSWORD)
-        .await
-        .unwrap_err();
+    let e = accounts::create_user(
+        &pool,
+        &Clock::system(),
+        &cli,
+        "A@example.com",
+        Role::Agent,
+        PASSWORD,
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("already exists"), "{e}");
 }
 
@@ -248,6 +366,7 @@ async fn a_parallel_burst_of_guesses_gets_no_more_than_the_limit() {
         tokio::spawn(async move {
             accounts::sign_in(
                 &pool,
+                &Clock::system(),
                 "ana@example.com",
                 "wrong password!",
                 &format!("10.9.0.{i}"),
@@ -276,17 +395,29 @@ async fn a_right_password_takes_its_own_count_back() {
     // Four failures from one address, then the right password from it five times: the
     // address is not locked by its successful sign-ins.
     for _ in 0..4 {
-        accounts::sign_in(&pool, "nobody@example.com", "wrong password!", "8.8.8.8")
-            .await
-            .unwrap_err();
+        accounts::sign_in(
+            &pool,
+            &Clock::system(),
+            "nobody@example.com",
+            "wrong password!",
+            "8.8.8.8",
+        )
+        .await
+        .unwrap_err();
     }
     for _ in 0..5 {
-        accounts::sign_in(&pool, "ana@example.com", PASSWORD, "8.8.8.8")
-            .await
-            .unwrap();
+        accounts::sign_in(
+            &pool,
+            &Clock::system(),
+            "ana@example.com",
+            PASSWORD,
+            "8.8.8.8",
+        )
+        .await
+        .unwrap();
     }
     assert_eq!(
-        login_limits::retry_after(&pool, "ip:8.8.8.8", auth::now())
+        login_limits::retry_after(&pool, "ip:8.8.8.8", Clock::system().now())
             .await
             .unwrap(),
         None
@@ -297,13 +428,19 @@ async fn a_right_password_takes_its_own_count_back() {
 async fn an_overlong_email_or_password_is_refused_before_any_work() {
     let pool = pool().await;
     let long_email = format!("{}@example.com", "a".repeat(300));
-    let err = accounts::sign_in(&pool, &long_email, PASSWORD, "9.9.9.9")
+    let err = accounts::sign_in(&pool, &Clock::system(), &long_email, PASSWORD, "9.9.9.9")
         .await
         .unwrap_err();
     assert_eq!(err, AppError::Invalid(accounts::BAD_CREDENTIALS.into()));
-    let err = accounts::sign_in(&pool, "ana@example.com", &"x".repeat(5000), "9.9.9.9")
-        .await
-        .unwrap_err();
+    let err = accounts::sign_in(
+        &pool,
+        &Clock::system(),
+        "ana@example.com",
+        &"x".repeat(5000),
+        "9.9.9.9",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err, AppError::Invalid(accounts::BAD_CREDENTIALS.into()));
     let failures: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
         .fetch_one(&pool)
@@ -319,13 +456,20 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
         .await
         .unwrap();
     db::migrate(&pool).await.unwrap();
-    let ana = accounts::create_first_admin(&pool, "ana@example.com", PASSWORD)
+    let ana = accounts::create_first_admin(&pool, &Clock::system(), "ana@example.com", PASSWORD)
         .await
         .unwrap();
     let actor = Actor::user(ana.id, &ana.email);
-    let bob = accounts::create_user(&pool, &actor, "bob@example.com", Role::Admin, PASSWORD)
-        .await
-        .unwrap();
+    let bob = accounts::create_user(
+        &pool,
+        &Clock::system(),
+        &actor,
+        "bob@example.com",
+        Role::Admin,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
     for round in 0..10 {
         // Each demotes the other (or disables them) at the same moment.
         let (a, b) = (pool.clone(), pool.clone());
@@ -333,22 +477,22 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
         let disable = round % 2 == 1;
         let one = tokio::spawn(async move {
             if disable {
-                accounts::set_disabled(&a, &actor_a, bob.id, true)
+                accounts::set_disabled(&a, &Clock::system(), &actor_a, bob.id, true)
                     .await
                     .map(|_| ())
             } else {
-                accounts::change_role(&a, &actor_a, bob.id, Role::Agent)
+                accounts::change_role(&a, &Clock::system(), &actor_a, bob.id, Role::Agent)
                     .await
                     .map(|_| ())
             }
         });
         let two = tokio::spawn(async move {
             if disable {
-                accounts::set_disabled(&b, &actor_b, ana.id, true)
+                accounts::set_disabled(&b, &Clock::system(), &actor_b, ana.id, true)
                     .await
                     .map(|_| ())
             } else {
-                accounts::change_role(&b, &actor_b, ana.id, Role::Agent)
+                accounts::change_role(&b, &Clock::system(), &actor_b, ana.id, Role::Agent)
                     .await
                     .map(|_| ())
             }

@@ -3,6 +3,7 @@
 
 use domain::flows::{self as publishing, FlowError, FIRST_VERSION};
 use domain::repo::{audit, audit::Actor, flows as repo, users};
+use domain::Clock;
 use domain::{db, pages};
 use flows::{parse_flow, to_json, Flow};
 use model::AppError;
@@ -36,7 +37,7 @@ fn kit_plus_one() -> Flow {
 }
 
 async fn import(pool: &SqlitePool, flow: &Flow) {
-    publishing::import(pool, &Actor::cli(), &to_json(flow))
+    publishing::import(pool, &Clock::system(), &Actor::cli(), &to_json(flow))
         .await
         .unwrap();
 }
@@ -60,14 +61,16 @@ fn problems(err: FlowError) -> Vec<String> {
 #[tokio::test]
 async fn importing_a_bad_file_changes_nothing_and_lists_every_problem() {
     let pool = pool().await;
-    publishing::import(&pool, &Actor::cli(), KIT).await.unwrap();
+    publishing::import(&pool, &Clock::system(), &Actor::cli(), KIT)
+        .await
+        .unwrap();
     let before = publishing::export(&pool).await.unwrap();
 
     let mut bad: serde_json::Value = serde_json::from_str(KIT).unwrap();
     bad["messages"][3]["parts"][0]["buttons"][1]["title"] = json!("Talk to a real human!!!!");
     bad["greeting"] = json!("");
     bad["surprise"] = json!(true);
-    let err = publishing::import(&pool, &Actor::cli(), &bad.to_string())
+    let err = publishing::import(&pool, &Clock::system(), &Actor::cli(), &bad.to_string())
         .await
         .unwrap_err();
     let list = problems(err);
@@ -87,7 +90,7 @@ async fn importing_a_bad_file_changes_nothing_and_lists_every_problem() {
     );
     assert_eq!(publishing::export(&pool).await.unwrap(), before);
 
-    let not_json = publishing::import(&pool, &Actor::cli(), "{ nope")
+    let not_json = publishing::import(&pool, &Clock::system(), &Actor::cli(), "{ nope")
         .await
         .unwrap_err();
     assert!(problems(not_json)[0].starts_with("$: not valid JSON"));
@@ -100,10 +103,12 @@ async fn export_import_export_is_byte_identical() {
     let empty = publishing::export(&pool).await.unwrap();
     assert_eq!(empty, to_json(&Flow::default()));
 
-    publishing::import(&pool, &Actor::cli(), KIT).await.unwrap();
+    publishing::import(&pool, &Clock::system(), &Actor::cli(), KIT)
+        .await
+        .unwrap();
     let first = publishing::export(&pool).await.unwrap();
     assert_eq!(first, CANONICAL);
-    publishing::import(&pool, &Actor::cli(), &first)
+    publishing::import(&pool, &Clock::system(), &Actor::cli(), &first)
         .await
         .unwrap();
     assert_eq!(publishing::export(&pool).await.unwrap(), first);
@@ -119,7 +124,7 @@ async fn a_draft_may_break_rules_but_cannot_be_published() {
     let editor = editor(&pool).await;
     let mut flow = kit();
     flow.messages.remove(3); // main_menu: now referenced but missing
-    let found = publishing::save_draft(&pool, &editor, &to_json(&flow))
+    let found = publishing::save_draft(&pool, &Clock::system(), &editor, &to_json(&flow))
         .await
         .unwrap();
     assert!(found.iter().any(|p| p.is_error()
@@ -127,7 +132,7 @@ async fn a_draft_may_break_rules_but_cannot_be_published() {
     assert_eq!(publishing::draft(&pool).await.unwrap(), flow);
     assert_eq!(publishing::check_draft(&pool).await.unwrap(), found);
 
-    let err = publishing::publish(&pool, &editor, NO_GRAPH)
+    let err = publishing::publish(&pool, &Clock::system(), &editor, NO_GRAPH)
         .await
         .unwrap_err();
     let list = problems(err);
@@ -135,9 +140,10 @@ async fn a_draft_may_break_rules_but_cannot_be_published() {
     assert!(publishing::versions(&pool).await.unwrap().is_empty());
     assert!(publishing::published_flow(&pool).await.unwrap().is_none());
 
-    let malformed = publishing::save_draft(&pool, &editor, "{\"version\": \"one\"}")
-        .await
-        .unwrap_err();
+    let malformed =
+        publishing::save_draft(&pool, &Clock::system(), &editor, "{\"version\": \"one\"}")
+            .await
+            .unwrap_err();
     assert!(!problems(malformed).is_empty());
     assert_eq!(publishing::draft(&pool).await.unwrap(), flow, "unchanged");
 }
@@ -145,13 +151,13 @@ async fn a_draft_may_break_rules_but_cannot_be_published() {
 #[tokio::test]
 async fn publishing_numbers_versions_and_summarises_changes() {
     let pool = pool().await;
-    let err = publishing::publish(&pool, &Actor::cli(), NO_GRAPH)
+    let err = publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
         .await
         .unwrap_err();
     assert!(matches!(err, FlowError::App(AppError::Invalid(ref m)) if m.contains("no draft")));
 
     import(&pool, &kit()).await;
-    let first = publishing::publish(&pool, &Actor::cli(), NO_GRAPH)
+    let first = publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
         .await
         .unwrap();
     assert_eq!(first.version.number, 1);
@@ -162,7 +168,9 @@ async fn publishing_numbers_versions_and_summarises_changes() {
 
     import(&pool, &kit_plus_one()).await;
     let editor = editor(&pool).await;
-    let second = publishing::publish(&pool, &editor, NO_GRAPH).await.unwrap();
+    let second = publishing::publish(&pool, &Clock::system(), &editor, NO_GRAPH)
+        .await
+        .unwrap();
     assert_eq!(second.version.number, 2);
     assert_eq!(
         second.version.summary,
@@ -187,15 +195,15 @@ async fn publishing_numbers_versions_and_summarises_changes() {
 async fn rollback_republishes_an_old_flow_and_makes_it_the_draft() {
     let pool = pool().await;
     import(&pool, &kit()).await;
-    publishing::publish(&pool, &Actor::cli(), NO_GRAPH)
+    publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
         .await
         .unwrap();
     import(&pool, &kit_plus_one()).await;
-    publishing::publish(&pool, &Actor::cli(), NO_GRAPH)
+    publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
         .await
         .unwrap();
 
-    let report = publishing::rollback(&pool, &Actor::cli(), 1, NO_GRAPH)
+    let report = publishing::rollback(&pool, &Clock::system(), &Actor::cli(), 1, NO_GRAPH)
         .await
         .unwrap();
     assert_eq!(report.version.number, 3);
@@ -212,7 +220,7 @@ async fn rollback_republishes_an_old_flow_and_makes_it_the_draft() {
     let log = audit::list(&pool, None, 1).await.unwrap();
     assert_eq!(log[0].action, "flows.rolled_back");
 
-    let err = publishing::rollback(&pool, &Actor::cli(), 9, NO_GRAPH)
+    let err = publishing::rollback(&pool, &Clock::system(), &Actor::cli(), 9, NO_GRAPH)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no version 9"), "{err}");
@@ -258,11 +266,11 @@ async fn sandbox() -> (sandbox::Sandbox, String) {
 async fn publishing_pushes_the_messenger_profile_to_the_connected_page() {
     let pool = pool().await;
     let (sb, url) = sandbox().await;
-    pages::connect_sandbox(&pool, &Actor::cli(), &url)
+    pages::connect_sandbox(&pool, &Clock::system(), &Actor::cli(), &url)
         .await
         .unwrap();
     import(&pool, &kit()).await;
-    let report = publishing::publish(&pool, &Actor::cli(), NO_GRAPH)
+    let report = publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
         .await
         .unwrap();
     assert_eq!(
@@ -295,7 +303,7 @@ async fn publishing_pushes_the_messenger_profile_to_the_connected_page() {
         url: "https://example.com/help".into(),
     };
     import(&pool, &flow).await;
-    let report = publishing::publish(&pool, &Actor::cli(), NO_GRAPH)
+    let report = publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
         .await
         .unwrap();
     assert_eq!(
@@ -323,11 +331,16 @@ async fn a_graph_failure_is_reported_per_step_and_the_version_stays_live() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap()
     };
-    pages::connect_sandbox(&pool, &Actor::cli(), &format!("http://{closed}/v21.0"))
-        .await
-        .unwrap();
+    pages::connect_sandbox(
+        &pool,
+        &Clock::system(),
+        &Actor::cli(),
+        &format!("http://{closed}/v21.0"),
+    )
+    .await
+    .unwrap();
     import(&pool, &kit()).await;
-    let report = publishing::publish(&pool, &Actor::cli(), NO_GRAPH)
+    let report = publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
         .await
         .unwrap();
     assert!(report.push_failed());
@@ -359,7 +372,9 @@ async fn racing_publishes_never_fail_with_a_database_error() {
     import(&pool, &kit()).await;
     let runs = (0..4).map(|_| {
         let pool = pool.clone();
-        tokio::spawn(async move { publishing::publish(&pool, &Actor::cli(), NO_GRAPH).await })
+        tokio::spawn(async move {
+            publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH).await
+        })
     });
     for run in runs.collect::<Vec<_>>() {
         match run.await.unwrap() {

@@ -6,6 +6,7 @@ use domain::repo::audit::Actor;
 use domain::repo::conversations as conv;
 use domain::repo::inbox::{self as repo, ListQuery};
 use domain::repo::outbox::{self, Kind, NewRow};
+use domain::Clock;
 use domain::{db, inbox, pages};
 use model::AppError;
 use model::{InboxCursor, InboxList, WINDOW_MS};
@@ -21,9 +22,14 @@ async fn pool() -> SqlitePool {
 
 async fn connected() -> SqlitePool {
     let pool = pool().await;
-    pages::connect_sandbox(&pool, &Actor::cli(), "http://127.0.0.1:9/v21.0")
-        .await
-        .unwrap();
+    pages::connect_sandbox(
+        &pool,
+        &Clock::system(),
+        &Actor::cli(),
+        "http://127.0.0.1:9/v21.0",
+    )
+    .await
+    .unwrap();
     pool
 }
 
@@ -56,7 +62,7 @@ async fn add(pool: &SqlitePool, psid: &str, state: &str, at_ms: i64, name: Optio
 }
 
 async fn psids(pool: &SqlitePool, list: InboxList, search: &str) -> Vec<String> {
-    inbox::list_page(pool, list, search, None)
+    inbox::list_page(pool, &Clock::system(), list, search, None)
         .await
         .unwrap()
         .items
@@ -81,7 +87,7 @@ async fn lists_are_newest_first_and_filtered_by_state() {
         psids(&pool, InboxList::All, "").await,
         ["p4", "p2", "p5", "p3", "p1"]
     );
-    let page = inbox::list_page(&pool, InboxList::Inbox, "", None)
+    let page = inbox::list_page(&pool, &Clock::system(), InboxList::Inbox, "", None)
         .await
         .unwrap();
     assert!(page.connected);
@@ -110,9 +116,10 @@ async fn pages_follow_each_other_without_duplicates_or_gaps() {
         let mut cursor: Option<InboxCursor> = None;
         let mut pages_read = 0;
         loop {
-            let page = inbox::list_page_sized(&pool, list, "", cursor.as_ref(), 4)
-                .await
-                .unwrap();
+            let page =
+                inbox::list_page_sized(&pool, &Clock::system(), list, "", cursor.as_ref(), 4)
+                    .await
+                    .unwrap();
             pages_read += 1;
             assert!(page.items.len() <= 4);
             seen.extend(page.items.into_iter().map(|c| c.psid));
@@ -223,7 +230,7 @@ async fn new_activity_moves_a_conversation_to_the_top() {
     assert_eq!(psids(&pool, InboxList::Inbox, "").await, ["p4", "p1"]);
     said(&pool, "p1", "user", 9_000, "still waiting").await;
     assert_eq!(psids(&pool, InboxList::Inbox, "").await, ["p1", "p4"]);
-    let page = inbox::list_page(&pool, InboxList::Inbox, "", None)
+    let page = inbox::list_page(&pool, &Clock::system(), InboxList::Inbox, "", None)
         .await
         .unwrap();
     assert_eq!(page.items[0].last_text.as_deref(), Some("still waiting"));
@@ -233,7 +240,7 @@ async fn new_activity_moves_a_conversation_to_the_top() {
 async fn counts_follow_new_conversations_and_state_changes() {
     let pool = connected().await;
     let counts = || async {
-        let c = inbox::list_page(&pool, InboxList::All, "", None)
+        let c = inbox::list_page(&pool, &Clock::system(), InboxList::All, "", None)
             .await
             .unwrap()
             .counts;
@@ -337,9 +344,16 @@ async fn search_pages_with_the_cursor_too() {
     let mut seen = Vec::new();
     let mut cursor: Option<InboxCursor> = None;
     loop {
-        let page = inbox::list_page_sized(&pool, InboxList::Inbox, "refund", cursor.as_ref(), 2)
-            .await
-            .unwrap();
+        let page = inbox::list_page_sized(
+            &pool,
+            &Clock::system(),
+            InboxList::Inbox,
+            "refund",
+            cursor.as_ref(),
+            2,
+        )
+        .await
+        .unwrap();
         seen.extend(page.items.into_iter().map(|c| c.psid));
         match page.next_cursor {
             Some(next) => cursor = InboxCursor::parse(&next).unwrap(),
@@ -369,13 +383,15 @@ async fn a_changed_name_is_found_by_the_new_name_only() {
 #[tokio::test]
 async fn without_a_connected_page_the_lists_are_empty_and_say_so() {
     let pool = pool().await;
-    let page = inbox::list_page(&pool, InboxList::All, "", None)
+    let page = inbox::list_page(&pool, &Clock::system(), InboxList::All, "", None)
         .await
         .unwrap();
     assert!(!page.connected);
     assert!(page.items.is_empty());
     assert_eq!(
-        inbox::detail(&pool, "nobody").await.unwrap_err(),
+        inbox::detail(&pool, &Clock::system(), "nobody")
+            .await
+            .unwrap_err(),
         AppError::NotFound
     );
 }
@@ -425,7 +441,7 @@ async fn the_detail_has_profile_window_transcript_and_failed_sends() {
     .await
     .unwrap();
 
-    let d = inbox::detail(&pool, "ana").await.unwrap();
+    let d = inbox::detail(&pool, &Clock::system(), "ana").await.unwrap();
     assert_eq!(d.summary.name, "Ana Silva");
     assert_eq!(d.summary.state, "inbox");
     assert_eq!(d.thread_owner, "page_inbox");

@@ -4,6 +4,7 @@
 use domain::db;
 use domain::pages::{self, PageInput};
 use domain::repo::{audit, audit::Actor, pages as repo};
+use domain::Clock;
 use messenger::Secret;
 use model::AppError;
 use sqlx::SqlitePool;
@@ -48,7 +49,7 @@ async fn a_token_facebook_confirms_is_stored_with_the_page_name() {
         sandbox::DEFAULT_PAGE_TOKEN,
         sandbox::DEFAULT_APP_SECRET,
     );
-    let connected = pages::connect(&pool, &Actor::cli(), good, &url)
+    let connected = pages::connect(&pool, &Clock::system(), &Actor::cli(), good, &url)
         .await
         .unwrap();
     assert_eq!(connected.page.name, "Baton Demo");
@@ -77,7 +78,7 @@ async fn refused_tokens_secrets_and_other_pages_store_nothing() {
     let page = sandbox::DEFAULT_PAGE_ID;
     let bad_token = input(page, "wrong-token", sandbox::DEFAULT_APP_SECRET);
     let msg = invalid(
-        pages::connect(&pool, &Actor::cli(), bad_token, &url)
+        pages::connect(&pool, &Clock::system(), &Actor::cli(), bad_token, &url)
             .await
             .unwrap_err(),
     );
@@ -88,7 +89,7 @@ async fn refused_tokens_secrets_and_other_pages_store_nothing() {
 
     let bad_secret = input(page, sandbox::DEFAULT_PAGE_TOKEN, "wrong-secret");
     let msg = invalid(
-        pages::connect(&pool, &Actor::cli(), bad_secret, &url)
+        pages::connect(&pool, &Clock::system(), &Actor::cli(), bad_secret, &url)
             .await
             .unwrap_err(),
     );
@@ -100,7 +101,7 @@ async fn refused_tokens_secrets_and_other_pages_store_nothing() {
         sandbox::DEFAULT_APP_SECRET,
     );
     let msg = invalid(
-        pages::connect(&pool, &Actor::cli(), other, &url)
+        pages::connect(&pool, &Clock::system(), &Actor::cli(), other, &url)
             .await
             .unwrap_err(),
     );
@@ -111,7 +112,7 @@ async fn refused_tokens_secrets_and_other_pages_store_nothing() {
 
     let blank = input("", "t", "s");
     let msg = invalid(
-        pages::connect(&pool, &Actor::cli(), blank, &url)
+        pages::connect(&pool, &Clock::system(), &Actor::cli(), blank, &url)
             .await
             .unwrap_err(),
     );
@@ -127,9 +128,15 @@ async fn an_unreachable_graph_api_stores_the_page_with_a_note() {
         .local_addr()
         .unwrap();
     let url = format!("http://{closed}/v21.0");
-    let connected = pages::connect(&pool, &Actor::cli(), input("77", "t", "s"), &url)
-        .await
-        .unwrap();
+    let connected = pages::connect(
+        &pool,
+        &Clock::system(),
+        &Actor::cli(),
+        input("77", "t", "s"),
+        &url,
+    )
+    .await
+    .unwrap();
     assert!(
         connected.notes[0].contains("Could not check the token"),
         "{:?}",
@@ -147,15 +154,21 @@ async fn the_sandbox_page_replaces_the_connected_page() {
         .unwrap();
     pages::connect(
         &pool,
+        &Clock::system(),
         &Actor::cli(),
         input("77", "t", "s"),
         &format!("http://{closed}"),
     )
     .await
     .unwrap();
-    let page = pages::connect_sandbox(&pool, &Actor::cli(), "http://127.0.0.1:3000/sandbox/v21.0/")
-        .await
-        .unwrap();
+    let page = pages::connect_sandbox(
+        &pool,
+        &Clock::system(),
+        &Actor::cli(),
+        "http://127.0.0.1:3000/sandbox/v21.0/",
+    )
+    .await
+    .unwrap();
     let stored = repo::current(&pool).await.unwrap().unwrap();
     assert_eq!(stored.page_id, sandbox::DEFAULT_PAGE_ID);
     assert!(stored.is_sandbox);

@@ -3,6 +3,7 @@
 //! restored and then moved into rows.
 
 use domain::repo::sandbox_state;
+use domain::Clock;
 use domain::{db, sandbox_store};
 use sandbox::{NewUser, Sandbox, SandboxConfig};
 use sqlx::SqlitePool;
@@ -28,21 +29,27 @@ async fn only_changed_users_are_written_and_removed_ones_are_deleted() {
     assert_eq!(n, 0);
     let a = sb.create_user(NewUser::default()).unwrap().psid;
     let b = sb.create_user(NewUser::default()).unwrap().psid;
-    assert!(sandbox_store::save_if_changed(&pool, &sb, &mut saved)
-        .await
-        .unwrap());
-    assert!(!sandbox_store::save_if_changed(&pool, &sb, &mut saved)
-        .await
-        .unwrap());
+    assert!(
+        sandbox_store::save_if_changed(&pool, &Clock::system(), &sb, &mut saved)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !sandbox_store::save_if_changed(&pool, &Clock::system(), &sb, &mut saved)
+            .await
+            .unwrap()
+    );
     // Mark the rows so a rewrite shows.
     sqlx::query("UPDATE sandbox_users SET saved_ms = 0")
         .execute(&pool)
         .await
         .unwrap();
     sb.user_says(&b, "hello").unwrap();
-    assert!(sandbox_store::save_if_changed(&pool, &sb, &mut saved)
-        .await
-        .unwrap());
+    assert!(
+        sandbox_store::save_if_changed(&pool, &Clock::system(), &sb, &mut saved)
+            .await
+            .unwrap()
+    );
     let rows = saved_ms(&pool).await;
     assert_eq!(rows.len(), 2);
     assert_eq!(
@@ -53,7 +60,7 @@ async fn only_changed_users_are_written_and_removed_ones_are_deleted() {
     assert!(rows[1].1 > 0);
 
     sb.remove_user(&a).unwrap();
-    sandbox_store::save_if_changed(&pool, &sb, &mut saved)
+    sandbox_store::save_if_changed(&pool, &Clock::system(), &sb, &mut saved)
         .await
         .unwrap();
     assert_eq!(saved_ms(&pool).await.len(), 1);
@@ -83,7 +90,7 @@ async fn an_older_single_snapshot_is_restored_then_moved_into_rows() {
     let sb = Sandbox::new(SandboxConfig::default());
     let (mut saved, n) = sandbox_store::restore(&pool, &sb).await.unwrap();
     assert_eq!(n, 1);
-    sandbox_store::save_if_changed(&pool, &sb, &mut saved)
+    sandbox_store::save_if_changed(&pool, &Clock::system(), &sb, &mut saved)
         .await
         .unwrap();
     let (header, users) = sandbox_state::load(&pool).await.unwrap().unwrap();

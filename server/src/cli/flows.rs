@@ -46,12 +46,13 @@ pub async fn run(config: &Config, command: FlowsCommand) -> anyhow::Result<()> {
         _ => None,
     };
     let pool = startup::open_database(config).await?;
+    let clock = domain::Clock::system();
     let actor = Actor::cli();
     let graph_base = config.graph_api_url.as_str();
     let result = match command {
         FlowsCommand::Import { file } => {
             let json = input.unwrap_or_default();
-            match flows::import(&pool, &actor, &json).await {
+            match flows::import(&pool, &clock, &actor, &json).await {
                 Ok(imported) => {
                     for w in &imported.warnings {
                         eprintln!("warning: {w}");
@@ -78,7 +79,7 @@ pub async fn run(config: &Config, command: FlowsCommand) -> anyhow::Result<()> {
                     .map(|()| println!("exported the draft to {}", file.display())),
             }
         }
-        FlowsCommand::Publish => match flows::publish(&pool, &actor, graph_base).await {
+        FlowsCommand::Publish => match flows::publish(&pool, &clock, &actor, graph_base).await {
             Ok(report) => print_report(&report),
             Err(e) => Err(problems(e, "the draft", "published")),
         },
@@ -93,7 +94,7 @@ pub async fn run(config: &Config, command: FlowsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         FlowsCommand::Rollback { number } => {
-            match flows::rollback(&pool, &actor, number, graph_base).await {
+            match flows::rollback(&pool, &clock, &actor, number, graph_base).await {
                 Ok(report) => print_report(&report),
                 Err(e) => Err(problems(e, &format!("version {number}"), "published")),
             }

@@ -39,6 +39,7 @@ pub enum PageCommand {
 
 pub async fn run(config: &Config, command: PageCommand) -> anyhow::Result<()> {
     let pool = startup::open_database(config).await?;
+    let clock = domain::Clock::system();
     let actor = Actor::cli();
     let result = match command {
         PageCommand::Connect {
@@ -55,7 +56,7 @@ pub async fn run(config: &Config, command: PageCommand) -> anyhow::Result<()> {
                 verify_token: Secret::new(from_stdin_if_dash("verify token", verify_token)?.trim()),
                 app_id: app_id.trim().to_owned(),
             };
-            pages::connect(&pool, &actor, input, &config.graph_api_url)
+            pages::connect(&pool, &clock, &actor, input, &config.graph_api_url)
                 .await
                 .map(|connected| {
                     for note in &connected.notes {
@@ -67,7 +68,7 @@ pub async fn run(config: &Config, command: PageCommand) -> anyhow::Result<()> {
         }
         PageCommand::Sandbox => {
             let url = format!("http://{}/sandbox/v21.0", config.addr);
-            pages::connect_sandbox(&pool, &actor, &url)
+            pages::connect_sandbox(&pool, &clock, &actor, &url)
                 .await
                 .map(|page| {
                     println!(

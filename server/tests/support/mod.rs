@@ -68,10 +68,10 @@ pub fn handover_kit() -> String {
 
 /// Imports and publishes the handover kit (pushing its profile through `graph`).
 pub async fn publish_kit(state: &AppState, graph: &str) {
-    flows::import(&state.pool, &Actor::cli(), &handover_kit())
+    flows::import(&state.pool, &state.clock, &Actor::cli(), &handover_kit())
         .await
         .unwrap();
-    flows::publish(&state.pool, &Actor::cli(), graph)
+    flows::publish(&state.pool, &state.clock, &Actor::cli(), graph)
         .await
         .unwrap();
 }
@@ -90,7 +90,7 @@ pub async fn serve_with_sandbox_page(state: &AppState) -> (std::net::SocketAddr,
         .sandbox
         .set_callback_url(Some(format!("http://{addr}/webhook")));
     let graph = format!("http://{addr}/sandbox/v21.0");
-    domain::pages::connect_sandbox(&state.pool, &Actor::cli(), &graph)
+    domain::pages::connect_sandbox(&state.pool, &state.clock, &Actor::cli(), &graph)
         .await
         .unwrap();
     publish_kit(state, &graph).await;
@@ -129,6 +129,7 @@ pub fn spawn_runtime(state: &AppState, graph: &str) {
         },
         state.wake.clone(),
         state.live.clone(),
+        state.clock.clone(),
     );
 }
 
@@ -188,10 +189,17 @@ impl TestApp {
 
     /// Creates a user with `PASSWORD`.
     pub async fn user(&self, email: &str, role: Role) -> i64 {
-        accounts::create_user(&self.state.pool, &Actor::cli(), email, role, PASSWORD)
-            .await
-            .unwrap()
-            .id
+        accounts::create_user(
+            &self.state.pool,
+            &self.state.clock,
+            &Actor::cli(),
+            email,
+            role,
+            PASSWORD,
+        )
+        .await
+        .unwrap()
+        .id
     }
 
     /// A `Cookie` header value for a new session of `user_id` (no password check: fast).
@@ -201,7 +209,7 @@ impl TestApp {
             &self.state.pool,
             &auth::token_hash(&token),
             user_id,
-            auth::now(),
+            self.state.clock.now(),
         )
         .await
         .unwrap();

@@ -2,11 +2,11 @@
 //! the live version in one read, saves that refuse to overwrite someone else's newer draft,
 //! Push changes of exactly the revision the editor showed, and a readable diff of a version.
 
+use crate::Clock;
 use flows::{describe_changes, parse_flow, to_json, Flow};
 use sqlx::SqlitePool;
 
 use super::{decode, publish, FlowError};
-use crate::auth::now;
 use crate::repo::audit::Actor;
 use crate::repo::flows as repo;
 use model::AppError;
@@ -41,12 +41,13 @@ pub async fn editor_state(pool: &SqlitePool, can_publish: bool) -> Result<Editor
 /// gives `AppError::Conflict` naming them, and nothing is written.
 pub async fn save_edit(
     pool: &SqlitePool,
+    clock: &Clock,
     actor: &Actor,
     json: &str,
     revision: i64,
 ) -> Result<SavedDraft, FlowError> {
     let flow = well_formed(json)?;
-    match repo::save_draft_at(pool, revision, &to_json(&flow), &actor.name, now()).await? {
+    match repo::save_draft_at(pool, revision, &to_json(&flow), &actor.name, clock.now()).await? {
         Some(revision) => Ok(SavedDraft { revision }),
         None => Err(conflict(pool).await?.into()),
     }
@@ -56,6 +57,7 @@ pub async fn save_edit(
 /// changed by someone else meanwhile is not published behind the editor's back.
 pub async fn push_changes(
     pool: &SqlitePool,
+    clock: &Clock,
     actor: &Actor,
     revision: i64,
     graph_base: &str,
@@ -64,7 +66,7 @@ pub async fn push_changes(
     if current != revision {
         return Err(conflict(pool).await?.into());
     }
-    publish(pool, actor, graph_base).await
+    publish(pool, clock, actor, graph_base).await
 }
 
 /// What changed in version `number` against the version before it, line by line.

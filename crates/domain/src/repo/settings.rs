@@ -15,8 +15,7 @@ pub async fn get(pool: &SqlitePool, key: &str) -> Result<Option<String>, sqlx::E
     Ok(row.map(|r| r.0))
 }
 
-pub async fn set(pool: &SqlitePool, key: &str, value: &str) -> Result<(), sqlx::Error> {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+pub async fn set(pool: &SqlitePool, key: &str, value: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -43,8 +42,8 @@ mod tests {
     async fn missing_key_is_none_then_set_and_overwrite() {
         let pool = pool().await;
         assert_eq!(get(&pool, keys::PAGE_NAME).await.unwrap(), None);
-        set(&pool, keys::PAGE_NAME, "First").await.unwrap();
-        set(&pool, keys::PAGE_NAME, "Second").await.unwrap();
+        set(&pool, keys::PAGE_NAME, "First", 1).await.unwrap();
+        set(&pool, keys::PAGE_NAME, "Second", 2).await.unwrap();
         assert_eq!(
             get(&pool, keys::PAGE_NAME).await.unwrap().as_deref(),
             Some("Second")

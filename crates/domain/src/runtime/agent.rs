@@ -7,11 +7,11 @@
 //! the outbox like any bot message, as a `RESPONSE` inside the 24 h window or with the
 //! `HUMAN_AGENT` tag up to 7 days after the user's last message (`ReplyRule`).
 
+use crate::Clock;
 use messenger::send::{MessagingType, OutgoingMessage, SendRequest};
 use sqlx::SqlitePool;
 
 use super::engine::{self, Cause, Scope};
-use crate::auth::now;
 use crate::repo::audit::{self, Actor};
 use crate::repo::outbox::{self, Kind, NewRow};
 use crate::repo::{conversations as conv, pages};
@@ -30,6 +30,7 @@ pub enum Outcome {
 /// Does `action` for the conversation with `psid` on the connected page.
 pub async fn act(
     pool: &SqlitePool,
+    clock: &Clock,
     psid: &str,
     actor: &Actor,
     action: AgentAction,
@@ -62,7 +63,8 @@ pub async fn act(
         page_id: &page.page_id,
         app_id: &page.app_id,
         flow: Some(&flow),
-        now_ms: now() * 1000,
+        now_ms: clock.now_ms(),
+        clock_ms: clock.now_ms(),
     };
     let cause = Cause {
         kind: "agent",
@@ -89,7 +91,7 @@ pub async fn act(
         AgentAction::MarkAsDone => "conversation.marked_done",
         AgentAction::MoveToInbox => "conversation.moved_to_inbox",
     };
-    audit::record(pool, actor, audited, Some(psid), None, now()).await?;
+    audit::record(pool, actor, audited, Some(psid), None, clock.now()).await?;
     Ok(Outcome::Changed)
 }
 
@@ -101,6 +103,7 @@ pub const REPLY_METADATA: &str = "baton:agent_reply";
 /// Baton does not own the thread, or when Messenger's windows are closed.
 pub async fn reply(
     pool: &SqlitePool,
+    clock: &Clock,
     psid: &str,
     text: &str,
     actor: &Actor,
@@ -118,7 +121,7 @@ pub async fn reply(
     let page = pages::current(pool)
         .await?
         .ok_or_else(|| AppError::Invalid("No Facebook page is connected.".into()))?;
-    let now_ms = now() * 1000;
+    let now_ms = clock.now_ms();
     // The owner and the window are checked in the same write transaction that queues the
     // message, so a handover that lands in between cannot slip past the check.
     let mut tx = crate::db::write_tx(pool).await?;
@@ -164,7 +167,7 @@ pub async fn reply(
         "conversation.replied",
         Some(psid),
         Some(how),
-        now(),
+        clock.now(),
     )
     .await?;
     Ok(human_agent)

@@ -7,7 +7,6 @@ use messenger::webhook::{Event, EventKind};
 use sqlx::SqliteConnection;
 
 use super::compose;
-use crate::auth::now_ms;
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::outbox::{self, Kind, NewRow};
 
@@ -23,8 +22,11 @@ pub struct Scope<'a> {
     pub app_id: &'a str,
     /// The published flow (`None` before the first publish: record, never answer).
     pub flow: Option<&'a Flow>,
-    /// "Now" for window checks: the event's timestamp, or the wall clock for agents.
+    /// "Now" for window checks: the event's timestamp, or the clock for agents.
     pub now_ms: i64,
+    /// Baton's clock when the work is done: when outbox rows are queued (an event's own
+    /// timestamp may lie in the past or, from a platform whose clock runs ahead, the future).
+    pub clock_ms: i64,
 }
 
 /// Who or what caused a handover, for the ledger and the transcript.
@@ -261,7 +263,7 @@ async fn open(
             transcript: None,
             author: None,
         }];
-        outbox::enqueue(conn, scope.page_id, psid, &rows, now_ms()).await?;
+        outbox::enqueue(conn, scope.page_id, psid, &rows, scope.clock_ms).await?;
     }
     Ok(row)
 }
@@ -335,7 +337,7 @@ async fn send(
     key: &str,
 ) -> Result<(), sqlx::Error> {
     let rows = compose::message_rows(flow, key, psid);
-    outbox::enqueue(conn, scope.page_id, psid, &rows, now_ms()).await
+    outbox::enqueue(conn, scope.page_id, psid, &rows, scope.clock_ms).await
 }
 
 async fn fallback(
@@ -422,7 +424,7 @@ pub async fn hand_to_inbox(
         transcript: None,
         author: None,
     });
-    outbox::enqueue(conn, scope.page_id, &c.psid, &rows, now_ms()).await
+    outbox::enqueue(conn, scope.page_id, &c.psid, &rows, scope.clock_ms).await
 }
 
 /// Takes thread control back (unless Baton already owns the thread), then sends the
@@ -455,5 +457,5 @@ pub async fn back_to_bot(
     if let Some(key) = confirmation.filter(|_| window_open(c, scope.now_ms)) {
         rows.extend(compose::message_rows(flow, key, &c.psid));
     }
-    outbox::enqueue(conn, scope.page_id, &c.psid, &rows, now_ms()).await
+    outbox::enqueue(conn, scope.page_id, &c.psid, &rows, scope.clock_ms).await
 }

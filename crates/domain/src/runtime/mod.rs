@@ -15,9 +15,9 @@ use messenger::webhook::Event;
 use sqlx::SqlitePool;
 use tokio::sync::Notify;
 
-use crate::auth::{now, now_ms};
 use crate::live::Live;
 use crate::repo::{outbox, pages, webhook_events};
+use crate::Clock;
 
 pub use compose::metadata;
 
@@ -72,7 +72,11 @@ impl Touched {
 const BATCH: usize = 25;
 
 /// Applies up to `limit` pending events. Returns how many were handled.
-pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, sqlx::Error> {
+pub async fn process_events(
+    pool: &SqlitePool,
+    clock: &Clock,
+    limit: usize,
+) -> Result<Touched, sqlx::Error> {
     // Read once per batch: the connected page and the published flow (a publish during a
     // batch applies from the next batch, a fraction of a second later).
     let page = pages::current(pool).await?;
@@ -109,8 +113,14 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, 
             let event = match serde_json::from_str(&row.payload) {
                 Ok(value) => Event::from_value(value),
                 Err(e) => {
-                    webhook_events::mark(&mut tx, row.id, "failed", Some(&e.to_string()), now())
-                        .await?;
+                    webhook_events::mark(
+                        &mut tx,
+                        row.id,
+                        "failed",
+                        Some(&e.to_string()),
+                        clock.now(),
+                    )
+                    .await?;
                     continue;
                 }
             };
@@ -130,10 +140,11 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, 
                 } else {
                     flow.as_ref()
                 },
-                now_ms: now_ms(),
+                now_ms: clock.now_ms(),
+                clock_ms: clock.now_ms(),
             };
             let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
-            if !webhook_events::mark(&mut savepoint, row.id, "done", None, now()).await? {
+            if !webhook_events::mark(&mut savepoint, row.id, "done", None, clock.now()).await? {
                 continue; // another worker took it
             }
             match engine::apply(&mut savepoint, &scope, &row.channel, &event).await {
@@ -141,8 +152,14 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, 
                 Err(e) => {
                     savepoint.rollback().await?; // every effect of this event, and its mark
                     tracing::error!(event = row.id, error = %e, "event could not be applied");
-                    webhook_events::mark(&mut tx, row.id, "failed", Some(&e.to_string()), now())
-                        .await?;
+                    webhook_events::mark(
+                        &mut tx,
+                        row.id,
+                        "failed",
+                        Some(&e.to_string()),
+                        clock.now(),
+                    )
+                    .await?;
                 }
             }
         }
@@ -152,13 +169,14 @@ pub async fn process_events(pool: &SqlitePool, limit: usize) -> Result<Touched, 
 }
 
 /// Starts both workers; they run until the process ends.
-pub fn spawn(pool: SqlitePool, config: RuntimeConfig, wake: Wake, live: Live) {
+pub fn spawn(pool: SqlitePool, config: RuntimeConfig, wake: Wake, live: Live, clock: Clock) {
     let events_pool = pool.clone();
     let events_wake = wake.clone();
     let events_live = live.clone();
+    let events_clock = clock.clone();
     tokio::spawn(async move {
         loop {
-            match process_events(&events_pool, 500).await {
+            match process_events(&events_pool, &events_clock, 500).await {
                 Ok(t) if t.count == 0 => events_wake.wait(Duration::from_millis(500)).await,
                 Ok(t) => {
                     t.tell(&events_live);
@@ -187,7 +205,7 @@ pub fn spawn(pool: SqlitePool, config: RuntimeConfig, wake: Wake, live: Live) {
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
-            match sender::send_due(&pool, &config.graph_api_url, now_ms(), allowed).await {
+            match sender::send_due(&pool, &config.graph_api_url, clock.now_ms(), allowed).await {
                 Ok(t) if t.count == 0 => wake.wait(Duration::from_millis(100)).await,
                 Ok(t) => {
                     t.tell(&live);
@@ -241,10 +259,14 @@ impl Budget {
 
 /// Runs both steps until there is nothing left to do now (tests and the CLI use this
 /// instead of the background loops). Calls waiting for a retry later are left waiting.
-pub async fn drain(pool: &SqlitePool, graph_api_url: &str) -> Result<(), sqlx::Error> {
+pub async fn drain(
+    pool: &SqlitePool,
+    clock: &Clock,
+    graph_api_url: &str,
+) -> Result<(), sqlx::Error> {
     loop {
-        let events = process_events(pool, 1000).await?;
-        let calls = sender::send_due(pool, graph_api_url, now_ms(), 1000).await?;
+        let events = process_events(pool, clock, 1000).await?;
+        let calls = sender::send_due(pool, graph_api_url, clock.now_ms(), 1000).await?;
         if events.count == 0 && calls.count == 0 {
             return Ok(());
         }

@@ -89,7 +89,7 @@ pub async fn send_due(
         }
         let mut tx = db::write_tx(pool).await?;
         for (row, result) in finished {
-            record(&mut tx, &row, result).await?;
+            record(&mut tx, &row, result, now_ms).await?;
         }
         tx.commit().await?;
     }
@@ -136,8 +136,8 @@ async fn record(
     conn: &mut SqliteConnection,
     row: &OutboxRow,
     result: Result<Done, GraphError>,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
-    let now = crate::auth::now_ms();
     match result {
         Ok(done) => {
             match done {
