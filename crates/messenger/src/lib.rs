@@ -1,6 +1,6 @@
 //! Messenger Platform building blocks for Baton: webhook wire types, signature checks,
 //! Send API types and limits, typed Graph errors, and the `GraphApi` trait with its
-//! reqwest client. No UI, no database.
+//! reqwest client (feature `client`, on by default). No UI, no database.
 //!
 //! Platform facts follow `docs/messenger-platform.md`; section numbers in comments refer to it.
 
@@ -13,9 +13,9 @@ pub mod signature;
 pub mod webhook;
 
 pub use error::{ApiError, ErrorKind, GraphError};
-pub use graph::{
-    FeatureStatus, GraphApi, GraphClient, TokenDebug, TokenDebugError, TokenKind, TokenOwner,
-};
+#[cfg(feature = "client")]
+pub use graph::GraphClient;
+pub use graph::{FeatureStatus, GraphApi, TokenDebug, TokenDebugError, TokenKind, TokenOwner};
 pub use secret::Secret;
 
 /// App id of Meta's Page Inbox (Business Suite inbox), the usual secondary receiver (§5).

@@ -28,11 +28,17 @@ pub const MAX_HANDOVER_METADATA_CHARS: usize = 1000;
 pub const MAX_PERSISTENT_MENU_ITEMS: usize = 20;
 /// Greeting text (unconfirmed upstream; treated as 160).
 pub const MAX_GREETING_CHARS: usize = 160;
+/// Persistent menu item `title`.
+pub const MAX_MENU_ITEM_TITLE_CHARS: usize = 30;
 
 /// Standard messaging window after the user's last message / postback.
 pub const STANDARD_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 /// `MESSAGE_TAG` + `HUMAN_AGENT` window after the user's last message.
 pub const HUMAN_AGENT_WINDOW: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+/// [`STANDARD_WINDOW`] in milliseconds (timestamps are Unix milliseconds).
+pub const STANDARD_WINDOW_MS: i64 = STANDARD_WINDOW.as_millis() as i64;
+/// [`HUMAN_AGENT_WINDOW`] in milliseconds.
+pub const HUMAN_AGENT_WINDOW_MS: i64 = HUMAN_AGENT_WINDOW.as_millis() as i64;
 
 /// Length of `s` as Messenger counts it (Unicode scalar values, not bytes).
 pub fn char_len(s: &str) -> usize {

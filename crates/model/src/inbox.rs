@@ -250,7 +250,7 @@ pub struct ReplyReport {
 }
 
 /// Longest agent reply: the Send API's text limit.
-pub const MAX_REPLY_CHARS: usize = 2000;
+pub const MAX_REPLY_CHARS: usize = messenger::limits::MAX_TEXT_CHARS;
 
 /// The longest inbox search (names and messages are matched by trigrams; longer terms only
 /// cost time).
@@ -318,11 +318,11 @@ pub struct AgentActionReport {
 }
 
 /// 24 hours in milliseconds: the standard messaging window.
-pub const WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+pub const WINDOW_MS: i64 = messenger::limits::STANDARD_WINDOW_MS;
 
 /// 7 days in milliseconds: how long after the user's last message a `HUMAN_AGENT` reply is
 /// allowed.
-pub const HUMAN_AGENT_WINDOW_MS: i64 = 7 * WINDOW_MS;
+pub const HUMAN_AGENT_WINDOW_MS: i64 = messenger::limits::HUMAN_AGENT_WINDOW_MS;
 
 /// The display name of a user from the profile fields.
 pub fn display_name(first: Option<&str>, last: Option<&str>) -> String {

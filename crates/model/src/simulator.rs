@@ -146,7 +146,7 @@ pub fn offset_words(offset_ms: i64) -> String {
 }
 
 /// The longest text a test user or the Page Inbox agent may type in the Simulator.
-pub const MAX_SIM_TEXT: usize = 2_000;
+pub const MAX_SIM_TEXT: usize = messenger::limits::MAX_TEXT_CHARS;
 
 #[cfg(test)]
 mod tests {

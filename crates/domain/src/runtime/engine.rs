@@ -10,8 +10,6 @@ use super::compose;
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::outbox::{self, Kind, NewRow};
 
-/// The 24 h standard messaging window, in milliseconds.
-pub const WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 /// The Page Inbox app (Meta's), the handover target.
 pub use messenger::PAGE_INBOX_APP_ID;
 
@@ -284,7 +282,7 @@ async fn user_wrote(
 
 fn window_open(c: &ConversationRow, now_ms: i64) -> bool {
     c.last_user_message_ms
-        .is_some_and(|t| now_ms - t <= WINDOW_MS)
+        .is_some_and(|t| now_ms - t <= messenger::limits::STANDARD_WINDOW_MS)
 }
 
 /// A tapped button / quick reply / menu item (by payload).

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use super::token::{parse_feature_status, parse_token_debug, parse_token_owner};
+use super::token_parse::{parse_feature_status, parse_token_debug, parse_token_owner};
 use super::{
     AppInfo, FeatureStatus, GraphApi, MessengerProfile, PageInfo, ProfileField, SubscribedApp,
     TokenDebug, TokenOwner, UserProfile,

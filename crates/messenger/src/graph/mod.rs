@@ -1,9 +1,12 @@
 //! The `GraphApi` trait (every Graph call Baton makes) and its response types; the reqwest
 //! implementation is [`GraphClient`].
 
+#[cfg(feature = "client")]
 mod client;
 mod profile;
 mod token;
+#[cfg(feature = "client")]
+mod token_parse;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -12,6 +15,7 @@ use crate::error::GraphError;
 use crate::send::{SendRequest, SendResponse};
 use crate::Secret;
 
+#[cfg(feature = "client")]
 pub use client::{GraphClient, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use profile::{GetStarted, Greeting, MenuLocale, MessengerProfile, ProfileField};
 pub use token::{FeatureStatus, TokenDebug, TokenDebugError, TokenKind, TokenOwner};
