@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+mod errors;
 mod health;
 mod live;
 mod sandbox_gate;

@@ -4,10 +4,13 @@
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use app::error::AppError;
 use app::model::Permission;
 use app::server::AppState;
 use domain::auth::{token_from_headers, token_hash};
 use domain::repo::{sessions, users::UserRow};
+
+use crate::errors::refuse;
 
 /// The signed-in user if their role has `permission`; else the response to send: 401 when
 /// nobody is signed in, 403 when the role does not allow it, 503 when the database is down.
@@ -24,10 +27,8 @@ pub async fn require(
     };
     match user {
         Ok(Some(user)) if user.role().can(permission) => Ok(user),
-        Ok(Some(_)) => {
-            Err((StatusCode::FORBIDDEN, "Your role does not allow this.").into_response())
-        }
-        Ok(None) => Err((StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response()),
+        Ok(Some(_)) => Err(refuse(AppError::Forbidden)),
+        Ok(None) => Err(refuse(AppError::Unauthorized)),
         Err(err) => {
             tracing::error!(error = %err, "session check: database unavailable");
             Err(StatusCode::SERVICE_UNAVAILABLE.into_response())

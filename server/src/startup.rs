@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         )
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(crate::errors::status_from_error))
         .layer(middleware::from_fn(same_origin_only))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

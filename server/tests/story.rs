@@ -72,12 +72,13 @@ impl Live {
             .to_owned()
     }
 
-    async fn state_of(&self) -> String {
+    async fn state_of(&self) -> &'static str {
         conversations::get(&self.state.pool, PAGE, &self.psid)
             .await
             .unwrap()
             .unwrap()
             .state
+            .as_str()
     }
 }
 
@@ -351,7 +352,6 @@ async fn hours_pass(s: &Live, hours: u64) {
 
 #[tokio::test]
 async fn agent_replies_follow_the_owner_and_the_windows() {
-    use app::error::AppError;
     use app::model::ReplyRule;
     use domain::inbox;
 
@@ -371,8 +371,8 @@ async fn agent_replies_follow_the_owner_and_the_windows() {
             .unwrap()
             .reply
     };
-    let invalid = |r: Result<bool, AppError>| match r {
-        Err(AppError::Invalid(why)) => why,
+    let invalid = |r: Result<bool, agent::AgentError>| match r {
+        Err(agent::AgentError::Refused(why)) => why,
         other => panic!("expected a refusal, got {other:?}"),
     };
 

@@ -47,9 +47,7 @@ pub async fn create_first_admin(email: String, password: String) -> Result<Sessi
     use crate::server::Ctx;
     use domain::accounts;
     let ctx = Ctx::get()?;
-    accounts::create_first_admin(ctx.pool(), ctx.clock(), &email, &password)
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    accounts::create_first_admin(ctx.pool(), ctx.clock(), &email, &password).await?;
     open_session(&ctx, &email, &password).await
 }
 
@@ -63,9 +61,7 @@ async fn open_session(
 ) -> Result<SessionInfo, AppError> {
     use domain::{accounts, auth};
     let (user, token) =
-        accounts::sign_in(ctx.pool(), ctx.clock(), email, password, &ctx.client_ip())
-            .await
-            .map_err(|e| ctx.fail(e))?;
+        accounts::sign_in(ctx.pool(), ctx.clock(), email, password, &ctx.client_ip()).await?;
     ctx.set_cookie(&auth::session_cookie(&token, ctx.secure_cookies()));
     Ok(SessionInfo::SignedIn(user.view()))
 }

@@ -20,7 +20,7 @@ pub async fn get_draft() -> Result<Flow, AppError> {
     use domain::flows;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
-    flows::draft(ctx.pool()).await.map_err(|e| ctx.fail(e))
+    flows::draft(ctx.pool()).await
 }
 
 /// Saves the draft from flow JSON (the flow file format). A draft may break rules while it is
@@ -36,7 +36,7 @@ pub async fn save_draft(flow: String) -> Result<Vec<Problem>, AppError> {
     let actor = Actor::user(user.id, &user.email);
     flows::save_draft(ctx.pool(), ctx.clock(), &actor, &flow)
         .await
-        .map_err(|e| ctx.fail(e.into()))
+        .map_err(AppError::from)
 }
 
 /// Every problem of the stored draft (errors block publishing; warnings are advice).
@@ -47,9 +47,7 @@ pub async fn validate_draft() -> Result<Vec<Problem>, AppError> {
     use domain::flows;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
-    flows::check_draft(ctx.pool())
-        .await
-        .map_err(|e| ctx.fail(e))
+    flows::check_draft(ctx.pool()).await
 }
 
 /// Publishes the draft as the next version and pushes the messenger profile. A draft with
@@ -66,7 +64,7 @@ pub async fn publish() -> Result<PublishReport, AppError> {
     let graph_base = ctx.state.config.graph_api_url.clone();
     flows::publish(ctx.pool(), ctx.clock(), &actor, &graph_base)
         .await
-        .map_err(|e| ctx.fail(e.into()))
+        .map_err(AppError::from)
 }
 
 /// Published versions, newest first.
@@ -77,7 +75,7 @@ pub async fn list_versions() -> Result<Vec<VersionInfo>, AppError> {
     use domain::flows;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
-    flows::versions(ctx.pool()).await.map_err(|e| ctx.fail(e))
+    flows::versions(ctx.pool()).await
 }
 
 /// Publishes the flow of version `number` again as a new version (and makes it the draft).
@@ -92,7 +90,7 @@ pub async fn rollback(number: i64) -> Result<PublishReport, AppError> {
     let graph_base = ctx.state.config.graph_api_url.clone();
     flows::rollback(ctx.pool(), ctx.clock(), &actor, number, &graph_base)
         .await
-        .map_err(|e| ctx.fail(e.into()))
+        .map_err(AppError::from)
 }
 
 /// The draft with its revision, who saved it last, the live version, and whether this user
@@ -105,9 +103,7 @@ pub async fn load_editor() -> Result<EditorState, AppError> {
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let can_publish = user.role().can(Permission::PublishFlows);
-    flows::editor_state(ctx.pool(), can_publish)
-        .await
-        .map_err(|e| ctx.fail(e))
+    flows::editor_state(ctx.pool(), can_publish).await
 }
 
 /// Saves the editor's draft if nobody saved another one since `revision` (else `Conflict`,
@@ -122,7 +118,7 @@ pub async fn save_edit(flow: String, revision: i64) -> Result<SavedDraft, AppErr
     let actor = Actor::user(user.id, &user.email);
     flows::save_edit(ctx.pool(), ctx.clock(), &actor, &flow, revision)
         .await
-        .map_err(|e| ctx.fail(e.into()))
+        .map_err(AppError::from)
 }
 
 /// Reads an uploaded flow file into the draft, with the same rules as `baton flows import`:
@@ -136,13 +132,9 @@ pub async fn import_file(flow: String) -> Result<EditorState, AppError> {
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let actor = Actor::user(user.id, &user.email);
-    flows::import(ctx.pool(), ctx.clock(), &actor, &flow)
-        .await
-        .map_err(|e| ctx.fail(e.into()))?;
+    flows::import(ctx.pool(), ctx.clock(), &actor, &flow).await?;
     let can_publish = user.role().can(Permission::PublishFlows);
-    flows::editor_state(ctx.pool(), can_publish)
-        .await
-        .map_err(|e| ctx.fail(e))
+    flows::editor_state(ctx.pool(), can_publish).await
 }
 
 /// Publishes the draft at `revision` (what the editor shows) as the next version and pushes
@@ -158,7 +150,7 @@ pub async fn push_changes(revision: i64) -> Result<PublishReport, AppError> {
     let graph_base = ctx.state.config.graph_api_url.clone();
     flows::push_changes(ctx.pool(), ctx.clock(), &actor, revision, &graph_base)
         .await
-        .map_err(|e| ctx.fail(e.into()))
+        .map_err(AppError::from)
 }
 
 /// What version `number` changed against the version before it, one line per change.
@@ -169,7 +161,5 @@ pub async fn version_changes(number: i64) -> Result<Vec<String>, AppError> {
     use domain::flows;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
-    flows::version_changes(ctx.pool(), number)
-        .await
-        .map_err(|e| ctx.fail(e))
+    flows::version_changes(ctx.pool(), number).await
 }

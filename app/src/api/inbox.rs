@@ -23,12 +23,10 @@ pub async fn list_conversations(
     use domain::inbox;
     let ctx = Ctx::get()?;
     ctx.require(Permission::WorkInbox).await?;
-    let list = InboxList::parse(&list).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
-    let cursor = InboxCursor::parse(&cursor).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
-    crate::model::check_search(&search).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
-    inbox::list_page(ctx.pool(), ctx.clock(), list, &search, cursor.as_ref())
-        .await
-        .map_err(|e| ctx.fail(e))
+    let list = InboxList::parse(&list).map_err(AppError::Invalid)?;
+    let cursor = InboxCursor::parse(&cursor).map_err(AppError::Invalid)?;
+    crate::model::check_search(&search).map_err(AppError::Invalid)?;
+    inbox::list_page(ctx.pool(), ctx.clock(), list, &search, cursor.as_ref()).await
 }
 
 /// One conversation: profile, thread owner, 24 h window, transcript, handovers, failures.
@@ -39,9 +37,7 @@ pub async fn get_conversation(psid: String) -> Result<ConversationDetail, AppErr
     use domain::inbox;
     let ctx = Ctx::get()?;
     ctx.require(Permission::WorkInbox).await?;
-    inbox::detail(ctx.pool(), ctx.clock(), &psid)
-        .await
-        .map_err(|e| ctx.fail(e))
+    inbox::detail(ctx.pool(), ctx.clock(), &psid).await
 }
 
 /// Mark as done (take the thread back from the Page Inbox, then the back-in-bot message) or
@@ -55,9 +51,7 @@ pub async fn act_on_conversation(
     use domain::runtime::agent;
     let ctx = crate::server::Ctx::get()?;
     let actor = inbox_agent(&ctx).await?;
-    let outcome = agent::act(ctx.pool(), ctx.clock(), &psid, &actor, action)
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    let outcome = agent::act(ctx.pool(), ctx.clock(), &psid, &actor, action).await?;
     announce(&ctx, &psid);
     Ok(action.report(outcome == agent::Outcome::Changed))
 }
@@ -70,9 +64,7 @@ pub async fn reply(psid: String, text: String) -> Result<ReplyReport, AppError> 
     use domain::runtime::agent;
     let ctx = crate::server::Ctx::get()?;
     let actor = inbox_agent(&ctx).await?;
-    let human_agent = agent::reply(ctx.pool(), ctx.clock(), &psid, &text, &actor)
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    let human_agent = agent::reply(ctx.pool(), ctx.clock(), &psid, &text, &actor).await?;
     announce(&ctx, &psid);
     let message = if human_agent {
         "Sending with the HUMAN_AGENT tag (more than 24 hours since the user wrote). It shows \

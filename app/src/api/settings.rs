@@ -22,7 +22,7 @@ pub async fn save_page_name(name: String) -> Result<String, AppError> {
     use domain::{repo::audit, repo::settings};
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageSettings).await?;
-    let name = PageName::parse(&name).map_err(|e| ctx.fail(AppError::Invalid(e)))?;
+    let name = PageName::parse(&name).map_err(AppError::Invalid)?;
     settings::set(
         ctx.pool(),
         settings::keys::PAGE_NAME,
@@ -51,9 +51,7 @@ pub async fn page_health() -> Result<crate::model::PageHealth, AppError> {
     use crate::server::Ctx;
     let ctx = Ctx::get()?;
     ctx.require(Permission::ManageSettings).await?;
-    domain::setup::health(&ctx.state)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::setup::health(&ctx.state).await
 }
 
 /// Settings → Page: forgets the connected page and its secrets (admins).
@@ -65,9 +63,7 @@ pub async fn disconnect_page() -> Result<(), AppError> {
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageSettings).await?;
     let actor = Actor::user(admin.id, &admin.email);
-    domain::setup::disconnect(&ctx.state, &actor)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::setup::disconnect(&ctx.state, &actor).await
 }
 
 /// What rotating changed: the page's health, and a new verify token shown this once.
@@ -93,9 +89,8 @@ pub async fn rotate_page_secrets(
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageSettings).await?;
     let actor = Actor::user(admin.id, &admin.email);
-    let rotated = domain::setup::rotate(&ctx.state, &actor, &access_token, &app_secret, new_verify)
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    let rotated =
+        domain::setup::rotate(&ctx.state, &actor, &access_token, &app_secret, new_verify).await?;
     Ok(RotateReport {
         health: rotated.health,
         new_verify_token: rotated.new_verify_token,

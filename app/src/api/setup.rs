@@ -25,38 +25,30 @@ fn step_of(step: &str) -> Result<crate::model::SetupStep, AppError> {
 #[server(endpoint = "setup/status")]
 pub async fn setup_status() -> Result<SetupView, AppError> {
     let (ctx, _) = setup_ctx().await?;
-    domain::setup::view(&ctx.state)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::setup::view(&ctx.state).await
 }
 
 /// Remembers the step the admin opened, so coming back resumes there.
 #[server(endpoint = "setup/open_step")]
 pub async fn open_setup_step(step: String) -> Result<(), AppError> {
     let (ctx, _) = setup_ctx().await?;
-    let step = step_of(&step).map_err(|e| ctx.fail(e))?;
-    domain::setup::open_step(&ctx.state, step)
-        .await
-        .map_err(|e| ctx.fail(e))
+    let step = step_of(&step)?;
+    domain::setup::open_step(&ctx.state, step).await
 }
 
 /// Runs a step's checks again (`step`: token, app, webhook, receivers, profile, test).
 #[server(endpoint = "setup/check")]
 pub async fn check_setup_step(step: String) -> Result<SetupView, AppError> {
     let (ctx, _) = setup_ctx().await?;
-    let step = step_of(&step).map_err(|e| ctx.fail(e))?;
-    domain::setup::check(&ctx.state, step)
-        .await
-        .map_err(|e| ctx.fail(e))
+    let step = step_of(&step)?;
+    domain::setup::check(&ctx.state, step).await
 }
 
 /// Step 1: checks a pasted page access token.
 #[server(endpoint = "setup/check_token")]
 pub async fn check_page_token(token: String) -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
-    domain::setup::check_token(&ctx.state, &actor, &token)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::setup::check_token(&ctx.state, &actor, &token).await
 }
 
 /// Step 2: a fresh random verify token to offer (not stored until the app is saved).
@@ -75,70 +67,54 @@ pub async fn save_app(
     verify_token: String,
 ) -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
-    domain::setup::save_app(&ctx.state, &actor, &app_id, &app_secret, &verify_token)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::setup::save_app(&ctx.state, &actor, &app_id, &app_secret, &verify_token).await
 }
 
 /// Step 3: subscribes the page to the webhook fields Baton needs.
 #[server(endpoint = "setup/subscribe")]
 pub async fn subscribe_page() -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
-    domain::setup::subscribe(&ctx.state, &actor)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::setup::subscribe(&ctx.state, &actor).await
 }
 
 /// Step 3 with the sandbox page: the sandbox performs the verification handshake.
 #[server(endpoint = "setup/sandbox_verify")]
 pub async fn sandbox_verify() -> Result<SetupView, AppError> {
     let (ctx, _) = setup_ctx().await?;
-    domain::setup::sandbox_verify(&ctx.state)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::setup::sandbox_verify(&ctx.state).await
 }
 
 /// Step 4: ticks (`done`) or clears a receiver-settings confirm-box.
 #[server(endpoint = "setup/confirm")]
 pub async fn confirm_setting(item: String, done: bool) -> Result<SetupView, AppError> {
     let (ctx, _) = setup_ctx().await?;
-    domain::setup::confirm(&ctx.state, &item, done)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::setup::confirm(&ctx.state, &item, done).await
 }
 
 /// Step 5: pushes the published flow's Get Started, menu and greeting to the page.
 #[server(endpoint = "setup/push_profile")]
 pub async fn push_page_profile() -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
-    domain::setup::push_profile(&ctx.state, &actor)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::setup::push_profile(&ctx.state, &actor).await
 }
 
 /// Step 6: the people who wrote to the page most recently.
 #[server(endpoint = "setup/recent_people")]
 pub async fn recent_people() -> Result<Vec<RecentPerson>, AppError> {
     let (ctx, _) = setup_ctx().await?;
-    domain::setup::recent_people(&ctx.state)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::setup::recent_people(&ctx.state).await
 }
 
 /// Step 6: sends the test message to `psid`.
 #[server(endpoint = "setup/send_test")]
 pub async fn send_test_message(psid: String) -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
-    domain::setup::send_test(&ctx.state, &actor, &psid)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::setup::send_test(&ctx.state, &actor, &psid).await
 }
 
 /// Connects the built-in sandbox page instead of a real one.
 #[server(endpoint = "setup/use_sandbox")]
 pub async fn use_sandbox_page() -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
-    domain::setup::use_sandbox(&ctx.state, &actor)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::setup::use_sandbox(&ctx.state, &actor).await
 }

@@ -19,36 +19,28 @@ async fn simulator_ctx() -> Result<crate::server::Ctx, AppError> {
 #[server(endpoint = "simulator/overview")]
 pub async fn load_simulator() -> Result<SimOverview, AppError> {
     let ctx = simulator_ctx().await?;
-    domain::simulator::overview(&ctx.state)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::simulator::overview(&ctx.state).await
 }
 
 /// Creates a test user; empty names get defaults ("Test User N").
 #[server(endpoint = "simulator/create_user")]
 pub async fn create_test_user(first_name: String, last_name: String) -> Result<SimUser, AppError> {
     let ctx = simulator_ctx().await?;
-    domain::simulator::create_user(&ctx.state, &first_name, &last_name)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::simulator::create_user(&ctx.state, &first_name, &last_name).await
 }
 
 /// Removes a test user from the sandbox (their conversation stays in Baton's inbox).
 #[server(endpoint = "simulator/remove_user")]
 pub async fn remove_test_user(psid: String) -> Result<(), AppError> {
     let ctx = simulator_ctx().await?;
-    domain::simulator::remove_user(&ctx.state, &psid)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::simulator::remove_user(&ctx.state, &psid).await
 }
 
 /// One test user's chat, thread and ledger.
 #[server(endpoint = "simulator/view")]
 pub async fn test_user_view(psid: String) -> Result<SimView, AppError> {
     let ctx = simulator_ctx().await?;
-    domain::simulator::view(&ctx.state, &psid)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::simulator::view(&ctx.state, &psid).await
 }
 
 /// The user acts: `act` is `say` (with `text`), `tap` (with `mid` and `index`),
@@ -69,14 +61,12 @@ pub async fn test_user_act(
         "get_started" => UserAct::GetStarted,
         "menu" => UserAct::Menu(index),
         other => {
-            return Err(ctx.fail(AppError::Invalid(format!(
+            return Err(AppError::Invalid(format!(
                 "Unknown action {other:?}: use say, tap, get_started or menu."
-            ))))
+            )))
         }
     };
-    user_acts(&ctx.state, &psid, act)
-        .await
-        .map_err(|e| ctx.fail(e))
+    user_acts(&ctx.state, &psid, act).await
 }
 
 /// The emulated Page Inbox acts: `act` is `say` (with `text`), `done` or `move_to_inbox`.
@@ -89,30 +79,24 @@ pub async fn page_inbox_act(psid: String, act: String, text: String) -> Result<S
         "done" => AgentAct::Done,
         "move_to_inbox" => AgentAct::MoveToInbox,
         other => {
-            return Err(ctx.fail(AppError::Invalid(format!(
+            return Err(AppError::Invalid(format!(
                 "Unknown action {other:?}: use say, done or move_to_inbox."
-            ))))
+            )))
         }
     };
-    agent_acts(&ctx.state, &psid, act)
-        .await
-        .map_err(|e| ctx.fail(e))
+    agent_acts(&ctx.state, &psid, act).await
 }
 
 /// Moves the sandbox clock forward by `minutes` (1 minute to 30 days).
 #[server(endpoint = "simulator/advance")]
 pub async fn advance_clock(minutes: u32) -> Result<(), AppError> {
     let ctx = simulator_ctx().await?;
-    domain::simulator::advance(&ctx.state, minutes)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::simulator::advance(&ctx.state, minutes).await
 }
 
 /// Runs the current draft for this test user instead of the published flow (or stops).
 #[server(endpoint = "simulator/try_draft")]
 pub async fn try_draft(psid: String, on: bool) -> Result<SimView, AppError> {
     let ctx = simulator_ctx().await?;
-    domain::simulator::set_trial(&ctx.state, &psid, on)
-        .await
-        .map_err(|e| ctx.fail(e))
+    domain::simulator::set_trial(&ctx.state, &psid, on).await
 }

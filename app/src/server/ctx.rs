@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::ConnectInfo;
-use axum::http::{header, request::Parts, HeaderValue, StatusCode};
+use axum::http::{header, request::Parts, HeaderValue};
 use domain::auth::{client_ip, token_from_headers, token_hash};
 use domain::repo::{sessions, users::UserRow};
 use domain::Clock;
@@ -81,23 +81,6 @@ impl Ctx {
         }
     }
 
-    /// Sets the HTTP status that matches an error (401, 403, 400, 404, 409, 429; 500 otherwise).
-    pub fn fail(&self, err: AppError) -> AppError {
-        let status = match err {
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
-            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        if let Some(resp) = &self.response {
-            resp.set_status(status);
-        }
-        err
-    }
-
     /// The signed-in user of this request, if the cookie names a live session.
     pub async fn current_user(&self) -> Result<Option<UserRow>, AppError> {
         let Some(token) = self.session_token() else {
@@ -110,8 +93,8 @@ impl Ctx {
     pub async fn require_user(&self) -> Result<UserRow, AppError> {
         match self.current_user().await {
             Ok(Some(user)) => Ok(user),
-            Ok(None) => Err(self.fail(AppError::Unauthorized)),
-            Err(e) => Err(self.fail(e)),
+            Ok(None) => Err(AppError::Unauthorized),
+            Err(e) => Err(e),
         }
     }
 
@@ -121,7 +104,7 @@ impl Ctx {
         if user.role().can(permission) {
             Ok(user)
         } else {
-            Err(self.fail(AppError::Forbidden))
+            Err(AppError::Forbidden)
         }
     }
 }

@@ -129,12 +129,12 @@ pub async fn detail(
     Ok(ConversationDetail {
         summary: summary(&row),
         profile_pic: row.profile_pic.clone(),
-        thread_owner: row.thread_owner.clone(),
+        thread_owner: row.thread_owner,
         window_closes_ms: row.last_user_message_ms.map(|ms| ms + WINDOW_MS),
         transcript,
         ledger,
         failed_sends,
-        reply: ReplyRule::for_conversation(&row.thread_owner, row.last_user_message_ms, now),
+        reply: ReplyRule::for_conversation(row.thread_owner, row.last_user_message_ms, now),
         now_ms: now,
     })
 }
@@ -143,7 +143,7 @@ fn summary(row: &ConversationRow) -> ConversationSummary {
     ConversationSummary {
         psid: row.psid.clone(),
         name: display_name(row.first_name.as_deref(), row.last_name.as_deref()),
-        state: row.state.clone(),
+        state: row.state,
         last_text: row.last_text.clone(),
         last_activity_ms: row.last_activity_ms,
     }

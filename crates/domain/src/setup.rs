@@ -915,7 +915,9 @@ async fn owner_probe(
     };
     let name = display_name(person.first_name.as_deref(), person.last_name.as_deref());
     let convo = super::repo::conversations::get(&state.pool, &page.page_id, &person.psid).await?;
-    let with_human = convo.as_ref().is_some_and(|c| c.state == "inbox");
+    let with_human = convo
+        .as_ref()
+        .is_some_and(|c| c.state == model::ConversationState::Inbox);
     Ok(match answer {
         Ok(None) => Check::new(
             "thread-owner",

@@ -9,6 +9,8 @@ use domain::repo::outbox::{self, Kind, NewRow};
 use domain::Clock;
 use domain::{db, inbox, pages};
 use model::AppError;
+use model::ConversationState;
+use model::ThreadOwner::{Baton, PageInbox};
 use model::{InboxCursor, InboxList, WINDOW_MS};
 use sqlx::SqlitePool;
 
@@ -33,6 +35,16 @@ async fn connected() -> SqlitePool {
     pool
 }
 
+/// The state a test names in words.
+fn state_of(name: &str) -> ConversationState {
+    match name {
+        "bot" => ConversationState::Bot,
+        "inbox" => ConversationState::Inbox,
+        "done" => ConversationState::Done,
+        other => panic!("no state {other}"),
+    }
+}
+
 /// A conversation in `state` whose last activity is `at_ms`.
 async fn add(pool: &SqlitePool, psid: &str, state: &str, at_ms: i64, name: Option<(&str, &str)>) {
     let mut conn = pool.acquire().await.unwrap();
@@ -40,7 +52,7 @@ async fn add(pool: &SqlitePool, psid: &str, state: &str, at_ms: i64, name: Optio
         .await
         .unwrap();
     if state != "bot" {
-        conv::transition(&mut conn, PAGE, psid, state, "page_inbox", at_ms)
+        conv::transition(&mut conn, PAGE, psid, state_of(state), PageInbox, at_ms)
             .await
             .unwrap();
     }
@@ -98,7 +110,7 @@ async fn lists_are_newest_first_and_filtered_by_state() {
     assert_eq!(page.next_cursor, None);
     let first = &page.items[0];
     assert_eq!(first.name, "Unknown user");
-    assert_eq!(first.state, "inbox");
+    assert_eq!(first.state, ConversationState::Inbox);
     assert_eq!(first.last_text.as_deref(), Some("last words of p5"));
 }
 
@@ -155,12 +167,8 @@ async fn said(pool: &SqlitePool, psid: &str, who: &str, at_ms: i64, text: &str) 
 /// Moves a conversation to `state`; false when it already was there.
 async fn transition(pool: &SqlitePool, psid: &str, state: &str) -> bool {
     let mut conn = pool.acquire().await.unwrap();
-    let owner = if state == "inbox" {
-        "page_inbox"
-    } else {
-        "baton"
-    };
-    conv::transition(&mut conn, PAGE, psid, state, owner, 10_000)
+    let owner = if state == "inbox" { PageInbox } else { Baton };
+    conv::transition(&mut conn, PAGE, psid, state_of(state), owner, 10_000)
         .await
         .unwrap()
 }
@@ -172,7 +180,7 @@ async fn both_plans(pool: &SqlitePool, state: Option<&str>, term: &str) -> Vec<S
     for max_hits in [1_000_000, 0] {
         let q = ListQuery {
             page_id: PAGE,
-            state,
+            state: state.map(state_of),
             search: term,
             after: None,
             limit: 100,
@@ -412,8 +420,8 @@ async fn the_detail_has_profile_window_transcript_and_failed_sends() {
         PAGE,
         "ana",
         6_000,
-        "bot",
-        "inbox",
+        ConversationState::Bot,
+        ConversationState::Inbox,
         "button",
         None,
         Some("Talk to human"),
@@ -443,8 +451,8 @@ async fn the_detail_has_profile_window_transcript_and_failed_sends() {
 
     let d = inbox::detail(&pool, &Clock::system(), "ana").await.unwrap();
     assert_eq!(d.summary.name, "Ana Silva");
-    assert_eq!(d.summary.state, "inbox");
-    assert_eq!(d.thread_owner, "page_inbox");
+    assert_eq!(d.summary.state, ConversationState::Inbox);
+    assert_eq!(d.thread_owner, PageInbox);
     assert_eq!(d.window_closes_ms, Some(5_000 + WINDOW_MS));
     assert_eq!(d.transcript[0].who, "user");
     assert_eq!(d.transcript[0].text, "hello");

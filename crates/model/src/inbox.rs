@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::{ConversationState, ThreadOwner};
+
 /// Which conversations a list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -45,10 +47,10 @@ impl InboxList {
     }
 
     /// The conversation state this list shows (`None` = all states).
-    pub fn state(self) -> Option<&'static str> {
+    pub fn state(self) -> Option<ConversationState> {
         match self {
-            InboxList::Inbox => Some("inbox"),
-            InboxList::Done => Some("done"),
+            InboxList::Inbox => Some(ConversationState::Inbox),
+            InboxList::Done => Some(ConversationState::Done),
             InboxList::All => None,
         }
     }
@@ -92,8 +94,7 @@ pub struct ConversationSummary {
     pub psid: String,
     /// First and last name, or "Unknown user" before the profile is known.
     pub name: String,
-    /// bot | inbox | done
-    pub state: String,
+    pub state: ConversationState,
     pub last_text: Option<String>,
     pub last_activity_ms: i64,
 }
@@ -144,8 +145,8 @@ pub struct TranscriptLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
     pub at_ms: i64,
-    pub from_state: String,
-    pub to_state: String,
+    pub from_state: ConversationState,
+    pub to_state: ConversationState,
     /// button | keyword | agent | page_inbox | platform
     pub cause: String,
     pub actor: Option<String>,
@@ -168,8 +169,7 @@ pub struct FailedSend {
 pub struct ConversationDetail {
     pub summary: ConversationSummary,
     pub profile_pic: Option<String>,
-    /// baton | page_inbox | other | idle
-    pub thread_owner: String,
+    pub thread_owner: ThreadOwner,
     /// last user message + 24 h; `None` when the user never wrote.
     pub window_closes_ms: Option<i64>,
     pub transcript: Vec<TranscriptLine>,
@@ -198,20 +198,24 @@ pub enum ReplyRule {
 
 impl ReplyRule {
     /// The rule for a conversation whose thread `owner` is baton | page_inbox | other | idle.
-    pub fn for_conversation(owner: &str, last_user_message_ms: Option<i64>, now_ms: i64) -> Self {
+    pub fn for_conversation(
+        owner: ThreadOwner,
+        last_user_message_ms: Option<i64>,
+        now_ms: i64,
+    ) -> Self {
         let closed = |reason: &str| ReplyRule::Closed {
             reason: reason.to_owned(),
         };
         match owner {
-            "baton" => {}
-            "page_inbox" => return ReplyRule::PageInbox,
-            "idle" => {
+            ThreadOwner::Baton => {}
+            ThreadOwner::PageInbox => return ReplyRule::PageInbox,
+            ThreadOwner::Idle => {
                 return closed(
                     "Nobody controls this conversation right now, so Baton cannot message \
                      the user. Move it to the inbox or mark it as done first.",
                 )
             }
-            _ => {
+            ThreadOwner::Other => {
                 return closed(
                     "Another app controls this conversation, so Baton cannot message the \
                      user. Check the page's conversation routing settings.",
@@ -340,16 +344,6 @@ pub fn display_name(first: Option<&str>, last: Option<&str>) -> String {
     }
 }
 
-/// The thread owner in words.
-pub fn owner_words(owner: &str) -> &'static str {
-    match owner {
-        "baton" => "the bot",
-        "page_inbox" => "a person in the Page Inbox",
-        "idle" => "nobody (the thread is idle)",
-        _ => "another app",
-    }
-}
-
 /// Who wrote a transcript line, in words.
 pub fn who_words(who: &str) -> &'static str {
     match who {
@@ -427,7 +421,6 @@ mod tests {
         assert_eq!(display_name(Some(" "), None), "Unknown user");
         assert_eq!(InboxList::parse("done"), Ok(InboxList::Done));
         assert!(InboxList::parse("bot").is_err());
-        assert_eq!(owner_words("page_inbox"), "a person in the Page Inbox");
         assert_eq!(window_words(0, Some(3 * 3_600_000)), "Window closes in 3 h");
         assert_eq!(window_words(10, Some(5)), "Window closed");
         assert_eq!(ago(120_000, 0), "2 min ago");
@@ -443,34 +436,37 @@ mod tests {
         let now = 1_000 * WINDOW_MS;
         let rule = |owner, last| ReplyRule::for_conversation(owner, last, now);
         assert_eq!(
-            rule("baton", Some(now - 2 * H)),
+            rule(ThreadOwner::Baton, Some(now - 2 * H)),
             ReplyRule::Response {
                 until_ms: now + 22 * H
             }
         );
         // Exactly 24 h is still inside the window; a minute later needs the tag.
         assert!(matches!(
-            rule("baton", Some(now - 24 * H)),
+            rule(ThreadOwner::Baton, Some(now - 24 * H)),
             ReplyRule::Response { .. }
         ));
         assert_eq!(
-            rule("baton", Some(now - 24 * H - 60_000)),
+            rule(ThreadOwner::Baton, Some(now - 24 * H - 60_000)),
             ReplyRule::HumanAgent {
                 until_ms: now - 24 * H - 60_000 + HUMAN_AGENT_WINDOW_MS
             }
         );
         assert!(matches!(
-            rule("baton", Some(now - 7 * 24 * H)),
+            rule(ThreadOwner::Baton, Some(now - 7 * 24 * H)),
             ReplyRule::HumanAgent { .. }
         ));
         let closed = |r: ReplyRule| match r {
             ReplyRule::Closed { reason } => reason,
             other => panic!("expected closed, got {other:?}"),
         };
-        assert!(closed(rule("baton", Some(now - 7 * 24 * H - 1))).contains("7 days"));
-        assert!(closed(rule("baton", None)).contains("not written"));
-        assert_eq!(rule("page_inbox", Some(now)), ReplyRule::PageInbox);
-        assert!(closed(rule("other", Some(now))).contains("Another app"));
-        assert!(closed(rule("idle", Some(now))).contains("Nobody"));
+        assert!(closed(rule(ThreadOwner::Baton, Some(now - 7 * 24 * H - 1))).contains("7 days"));
+        assert!(closed(rule(ThreadOwner::Baton, None)).contains("not written"));
+        assert_eq!(
+            rule(ThreadOwner::PageInbox, Some(now)),
+            ReplyRule::PageInbox
+        );
+        assert!(closed(rule(ThreadOwner::Other, Some(now))).contains("Another app"));
+        assert!(closed(rule(ThreadOwner::Idle, Some(now))).contains("Nobody"));
     }
 }

@@ -2,6 +2,7 @@
 //! Each input type has a `parse` that is the single place its rules live.
 
 mod account;
+mod conversation;
 pub mod error;
 mod flow_versions;
 mod history;
@@ -12,13 +13,14 @@ mod simulator;
 mod time;
 
 pub use account::{AuditEntry, Email, NewPassword, Permission, Role, SessionInfo, UserView};
+pub use conversation::{ConversationState, ThreadOwner};
 pub use error::AppError;
 pub use flow_versions::{
     EditorState, LiveVersion, PublishReport, PushStatus, PushStep, SavedDraft, VersionInfo,
 };
 pub use history::History;
 pub use inbox::{
-    ago, check_search, display_name, owner_words, time_left, who_words, window_words, AgentAction,
+    ago, check_search, display_name, time_left, who_words, window_words, AgentAction,
     AgentActionReport, ConversationDetail, ConversationPage, ConversationSummary, FailedSend,
     InboxCounts, InboxCursor, InboxList, LedgerEntry, ReplyReport, ReplyRule, TranscriptLine,
     HUMAN_AGENT_WINDOW_MS, MAX_REPLY_CHARS, MAX_SEARCH_CHARS, WINDOW_MS,

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::inbox::{get_conversation, ActOnConversation, Reply};
 use crate::model::{
-    ago, owner_words, time_left, who_words, window_words, AgentAction, ConversationDetail,
+    ago, time_left, who_words, window_words, AgentAction, ConversationDetail, ConversationState,
     ReplyRule, MAX_REPLY_CHARS, WINDOW_MS,
 };
 
@@ -64,7 +64,7 @@ pub fn ConversationView(
             .get()
             .map(|(owner, last_user_ms, server_now, at)| {
                 let now = server_now + ticks.get() - at;
-                (ReplyRule::for_conversation(&owner, last_user_ms, now), now)
+                (ReplyRule::for_conversation(owner, last_user_ms, now), now)
             })
     });
     // The action button lives outside the Transitions too: a live update (a message arriving)
@@ -130,12 +130,12 @@ fn Detail(d: ConversationDetail, ticks: RwSignal<i64>) -> impl IntoView {
             {d.profile_pic.clone().map(|src| view! { <ProfilePicture src/> })}
             <div>
                 <h2>{d.summary.name.clone()}</h2>
-                <span class="badge" data-testid="conversation-state">{state_words(&d.summary.state)}</span>
+                <span class="badge" data-testid="conversation-state">{d.summary.state.words()}</span>
             </div>
         </header>
         <dl class="inbox-facts">
             <dt>"Thread owner"</dt>
-            <dd>{owner_words(&d.thread_owner)}</dd>
+            <dd>{d.thread_owner.words()}</dd>
             <dt>"24-hour window"</dt>
             <dd>{window}</dd>
         </dl>
@@ -147,12 +147,12 @@ fn Detail(d: ConversationDetail, ticks: RwSignal<i64>) -> impl IntoView {
 #[component]
 fn Actions(
     psid: String,
-    state: Memo<Option<String>>,
+    state: Memo<Option<ConversationState>>,
     act: ServerAction<ActOnConversation>,
     reply: ServerAction<Reply>,
 ) -> impl IntoView {
     let action = move || {
-        if state.with(|s| s.as_deref() == Some("inbox")) {
+        if state.get() == Some(ConversationState::Inbox) {
             AgentAction::MarkAsDone
         } else {
             AgentAction::MoveToInbox
@@ -236,7 +236,7 @@ fn History(d: ConversationDetail) -> impl IntoView {
                 let by = l.actor.map(|a| format!(" by {a}")).unwrap_or_default();
                 view! {
                     <li>
-                        {format!("{} → {} ({}{by})", state_words(&l.from_state), state_words(&l.to_state), l.cause)}
+                        {format!("{} → {} ({}{by})", l.from_state.words(), l.to_state.words(), l.cause)}
                         " "<span class="when">{ago(now, l.at_ms)}</span>
                     </li>
                 }
@@ -358,15 +358,5 @@ fn ReplyBox(
         </Show>
         {action_error(reply.value())}
         {status}
-    }
-}
-
-/// A conversation state in words.
-fn state_words(state: &str) -> &'static str {
-    match state {
-        "inbox" => "Inbox",
-        "done" => "Done",
-        "bot" => "With the bot",
-        _ => "Unknown",
     }
 }

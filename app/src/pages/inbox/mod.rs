@@ -9,7 +9,9 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::inbox::{list_conversations, ActOnConversation};
 use crate::error::AppError;
-use crate::model::{ago, AgentAction, ConversationPage, ConversationSummary, InboxList};
+use crate::model::{
+    ago, AgentAction, ConversationPage, ConversationState, ConversationSummary, InboxList,
+};
 use detail::ConversationView;
 
 /// Loads the first `pages` pages of a list (so a refetch after an action keeps what
@@ -205,7 +207,7 @@ fn Row(c: ConversationSummary, now: i64, selected: Memo<Option<String>>) -> impl
                 <span class="name">{c.name}</span>
                 <span class="when">{ago(now, c.last_activity_ms)}</span>
                 <span class="last">{c.last_text.unwrap_or_default()}</span>
-                <span class="state badge">{c.state}</span>
+                <span class="state badge">{c.state.words()}</span>
             </a>
         </li>
     }
@@ -290,7 +292,9 @@ fn keyboard_shortcuts(
                 let Some(psid) = selected.get_untracked() else {
                     return;
                 };
-                let in_inbox = items().iter().any(|c| c.psid == psid && c.state == "inbox");
+                let in_inbox = items()
+                    .iter()
+                    .any(|c| c.psid == psid && c.state == ConversationState::Inbox);
                 if in_inbox && !act.pending().get_untracked() {
                     let action = AgentAction::MarkAsDone;
                     act.dispatch(ActOnConversation { psid, action });

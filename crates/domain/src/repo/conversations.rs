@@ -1,6 +1,7 @@
 //! Conversations (one per page + user), their transcript and the handover ledger. Functions
 //! take any SQLite executor so the runtime can run them inside one transaction per event.
 
+use model::{ConversationState, ThreadOwner};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 
 /// A conversation as the runtime and the inbox read it.
@@ -12,8 +13,8 @@ pub struct ConversationRow {
     pub last_name: Option<String>,
     pub profile_pic: Option<String>,
     pub profile_fetched: bool,
-    pub state: String,
-    pub thread_owner: String,
+    pub state: ConversationState,
+    pub thread_owner: ThreadOwner,
     pub handover_message: Option<String>,
     pub back_to_bot_message: Option<String>,
     pub last_user_message_ms: Option<i64>,
@@ -117,8 +118,8 @@ pub async fn transition(
     conn: &mut SqliteConnection,
     page_id: &str,
     psid: &str,
-    to_state: &str,
-    owner: &str,
+    to_state: ConversationState,
+    owner: ThreadOwner,
     at_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let changed = sqlx::query(
@@ -140,7 +141,7 @@ pub async fn set_owner(
     conn: &mut SqliteConnection,
     page_id: &str,
     psid: &str,
-    owner: &str,
+    owner: ThreadOwner,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE conversations SET thread_owner = $3 WHERE page_id = $1 AND psid = $2")
         .bind(page_id)
@@ -279,8 +280,8 @@ pub async fn transcript(
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LedgerRow {
     pub at_ms: i64,
-    pub from_state: String,
-    pub to_state: String,
+    pub from_state: ConversationState,
+    pub to_state: ConversationState,
     pub cause: String,
     pub actor: Option<String>,
     pub detail: Option<String>,
@@ -292,8 +293,8 @@ pub async fn add_ledger(
     page_id: &str,
     psid: &str,
     at_ms: i64,
-    from_state: &str,
-    to_state: &str,
+    from_state: ConversationState,
+    to_state: ConversationState,
     cause: &str,
     actor: Option<&str>,
     detail: Option<&str>,

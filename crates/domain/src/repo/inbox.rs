@@ -19,8 +19,8 @@ use super::conversations::ConversationRow;
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery<'a> {
     pub page_id: &'a str,
-    /// `Some("inbox")` / `Some("done")`, `None` = every state.
-    pub state: Option<&'a str>,
+    /// The state the list shows, `None` = every state.
+    pub state: Option<model::ConversationState>,
     /// Case-insensitive substring of the name or of a message a person wrote; empty = no
     /// filter.
     pub search: &'a str,

@@ -18,6 +18,39 @@ use crate::repo::{conversations as conv, pages};
 use model::AppError;
 use model::{AgentAction, ReplyRule, MAX_REPLY_CHARS};
 
+/// Why an agent action or reply was refused, or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("No Facebook page is connected.")]
+    NoPage,
+    #[error("Publish the bot's messages first.")]
+    NothingPublished,
+    #[error("There is no conversation with this person.")]
+    NoConversation,
+    /// The reply may not be sent (empty, too long, Page Inbox owns the thread, windows
+    /// closed); the text says why.
+    #[error("{0}")]
+    Refused(String),
+    /// Reading the flow the action sends from failed.
+    #[error(transparent)]
+    Flow(AppError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Server functions answer with the reason; a database failure is logged and answered with
+/// the generic message.
+impl From<AgentError> for AppError {
+    fn from(err: AgentError) -> Self {
+        match err {
+            AgentError::NoConversation => AppError::NotFound,
+            AgentError::Flow(e) => e,
+            AgentError::Database(e) => e.into(),
+            e => AppError::Invalid(e.to_string()),
+        }
+    }
+}
+
 /// What an agent action did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -34,10 +67,8 @@ pub async fn act(
     psid: &str,
     actor: &Actor,
     action: AgentAction,
-) -> Result<Outcome, AppError> {
-    let page = pages::current(pool)
-        .await?
-        .ok_or_else(|| AppError::Invalid("No Facebook page is connected.".into()))?;
+) -> Result<Outcome, AgentError> {
+    let page = pages::current(pool).await?.ok_or(AgentError::NoPage)?;
     // A Simulator test user trying the draft is answered from the draft, as by the runtime.
     let trying = page.is_sandbox
         && crate::repo::draft_trials::all(pool)
@@ -45,12 +76,13 @@ pub async fn act(
             .iter()
             .any(|p| p == psid);
     let flow = if trying {
-        crate::flows::draft(pool).await?
+        crate::flows::draft(pool).await.map_err(AgentError::Flow)?
     } else {
         crate::flows::published_flow(pool)
-            .await?
+            .await
+            .map_err(AgentError::Flow)?
             .map(|(_, f)| f)
-            .ok_or_else(|| AppError::Invalid("Publish the bot's messages first.".into()))?
+            .ok_or(AgentError::NothingPublished)?
     };
     // BEGIN IMMEDIATE takes SQLite's write lock up front: a second agent's click waits here
     // (busy timeout) and then sees the first one's result, instead of failing to upgrade a
@@ -58,7 +90,7 @@ pub async fn act(
     let mut tx = crate::db::write_tx(pool).await?;
     let c = conv::get(&mut *tx, &page.page_id, psid)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AgentError::NoConversation)?;
     let scope = Scope {
         page_id: &page.page_id,
         app_id: &page.app_id,
@@ -81,7 +113,7 @@ pub async fn act(
     }
     let after = conv::get(&mut *tx, &page.page_id, psid)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AgentError::NoConversation)?;
     let changed = after.state != c.state;
     tx.commit().await?;
     if !changed {
@@ -107,50 +139,48 @@ pub async fn reply(
     psid: &str,
     text: &str,
     actor: &Actor,
-) -> Result<bool, AppError> {
+) -> Result<bool, AgentError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(AppError::Invalid("Type a message first.".into()));
+        return Err(AgentError::Refused("Type a message first.".into()));
     }
     let chars = text.chars().count();
     if chars > MAX_REPLY_CHARS {
-        return Err(AppError::Invalid(format!(
+        return Err(AgentError::Refused(format!(
             "Messenger allows at most {MAX_REPLY_CHARS} characters in a message; this one has {chars}."
         )));
     }
-    let page = pages::current(pool)
-        .await?
-        .ok_or_else(|| AppError::Invalid("No Facebook page is connected.".into()))?;
+    let page = pages::current(pool).await?.ok_or(AgentError::NoPage)?;
     let now_ms = clock.now_ms();
     // The owner and the window are checked in the same write transaction that queues the
     // message, so a handover that lands in between cannot slip past the check.
     let mut tx = crate::db::write_tx(pool).await?;
     let c = conv::get(&mut *tx, &page.page_id, psid)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AgentError::NoConversation)?;
     let message = OutgoingMessage {
         text: Some(text.to_owned()),
         metadata: Some(REPLY_METADATA.to_owned()),
         ..Default::default()
     };
     let (request, human_agent) =
-        match ReplyRule::for_conversation(&c.thread_owner, c.last_user_message_ms, now_ms) {
+        match ReplyRule::for_conversation(c.thread_owner, c.last_user_message_ms, now_ms) {
             ReplyRule::Response { .. } => (
                 SendRequest::message(psid, MessagingType::Response, message),
                 false,
             ),
             ReplyRule::HumanAgent { .. } => (SendRequest::human_agent(psid, message), true),
             ReplyRule::PageInbox => {
-                return Err(AppError::Invalid(
+                return Err(AgentError::Refused(
                     "A person in the Page Inbox has this conversation: reply in the Page Inbox."
                         .into(),
                 ))
             }
-            ReplyRule::Closed { reason } => return Err(AppError::Invalid(reason)),
+            ReplyRule::Closed { reason } => return Err(AgentError::Refused(reason)),
         };
     let row = NewRow {
         kind: Kind::Message,
-        body: serde_json::to_string(&request).map_err(|_| AppError::Internal)?,
+        body: serde_json::to_string(&request).expect("a SendRequest always serializes"),
         transcript: Some(("agent".into(), text.to_owned())),
         author: Some(actor.name.clone()),
     };

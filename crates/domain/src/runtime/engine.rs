@@ -9,6 +9,8 @@ use sqlx::SqliteConnection;
 use super::compose;
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::outbox::{self, Kind, NewRow};
+use model::ConversationState::{self, Done, Inbox};
+use model::ThreadOwner;
 
 /// The Page Inbox app (Meta's), the handover target.
 pub use messenger::PAGE_INBOX_APP_ID;
@@ -92,7 +94,7 @@ pub async fn apply(
             )
             .await?;
             let c = user_wrote(conn, scope, psid, &text).await?;
-            if standby || c.thread_owner != "baton" {
+            if standby || c.thread_owner != ThreadOwner::Baton {
                 return Ok(()); // a person owns the thread: the bot stays silent
             }
             let Some(flow) = scope.flow else {
@@ -178,9 +180,9 @@ pub async fn apply(
                     .as_deref()
                     .or_else(|| scope.flow.and_then(|f| flows::handover_messages(f).1));
                 // The platform already gave control back: no take_thread_control needed.
-                conv::set_owner(conn, scope.page_id, psid, "baton").await?;
+                conv::set_owner(conn, scope.page_id, psid, ThreadOwner::Baton).await?;
                 let c = ConversationRow {
-                    thread_owner: "baton".into(),
+                    thread_owner: ThreadOwner::Baton,
                     ..c.clone()
                 };
                 match scope.flow {
@@ -188,7 +190,7 @@ pub async fn apply(
                     None => Ok(()),
                 }
             } else {
-                conv::set_owner(conn, scope.page_id, psid, "other").await
+                conv::set_owner(conn, scope.page_id, psid, ThreadOwner::Other).await
             }
         }
         EventKind::TakeThreadControl(_) => {
@@ -197,7 +199,9 @@ pub async fn apply(
                 return Ok(());
             };
             let c = open(conn, scope, psid).await?;
-            if conv::transition(conn, scope.page_id, psid, "inbox", "page_inbox", at).await? {
+            if conv::transition(conn, scope.page_id, psid, Inbox, ThreadOwner::PageInbox, at)
+                .await?
+            {
                 let cause = Cause {
                     kind: "page_inbox",
                     actor: None,
@@ -207,7 +211,7 @@ pub async fn apply(
                     conn,
                     scope,
                     &c,
-                    "inbox",
+                    Inbox,
                     &cause,
                     "Moved to the inbox in the Page Inbox",
                 )
@@ -355,7 +359,7 @@ async fn record(
     conn: &mut SqliteConnection,
     scope: &Scope<'_>,
     c: &ConversationRow,
-    to_state: &str,
+    to_state: ConversationState,
     cause: &Cause<'_>,
     line: &str,
 ) -> Result<(), sqlx::Error> {
@@ -364,7 +368,7 @@ async fn record(
         scope.page_id,
         &c.psid,
         scope.now_ms,
-        &c.state,
+        c.state,
         to_state,
         cause.kind,
         cause.actor,
@@ -398,8 +402,8 @@ pub async fn hand_to_inbox(
         conn,
         scope.page_id,
         &c.psid,
-        "inbox",
-        "page_inbox",
+        Inbox,
+        ThreadOwner::PageInbox,
         scope.now_ms,
     )
     .await?
@@ -411,7 +415,7 @@ pub async fn hand_to_inbox(
         Some(actor) => format!("Handed to the Page Inbox by {actor}"),
         None => format!("Handed to the Page Inbox ({})", cause.detail),
     };
-    record(conn, scope, c, "inbox", cause, &by).await?;
+    record(conn, scope, c, Inbox, cause, &by).await?;
     let mut rows = match confirmation {
         Some(key) if window_open(c, scope.now_ms) => compose::message_rows(flow, key, &c.psid),
         _ => Vec::new(),
@@ -435,16 +439,25 @@ pub async fn back_to_bot(
     confirmation: Option<&str>,
     cause: &Cause<'_>,
 ) -> Result<(), sqlx::Error> {
-    if !conv::transition(conn, scope.page_id, &c.psid, "done", "baton", scope.now_ms).await? {
+    if !conv::transition(
+        conn,
+        scope.page_id,
+        &c.psid,
+        Done,
+        ThreadOwner::Baton,
+        scope.now_ms,
+    )
+    .await?
+    {
         return Ok(());
     }
     let line = match cause.actor {
         Some(actor) => format!("Marked done by {actor}"),
         None => format!("Back to the bot ({})", cause.detail),
     };
-    record(conn, scope, c, "done", cause, &line).await?;
+    record(conn, scope, c, Done, cause, &line).await?;
     let mut rows = Vec::new();
-    if c.thread_owner != "baton" {
+    if c.thread_owner != ThreadOwner::Baton {
         rows.push(NewRow {
             kind: Kind::Take,
             body: "baton:back_to_bot".into(),

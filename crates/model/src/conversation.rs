@@ -1,0 +1,100 @@
+//! A conversation's typed state: where it is (bot, inbox, done) and who holds the Messenger
+//! thread. Both are stored as text (`as_str`) and read back through `parse`, so a value the
+//! code does not know can never slip through as a string.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a conversation is, as the inbox lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
+pub enum ConversationState {
+    /// The bot answers (never handed over, or handed back).
+    Bot,
+    /// A person in the Page Inbox has it.
+    Inbox,
+    /// Handed back to the bot by an agent or the Page Inbox.
+    Done,
+}
+
+impl ConversationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationState::Bot => "bot",
+            ConversationState::Inbox => "inbox",
+            ConversationState::Done => "done",
+        }
+    }
+
+    /// In the agent's words.
+    pub fn words(self) -> &'static str {
+        match self {
+            ConversationState::Bot => "With the bot",
+            ConversationState::Inbox => "Inbox",
+            ConversationState::Done => "Done",
+        }
+    }
+}
+
+/// Who holds the Messenger thread (the Handover Protocol's thread owner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
+pub enum ThreadOwner {
+    /// Baton (the primary receiver).
+    Baton,
+    /// Meta's Page Inbox (the secondary receiver): a person answers there.
+    PageInbox,
+    /// Nobody: the thread was released.
+    Idle,
+    /// Some other app the page connected.
+    Other,
+}
+
+impl ThreadOwner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThreadOwner::Baton => "baton",
+            ThreadOwner::PageInbox => "page_inbox",
+            ThreadOwner::Idle => "idle",
+            ThreadOwner::Other => "other",
+        }
+    }
+
+    /// In the agent's words ("Thread owner: …").
+    pub fn words(self) -> &'static str {
+        match self {
+            ThreadOwner::Baton => "the bot",
+            ThreadOwner::PageInbox => "a person in the Page Inbox",
+            ThreadOwner::Idle => "nobody (the thread is idle)",
+            ThreadOwner::Other => "another app",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_forms_match_serde_and_are_distinct() {
+        for s in [
+            ConversationState::Bot,
+            ConversationState::Inbox,
+            ConversationState::Done,
+        ] {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+        for o in [
+            ThreadOwner::Baton,
+            ThreadOwner::PageInbox,
+            ThreadOwner::Idle,
+            ThreadOwner::Other,
+        ] {
+            let json = serde_json::to_string(&o).unwrap();
+            assert_eq!(json, format!("\"{}\"", o.as_str()));
+        }
+        assert_eq!(ThreadOwner::PageInbox.words(), "a person in the Page Inbox");
+    }
+}
