@@ -112,7 +112,9 @@ async fn finish(state: &AppState, graph: &str) {
 }
 
 fn message_rows(rows: Vec<outbox::OutboxRow>) -> Vec<outbox::OutboxRow> {
-    rows.into_iter().filter(|r| r.kind == "message").collect()
+    rows.into_iter()
+        .filter(|r| r.kind == outbox::Kind::Message)
+        .collect()
 }
 
 #[tokio::test]

@@ -244,7 +244,7 @@ async fn concurrent_mark_as_done_gives_one_handover_and_one_message() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|r| r.kind == "take")
+        .filter(|r| r.kind == outbox::Kind::Take)
         .count();
     assert_eq!(takes, 1);
 

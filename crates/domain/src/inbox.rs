@@ -7,6 +7,7 @@ use sqlx::SqlitePool;
 
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::inbox::{self, ListQuery};
+use crate::repo::outbox::Kind;
 use crate::repo::pages;
 use model::AppError;
 use model::{
@@ -119,7 +120,7 @@ pub async fn detail(
         .into_iter()
         .map(|f| FailedSend {
             at_ms: f.at_ms,
-            what: kind_words(&f.kind).to_owned(),
+            what: kind_words(f.kind).to_owned(),
             text: f.transcript_text,
             reason: f
                 .error_reason
@@ -150,12 +151,12 @@ fn summary(row: &ConversationRow) -> ConversationSummary {
 }
 
 /// An outbox kind in words.
-fn kind_words(kind: &str) -> &'static str {
+fn kind_words(kind: Kind) -> &'static str {
     match kind {
-        "message" => "Message",
-        "typing" => "Typing indicator",
-        "pass" => "Handing over to the Page Inbox",
-        "take" => "Taking the conversation back",
-        _ => "Call",
+        Kind::Message => "Message",
+        Kind::Typing => "Typing indicator",
+        Kind::Pass => "Handing over to the Page Inbox",
+        Kind::Take => "Taking the conversation back",
+        Kind::Profile => "Reading the user's profile",
     }
 }

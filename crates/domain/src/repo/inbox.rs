@@ -194,7 +194,7 @@ pub async fn counts(pool: &SqlitePool, page_id: &str) -> Result<(i64, i64, i64),
 /// A Graph call of a conversation that failed for good.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FailedRow {
-    pub kind: String,
+    pub kind: super::outbox::Kind,
     pub transcript_text: Option<String>,
     pub error_reason: Option<String>,
     pub at_ms: i64,

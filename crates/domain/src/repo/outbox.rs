@@ -3,8 +3,9 @@
 
 use sqlx::{SqliteConnection, SqlitePool};
 
-/// What a row asks the Graph API to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a row asks the Graph API to do. Stored as its `as_str` text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
 pub enum Kind {
     /// Send API call; body = the `SendRequest` JSON.
     Message,
@@ -18,6 +19,12 @@ pub enum Kind {
     Profile,
 }
 
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -27,17 +34,6 @@ impl Kind {
             Kind::Take => "take",
             Kind::Profile => "profile",
         }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "message" => Kind::Message,
-            "typing" => Kind::Typing,
-            "pass" => Kind::Pass,
-            "take" => Kind::Take,
-            "profile" => Kind::Profile,
-            _ => return None,
-        })
     }
 }
 
@@ -57,7 +53,7 @@ pub struct OutboxRow {
     pub id: i64,
     pub page_id: String,
     pub psid: String,
-    pub kind: String,
+    pub kind: Kind,
     pub body: String,
     pub transcript_who: Option<String>,
     pub transcript_text: Option<String>,
@@ -216,19 +212,19 @@ pub async fn fail(
     .bind(reason)
     .execute(&mut *conn)
     .await?;
-    let what = match Kind::parse(&row.kind) {
-        Some(Kind::Message) => "Message not sent",
-        Some(Kind::Typing) => "Typing indicator not shown",
-        Some(Kind::Pass) => "Handing over to the Page Inbox failed",
-        Some(Kind::Take) => "Taking the conversation back failed",
-        Some(Kind::Profile) | None => "Call failed",
+    let what = match row.kind {
+        Kind::Message => "Message not sent",
+        Kind::Typing => "Typing indicator not shown",
+        Kind::Pass => "Handing over to the Page Inbox failed",
+        Kind::Take => "Taking the conversation back failed",
+        Kind::Profile => "Reading the user's profile failed",
     };
     let text = match &row.transcript_text {
         Some(t) => format!("{what} (\"{t}\"): {reason}"),
         None => format!("{what}: {reason}"),
     };
     // A missing profile picture is not worth a line in the transcript.
-    if Kind::parse(&row.kind) != Some(Kind::Profile) {
+    if row.kind != Kind::Profile {
         super::conversations::add_transcript(
             &mut *conn,
             &row.page_id,

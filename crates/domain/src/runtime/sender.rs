@@ -105,30 +105,26 @@ enum Done {
 }
 
 async fn call(graph: &dyn GraphApi, row: &OutboxRow) -> Result<Done, GraphError> {
-    match Kind::parse(&row.kind) {
-        Some(Kind::Message) => {
+    match row.kind {
+        Kind::Message => {
             let request: SendRequest =
                 serde_json::from_str(&row.body).map_err(|e| GraphError::Decode(e.to_string()))?;
             graph.send(&request).await.map(|_| Done::Plain)
         }
-        Some(Kind::Typing) => {
+        Kind::Typing => {
             let (request, hold) = compose::parse_typing(&row.body)
                 .ok_or_else(|| GraphError::Decode("bad typing row".into()))?;
             graph.send(&request).await.map(|_| Done::Hold(hold))
         }
-        Some(Kind::Pass) => graph
+        Kind::Pass => graph
             .pass_thread_control(&row.psid, PAGE_INBOX_APP_ID, Some(&row.body))
             .await
             .map(|_| Done::Plain),
-        Some(Kind::Take) => graph
+        Kind::Take => graph
             .take_thread_control(&row.psid, Some(&row.body))
             .await
             .map(|_| Done::Plain),
-        Some(Kind::Profile) => graph.user_profile(&row.psid).await.map(Done::Profile),
-        None => Err(GraphError::Decode(format!(
-            "unknown outbox kind {:?}",
-            row.kind
-        ))),
+        Kind::Profile => graph.user_profile(&row.psid).await.map(Done::Profile),
     }
 }
 
