@@ -20,7 +20,7 @@ pub async fn get_draft() -> Result<Flow, AppError> {
     use domain::flows;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
-    flows::draft(ctx.pool()).await
+    Ok(flows::draft(ctx.pool()).await?)
 }
 
 /// Saves the draft from flow JSON (the flow file format). A draft may break rules while it is
@@ -75,7 +75,7 @@ pub async fn list_versions() -> Result<Vec<VersionInfo>, AppError> {
     use domain::flows;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
-    flows::versions(ctx.pool()).await
+    Ok(flows::versions(ctx.pool()).await?)
 }
 
 /// Publishes the flow of version `number` again as a new version (and makes it the draft).

@@ -32,9 +32,9 @@ pub async fn create_user(
     let admin = ctx.require(Permission::ManageUsers).await?;
     let role = Role::parse(&role).map_err(AppError::Invalid)?;
     let actor = Actor::user(admin.id, &admin.email);
-    accounts::create_user(ctx.pool(), ctx.clock(), &actor, &email, role, &password)
-        .await
-        .map(|u| u.view())
+    let user =
+        accounts::create_user(ctx.pool(), ctx.clock(), &actor, &email, role, &password).await?;
+    Ok(user.view())
 }
 
 #[server(endpoint = "users/set_role")]
@@ -46,7 +46,7 @@ pub async fn set_user_role(id: i64, role: String) -> Result<UserView, AppError> 
     let admin = ctx.require(Permission::ManageUsers).await?;
     let role = Role::parse(&role).map_err(AppError::Invalid)?;
     let actor = Actor::user(admin.id, &admin.email);
-    accounts::change_role(ctx.pool(), ctx.clock(), &actor, id, role).await
+    Ok(accounts::change_role(ctx.pool(), ctx.clock(), &actor, id, role).await?)
 }
 
 #[server(endpoint = "users/set_disabled")]
@@ -57,7 +57,7 @@ pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<UserView, AppE
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageUsers).await?;
     let actor = Actor::user(admin.id, &admin.email);
-    accounts::set_disabled(ctx.pool(), ctx.clock(), &actor, id, disabled).await
+    Ok(accounts::set_disabled(ctx.pool(), ctx.clock(), &actor, id, disabled).await?)
 }
 
 #[server(endpoint = "users/reset_password")]
@@ -68,5 +68,5 @@ pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppErr
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageUsers).await?;
     let actor = Actor::user(admin.id, &admin.email);
-    accounts::reset_password(ctx.pool(), ctx.clock(), &actor, id, &password).await
+    Ok(accounts::reset_password(ctx.pool(), ctx.clock(), &actor, id, &password).await?)
 }

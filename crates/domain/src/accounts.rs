@@ -18,6 +18,47 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 pub const BAD_CREDENTIALS: &str = "Email or password is wrong, or the account is disabled.";
 
+/// Why an account operation was refused or failed. The CLI prints it as it is; server
+/// functions answer with the matching `AppError` (a database failure is logged and answered
+/// with the generic message).
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The email or password breaks a rule; the text says which.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("A user with email {0} already exists.")]
+    EmailTaken(String),
+    /// Wrong email or password, or a disabled account (which one is not told).
+    #[error("{}", BAD_CREDENTIALS)]
+    BadCredentials,
+    /// Too many failed sign-ins for this email or address; the value says how long to wait.
+    #[error("Too many failed sign-in attempts. Try again in {0}.")]
+    Locked(String),
+    #[error("The first admin exists already: sign in instead.")]
+    NotFirstRun,
+    #[error("There is no such user.")]
+    NoSuchUser,
+    #[error("This is the only active admin; make someone else admin first.")]
+    LastAdmin,
+    #[error("the password could not be hashed (see the log)")]
+    Hashing,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<AccountError> for AppError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::Locked(wait) => AppError::TooManyAttempts(wait),
+            AccountError::NotFirstRun => AppError::Forbidden,
+            AccountError::NoSuchUser => AppError::NotFound,
+            AccountError::Hashing => AppError::Internal,
+            AccountError::Database(e) => e.into(),
+            e => AppError::Invalid(e.to_string()),
+        }
+    }
+}
+
 pub async fn create_user(
     pool: &SqlitePool,
     clock: &Clock,
@@ -25,17 +66,12 @@ pub async fn create_user(
     email: &str,
     role: Role,
     password: &str,
-) -> Result<UserRow, AppError> {
+) -> Result<UserRow, AccountError> {
     let (email, hash) = checked_credentials(email, password).await?;
     let at = clock.now();
     let user = users::insert(pool, email.as_str(), role, &hash, at)
         .await?
-        .ok_or_else(|| {
-            AppError::Invalid(format!(
-                "A user with email {} already exists.",
-                email.as_str()
-            ))
-        })?;
+        .ok_or_else(|| AccountError::EmailTaken(email.as_str().to_owned()))?;
     audit::record(
         pool,
         actor,
@@ -49,10 +85,12 @@ pub async fn create_user(
 }
 
 /// The parsed email and the password's hash, for a new account (one rule for both kinds).
-async fn checked_credentials(email: &str, password: &str) -> Result<(Email, String), AppError> {
-    let email = Email::parse(email).map_err(AppError::Invalid)?;
-    let password = NewPassword::parse(password).map_err(AppError::Invalid)?;
-    let hash = hash_password(password.expose()).await?;
+async fn checked_credentials(email: &str, password: &str) -> Result<(Email, String), AccountError> {
+    let email = Email::parse(email).map_err(AccountError::Invalid)?;
+    let password = NewPassword::parse(password).map_err(AccountError::Invalid)?;
+    let hash = hash_password(password.expose())
+        .await
+        .map_err(|_| AccountError::Hashing)?;
     Ok((email, hash))
 }
 
@@ -62,12 +100,12 @@ pub async fn create_first_admin(
     clock: &Clock,
     email: &str,
     password: &str,
-) -> Result<UserRow, AppError> {
+) -> Result<UserRow, AccountError> {
     let (email, hash) = checked_credentials(email, password).await?;
     let at = clock.now();
     let user = users::insert_first_admin(pool, email.as_str(), &hash, at)
         .await?
-        .ok_or(AppError::Forbidden)?;
+        .ok_or(AccountError::NotFirstRun)?;
     let actor = Actor::user(user.id, &user.email);
     audit::record(
         pool,
@@ -89,18 +127,18 @@ pub async fn sign_in(
     email: &str,
     password: &str,
     ip: &str,
-) -> Result<(UserRow, String), AppError> {
+) -> Result<(UserRow, String), AccountError> {
     // Nothing longer than an email address can be (or than a password anyone types) reaches
     // the database or argon2.
     if email.chars().count() > MAX_EMAIL_CHARS || password.len() > MAX_PASSWORD_BYTES {
-        return Err(AppError::Invalid(BAD_CREDENTIALS.into()));
+        return Err(AccountError::BadCredentials);
     }
     let at = clock.now();
     let email_norm = email.trim().to_lowercase();
     let scopes = [format!("email:{email_norm}"), format!("ip:{ip}")];
     let attempt = match login_limits::begin_attempt(pool, &scopes, at).await? {
         Ok(attempt) => attempt,
-        Err(secs) => return Err(AppError::TooManyAttempts(wait_text(secs))),
+        Err(secs) => return Err(AccountError::Locked(wait_text(secs))),
     };
     let user = users::by_email(pool, &email_norm).await?;
     let password_ok =
@@ -136,7 +174,7 @@ pub async fn sign_in(
                 at,
             )
             .await?;
-            Err(AppError::Invalid(BAD_CREDENTIALS.into()))
+            Err(AccountError::BadCredentials)
         }
     }
 }
@@ -155,7 +193,7 @@ pub async fn sign_out(
     clock: &Clock,
     user: &UserRow,
     token: &str,
-) -> Result<(), AppError> {
+) -> Result<(), AccountError> {
     sessions::delete(pool, &token_hash(token)).await?;
     audit::record(
         pool,
@@ -169,26 +207,24 @@ pub async fn sign_out(
     Ok(())
 }
 
-async fn target(pool: &SqlitePool, id: i64) -> Result<UserRow, AppError> {
-    users::by_id(pool, id).await?.ok_or(AppError::NotFound)
+async fn target(pool: &SqlitePool, id: i64) -> Result<UserRow, AccountError> {
+    users::by_id(pool, id)
+        .await?
+        .ok_or(AccountError::NoSuchUser)
 }
 
 /// Why a change was refused: it would leave no enabled admin.
-fn last_admin() -> AppError {
-    AppError::Invalid("This is the only active admin; make someone else admin first.".into())
-}
-
 pub async fn change_role(
     pool: &SqlitePool,
     clock: &Clock,
     actor: &Actor,
     id: i64,
     role: Role,
-) -> Result<UserView, AppError> {
+) -> Result<UserView, AccountError> {
     let user = target(pool, id).await?;
     let at = clock.now();
     if !users::set_role_keeping_an_admin(pool, id, role, at).await? {
-        return Err(last_admin());
+        return Err(AccountError::LastAdmin);
     }
     audit::record(
         pool,
@@ -208,11 +244,11 @@ pub async fn set_disabled(
     actor: &Actor,
     id: i64,
     disabled: bool,
-) -> Result<UserView, AppError> {
+) -> Result<UserView, AccountError> {
     let user = target(pool, id).await?;
     let at = clock.now();
     if !users::set_disabled_keeping_an_admin(pool, id, disabled, at).await? {
-        return Err(last_admin());
+        return Err(AccountError::LastAdmin);
     }
     if disabled {
         sessions::delete_for_user(pool, id).await?;
@@ -233,10 +269,12 @@ pub async fn reset_password(
     actor: &Actor,
     id: i64,
     password: &str,
-) -> Result<(), AppError> {
-    let password = NewPassword::parse(password).map_err(AppError::Invalid)?;
+) -> Result<(), AccountError> {
+    let password = NewPassword::parse(password).map_err(AccountError::Invalid)?;
     let user = target(pool, id).await?;
-    let hash = hash_password(password.expose()).await?;
+    let hash = hash_password(password.expose())
+        .await
+        .map_err(|_| AccountError::Hashing)?;
     let at = clock.now();
     users::set_password_hash(pool, id, &hash, at).await?;
     sessions::delete_for_user(pool, id).await?;

@@ -28,19 +28,20 @@ pub use push::{failure_text, menu, push_profile};
 pub const FIRST_VERSION: &str = "first version";
 
 /// Why a flow operation failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum FlowError {
     /// The flow has errors (each displays as `path: message`); nothing was changed.
     #[error("{}", lines(.0))]
     Problems(Vec<Problem>),
+    /// Refused for another reason (a stored flow that cannot be read, a draft changed by
+    /// someone else); the error says which.
     #[error(transparent)]
     App(#[from] AppError),
-}
-
-impl From<sqlx::Error> for FlowError {
-    fn from(err: sqlx::Error) -> Self {
-        FlowError::App(err.into())
-    }
+    /// A stored flow (the draft or a version) is not valid JSON any more.
+    #[error("the stored {0} cannot be read (see the log)")]
+    Unreadable(&'static str),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
 }
 
 /// Server functions answer problems as one `Invalid` text, one problem per line.
@@ -49,6 +50,8 @@ impl From<FlowError> for AppError {
         match err {
             FlowError::Problems(p) => AppError::Invalid(lines(&p)),
             FlowError::App(e) => e,
+            FlowError::Unreadable(_) => AppError::Internal,
+            FlowError::Database(e) => e.into(),
         }
     }
 }
@@ -85,7 +88,7 @@ pub async fn import(
 }
 
 /// The draft (`Flow::default()` when nothing was saved yet). It may have errors.
-pub async fn draft(pool: &SqlitePool) -> Result<Flow, AppError> {
+pub async fn draft(pool: &SqlitePool) -> Result<Flow, FlowError> {
     match repo::draft(pool).await? {
         Some(row) => decode(&row.flow_json, "draft"),
         None => Ok(Flow::default()),
@@ -93,7 +96,7 @@ pub async fn draft(pool: &SqlitePool) -> Result<Flow, AppError> {
 }
 
 /// The draft as a canonical flow file.
-pub async fn export(pool: &SqlitePool) -> Result<String, AppError> {
+pub async fn export(pool: &SqlitePool) -> Result<String, FlowError> {
     Ok(to_json(&draft(pool).await?))
 }
 
@@ -117,12 +120,12 @@ pub async fn check_draft(pool: &SqlitePool) -> Result<Vec<Problem>, AppError> {
 }
 
 /// Every published version, newest first.
-pub async fn versions(pool: &SqlitePool) -> Result<Vec<VersionInfo>, AppError> {
+pub async fn versions(pool: &SqlitePool) -> Result<Vec<VersionInfo>, FlowError> {
     Ok(repo::list(pool).await?)
 }
 
 /// The live flow for the runtime: the newest version and its number.
-pub async fn published_flow(pool: &SqlitePool) -> Result<Option<(i64, Flow)>, AppError> {
+pub async fn published_flow(pool: &SqlitePool) -> Result<Option<(i64, Flow)>, FlowError> {
     match repo::latest(pool).await? {
         Some(row) => Ok(Some((row.number, decode(&row.flow_json, "version")?))),
         None => Ok(None),
@@ -219,7 +222,7 @@ async fn write_version(
     let target = format!("version {number}");
     audit::record(pool, actor, action, Some(&target), Some(&detail), at).await?;
 
-    let (status, steps, page) = match pages::connected(pool).await? {
+    let (status, steps, page) = match crate::repo::pages::current(pool).await? {
         None => (PushStatus::Skipped, Vec::new(), None),
         Some(page) => {
             let client = pages::graph_client(&page, graph_base);
@@ -261,9 +264,9 @@ fn lines_of(steps: &[model::PushStep]) -> String {
 }
 
 /// Stored flow JSON back into a flow (stored text is always `to_json` output).
-fn decode(json: &str, what: &str) -> Result<Flow, AppError> {
+fn decode(json: &str, what: &'static str) -> Result<Flow, FlowError> {
     serde_json::from_str(json).map_err(|e| {
         tracing::error!(error = %e, what, "stored flow JSON does not decode");
-        AppError::Internal
+        FlowError::Unreadable(what)
     })
 }

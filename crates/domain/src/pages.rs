@@ -16,6 +16,32 @@ use model::AppError;
 /// How long the `GET /me` check may take.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Why connecting a page was refused or failed. The CLI prints it as it is; server functions
+/// answer with the matching `AppError`.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// An input breaks a rule, or Facebook refused the token; the text says what to do.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the sandbox has no page configured")]
+    NoSandboxPage,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<PageError> for AppError {
+    fn from(err: PageError) -> Self {
+        match err {
+            PageError::Invalid(why) => AppError::Invalid(why),
+            PageError::NoSandboxPage => {
+                tracing::error!("the sandbox configuration has no page");
+                AppError::Internal
+            }
+            PageError::Database(e) => e.into(),
+        }
+    }
+}
+
 /// What an admin gives to connect a real page.
 #[derive(Debug, Clone)]
 pub struct PageInput {
@@ -41,15 +67,15 @@ pub fn graph_client(page: &PageRow, default_base: &str) -> GraphClient {
 }
 
 /// The connected page, if any.
-pub async fn connected(pool: &SqlitePool) -> Result<Option<PageRow>, AppError> {
+pub async fn connected(pool: &SqlitePool) -> Result<Option<PageRow>, PageError> {
     Ok(pages::current(pool).await?)
 }
 
-fn required(name: &str, value: &str) -> Result<(), AppError> {
+fn required(name: &str, value: &str) -> Result<(), PageError> {
     if value.trim().is_empty() {
-        Err(AppError::Invalid(format!("{name} must not be empty.")))
+        Err(PageError::Invalid(format!("{name} must not be empty.")))
     } else if value.chars().any(char::is_whitespace) {
-        Err(AppError::Invalid(format!(
+        Err(PageError::Invalid(format!(
             "{name} must not contain spaces."
         )))
     } else {
@@ -57,12 +83,12 @@ fn required(name: &str, value: &str) -> Result<(), AppError> {
     }
 }
 
-fn digits(name: &str, value: &str) -> Result<(), AppError> {
+fn digits(name: &str, value: &str) -> Result<(), PageError> {
     required(name, value)?;
     if value.chars().all(|c| c.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(AppError::Invalid(format!(
+        Err(PageError::Invalid(format!(
             "{name} must be a number such as 1234567890 (got {value:?})."
         )))
     }
@@ -78,7 +104,7 @@ pub async fn connect(
     actor: &Actor,
     input: PageInput,
     graph_base: &str,
-) -> Result<Connected, AppError> {
+) -> Result<Connected, PageError> {
     digits("The page id", &input.page_id)?;
     digits("The app id", &input.app_id)?;
     required("The access token", input.access_token.expose())?;
@@ -98,14 +124,14 @@ pub async fn connect(
             me.name
         }
         Ok(me) => {
-            return Err(AppError::Invalid(format!(
+            return Err(PageError::Invalid(format!(
                 "The access token belongs to page {} ({}), not to page {}. Use that page's id \
                  or an access token of page {}.",
                 me.id, me.name, input.page_id, input.page_id
             )))
         }
         Err(e) if !e.is_retryable() => {
-            return Err(AppError::Invalid(format!(
+            return Err(PageError::Invalid(format!(
                 "Facebook refused the page access token or app secret: {}. Nothing was stored. \
                  (Details: {e})",
                 e.plain_message()
@@ -142,9 +168,9 @@ pub async fn connect_sandbox(
     clock: &Clock,
     actor: &Actor,
     graph_api_url: &str,
-) -> Result<PageRow, AppError> {
+) -> Result<PageRow, PageError> {
     let config = sandbox::SandboxConfig::default();
-    let sandbox_page = config.pages.first().ok_or(AppError::Internal)?;
+    let sandbox_page = config.pages.first().ok_or(PageError::NoSandboxPage)?;
     let page = PageRow {
         page_id: sandbox_page.id.clone(),
         name: sandbox_page.name.clone(),
@@ -160,7 +186,7 @@ pub async fn connect_sandbox(
     Ok(page)
 }
 
-async fn store(pool: &SqlitePool, actor: &Actor, page: &PageRow) -> Result<(), AppError> {
+async fn store(pool: &SqlitePool, actor: &Actor, page: &PageRow) -> Result<(), PageError> {
     pages::connect(pool, page).await?;
     let detail = if page.is_sandbox {
         format!("{} (sandbox)", page.name)

@@ -1,10 +1,10 @@
 //! Account rules against a real SQLite database: first admin, sign-in with rate limiting and
 //! no user enumeration, the last-admin guard, session expiry and the audit trail.
 
+use domain::accounts::AccountError;
 use domain::repo::{audit, audit::Actor, login_limits, sessions, users};
 use domain::Clock;
 use domain::{accounts, auth, db};
-use model::AppError;
 use model::Role;
 use sqlx::SqlitePool;
 
@@ -39,7 +39,7 @@ async fn the_first_admin_can_be_created_once() {
     assert_eq!(admin.role(), Role::Admin);
     let again =
         accounts::create_first_admin(&pool, &Clock::system(), "eve@example.com", PASSWORD).await;
-    assert_eq!(again.unwrap_err(), AppError::Forbidden);
+    assert!(matches!(again.unwrap_err(), AccountError::NotFirstRun));
     assert_eq!(users::count(&pool).await.unwrap(), 1);
 }
 
@@ -65,7 +65,14 @@ async fn sign_in_gives_one_message_for_wrong_email_and_wrong_password() {
     )
     .await
     .unwrap_err();
-    assert_eq!(wrong_pw, no_user);
+    assert!(
+        matches!(wrong_pw, AccountError::BadCredentials),
+        "{wrong_pw:?}"
+    );
+    assert!(
+        matches!(no_user, AccountError::BadCredentials),
+        "{no_user:?}"
+    );
     assert_eq!(wrong_pw.to_string(), accounts::BAD_CREDENTIALS);
 
     let (user, token) = accounts::sign_in(
@@ -100,7 +107,7 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
         )
         .await
         .unwrap_err();
-        assert!(matches!(err, AppError::Invalid(_)), "{err:?}");
+        assert!(matches!(err, AccountError::BadCredentials), "{err:?}");
     }
     let err = accounts::sign_in(
         &pool,
@@ -111,7 +118,7 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, AppError::TooManyAttempts(_)), "{err:?}");
+    assert!(matches!(err, AccountError::Locked(_)), "{err:?}");
     assert!(err.to_string().contains("Try again in 15 minutes"), "{err}");
 }
 
@@ -140,7 +147,7 @@ async fn five_failures_from_one_ip_lock_that_ip_for_every_account() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, AppError::TooManyAttempts(_)), "{err:?}");
+    assert!(matches!(err, AccountError::Locked(_)), "{err:?}");
     // Another address is not affected.
     accounts::sign_in(
         &pool,
@@ -378,8 +385,8 @@ async fn a_parallel_burst_of_guesses_gets_no_more_than_the_limit() {
     let mut checked = 0;
     for guess in guesses {
         match guess.await.unwrap() {
-            AppError::Invalid(_) => checked += 1,
-            AppError::TooManyAttempts(_) => {}
+            AccountError::BadCredentials => checked += 1,
+            AccountError::Locked(_) => {}
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -431,7 +438,7 @@ async fn an_overlong_email_or_password_is_refused_before_any_work() {
     let err = accounts::sign_in(&pool, &Clock::system(), &long_email, PASSWORD, "9.9.9.9")
         .await
         .unwrap_err();
-    assert_eq!(err, AppError::Invalid(accounts::BAD_CREDENTIALS.into()));
+    assert!(matches!(err, AccountError::BadCredentials), "{err:?}");
     let err = accounts::sign_in(
         &pool,
         &Clock::system(),
@@ -441,7 +448,7 @@ async fn an_overlong_email_or_password_is_refused_before_any_work() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err, AppError::Invalid(accounts::BAD_CREDENTIALS.into()));
+    assert!(matches!(err, AccountError::BadCredentials), "{err:?}");
     let failures: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
         .fetch_one(&pool)
         .await
@@ -515,4 +522,45 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
             .await
             .unwrap();
     }
+}
+
+/// A database failure keeps its own words for the CLI and the log, and becomes the generic
+/// message (500) only at the server-function boundary; a refusal keeps its reason both ways.
+#[tokio::test]
+async fn database_failures_say_what_failed_and_reach_the_browser_only_as_internal() {
+    let pool = pool().await;
+    agent(&pool, "ana@example.com").await;
+    let again = accounts::create_user(
+        &pool,
+        &Clock::system(),
+        &Actor::cli(),
+        "ana@example.com",
+        Role::Agent,
+        PASSWORD,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        again.to_string(),
+        "A user with email ana@example.com already exists."
+    );
+    assert_eq!(
+        model::AppError::from(again),
+        model::AppError::Invalid("A user with email ana@example.com already exists.".into())
+    );
+
+    pool.close().await;
+    let err = accounts::create_user(
+        &pool,
+        &Clock::system(),
+        &Actor::cli(),
+        "bob@example.com",
+        Role::Agent,
+        PASSWORD,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, AccountError::Database(_)), "{err:?}");
+    assert!(err.to_string().starts_with("database error: "), "{err}");
+    assert_eq!(model::AppError::from(err), model::AppError::Internal);
 }

@@ -54,7 +54,7 @@ async fn editor(pool: &SqlitePool) -> Actor {
 fn problems(err: FlowError) -> Vec<String> {
     match err {
         FlowError::Problems(p) => p.iter().map(ToString::to_string).collect(),
-        FlowError::App(e) => panic!("expected problems, got {e:?}"),
+        other => panic!("expected problems, got {other:?}"),
     }
 }
 

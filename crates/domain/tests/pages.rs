@@ -2,11 +2,10 @@
 //! check, refusals in plain words, the sandbox page, and secrets that never print.
 
 use domain::db;
-use domain::pages::{self, PageInput};
+use domain::pages::{self, PageError, PageInput};
 use domain::repo::{audit, audit::Actor, pages as repo};
 use domain::Clock;
 use messenger::Secret;
-use model::AppError;
 use sqlx::SqlitePool;
 
 async fn pool() -> SqlitePool {
@@ -33,9 +32,9 @@ fn input(page_id: &str, token: &str, secret: &str) -> PageInput {
     }
 }
 
-fn invalid(err: AppError) -> String {
+fn invalid(err: PageError) -> String {
     match err {
-        AppError::Invalid(m) => m,
+        PageError::Invalid(m) => m,
         other => panic!("expected Invalid, got {other:?}"),
     }
 }

@@ -68,7 +68,9 @@ pub async fn run(config: &Config, command: FlowsCommand) -> anyhow::Result<()> {
             }
         }
         FlowsCommand::Export { file } => {
-            let json = flows::export(&pool).await.map_err(app_error)?;
+            let json = flows::export(&pool)
+                .await
+                .map_err(|e| problems(e, "the draft", "exported"))?;
             match file {
                 None => {
                     print!("{json}");
@@ -84,7 +86,9 @@ pub async fn run(config: &Config, command: FlowsCommand) -> anyhow::Result<()> {
             Err(e) => Err(problems(e, "the draft", "published")),
         },
         FlowsCommand::Versions => {
-            let versions = flows::versions(&pool).await.map_err(app_error)?;
+            let versions = flows::versions(&pool)
+                .await
+                .map_err(|e| problems(e, "the list", "listed"))?;
             if versions.is_empty() {
                 println!("no version published yet; publish the draft with `baton flows publish`");
             }
@@ -115,12 +119,9 @@ fn problems(err: FlowError, what: &str, verb: &str) -> anyhow::Error {
             let noun = if n == 1 { "problem" } else { "problems" };
             anyhow::anyhow!("{what} has {n} {noun}; nothing was {verb}")
         }
-        FlowError::App(e) => app_error(e),
+        // The domain's own words: a database failure says what the database said.
+        other => anyhow::anyhow!("{other}"),
     }
-}
-
-fn app_error(err: app::error::AppError) -> anyhow::Error {
-    anyhow::anyhow!("{err}")
 }
 
 fn print_report(report: &PublishReport) -> anyhow::Result<()> {

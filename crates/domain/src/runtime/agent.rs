@@ -33,7 +33,7 @@ pub enum AgentError {
     Refused(String),
     /// Reading the flow the action sends from failed.
     #[error(transparent)]
-    Flow(AppError),
+    Flow(crate::flows::FlowError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -44,7 +44,7 @@ impl From<AgentError> for AppError {
     fn from(err: AgentError) -> Self {
         match err {
             AgentError::NoConversation => AppError::NotFound,
-            AgentError::Flow(e) => e,
+            AgentError::Flow(e) => e.into(),
             AgentError::Database(e) => e.into(),
             e => AppError::Invalid(e.to_string()),
         }
