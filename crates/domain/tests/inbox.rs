@@ -422,7 +422,7 @@ async fn the_detail_has_profile_window_transcript_and_failed_sends() {
         6_000,
         ConversationState::Bot,
         ConversationState::Inbox,
-        "button",
+        model::HandoverCause::Button,
         None,
         Some("Talk to human"),
     )
@@ -457,7 +457,7 @@ async fn the_detail_has_profile_window_transcript_and_failed_sends() {
     assert_eq!(d.transcript[0].who, "user");
     assert_eq!(d.transcript[0].text, "hello");
     assert_eq!(d.ledger.len(), 1);
-    assert_eq!(d.ledger[0].cause, "button");
+    assert_eq!(d.ledger[0].cause, model::HandoverCause::Button);
     assert_eq!(d.failed_sends.len(), 1);
     assert_eq!(d.failed_sends[0].what, "Message");
     assert_eq!(d.failed_sends[0].text.as_deref(), Some("Are you there?"));

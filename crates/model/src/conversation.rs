@@ -1,5 +1,5 @@
-//! A conversation's typed state: where it is (bot, inbox, done) and who holds the Messenger
-//! thread. Both are stored as text (`as_str`) and read back through `parse`, so a value the
+//! A conversation's typed state: where it is (bot, inbox, done), who holds the Messenger
+//! thread and what moved it. Both are stored as text (`as_str`) and read back through `parse`, so a value the
 //! code does not know can never slip through as a string.
 
 use serde::{Deserialize, Serialize};
@@ -72,6 +72,39 @@ impl ThreadOwner {
     }
 }
 
+/// What started a handover or a hand-back, for the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
+pub enum HandoverCause {
+    /// The user tapped a button, quick reply or menu item (or typed a keyword) with a
+    /// handover action.
+    Button,
+    /// An agent clicked Mark as done or Move to inbox in Baton.
+    Agent,
+    /// A person in the Page Inbox took the thread, moved it or marked it done.
+    PageInbox,
+}
+
+impl HandoverCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandoverCause::Button => "button",
+            HandoverCause::Agent => "agent",
+            HandoverCause::PageInbox => "page_inbox",
+        }
+    }
+
+    /// In the agent's words ("… (by a button)").
+    pub fn words(self) -> &'static str {
+        match self {
+            HandoverCause::Button => "the user's tap",
+            HandoverCause::Agent => "an agent in Baton",
+            HandoverCause::PageInbox => "the Page Inbox",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +127,14 @@ mod tests {
         ] {
             let json = serde_json::to_string(&o).unwrap();
             assert_eq!(json, format!("\"{}\"", o.as_str()));
+        }
+        for c in [
+            HandoverCause::Button,
+            HandoverCause::Agent,
+            HandoverCause::PageInbox,
+        ] {
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
         }
         assert_eq!(ThreadOwner::PageInbox.words(), "a person in the Page Inbox");
     }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ConversationState, ThreadOwner};
+use crate::{ConversationState, HandoverCause, ThreadOwner};
 
 /// Which conversations a list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -147,8 +147,7 @@ pub struct LedgerEntry {
     pub at_ms: i64,
     pub from_state: ConversationState,
     pub to_state: ConversationState,
-    /// button | keyword | agent | page_inbox | platform
-    pub cause: String,
+    pub cause: HandoverCause,
     pub actor: Option<String>,
     pub detail: Option<String>,
 }

@@ -13,7 +13,7 @@ mod simulator;
 mod time;
 
 pub use account::{AuditEntry, Email, NewPassword, Permission, Role, SessionInfo, UserView};
-pub use conversation::{ConversationState, ThreadOwner};
+pub use conversation::{ConversationState, HandoverCause, ThreadOwner};
 pub use error::AppError;
 pub use flow_versions::{
     EditorState, LiveVersion, PublishReport, PushStatus, PushStep, SavedDraft, VersionInfo,

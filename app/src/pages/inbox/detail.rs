@@ -233,10 +233,13 @@ fn History(d: ConversationDetail) -> impl IntoView {
         {d.ledger.is_empty().then(|| view! { <p class="notice">"No handovers yet."</p> })}
         <ol class="ledger">
             {d.ledger.into_iter().map(|l| {
-                let by = l.actor.map(|a| format!(" by {a}")).unwrap_or_default();
+                let why = match l.actor {
+                    Some(actor) => format!("by {actor}"),
+                    None => format!("by {}", l.cause.words()),
+                };
                 view! {
                     <li>
-                        {format!("{} → {} ({}{by})", l.from_state.words(), l.to_state.words(), l.cause)}
+                        {format!("{} → {} ({why})", l.from_state.words(), l.to_state.words())}
                         " "<span class="when">{ago(now, l.at_ms)}</span>
                     </li>
                 }

@@ -1,7 +1,7 @@
 //! Conversations (one per page + user), their transcript and the handover ledger. Functions
 //! take any SQLite executor so the runtime can run them inside one transaction per event.
 
-use model::{ConversationState, ThreadOwner};
+use model::{ConversationState, HandoverCause, ThreadOwner};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 
 /// A conversation as the runtime and the inbox read it.
@@ -282,7 +282,7 @@ pub struct LedgerRow {
     pub at_ms: i64,
     pub from_state: ConversationState,
     pub to_state: ConversationState,
-    pub cause: String,
+    pub cause: HandoverCause,
     pub actor: Option<String>,
     pub detail: Option<String>,
 }
@@ -295,7 +295,7 @@ pub async fn add_ledger(
     at_ms: i64,
     from_state: ConversationState,
     to_state: ConversationState,
-    cause: &str,
+    cause: HandoverCause,
     actor: Option<&str>,
     detail: Option<&str>,
 ) -> Result<(), sqlx::Error> {

@@ -11,7 +11,8 @@ use crate::Clock;
 use messenger::send::{MessagingType, OutgoingMessage, SendRequest};
 use sqlx::SqlitePool;
 
-use super::engine::{self, Cause, Scope};
+use super::engine::Scope;
+use super::handover::{self, Cause};
 use crate::repo::audit::{self, Actor};
 use crate::repo::outbox::{self, Kind, NewRow};
 use crate::repo::{conversations as conv, pages};
@@ -99,7 +100,7 @@ pub async fn act(
         clock_ms: clock.now_ms(),
     };
     let cause = Cause {
-        kind: "agent",
+        kind: model::HandoverCause::Agent,
         actor: Some(&actor.name),
         detail: format!("agent {}", actor.name),
     };
@@ -107,9 +108,9 @@ pub async fn act(
     if action == AgentAction::MarkAsDone {
         // The message the button that started this handover chose, else the flow's default.
         let back = c.back_to_bot_message.as_deref().or(back);
-        engine::back_to_bot(&mut tx, &scope, &flow, &c, back, &cause).await?;
+        handover::back_to_bot(&mut tx, &scope, &flow, &c, back, &cause).await?;
     } else {
-        engine::hand_to_inbox(&mut tx, &scope, &flow, &c, to_inbox, back, &cause).await?;
+        handover::hand_to_inbox(&mut tx, &scope, &flow, &c, to_inbox, back, &cause).await?;
     }
     let after = conv::get(&mut *tx, &page.page_id, psid)
         .await?

@@ -1,4 +1,5 @@
-//! Applying one stored webhook event to its conversation, exactly as docs/spec.md §1 says.
+//! Applying one stored webhook event to its conversation, exactly as docs/spec.md §1 says:
+//! the dispatch on the event's kind. The handover state machine it drives is `handover`.
 //! The event is marked handled in the same transaction as every effect it has (transcript,
 //! state, ledger, outbox rows), so it is processed exactly once, even across a crash.
 
@@ -7,10 +8,11 @@ use messenger::webhook::{Event, EventKind};
 use sqlx::SqliteConnection;
 
 use super::compose;
+use super::handover::{back_to_bot, hand_to_inbox, record, Cause};
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::outbox::{self, Kind, NewRow};
-use model::ConversationState::{self, Done, Inbox};
-use model::ThreadOwner;
+use model::ConversationState::Inbox;
+use model::{HandoverCause, ThreadOwner};
 
 /// The Page Inbox app (Meta's), the handover target.
 pub use messenger::PAGE_INBOX_APP_ID;
@@ -27,14 +29,6 @@ pub struct Scope<'a> {
     /// Baton's clock when the work is done: when outbox rows are queued (an event's own
     /// timestamp may lie in the past or, from a platform whose clock runs ahead, the future).
     pub clock_ms: i64,
-}
-
-/// Who or what caused a handover, for the ledger and the transcript.
-pub struct Cause<'a> {
-    /// button | keyword | agent | page_inbox | platform
-    pub kind: &'a str,
-    pub actor: Option<&'a str>,
-    pub detail: String,
 }
 
 pub async fn apply(
@@ -141,7 +135,7 @@ pub async fn apply(
                 if let Some(found) = flows::find_button_by_title(flow, handover_message, &title) {
                     if let Action::ReturnToBot { confirmation } = found.action {
                         let cause = Cause {
-                            kind: "button",
+                            kind: HandoverCause::Button,
                             actor: None,
                             detail: format!("button \"{title}\""),
                         };
@@ -171,7 +165,7 @@ pub async fn apply(
             {
                 // Control came back to Baton: the agent clicked Done in the Page Inbox.
                 let cause = Cause {
-                    kind: "page_inbox",
+                    kind: HandoverCause::PageInbox,
                     actor: None,
                     detail: "marked done in the Page Inbox".into(),
                 };
@@ -203,7 +197,7 @@ pub async fn apply(
                 .await?
             {
                 let cause = Cause {
-                    kind: "page_inbox",
+                    kind: HandoverCause::PageInbox,
                     actor: None,
                     detail: "taken by the Page Inbox".into(),
                 };
@@ -230,7 +224,7 @@ pub async fn apply(
             };
             let (to_inbox, back) = flows::handover_messages(flow);
             let cause = Cause {
-                kind: "page_inbox",
+                kind: HandoverCause::PageInbox,
                 actor: None,
                 detail: "requested by the Page Inbox".into(),
             };
@@ -284,11 +278,6 @@ async fn user_wrote(
         .ok_or(sqlx::Error::RowNotFound)
 }
 
-fn window_open(c: &ConversationRow, now_ms: i64) -> bool {
-    c.last_user_message_ms
-        .is_some_and(|t| now_ms - t <= messenger::limits::STANDARD_WINDOW_MS)
-}
-
 /// A tapped button / quick reply / menu item (by payload).
 async fn tapped(
     conn: &mut SqliteConnection,
@@ -303,7 +292,7 @@ async fn tapped(
         return fallback(conn, scope, flow, &c.psid).await;
     };
     let cause = Cause {
-        kind: "button",
+        kind: HandoverCause::Button,
         actor: None,
         detail: format!("button \"{title}\""),
     };
@@ -352,121 +341,4 @@ async fn fallback(
         Some(key) => send(conn, scope, flow, psid, key).await,
         None => Ok(()),
     }
-}
-
-/// Ledger entry + system transcript line for a state change.
-async fn record(
-    conn: &mut SqliteConnection,
-    scope: &Scope<'_>,
-    c: &ConversationRow,
-    to_state: ConversationState,
-    cause: &Cause<'_>,
-    line: &str,
-) -> Result<(), sqlx::Error> {
-    conv::add_ledger(
-        conn,
-        scope.page_id,
-        &c.psid,
-        scope.now_ms,
-        c.state,
-        to_state,
-        cause.kind,
-        cause.actor,
-        Some(&cause.detail),
-    )
-    .await?;
-    conv::add_transcript(
-        &mut *conn,
-        scope.page_id,
-        &c.psid,
-        scope.now_ms,
-        "system",
-        line,
-        None,
-    )
-    .await
-}
-
-/// Sends the confirmation first (only the owner can message the user), then passes thread
-/// control to the Page Inbox. Does nothing when the conversation is already in the inbox.
-pub async fn hand_to_inbox(
-    conn: &mut SqliteConnection,
-    scope: &Scope<'_>,
-    flow: &Flow,
-    c: &ConversationRow,
-    confirmation: Option<&str>,
-    back_to_bot: Option<&str>,
-    cause: &Cause<'_>,
-) -> Result<(), sqlx::Error> {
-    if !conv::transition(
-        conn,
-        scope.page_id,
-        &c.psid,
-        Inbox,
-        ThreadOwner::PageInbox,
-        scope.now_ms,
-    )
-    .await?
-    {
-        return Ok(());
-    }
-    conv::set_handover_messages(conn, scope.page_id, &c.psid, confirmation, back_to_bot).await?;
-    let by = match cause.actor {
-        Some(actor) => format!("Handed to the Page Inbox by {actor}"),
-        None => format!("Handed to the Page Inbox ({})", cause.detail),
-    };
-    record(conn, scope, c, Inbox, cause, &by).await?;
-    let mut rows = match confirmation {
-        Some(key) if window_open(c, scope.now_ms) => compose::message_rows(flow, key, &c.psid),
-        _ => Vec::new(),
-    };
-    rows.push(NewRow {
-        kind: Kind::Pass,
-        body: "baton:handover".into(),
-        transcript: None,
-        author: None,
-    });
-    outbox::enqueue(conn, scope.page_id, &c.psid, &rows, scope.clock_ms).await
-}
-
-/// Takes thread control back (unless Baton already owns the thread), then sends the
-/// confirmation. Idempotent like `hand_to_inbox`.
-pub async fn back_to_bot(
-    conn: &mut SqliteConnection,
-    scope: &Scope<'_>,
-    flow: &Flow,
-    c: &ConversationRow,
-    confirmation: Option<&str>,
-    cause: &Cause<'_>,
-) -> Result<(), sqlx::Error> {
-    if !conv::transition(
-        conn,
-        scope.page_id,
-        &c.psid,
-        Done,
-        ThreadOwner::Baton,
-        scope.now_ms,
-    )
-    .await?
-    {
-        return Ok(());
-    }
-    let line = match cause.actor {
-        Some(actor) => format!("Marked done by {actor}"),
-        None => format!("Back to the bot ({})", cause.detail),
-    };
-    record(conn, scope, c, Done, cause, &line).await?;
-    let mut rows = Vec::new();
-    if c.thread_owner != ThreadOwner::Baton {
-        rows.push(NewRow {
-            kind: Kind::Take,
-            body: "baton:back_to_bot".into(),
-            transcript: None,
-            author: None,
-        });
-    }
-    if let Some(key) = confirmation.filter(|_| window_open(c, scope.now_ms)) {
-        rows.extend(compose::message_rows(flow, key, &c.psid));
-    }
-    outbox::enqueue(conn, scope.page_id, &c.psid, &rows, scope.clock_ms).await
 }

@@ -1,11 +1,13 @@
 //! The bot runtime: an event worker that applies stored webhook events one by one in arrival
-//! order (see `engine`), and an outbox worker that makes the resulting Graph API calls (see
+//! order (see `engine`, which drives the handover state machine in `handover`), and an
+//! outbox worker that makes the resulting Graph API calls (see
 //! `sender`). Both are plain loops over the database, so a restart picks up where a crash left
 //! off; the webhook handler wakes them through [`Wake`].
 
 pub mod agent;
 pub(crate) mod compose;
 pub mod engine;
+pub mod handover;
 pub mod sender;
 
 use std::sync::Arc;

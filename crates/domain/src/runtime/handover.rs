@@ -1,0 +1,146 @@
+//! The handover state machine: a conversation moves bot → inbox (the confirmation message,
+//! then pass_thread_control to the Page Inbox) and inbox → done (take_thread_control unless
+//! Baton already owns the thread, then the back-in-bot message). Each move is one conditional
+//! UPDATE, so it happens once however many events or agents ask for it, and is written to the
+//! handover ledger and the transcript. Called by the event dispatch (`engine`) and the agent
+//! actions (`agent`).
+
+use flows::Flow;
+use sqlx::SqliteConnection;
+
+use super::compose;
+use super::engine::Scope;
+use crate::repo::conversations::{self as conv, ConversationRow};
+use crate::repo::outbox::{self, Kind, NewRow};
+use model::ConversationState::{self, Done, Inbox};
+use model::{HandoverCause, ThreadOwner};
+
+/// Who or what caused a handover, for the ledger and the transcript.
+pub struct Cause<'a> {
+    pub kind: HandoverCause,
+    pub actor: Option<&'a str>,
+    pub detail: String,
+}
+
+/// Whether Messenger's standard 24 h window is open for this conversation at `now_ms`.
+fn window_open(c: &ConversationRow, now_ms: i64) -> bool {
+    c.last_user_message_ms
+        .is_some_and(|t| now_ms - t <= messenger::limits::STANDARD_WINDOW_MS)
+}
+
+/// Ledger entry + system transcript line for a state change.
+pub(super) async fn record(
+    conn: &mut SqliteConnection,
+    scope: &Scope<'_>,
+    c: &ConversationRow,
+    to_state: ConversationState,
+    cause: &Cause<'_>,
+    line: &str,
+) -> Result<(), sqlx::Error> {
+    conv::add_ledger(
+        conn,
+        scope.page_id,
+        &c.psid,
+        scope.now_ms,
+        c.state,
+        to_state,
+        cause.kind,
+        cause.actor,
+        Some(&cause.detail),
+    )
+    .await?;
+    conv::add_transcript(
+        &mut *conn,
+        scope.page_id,
+        &c.psid,
+        scope.now_ms,
+        "system",
+        line,
+        None,
+    )
+    .await
+}
+
+/// Sends the confirmation first (only the owner can message the user), then passes thread
+/// control to the Page Inbox. Does nothing when the conversation is already in the inbox.
+pub async fn hand_to_inbox(
+    conn: &mut SqliteConnection,
+    scope: &Scope<'_>,
+    flow: &Flow,
+    c: &ConversationRow,
+    confirmation: Option<&str>,
+    back_to_bot: Option<&str>,
+    cause: &Cause<'_>,
+) -> Result<(), sqlx::Error> {
+    if !conv::transition(
+        conn,
+        scope.page_id,
+        &c.psid,
+        Inbox,
+        ThreadOwner::PageInbox,
+        scope.now_ms,
+    )
+    .await?
+    {
+        return Ok(());
+    }
+    conv::set_handover_messages(conn, scope.page_id, &c.psid, confirmation, back_to_bot).await?;
+    let by = match cause.actor {
+        Some(actor) => format!("Handed to the Page Inbox by {actor}"),
+        None => format!("Handed to the Page Inbox ({})", cause.detail),
+    };
+    record(conn, scope, c, Inbox, cause, &by).await?;
+    let mut rows = match confirmation {
+        Some(key) if window_open(c, scope.now_ms) => compose::message_rows(flow, key, &c.psid),
+        _ => Vec::new(),
+    };
+    rows.push(NewRow {
+        kind: Kind::Pass,
+        body: "baton:handover".into(),
+        transcript: None,
+        author: None,
+    });
+    outbox::enqueue(conn, scope.page_id, &c.psid, &rows, scope.clock_ms).await
+}
+
+/// Takes thread control back (unless Baton already owns the thread), then sends the
+/// confirmation. Idempotent like `hand_to_inbox`.
+pub async fn back_to_bot(
+    conn: &mut SqliteConnection,
+    scope: &Scope<'_>,
+    flow: &Flow,
+    c: &ConversationRow,
+    confirmation: Option<&str>,
+    cause: &Cause<'_>,
+) -> Result<(), sqlx::Error> {
+    if !conv::transition(
+        conn,
+        scope.page_id,
+        &c.psid,
+        Done,
+        ThreadOwner::Baton,
+        scope.now_ms,
+    )
+    .await?
+    {
+        return Ok(());
+    }
+    let line = match cause.actor {
+        Some(actor) => format!("Marked done by {actor}"),
+        None => format!("Back to the bot ({})", cause.detail),
+    };
+    record(conn, scope, c, Done, cause, &line).await?;
+    let mut rows = Vec::new();
+    if c.thread_owner != ThreadOwner::Baton {
+        rows.push(NewRow {
+            kind: Kind::Take,
+            body: "baton:back_to_bot".into(),
+            transcript: None,
+            author: None,
+        });
+    }
+    if let Some(key) = confirmation.filter(|_| window_open(c, scope.now_ms)) {
+        rows.extend(compose::message_rows(flow, key, &c.psid));
+    }
+    outbox::enqueue(conn, scope.page_id, &c.psid, &rows, scope.clock_ms).await
+}
