@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
+use app::model::Speaker;
 use app::server::AppState;
 use domain::repo::{conversations, outbox, webhook_events};
 use domain::runtime;
@@ -137,7 +138,10 @@ async fn server_errors_and_rate_limits_are_retried_until_the_message_goes_out() 
     let transcript = conversations::transcript(&state.pool, PAGE, USER)
         .await
         .unwrap();
-    assert_eq!(transcript.iter().filter(|t| t.who == "bot").count(), 1);
+    assert_eq!(
+        transcript.iter().filter(|t| t.who == Speaker::Bot).count(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -159,7 +163,7 @@ async fn permanent_errors_are_recorded_with_their_reason_and_not_retried() {
     assert!(
         transcript
             .iter()
-            .any(|t| t.who == "system" && t.text.contains(&reason)),
+            .any(|t| t.who == Speaker::System && t.text.contains(&reason)),
         "{transcript:?}"
     );
 }

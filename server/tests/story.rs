@@ -338,7 +338,7 @@ async fn outside_the_24_hour_window_the_refusal_is_recorded_in_plain_words() {
         .unwrap();
     let failure = transcript
         .iter()
-        .find(|t| t.who == "system" && t.text.starts_with("Message not sent"))
+        .find(|t| t.who == app::model::Speaker::System && t.text.starts_with("Message not sent"))
         .unwrap_or_else(|| panic!("{transcript:?}"));
     assert!(failure.text.contains("24 h"), "{}", failure.text);
 }

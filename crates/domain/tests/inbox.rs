@@ -9,8 +9,8 @@ use domain::repo::outbox::{self, Kind, NewRow};
 use domain::Clock;
 use domain::{db, inbox, pages};
 use model::AppError;
-use model::ConversationState;
 use model::ThreadOwner::{Baton, PageInbox};
+use model::{ConversationState, Speaker};
 use model::{InboxCursor, InboxList, WINDOW_MS};
 use sqlx::SqlitePool;
 
@@ -152,12 +152,12 @@ async fn pages_follow_each_other_without_duplicates_or_gaps() {
 }
 
 /// A transcript line; a user line also opens the window and becomes the last text.
-async fn said(pool: &SqlitePool, psid: &str, who: &str, at_ms: i64, text: &str) {
+async fn said(pool: &SqlitePool, psid: &str, who: Speaker, at_ms: i64, text: &str) {
     let mut conn = pool.acquire().await.unwrap();
     conv::add_transcript(&mut *conn, PAGE, psid, at_ms, who, text, None)
         .await
         .unwrap();
-    if who == "user" {
+    if who == Speaker::User {
         conv::user_wrote(&mut conn, PAGE, psid, at_ms, text)
             .await
             .unwrap();
@@ -227,7 +227,7 @@ async fn six(pool: &SqlitePool) {
     ];
     for (psid, name, state, at_ms, text) in people {
         add(pool, psid, state, at_ms, Some(name)).await;
-        said(pool, psid, "user", at_ms, text).await;
+        said(pool, psid, Speaker::User, at_ms, text).await;
     }
 }
 
@@ -236,7 +236,7 @@ async fn new_activity_moves_a_conversation_to_the_top() {
     let pool = connected().await;
     six(&pool).await;
     assert_eq!(psids(&pool, InboxList::Inbox, "").await, ["p4", "p1"]);
-    said(&pool, "p1", "user", 9_000, "still waiting").await;
+    said(&pool, "p1", Speaker::User, 9_000, "still waiting").await;
     assert_eq!(psids(&pool, InboxList::Inbox, "").await, ["p1", "p4"]);
     let page = inbox::list_page(&pool, &Clock::system(), InboxList::Inbox, "", None)
         .await
@@ -278,17 +278,31 @@ async fn search_finds_names_and_anything_a_person_wrote() {
     let pool = connected().await;
     six(&pool).await;
     // Older lines count, not only the last text; bot lines do not.
-    said(&pool, "p3", "user", 3_100, "Order #A-1234 never arrived").await;
-    said(&pool, "p3", "user", 3_200, "menu").await;
+    said(
+        &pool,
+        "p3",
+        Speaker::User,
+        3_100,
+        "Order #A-1234 never arrived",
+    )
+    .await;
+    said(&pool, "p3", Speaker::User, 3_200, "menu").await;
     said(
         &pool,
         "p2",
-        "page_inbox",
+        Speaker::PageInbox,
         2_100,
         "Your refund is on its way",
     )
     .await;
-    said(&pool, "p6", "bot", 5_100, "Here is your ORDER status menu").await;
+    said(
+        &pool,
+        "p6",
+        Speaker::Bot,
+        5_100,
+        "Here is your ORDER status menu",
+    )
+    .await;
 
     // Every search gives the same rows through the server function's path and through
     // either plan.
@@ -328,7 +342,7 @@ async fn search_finds_names_and_anything_a_person_wrote() {
     assert!(all("%").await.is_empty());
     assert!(all("\"").await.is_empty());
     // A name and a text match of the same conversation list it once.
-    said(&pool, "p5", "user", 5_000, "I am Eva Silva").await;
+    said(&pool, "p5", Speaker::User, 5_000, "I am Eva Silva").await;
     assert_eq!(all("silva").await, ["p5", "p1"]);
     // A blank search is no filter.
     assert_eq!(psids(&pool, InboxList::All, "  ").await.len(), 6);
@@ -342,7 +356,7 @@ async fn search_pages_with_the_cursor_too() {
         said(
             &pool,
             &format!("u{i}"),
-            "user",
+            Speaker::User,
             1_000 * (i / 2),
             "refund please",
         )
@@ -412,7 +426,7 @@ async fn the_detail_has_profile_window_transcript_and_failed_sends() {
     conv::user_wrote(&mut conn, PAGE, "ana", 5_000, "hello")
         .await
         .unwrap();
-    conv::add_transcript(&mut *conn, PAGE, "ana", 5_000, "user", "hello", None)
+    conv::add_transcript(&mut *conn, PAGE, "ana", 5_000, Speaker::User, "hello", None)
         .await
         .unwrap();
     conv::add_ledger(
@@ -431,7 +445,7 @@ async fn the_detail_has_profile_window_transcript_and_failed_sends() {
     let row = NewRow {
         kind: Kind::Message,
         body: "{}".into(),
-        transcript: Some(("bot".into(), "Are you there?".into())),
+        transcript: Some((Speaker::Bot, "Are you there?".into())),
         author: None,
     };
     outbox::enqueue(&mut conn, PAGE, "ana", &[row], 7_000)
@@ -454,7 +468,7 @@ async fn the_detail_has_profile_window_transcript_and_failed_sends() {
     assert_eq!(d.summary.state, ConversationState::Inbox);
     assert_eq!(d.thread_owner, PageInbox);
     assert_eq!(d.window_closes_ms, Some(5_000 + WINDOW_MS));
-    assert_eq!(d.transcript[0].who, "user");
+    assert_eq!(d.transcript[0].who, Speaker::User);
     assert_eq!(d.transcript[0].text, "hello");
     assert_eq!(d.ledger.len(), 1);
     assert_eq!(d.ledger[0].cause, model::HandoverCause::Button);

@@ -105,6 +105,46 @@ impl HandoverCause {
     }
 }
 
+/// Who wrote a transcript line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
+pub enum Speaker {
+    /// The Messenger user.
+    User,
+    /// Baton's bot (flow messages).
+    Bot,
+    /// An agent replying from Baton's inbox.
+    Agent,
+    /// A person answering in the Page Inbox (seen as a message echo).
+    PageInbox,
+    /// Baton's own notes: handovers, failed sends.
+    System,
+}
+
+impl Speaker {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Speaker::User => "user",
+            Speaker::Bot => "bot",
+            Speaker::Agent => "agent",
+            Speaker::PageInbox => "page_inbox",
+            Speaker::System => "system",
+        }
+    }
+
+    /// In the agent's words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Speaker::User => "User",
+            Speaker::Bot => "Bot",
+            Speaker::Agent => "Agent",
+            Speaker::PageInbox => "Page Inbox",
+            Speaker::System => "System",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +175,16 @@ mod tests {
         ] {
             let json = serde_json::to_string(&c).unwrap();
             assert_eq!(json, format!("\"{}\"", c.as_str()));
+        }
+        for w in [
+            Speaker::User,
+            Speaker::Bot,
+            Speaker::Agent,
+            Speaker::PageInbox,
+            Speaker::System,
+        ] {
+            let json = serde_json::to_string(&w).unwrap();
+            assert_eq!(json, format!("\"{}\"", w.as_str()));
         }
         assert_eq!(ThreadOwner::PageInbox.words(), "a person in the Page Inbox");
     }

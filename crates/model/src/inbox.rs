@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ConversationState, HandoverCause, ThreadOwner};
+use crate::{ConversationState, HandoverCause, Speaker, ThreadOwner};
 
 /// Which conversations a list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -130,10 +130,10 @@ pub struct ConversationPage {
     pub now_ms: i64,
 }
 
-/// One transcript line. who: user | bot | agent | page_inbox | system
+/// One transcript line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TranscriptLine {
-    pub who: String,
+    pub who: Speaker,
     pub text: String,
     pub at_ms: i64,
     /// The agent who typed it, for replies sent from Baton.
@@ -340,17 +340,6 @@ pub fn display_name(first: Option<&str>, last: Option<&str>) -> String {
         "Unknown user".to_owned()
     } else {
         name
-    }
-}
-
-/// Who wrote a transcript line, in words.
-pub fn who_words(who: &str) -> &'static str {
-    match who {
-        "user" => "User",
-        "bot" => "Bot",
-        "agent" => "Agent",
-        "page_inbox" => "Page Inbox",
-        _ => "System",
     }
 }
 

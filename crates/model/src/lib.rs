@@ -13,16 +13,16 @@ mod simulator;
 mod time;
 
 pub use account::{AuditEntry, Email, NewPassword, Permission, Role, SessionInfo, UserView};
-pub use conversation::{ConversationState, HandoverCause, ThreadOwner};
+pub use conversation::{ConversationState, HandoverCause, Speaker, ThreadOwner};
 pub use error::AppError;
 pub use flow_versions::{
     EditorState, LiveVersion, PublishReport, PushStatus, PushStep, SavedDraft, VersionInfo,
 };
 pub use history::History;
 pub use inbox::{
-    ago, check_search, display_name, time_left, who_words, window_words, AgentAction,
-    AgentActionReport, ConversationDetail, ConversationPage, ConversationSummary, FailedSend,
-    InboxCounts, InboxCursor, InboxList, LedgerEntry, ReplyReport, ReplyRule, TranscriptLine,
+    ago, check_search, display_name, time_left, window_words, AgentAction, AgentActionReport,
+    ConversationDetail, ConversationPage, ConversationSummary, FailedSend, InboxCounts,
+    InboxCursor, InboxList, LedgerEntry, ReplyReport, ReplyRule, TranscriptLine,
     HUMAN_AGENT_WINDOW_MS, MAX_REPLY_CHARS, MAX_SEARCH_CHARS, WINDOW_MS,
 };
 pub use settings::PageName;

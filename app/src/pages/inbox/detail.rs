@@ -6,8 +6,8 @@ use leptos::prelude::*;
 
 use crate::api::inbox::{get_conversation, ActOnConversation, Reply};
 use crate::model::{
-    ago, time_left, who_words, window_words, AgentAction, ConversationDetail, ConversationState,
-    ReplyRule, MAX_REPLY_CHARS, WINDOW_MS,
+    ago, time_left, window_words, AgentAction, ConversationDetail, ConversationState, ReplyRule,
+    MAX_REPLY_CHARS, WINDOW_MS,
 };
 
 /// How often the countdowns move on (browser only).
@@ -194,9 +194,9 @@ fn Transcript(d: ConversationDetail) -> impl IntoView {
         {d.transcript.is_empty().then(|| view! { <p class="notice">"Nothing said yet."</p> })}
         <ol class="transcript">
             {d.transcript.into_iter().map(|t| view! {
-                <li class=format!("line who-{}", t.who)>
+                <li class=format!("line who-{}", t.who.as_str())>
                     <span class="who">
-                        {who_words(&t.who)}
+                        {t.who.words()}
                         {t.author.map(|a| format!(" · {a}"))}
                     </span>
                     <span class="text">{t.text}</span>

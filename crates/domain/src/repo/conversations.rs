@@ -1,7 +1,7 @@
 //! Conversations (one per page + user), their transcript and the handover ledger. Functions
 //! take any SQLite executor so the runtime can run them inside one transaction per event.
 
-use model::{ConversationState, HandoverCause, ThreadOwner};
+use model::{ConversationState, HandoverCause, Speaker, ThreadOwner};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 
 /// A conversation as the runtime and the inbox read it.
@@ -202,7 +202,7 @@ pub async fn set_profile<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
 pub struct TranscriptRow {
     pub id: i64,
     pub at_ms: i64,
-    pub who: String,
+    pub who: Speaker,
     pub text: String,
     /// The agent who typed it (replies sent from Baton).
     pub author: Option<String>,
@@ -214,7 +214,7 @@ pub async fn add_transcript<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     page_id: &str,
     psid: &str,
     at_ms: i64,
-    who: &str,
+    who: Speaker,
     text: &str,
     mid: Option<&str>,
 ) -> Result<(), sqlx::Error> {
@@ -227,7 +227,7 @@ pub async fn add_transcript_by<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     page_id: &str,
     psid: &str,
     at_ms: i64,
-    who: &str,
+    who: Speaker,
     text: &str,
     author: Option<&str>,
 ) -> Result<(), sqlx::Error> {
@@ -240,7 +240,7 @@ async fn insert_line<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     page_id: &str,
     psid: &str,
     at_ms: i64,
-    who: &str,
+    who: Speaker,
     text: &str,
     mid: Option<&str>,
     author: Option<&str>,

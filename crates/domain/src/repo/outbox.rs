@@ -1,6 +1,7 @@
 //! The outbox: Graph API calls waiting to be made, executed in id order per user. Rows are
 //! written in the same transaction as the decision that needs them, so nothing is lost.
 
+use model::Speaker;
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// What a row asks the Graph API to do. Stored as its `as_str` text.
@@ -43,7 +44,7 @@ pub struct NewRow {
     pub kind: Kind,
     pub body: String,
     /// Transcript line (who, text) to write when the call succeeds.
-    pub transcript: Option<(String, String)>,
+    pub transcript: Option<(Speaker, String)>,
     /// The agent who typed it (agent replies).
     pub author: Option<String>,
 }
@@ -55,7 +56,7 @@ pub struct OutboxRow {
     pub psid: String,
     pub kind: Kind,
     pub body: String,
-    pub transcript_who: Option<String>,
+    pub transcript_who: Option<Speaker>,
     pub transcript_text: Option<String>,
     pub transcript_author: Option<String>,
     pub status: String,
@@ -137,7 +138,7 @@ pub async fn complete(
         .bind(now_ms)
         .execute(&mut *conn)
         .await?;
-    if let (Some(who), Some(text)) = (&row.transcript_who, &row.transcript_text) {
+    if let (Some(who), Some(text)) = (row.transcript_who, &row.transcript_text) {
         super::conversations::add_transcript_by(
             &mut *conn,
             &row.page_id,
@@ -230,7 +231,7 @@ pub async fn fail(
             &row.page_id,
             &row.psid,
             now_ms,
-            "system",
+            Speaker::System,
             &text,
             None,
         )

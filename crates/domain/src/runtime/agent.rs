@@ -182,7 +182,7 @@ pub async fn reply(
     let row = NewRow {
         kind: Kind::Message,
         body: serde_json::to_string(&request).expect("a SendRequest always serializes"),
-        transcript: Some(("agent".into(), text.to_owned())),
+        transcript: Some((model::Speaker::Agent, text.to_owned())),
         author: Some(actor.name.clone()),
     };
     outbox::enqueue(&mut tx, &page.page_id, psid, &[row], now_ms).await?;

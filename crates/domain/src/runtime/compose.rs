@@ -8,6 +8,7 @@ use messenger::send::{
 };
 
 use crate::repo::outbox::{Kind, NewRow};
+use model::Speaker;
 
 /// `message.metadata` on every send Baton makes: `baton:<message key>`.
 pub fn metadata(key: &str) -> String {
@@ -102,7 +103,7 @@ pub fn message_rows(flow: &Flow, key: &str, psid: &str) -> Vec<NewRow> {
         rows.push(NewRow {
             kind: Kind::Message,
             body: serde_json::to_string(&request).unwrap_or_default(),
-            transcript: Some(("bot".into(), transcript)),
+            transcript: Some((Speaker::Bot, transcript)),
             author: None,
         });
     }

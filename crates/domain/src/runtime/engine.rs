@@ -12,7 +12,7 @@ use super::handover::{back_to_bot, hand_to_inbox, record, Cause};
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::outbox::{self, Kind, NewRow};
 use model::ConversationState::Inbox;
-use model::{HandoverCause, ThreadOwner};
+use model::{HandoverCause, Speaker, ThreadOwner};
 
 /// The Page Inbox app (Meta's), the handover target.
 pub use messenger::PAGE_INBOX_APP_ID;
@@ -64,7 +64,7 @@ pub async fn apply(
                 scope.page_id,
                 psid,
                 at,
-                "page_inbox",
+                Speaker::PageInbox,
                 &text,
                 Some(&echo.mid),
             )
@@ -82,7 +82,7 @@ pub async fn apply(
                 scope.page_id,
                 psid,
                 at,
-                "user",
+                Speaker::User,
                 &text,
                 Some(&m.mid),
             )
@@ -117,7 +117,7 @@ pub async fn apply(
                 scope.page_id,
                 psid,
                 at,
-                "user",
+                Speaker::User,
                 &format!("Tapped \"{title}\""),
                 p.mid.as_deref(),
             )
@@ -239,7 +239,16 @@ pub async fn apply(
                 "Arrived from a link or ad (ref {})",
                 r.ref_param.clone().unwrap_or_default()
             );
-            conv::add_transcript(&mut *conn, scope.page_id, psid, at, "system", &text, None).await
+            conv::add_transcript(
+                &mut *conn,
+                scope.page_id,
+                psid,
+                at,
+                Speaker::System,
+                &text,
+                None,
+            )
+            .await
         }
         _ => Ok(()),
     }

@@ -13,7 +13,7 @@ use super::engine::Scope;
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::outbox::{self, Kind, NewRow};
 use model::ConversationState::{self, Done, Inbox};
-use model::{HandoverCause, ThreadOwner};
+use model::{HandoverCause, Speaker, ThreadOwner};
 
 /// Who or what caused a handover, for the ledger and the transcript.
 pub struct Cause<'a> {
@@ -54,7 +54,7 @@ pub(super) async fn record(
         scope.page_id,
         &c.psid,
         scope.now_ms,
-        "system",
+        Speaker::System,
         line,
         None,
     )
