@@ -2,7 +2,12 @@
 // shows in Inbox, two admins click Mark as done at the same time (the user gets exactly one
 // "back in the bot" message), and Move to inbox hands the user over again.
 import { APIRequestContext, expect, Page, test } from "@playwright/test";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ADMIN_STATE, openHydrated, publishKit } from "./helpers";
+
+/** Screenshots for people reviewing the screen (end2end/screens/, not committed). */
+const SHOTS = path.join(__dirname, "..", "screens");
 
 const BACK = "You're now back in the bot";
 const WITH_PERSON = "You're now chatting to a real person";
@@ -92,6 +97,11 @@ test("a handed-over user shows in Inbox; Mark as done once for two agents; Move 
   expect(said.filter((t) => t?.startsWith("Marked as done")).length).toBe(1);
   await other.close();
 
+  // The history says what happened, in words.
+  await expect(detail.locator(".ledger li").last()).toContainText("Inbox → Done (by ");
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, "inbox-1280.png"), fullPage: true });
+
   // It is listed under Done, no longer under Inbox.
   await page.getByRole("button", { name: /^Done/ }).click();
   await expect(row).toBeVisible();
@@ -115,6 +125,7 @@ test("a handed-over user shows in Inbox; Mark as done once for two agents; Move 
   await expect(detail.getByRole("heading", { name: "Ana Silva" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Inbox", level: 1 })).toBeHidden();
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  await page.screenshot({ path: path.join(SHOTS, "inbox-375.png"), fullPage: true });
   await page.getByRole("link", { name: "← All conversations" }).click();
   await expect(row).toBeVisible();
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);

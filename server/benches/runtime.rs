@@ -152,6 +152,7 @@ async fn under_load(graph: &str, n: usize, rate: usize) {
         state.wake.clone(),
         state.live.clone(),
         state.clock.clone(),
+        &state.workers,
     );
     let start = tokio::time::Instant::now();
     let period = Duration::from_secs_f64(1.0 / rate as f64);

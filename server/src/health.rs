@@ -1,4 +1,6 @@
-//! `GET /healthz`: 200 with JSON when the database answers, 503 otherwise.
+//! `GET /healthz`: 200 with JSON when the database answers, 503 otherwise. The JSON also
+//! says how far behind the runtime workers are (`workers`: waiting events and calls, the
+//! oldest one's wait in seconds, restarts after a panic), so a monitor can alert on lag.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,16 +11,22 @@ use app::server::AppState;
 use domain::db;
 
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match db::ping(&state.pool).await {
-        Ok(()) => (
+    let ping = db::ping(&state.pool).await;
+    let workers = match &ping {
+        Ok(()) => state.workers.report(&state.pool, &state.clock).await,
+        Err(_) => Err(sqlx::Error::PoolClosed),
+    };
+    match (ping, workers) {
+        (Ok(()), Ok(workers)) => (
             StatusCode::OK,
             Json(json!({
                 "status": "ok",
                 "version": env!("CARGO_PKG_VERSION"),
                 "database": { "status": "ok", "backend": "sqlite" },
+                "workers": workers,
             })),
         ),
-        Err(err) => {
+        (Err(err), _) | (Ok(()), Err(err)) => {
             tracing::error!(error = %err, "health check: database unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,

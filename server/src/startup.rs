@@ -57,6 +57,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             wake: Wake::default(),
             live: Live::default(),
             clock: Clock::system(),
+            workers: runtime::Workers::default(),
         },
     })
 }
@@ -267,6 +268,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         state.wake.clone(),
         state.live.clone(),
         state.clock.clone(),
+        &state.workers,
     );
     println!("Baton is running at http://{addr}/");
     let service =

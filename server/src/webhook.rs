@@ -109,9 +109,16 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             return plain(StatusCode::BAD_REQUEST, "body is not a JSON object");
         }
     };
+    // Only Messenger events of the connected page are answered. An Instagram delivery to the
+    // same app, or an entry for another page of the app, is kept as ignored: answering it
+    // would use the connected page's token for someone else's conversation.
+    let messenger = envelope.object == "page";
     let events: Vec<NewEvent> = envelope
         .events()
-        .map(|(page_id, channel, event)| new_event(page_id, channel, event))
+        .map(|(page_id, channel, event)| {
+            let ours = messenger && page_id == page.page_id;
+            new_event(page_id, channel, event, ours)
+        })
         .collect();
     // The body passed the signature check and parsed as JSON, so it is UTF-8.
     let text = String::from_utf8_lossy(&body);
@@ -141,7 +148,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     }
 }
 
-fn new_event(page_id: &str, channel: Channel, event: &Event) -> NewEvent {
+fn new_event(page_id: &str, channel: Channel, event: &Event, ours: bool) -> NewEvent {
     NewEvent {
         dedupe_key: event.dedupe_key(),
         page_id: page_id.to_owned(),
@@ -151,7 +158,7 @@ fn new_event(page_id: &str, channel: Channel, event: &Event) -> NewEvent {
         recipient_id: event.recipient.clone(),
         timestamp_ms: event.timestamp,
         payload: event.raw.to_string(),
-        actionable: is_actionable(&event.kind),
+        actionable: ours && is_actionable(&event.kind),
     }
 }
 

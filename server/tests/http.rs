@@ -18,6 +18,39 @@ async fn healthz_reports_the_database() {
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["status"], "ok");
     assert_eq!(json["database"]["status"], "ok");
+    assert_eq!(json["workers"]["events_pending"], 0);
+    assert_eq!(json["workers"]["restarts"], 0);
+}
+
+/// With the workers stopped (not started in this test), a stored event waits: /healthz shows
+/// it and how long it has waited, so a monitor can alert on a stuck runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_shows_how_far_behind_the_workers_are() {
+    use domain::repo::webhook_events::{self, NewEvent};
+    let app = TestApp::new().await;
+    let event = NewEvent {
+        dedupe_key: "m.1".into(),
+        page_id: "1234567890".into(),
+        channel: "messaging",
+        kind: "message".into(),
+        sender_id: Some("24000000000000001".into()),
+        recipient_id: Some("1234567890".into()),
+        timestamp_ms: Some(1),
+        payload: "{}".into(),
+        actionable: true,
+    };
+    let now = app.state.clock.now();
+    webhook_events::store_delivery(&app.state.pool, Some("page"), "{}", &[event], now)
+        .await
+        .unwrap();
+    app.state.clock.advance(std::time::Duration::from_secs(90));
+    let (status, body) = app.send(get("/healthz")).await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["workers"]["events_pending"], 1, "{json}");
+    let lag = json["workers"]["events_lag_s"].as_i64().unwrap();
+    assert!((90..100).contains(&lag), "{json}");
+    assert_eq!(json["workers"]["calls_due"], 0);
 }
 
 // Multi-threaded like the real server: server-side rendering runs on the Tokio executor.

@@ -144,6 +144,72 @@ async fn server_errors_and_rate_limits_are_retried_until_the_message_goes_out() 
     );
 }
 
+/// A database error while reading the published flow fails the batch instead of marking its
+/// events done without an answer: once the database answers again, the user is answered.
+#[tokio::test]
+async fn a_database_error_reading_the_flow_retries_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/b.db", dir.path().display());
+    let (graph, fake) = fake_graph(vec![]).await;
+    let (router, state) = setup(&graph, &db).await;
+    // The published versions become unreadable for a while.
+    sqlx::query("ALTER TABLE flow_versions RENAME TO flow_versions_away")
+        .execute(&state.pool)
+        .await
+        .unwrap();
+    deliver_get_started(&router).await;
+    let failed = runtime::process_events(&state.pool, &state.clock, 10).await;
+    assert!(failed.is_err(), "{failed:?}");
+    let pending = webhook_events::list(&state.pool, None).await.unwrap();
+    assert!(pending.iter().all(|e| e.status == "pending"), "{pending:?}");
+
+    sqlx::query("ALTER TABLE flow_versions_away RENAME TO flow_versions")
+        .execute(&state.pool)
+        .await
+        .unwrap();
+    finish(&state, &graph).await;
+    let rows = message_rows(outbox::list_for(&state.pool, PAGE, USER).await.unwrap());
+    assert_eq!(rows.len(), 1, "the Get Started answer, once");
+    assert_eq!(rows[0].status, "done");
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
+}
+
+/// A database error after the sender claimed its calls puts them back to pending at once (no
+/// row stays "sending" until a restart); the next round makes them.
+#[tokio::test]
+async fn calls_claimed_by_a_failed_round_are_requeued_while_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/b.db", dir.path().display());
+    let (graph, fake) = fake_graph(vec![]).await;
+    let (router, state) = setup(&graph, &db).await;
+    deliver_get_started(&router).await;
+    runtime::process_events(&state.pool, &state.clock, 10)
+        .await
+        .unwrap();
+    // The sender claims the calls, then cannot read the connected page.
+    sqlx::query("ALTER TABLE pages RENAME TO pages_away")
+        .execute(&state.pool)
+        .await
+        .unwrap();
+    assert!(runtime::drain(&state.pool, &state.clock, &graph)
+        .await
+        .is_err());
+    let rows = outbox::list_for(&state.pool, PAGE, USER).await.unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.status == "pending"), "{rows:?}");
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 0);
+
+    sqlx::query("ALTER TABLE pages_away RENAME TO pages")
+        .execute(&state.pool)
+        .await
+        .unwrap();
+    finish(&state, &graph).await;
+    let rows = message_rows(outbox::list_for(&state.pool, PAGE, USER).await.unwrap());
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].status, "done");
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
+}
+
 #[tokio::test]
 async fn permanent_errors_are_recorded_with_their_reason_and_not_retried() {
     let dir = tempfile::tempdir().unwrap();

@@ -163,6 +163,42 @@ async fn unknown_event_kinds_are_stored_as_ignored() {
     );
 }
 
+/// A message in another object (Instagram to the same app) or for another page of the app
+/// is kept, but as ignored: the runtime never answers it with the connected page's token.
+#[tokio::test]
+async fn events_not_for_the_connected_messenger_page_are_kept_as_ignored() {
+    let app = app_with_page().await;
+    let message = |object: &str, page: &str, mid: &str| {
+        format!(
+            r#"{{"object":"{object}","entry":[{{"id":"{page}","time":1,"messaging":[
+            {{"sender":{{"id":"24000000000000001"}},"recipient":{{"id":"{page}"}},
+              "timestamp":5,"message":{{"mid":"{mid}","text":"hi"}}}}]}}]}}"#
+        )
+        .into_bytes()
+    };
+    for body in [
+        message("instagram", "1234567890", "m.ig"),
+        message("page", "999999999", "m.other-page"),
+        message("page", "1234567890", "m.ours"),
+    ] {
+        let (status, text) = app.send(signed(body)).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+    }
+    let events = webhook_events::list(&app.state.pool, None).await.unwrap();
+    let statuses: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.page_id.as_str(), e.status.as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("1234567890", "ignored"),
+            ("999999999", "ignored"),
+            ("1234567890", "pending"),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn bad_signatures_are_refused_and_nothing_is_stored() {
     let app = app_with_page().await;

@@ -61,4 +61,6 @@ pub struct Services {
     pub live: live::Live,
     /// The time (tests move it forward).
     pub clock: Clock,
+    /// The runtime workers' restarts and lag (for /healthz).
+    pub workers: runtime::Workers,
 }

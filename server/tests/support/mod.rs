@@ -130,6 +130,7 @@ pub fn spawn_runtime(state: &AppState, graph: &str) {
         state.wake.clone(),
         state.live.clone(),
         state.clock.clone(),
+        &state.workers,
     );
 }
 

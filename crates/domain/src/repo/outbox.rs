@@ -265,6 +265,17 @@ pub async fn list_for(
     .await
 }
 
+/// How many calls are due at `now_ms` and not made yet, and since when the oldest is due.
+pub async fn due_lag(pool: &SqlitePool, now_ms: i64) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(*), MIN(next_attempt_ms) FROM outbox
+         WHERE status = 'pending' AND next_attempt_ms <= $1",
+    )
+    .bind(now_ms)
+    .fetch_one(pool)
+    .await
+}
+
 /// Rows not finished yet (pending or sending), for tests and the drain helper.
 pub async fn unfinished(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) =

@@ -128,6 +128,13 @@ pub async fn pending(pool: &SqlitePool, limit: i64) -> Result<Vec<EventRow>, sql
     .await
 }
 
+/// How many events wait to be applied, and when the oldest was received (unix seconds).
+pub async fn pending_lag(pool: &SqlitePool) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as("SELECT COUNT(*), MIN(received_at) FROM webhook_events WHERE status = 'pending'")
+        .fetch_one(pool)
+        .await
+}
+
 /// Marks an event handled; only a pending event changes (false = someone else did it).
 pub async fn mark(
     conn: &mut sqlx::SqliteConnection,

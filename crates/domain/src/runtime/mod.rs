@@ -82,11 +82,11 @@ pub async fn process_events(
     // Read once per batch: the connected page and the published flow (a publish during a
     // batch applies from the next batch, a fraction of a second later).
     let page = pages::current(pool).await?;
-    let flow = crate::flows::published_flow(pool)
-        .await
-        .ok()
-        .flatten()
-        .map(|(_, f)| f);
+    // A database failure here fails the batch (the worker retries it); treating it as "no
+    // flow" would mark every event done without an answer. A stored flow that no longer
+    // decodes is different: retrying cannot help, so events are recorded but not answered.
+    let flow = readable(crate::flows::published_flow(pool).await)?.flatten();
+    let flow = flow.map(|(_, f)| f);
     // Simulator test users trying the draft ("Try draft") get the draft instead. Trials exist
     // only on the sandbox page: a real page's batches skip the query.
     let trials = if page.as_ref().is_some_and(|p| p.is_sandbox) {
@@ -97,7 +97,7 @@ pub async fn process_events(
     let draft = if trials.is_empty() {
         None
     } else {
-        crate::flows::draft(pool).await.ok()
+        readable(crate::flows::draft(pool).await)?
     };
     let app_id = page.as_ref().map_or("", |p| p.app_id.as_str());
     let mut touched = Touched::default();
@@ -170,56 +170,190 @@ pub async fn process_events(
     Ok(touched)
 }
 
-/// Starts both workers; they run until the process ends.
-pub fn spawn(pool: SqlitePool, config: RuntimeConfig, wake: Wake, live: Live, clock: Clock) {
-    let events_pool = pool.clone();
-    let events_wake = wake.clone();
-    let events_live = live.clone();
-    let events_clock = clock.clone();
-    tokio::spawn(async move {
-        loop {
-            match process_events(&events_pool, &events_clock, 500).await {
-                Ok(t) if t.count == 0 => events_wake.wait(Duration::from_millis(500)).await,
-                Ok(t) => {
-                    t.tell(&events_live);
-                    events_wake.wake(); // new outbox rows for the sender
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "event worker: database error; retrying in 1 s");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+/// A flow read for a batch: the flow, `None` when it cannot be decoded (logged), or the
+/// database error that fails the batch.
+fn readable<T>(read: Result<T, crate::flows::FlowError>) -> Result<Option<T>, sqlx::Error> {
+    match read {
+        Ok(flow) => Ok(Some(flow)),
+        Err(crate::flows::FlowError::Database(e)) => Err(e),
+        Err(e) => {
+            tracing::error!(error = %e, "the flow cannot be read: events are recorded, not answered");
+            Ok(None)
+        }
+    }
+}
+
+/// How the workers are doing, for `/healthz`: restarts after a panic, and the lag (the
+/// oldest event waiting to be applied, the oldest call waiting to be made).
+#[derive(Clone, Default)]
+pub struct Workers {
+    restarts: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// What `/healthz` reports about the workers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WorkerReport {
+    /// Times a worker panicked and was started again since the server started.
+    pub restarts: u64,
+    pub events_pending: i64,
+    /// Seconds the oldest pending event has waited (0 when none waits).
+    pub events_lag_s: i64,
+    pub calls_due: i64,
+    /// Seconds the oldest due call has waited past its time (0 when none waits).
+    pub calls_lag_s: i64,
+}
+
+impl Workers {
+    pub fn restarts(&self) -> u64 {
+        self.restarts.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub async fn report(
+        &self,
+        pool: &SqlitePool,
+        clock: &Clock,
+    ) -> Result<WorkerReport, sqlx::Error> {
+        let (events_pending, oldest_event) = webhook_events::pending_lag(pool).await?;
+        let now_ms = clock.now_ms();
+        let (calls_due, oldest_call_ms) = outbox::due_lag(pool, now_ms).await?;
+        Ok(WorkerReport {
+            restarts: self.restarts(),
+            events_pending,
+            events_lag_s: oldest_event.map_or(0, |at| (clock.now() - at).max(0)),
+            calls_due,
+            calls_lag_s: oldest_call_ms.map_or(0, |at| (now_ms - at).max(0) / 1000),
+        })
+    }
+
+    /// Runs the loop `work` makes, and makes and runs it again whenever it panics (after a
+    /// second, so a panic on every turn does not spin). A worker that died silently would
+    /// leave webhooks answered with 200 and never processed.
+    pub fn supervise<F, Fut>(&self, name: &'static str, work: F)
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let restarts = self.restarts.clone();
+        tokio::spawn(async move {
+            loop {
+                match tokio::spawn(work()).await {
+                    Err(e) if e.is_panic() => {
+                        restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        tracing::error!(worker = name, "worker panicked; starting it again in 1 s");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    // Ended or cancelled: the process is shutting down.
+                    _ => return,
                 }
             }
-        }
+        });
+    }
+}
+
+/// Starts both workers, supervised; they run until the process ends.
+pub fn spawn(
+    pool: SqlitePool,
+    config: RuntimeConfig,
+    wake: Wake,
+    live: Live,
+    clock: Clock,
+    workers: &Workers,
+) {
+    let (events_pool, events_wake, events_live, events_clock) =
+        (pool.clone(), wake.clone(), live.clone(), clock.clone());
+    workers.supervise("events", move || {
+        let (pool, wake, live, clock) = (
+            events_pool.clone(),
+            events_wake.clone(),
+            events_live.clone(),
+            events_clock.clone(),
+        );
+        async move { event_loop(pool, wake, live, clock).await }
     });
-    tokio::spawn(async move {
-        match outbox::requeue_in_flight(&pool).await {
+    workers.supervise("outbox", move || {
+        let (pool, config, wake, live, clock) = (
+            pool.clone(),
+            config.clone(),
+            wake.clone(),
+            live.clone(),
+            clock.clone(),
+        );
+        async move { outbox_loop(pool, config, wake, live, clock).await }
+    });
+}
+
+async fn event_loop(pool: SqlitePool, wake: Wake, live: Live, clock: Clock) {
+    loop {
+        match process_events(&pool, &clock, 500).await {
+            Ok(t) if t.count == 0 => wake.wait(Duration::from_millis(500)).await,
+            Ok(t) => {
+                t.tell(&live);
+                wake.wake(); // new outbox rows for the sender
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "event worker: database error; retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+async fn outbox_loop(
+    pool: SqlitePool,
+    config: RuntimeConfig,
+    wake: Wake,
+    live: Live,
+    clock: Clock,
+) {
+    // Calls left "sending" by a crash, or by this loop before a panic, are made again.
+    match outbox::requeue_in_flight(&pool).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            rows = n,
+            "calls interrupted by a restart will be made again"
+        ),
+        Err(e) => tracing::error!(error = %e, "could not requeue interrupted calls"),
+    }
+    let mut budget = Budget::new(config.calls_per_second);
+    loop {
+        let allowed = budget.available(tokio::time::Instant::now().into_std());
+        if allowed == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        }
+        match send_step(&pool, &config.graph_api_url, clock.now_ms(), allowed).await {
+            Ok(t) if t.count == 0 => wake.wait(Duration::from_millis(100)).await,
+            Ok(t) => {
+                t.tell(&live);
+                budget.spend(t.count);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "outbox worker: database error; retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// One round of the outbox worker. When it fails after claiming calls (a database error while
+/// recording them, say), the claimed rows are put back to pending at once instead of staying
+/// "sending" until the next restart. This process's outbox worker is the only sender, so no
+/// other call is in flight meanwhile.
+async fn send_step(
+    pool: &SqlitePool,
+    graph_api_url: &str,
+    now_ms: i64,
+    limit: i64,
+) -> Result<Touched, sqlx::Error> {
+    let sent = sender::send_due(pool, graph_api_url, now_ms, limit).await;
+    if sent.is_err() {
+        match outbox::requeue_in_flight(pool).await {
             Ok(0) => {}
-            Ok(n) => tracing::warn!(
-                rows = n,
-                "calls interrupted by a restart will be made again"
-            ),
-            Err(e) => tracing::error!(error = %e, "could not requeue interrupted calls"),
+            Ok(n) => tracing::warn!(rows = n, "calls of a failed round will be made again"),
+            Err(e) => tracing::error!(error = %e, "could not requeue the calls of a failed round"),
         }
-        let mut budget = Budget::new(config.calls_per_second);
-        loop {
-            let allowed = budget.available(tokio::time::Instant::now().into_std());
-            if allowed == 0 {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-            match sender::send_due(&pool, &config.graph_api_url, clock.now_ms(), allowed).await {
-                Ok(t) if t.count == 0 => wake.wait(Duration::from_millis(100)).await,
-                Ok(t) => {
-                    t.tell(&live);
-                    budget.spend(t.count);
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "outbox worker: database error; retrying in 1 s");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-        }
-    });
+    }
+    sent
 }
 
 /// The page's send-rate cap as a token bucket: `rate` calls per second, with bursts of at
@@ -268,7 +402,7 @@ pub async fn drain(
 ) -> Result<(), sqlx::Error> {
     loop {
         let events = process_events(pool, clock, 1000).await?;
-        let calls = sender::send_due(pool, graph_api_url, clock.now_ms(), 1000).await?;
+        let calls = send_step(pool, graph_api_url, clock.now_ms(), 1000).await?;
         if events.count == 0 && calls.count == 0 {
             return Ok(());
         }
@@ -277,7 +411,35 @@ pub async fn drain(
 
 #[cfg(test)]
 mod tests {
-    use super::Budget;
+    use super::{Budget, Workers};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn a_worker_that_panics_is_started_again_and_counted() {
+        let workers = Workers::default();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+        let done_tx = Arc::new(std::sync::Mutex::new(Some(done_tx)));
+        let counter = runs.clone();
+        workers.supervise("test", move || {
+            let (counter, done_tx) = (counter.clone(), done_tx.clone());
+            async move {
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    panic!("first run fails");
+                }
+                if let Some(tx) = done_tx.lock().unwrap().take() {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        tokio::time::timeout(std::time::Duration::from_secs(10), done_rx)
+            .await
+            .expect("the worker ran again after its panic")
+            .unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        assert_eq!(workers.restarts(), 1);
+    }
     use std::time::{Duration, Instant};
 
     #[test]
