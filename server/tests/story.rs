@@ -186,6 +186,68 @@ async fn handed_over(s: &Live) {
     assert_eq!(s.owner(), "page_inbox");
 }
 
+/// Messenger refuses the pass (the Page Inbox is not a secondary receiver of this page): the
+/// conversation does not stay "in the inbox" while the bot still holds the thread. Baton asks
+/// who holds it and follows, with the reason in the transcript and the ledger.
+#[tokio::test]
+async fn a_refused_handover_leaves_the_user_with_the_bot_and_says_why() {
+    let s = live().await;
+    s.state
+        .sandbox
+        .update_page(
+            PAGE,
+            sandbox::PageUpdate {
+                secondary_receivers: Some(Vec::new()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.state.sandbox.user_get_started(&s.psid).unwrap();
+    s.settle().await;
+    for _ in 0..2 {
+        s.state
+            .sandbox
+            .user_taps_title(&s.psid, "Talk to human")
+            .unwrap();
+        s.settle().await;
+    }
+    assert!(s.seen()[2].starts_with(NOW_HUMAN), "{:?}", s.seen());
+    assert_eq!(s.owner(), "baton", "Messenger kept the thread with Baton");
+    assert_eq!(s.state_of().await, "bot");
+    let transcript = conversations::transcript(&s.state.pool, PAGE, &s.psid)
+        .await
+        .unwrap();
+    assert!(
+        transcript
+            .iter()
+            .any(|t| t.text.contains("Messenger refused the handover")),
+        "{transcript:?}"
+    );
+    let ledger = conversations::ledger(&s.state.pool, PAGE, &s.psid)
+        .await
+        .unwrap();
+    let last = ledger.last().unwrap();
+    assert_eq!(
+        (
+            last.from_state.as_str(),
+            last.to_state.as_str(),
+            last.cause.as_str()
+        ),
+        ("inbox", "bot", "messenger")
+    );
+    // The conversation is not waiting in the inbox for nobody.
+    let inbox = domain::inbox::list_page(
+        &s.state.pool,
+        &s.state.clock,
+        app::model::InboxList::Inbox,
+        "",
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(inbox.items.is_empty(), "{:?}", inbox.items);
+}
+
 #[tokio::test]
 async fn done_and_move_to_inbox_from_the_page_inbox() {
     let s = live().await;

@@ -84,6 +84,9 @@ pub enum HandoverCause {
     Agent,
     /// A person in the Page Inbox took the thread, moved it or marked it done.
     PageInbox,
+    /// Messenger refused a handover call, and the conversation follows who really holds the
+    /// thread.
+    Messenger,
 }
 
 impl HandoverCause {
@@ -92,6 +95,7 @@ impl HandoverCause {
             HandoverCause::Button => "button",
             HandoverCause::Agent => "agent",
             HandoverCause::PageInbox => "page_inbox",
+            HandoverCause::Messenger => "messenger",
         }
     }
 
@@ -101,6 +105,7 @@ impl HandoverCause {
             HandoverCause::Button => "the user's tap",
             HandoverCause::Agent => "an agent in Baton",
             HandoverCause::PageInbox => "the Page Inbox",
+            HandoverCause::Messenger => "Messenger",
         }
     }
 }
@@ -172,6 +177,7 @@ mod tests {
             HandoverCause::Button,
             HandoverCause::Agent,
             HandoverCause::PageInbox,
+            HandoverCause::Messenger,
         ] {
             let json = serde_json::to_string(&c).unwrap();
             assert_eq!(json, format!("\"{}\"", c.as_str()));

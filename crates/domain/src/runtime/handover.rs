@@ -144,3 +144,55 @@ pub async fn back_to_bot(
     }
     outbox::enqueue(conn, scope.page_id, &c.psid, &rows, scope.clock_ms).await
 }
+
+/// After Messenger refused a pass or a take for good: the conversation follows `owner`, who
+/// Messenger says holds the thread now. Still Baton after a refused pass means the user is
+/// with the bot, not in the inbox; still the Page Inbox after a refused take means the
+/// conversation is still in the inbox. The move is written to the ledger and the transcript.
+pub async fn resync(
+    conn: &mut SqliteConnection,
+    page_id: &str,
+    psid: &str,
+    owner: ThreadOwner,
+    at_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let Some(c) = conv::get(&mut *conn, page_id, psid).await? else {
+        return Ok(());
+    };
+    let state = match owner {
+        ThreadOwner::PageInbox => Inbox,
+        ThreadOwner::Baton if c.state == Inbox => ConversationState::Bot,
+        _ => c.state,
+    };
+    if state == c.state || !conv::transition(conn, page_id, psid, state, owner, at_ms).await? {
+        return conv::set_owner(conn, page_id, psid, owner).await;
+    }
+    let line = match owner {
+        ThreadOwner::PageInbox => {
+            "Messenger refused to give the conversation back: a person in the Page Inbox still has it"
+        }
+        _ => "Messenger refused the handover: the bot still has the conversation",
+    };
+    conv::add_ledger(
+        &mut *conn,
+        page_id,
+        psid,
+        at_ms,
+        c.state,
+        state,
+        HandoverCause::Messenger,
+        None,
+        Some(line),
+    )
+    .await?;
+    conv::add_transcript(
+        &mut *conn,
+        page_id,
+        psid,
+        at_ms,
+        Speaker::System,
+        line,
+        None,
+    )
+    .await
+}

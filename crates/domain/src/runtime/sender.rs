@@ -16,6 +16,7 @@ use crate::db;
 use crate::repo::conversations as conv;
 use crate::repo::outbox::{self, Kind, OutboxRow};
 use crate::repo::pages;
+use model::ThreadOwner;
 
 /// First retry after about this long...
 const BACKOFF_START_MS: i64 = 250;
@@ -70,9 +71,24 @@ pub async fn send_due(
     let mut tasks = tokio::task::JoinSet::new();
     for row in rows {
         let graph = graph.clone();
+        let baton = page.app_id.clone();
         tasks.spawn(async move {
             let result = call(graph.as_ref(), &row).await;
-            (row, result)
+            // A handover call refused for good: ask who holds the thread, so the
+            // conversation can follow Messenger instead of what Baton meant to happen.
+            let owner = match (&result, row.kind) {
+                (Err(e), Kind::Pass | Kind::Take) if !e.is_retryable() => {
+                    match graph.thread_owner(&row.psid).await {
+                        Ok(app) => Some(owner_of(app.as_deref(), &baton)),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "thread owner unknown after a refused handover");
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
+            (row, result, owner)
         });
     }
     // Wait for the next finished call, take every other one finished by then, and record
@@ -88,12 +104,25 @@ pub async fn send_due(
             joined = tasks.try_join_next();
         }
         let mut tx = db::write_tx(pool).await?;
-        for (row, result) in finished {
+        for (row, result, owner) in finished {
             record(&mut tx, &row, result, now_ms).await?;
+            if let Some(owner) = owner {
+                super::handover::resync(&mut tx, &row.page_id, &row.psid, owner, now_ms).await?;
+            }
         }
         tx.commit().await?;
     }
     Ok(touched)
+}
+
+/// The thread owner an app id stands for (`None`: nobody holds the thread).
+fn owner_of(app: Option<&str>, baton: &str) -> ThreadOwner {
+    match app {
+        None => ThreadOwner::Idle,
+        Some(a) if a == baton => ThreadOwner::Baton,
+        Some(PAGE_INBOX_APP_ID) => ThreadOwner::PageInbox,
+        Some(_) => ThreadOwner::Other,
+    }
 }
 
 /// What a call returned that matters after it.
