@@ -70,11 +70,36 @@ fn SignedInLayout() -> impl IntoView {
                 <MainNav/>
                 <UserMenu/>
             </header>
+            <PageAlert/>
             <main id="main">
                 <Outlet/>
             </main>
         </Gate>
     }
+}
+
+/// A banner for admins while Baton cannot do its work (Facebook refuses the page token, so
+/// the outbox waits), with the way to fix it. Read once per page load.
+#[component]
+fn PageAlert() -> impl IntoView {
+    let admin =
+        use_context::<CurrentUser>().is_some_and(|u| u.0.role.can(Permission::ManageSettings));
+    if !admin {
+        return ().into_any();
+    }
+    let alert = Resource::new(|| (), |_| crate::api::settings::page_alert());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                alert.await.ok().flatten().map(|text| view! {
+                    <aside class="page-alert" aria-label="Problem">
+                        {text}". "<a href="/settings">"Open Settings"</a>
+                    </aside>
+                })
+            })}
+        </Transition>
+    }
+    .into_any()
 }
 
 /// A main screen: where it is, what it is called and for, and who may open it (the navigation

@@ -1,7 +1,11 @@
 // A server function round trip: the Settings screen saves the page name to SQLite and shows
-// it again after a reload.
+// it again after a reload. And the admins' banner while Facebook refuses the page token.
 import { expect, test } from "@playwright/test";
-import { openHydrated } from "./helpers";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { openHydrated, publishKit } from "./helpers";
+
+const SHOTS = path.join(__dirname, "..", "screens");
 
 test("page name is saved and survives a reload", async ({ page }) => {
   const name = `Demo page ${Date.now()}`;
@@ -23,4 +27,59 @@ test("a blank name is refused with a plain reason and changes nothing", async ({
   await expect(page.getByRole("alert")).toContainText("cannot be empty");
   await page.reload();
   await expect(page.getByTestId("page-name")).toHaveText(before ?? "");
+});
+
+test("while Facebook refuses the page token, admins see why on every screen; it clears once the token works", async ({
+  page,
+}) => {
+  test.setTimeout(150_000);
+  await openHydrated(page, "/settings");
+  await publishKit(page);
+  const created = await page.request.post("/sandbox/_sandbox/users", {
+    data: { first_name: "Tom", last_name: "Token" },
+  });
+  expect(created.status(), await created.text()).toBe(200);
+  const { psid } = (await created.json()) as { psid: string };
+  const user = `/sandbox/_sandbox/users/${psid}`;
+  // The bot answers while the token works (the messenger profile arrives asynchronously).
+  await expect.poll(async () => (await page.request.post(`${user}/get_started`)).status()).toBe(200);
+
+  // Facebook stops accepting the token; the next reply is refused with error 190.
+  const sandboxPage = "/sandbox/_sandbox/pages/1234567890";
+  const broke = await page.request.put(sandboxPage, { data: { token_expired: true } });
+  expect(broke.status(), await broke.text()).toBe(200);
+  try {
+    await expect
+      .poll(async () => (await page.request.post(`${user}/tap`, { data: { title: "Talk to human" } })).status())
+      .toBe(200);
+    const banner = page.locator(".page-alert");
+    await expect
+      .poll(
+        async () => {
+          await page.goto("/inbox");
+          return banner.count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
+    await expect(banner).toContainText("no longer accepts the page access token");
+    await expect(banner.getByRole("link", { name: "Open Settings" })).toHaveAttribute("href", "/settings");
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, "token-alert-1280.png") });
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.screenshot({ path: path.join(SHOTS, "token-alert-375.png") });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  } finally {
+    await page.request.put(sandboxPage, { data: { token_expired: false } });
+  }
+  // Once a minute one waiting call checks the token; when it goes through the banner goes.
+  await expect
+    .poll(
+      async () => {
+        await page.goto("/settings");
+        return page.locator(".page-alert").count();
+      },
+      { timeout: 100_000, intervals: [5_000] },
+    )
+    .toBe(0);
 });

@@ -47,6 +47,7 @@ const TABLE: &[(&str, &str, Access)] = &[
         Needs(ManageSettings),
     ),
     ("/api/settings/page_health", "", Needs(ManageSettings)),
+    ("/api/settings/alert", "", Needs(ManageSettings)),
     ("/api/settings/disconnect_page", "", Needs(ManageSettings)),
     (
         "/api/settings/rotate_page",

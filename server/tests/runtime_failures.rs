@@ -210,6 +210,58 @@ async fn calls_claimed_by_a_failed_round_are_requeued_while_running() {
     assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
 }
 
+/// Facebook refuses the page token (190): queued replies are not failed for good. The outbox
+/// waits (one try a minute), admins see why on every screen, and a new connection ends it:
+/// the reply then goes out once.
+#[tokio::test]
+async fn a_refused_page_token_pauses_the_outbox_and_tells_admins() {
+    use support::{post_form, TestApp};
+    let (graph, fake) = fake_graph(vec![(400, error(190, Some(463)))]).await;
+    let app = TestApp::new().await;
+    let state = &app.state;
+    support::connect_page(state, &graph, SECRET).await;
+    support::publish_kit(state, &graph).await;
+    deliver_get_started(&app.router).await;
+    runtime::drain(&state.pool, &state.clock, &graph)
+        .await
+        .unwrap();
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
+    let rows = message_rows(outbox::list_for(&state.pool, PAGE, USER).await.unwrap());
+    assert_eq!(rows[0].status, "pending", "{rows:?}");
+    assert_eq!(rows[0].error_code.as_deref(), Some("190/463"));
+
+    // Admins are told, in words, with the way out.
+    let admin = app.signed_in(app::model::Role::Admin).await;
+    let (status, body) = app
+        .send(post_form("/api/settings/alert", "", Some(&admin)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("no longer accepts the page access token"),
+        "{body}"
+    );
+    assert!(body.contains("Settings"), "{body}");
+
+    // Paused: no call at all until a minute has passed.
+    state.clock.advance(Duration::from_secs(30));
+    runtime::drain(&state.pool, &state.clock, &graph)
+        .await
+        .unwrap();
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
+
+    // A new token is saved: the notice goes, and the reply goes out at its next try.
+    support::connect_page(state, &graph, SECRET).await;
+    let (_, body) = app
+        .send(post_form("/api/settings/alert", "", Some(&admin)))
+        .await;
+    assert_eq!(body, "null");
+    state.clock.advance(Duration::from_secs(31));
+    finish(state, &graph).await;
+    let rows = message_rows(outbox::list_for(&state.pool, PAGE, USER).await.unwrap());
+    assert_eq!((rows[0].status.as_str(), rows[0].attempts), ("done", 2));
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 2);
+}
+
 #[tokio::test]
 async fn permanent_errors_are_recorded_with_their_reason_and_not_retried() {
     let dir = tempfile::tempdir().unwrap();

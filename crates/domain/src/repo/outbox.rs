@@ -276,6 +276,24 @@ pub async fn due_lag(pool: &SqlitePool, now_ms: i64) -> Result<(i64, Option<i64>
     .await
 }
 
+/// Holds every pending call of the page until `until_ms` at least (the page token is
+/// refused: one call a minute checks whether it works again instead of all failing).
+pub async fn pause_page(
+    conn: &mut SqliteConnection,
+    page_id: &str,
+    until_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET next_attempt_ms = MAX(next_attempt_ms, $2)
+         WHERE page_id = $1 AND status = 'pending'",
+    )
+    .bind(page_id)
+    .bind(until_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Rows not finished yet (pending or sending), for tests and the drain helper.
 pub async fn unfinished(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) =

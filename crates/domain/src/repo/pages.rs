@@ -123,5 +123,8 @@ pub async fn connect(pool: &SqlitePool, page: &PageRow) -> Result<(), sqlx::Erro
     .bind(page.connected_at)
     .execute(&mut *tx)
     .await?;
+    // A new connection (or a new token) ends a pause for a refused token; the waiting calls
+    // go out at their next attempt, within a minute.
+    super::settings::remove(&mut *tx, super::settings::keys::TOKEN_PROBLEM).await?;
     tx.commit().await
 }

@@ -1,10 +1,13 @@
 //! Key/value settings (page display name and, later, other admin settings).
 
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqlitePool};
 
 /// Settings keys, in one place so typos cannot create new keys.
 pub mod keys {
     pub const PAGE_NAME: &str = "page.display_name";
+    /// Set while Facebook refuses the page token (error 190) and the outbox waits: the
+    /// plain reason, shown to admins. Cleared when a page is connected again.
+    pub const TOKEN_PROBLEM: &str = "page.token_problem";
 }
 
 pub async fn get(pool: &SqlitePool, key: &str) -> Result<Option<String>, sqlx::Error> {
@@ -15,7 +18,12 @@ pub async fn get(pool: &SqlitePool, key: &str) -> Result<Option<String>, sqlx::E
     Ok(row.map(|r| r.0))
 }
 
-pub async fn set(pool: &SqlitePool, key: &str, value: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn set<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    executor: E,
+    key: &str,
+    value: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -23,8 +31,19 @@ pub async fn set(pool: &SqlitePool, key: &str, value: &str, now: i64) -> Result<
     .bind(key)
     .bind(value)
     .bind(now)
-    .execute(pool)
+    .execute(executor)
     .await?;
+    Ok(())
+}
+
+pub async fn remove<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    executor: E,
+    key: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM settings WHERE key = $1")
+        .bind(key)
+        .execute(executor)
+        .await?;
     Ok(())
 }
 

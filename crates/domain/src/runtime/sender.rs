@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use messenger::send::SendRequest;
-use messenger::{GraphApi, GraphError, PAGE_INBOX_APP_ID};
+use messenger::{ErrorKind, GraphApi, GraphError, PAGE_INBOX_APP_ID};
 use rand::Rng;
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -16,6 +16,7 @@ use crate::db;
 use crate::repo::conversations as conv;
 use crate::repo::outbox::{self, Kind, OutboxRow};
 use crate::repo::pages;
+use crate::repo::settings::{self, keys};
 use model::ThreadOwner;
 
 /// First retry after about this long...
@@ -24,6 +25,11 @@ const BACKOFF_START_MS: i64 = 250;
 const BACKOFF_CAP_MS: i64 = 30_000;
 /// ...and giving up once a call has been failing for this long.
 pub const GIVE_UP_AFTER_MS: i64 = 60 * 60 * 1000;
+/// While Facebook refuses the page token, one waiting call a minute checks it again.
+const TOKEN_RETRY_MS: i64 = 60_000;
+/// What admins read while the token is refused.
+pub const TOKEN_NOTICE: &str = "Baton has stopped sending: Facebook no longer accepts the page \
+    access token. Messages wait and go out once a new token is saved in Settings → Facebook Page";
 
 /// Delay before attempt `attempts + 1`: exponential from 250 ms, capped at 30 s, with
 /// "equal jitter" (between half and all of it) so retries from many users spread out.
@@ -180,7 +186,17 @@ async fn record(
                     .await?
                 }
             }
-            outbox::complete(conn, row, now).await
+            outbox::complete(conn, row, now).await?;
+            // The call that checked a refused token went through: the token works again
+            // (fixed on Meta's side), so the admins' notice goes.
+            if row
+                .error_code
+                .as_deref()
+                .is_some_and(|c| c.starts_with("190"))
+            {
+                settings::remove(&mut *conn, keys::TOKEN_PROBLEM).await?;
+            }
+            Ok(())
         }
         Err(err) => {
             let code = err.code().map_or_else(
@@ -191,6 +207,16 @@ async fn record(
                 },
             );
             let reason = err.plain_message();
+            if err.kind() == ErrorKind::TokenExpired {
+                // Every call of the page would fail the same way: keep them all waiting, try
+                // one a minute, and tell admins (cleared when a page is connected again).
+                tracing::error!(id = row.id, %code, "Facebook refuses the page token; the outbox waits");
+                let until = now + TOKEN_RETRY_MS;
+                outbox::retry_later(conn, row.id, until, &code, reason).await?;
+                outbox::pause_page(conn, &row.page_id, until).await?;
+                let notice = format!("{TOKEN_NOTICE} (Facebook error {code})");
+                return settings::set(&mut *conn, keys::TOKEN_PROBLEM, &notice, now / 1000).await;
+            }
             let give_up = now - row.created_ms > GIVE_UP_AFTER_MS;
             if err.is_retryable() && !give_up {
                 tracing::warn!(id = row.id, kind = %row.kind, attempts = row.attempts, %code, "Graph call failed; will retry");
