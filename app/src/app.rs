@@ -7,7 +7,7 @@ use leptos_router::{lazy_route, path, Lazy, LazyRoute};
 
 use crate::model::Permission;
 use crate::pages::{
-    AuditPage, Auth, CurrentUser, Gate, HomePage, InboxPage, MessagesPage, NotFound,
+    AuditPage, Auth, CurrentUser, Gate, HomePage, InboxPage, MessagesPage, NotFound, PageAlertText,
     RequirePermission, SettingsPage, SetupPage, SimulatorPage, UserMenu, UsersPage,
 };
 
@@ -79,27 +79,18 @@ fn SignedInLayout() -> impl IntoView {
 }
 
 /// A banner for admins while Baton cannot do its work (Facebook refuses the page token, so
-/// the outbox waits), with the way to fix it. Read once per page load.
+/// the outbox waits), with the way to fix it. It comes with the session, once per page load.
 #[component]
 fn PageAlert() -> impl IntoView {
-    let admin =
-        use_context::<CurrentUser>().is_some_and(|u| u.0.role.can(Permission::ManageSettings));
-    if !admin {
-        return ().into_any();
-    }
-    let alert = Resource::new(|| (), |_| crate::api::settings::page_alert());
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                alert.await.ok().flatten().map(|text| view! {
-                    <aside class="page-alert" aria-label="Problem">
-                        {text}". "<a href="/settings">"Open Settings"</a>
-                    </aside>
-                })
-            })}
-        </Transition>
-    }
-    .into_any()
+    use_context::<PageAlertText>()
+        .and_then(|a| a.0)
+        .map(|text| {
+            view! {
+                <aside class="page-alert" aria-label="Problem">
+                    {text}". "<a href="/settings">"Open Settings"</a>
+                </aside>
+            }
+        })
 }
 
 /// A main screen: where it is, what it is called and for, and who may open it (the navigation

@@ -47,7 +47,6 @@ const TABLE: &[(&str, &str, Access)] = &[
         Needs(ManageSettings),
     ),
     ("/api/settings/page_health", "", Needs(ManageSettings)),
-    ("/api/settings/alert", "", Needs(ManageSettings)),
     ("/api/settings/disconnect_page", "", Needs(ManageSettings)),
     (
         "/api/settings/rotate_page",

@@ -230,10 +230,10 @@ async fn a_refused_page_token_pauses_the_outbox_and_tells_admins() {
     assert_eq!(rows[0].status, "pending", "{rows:?}");
     assert_eq!(rows[0].error_code.as_deref(), Some("190/463"));
 
-    // Admins are told, in words, with the way out.
+    // Admins are told with their session, in words, with the way out; agents are not.
     let admin = app.signed_in(app::model::Role::Admin).await;
     let (status, body) = app
-        .send(post_form("/api/settings/alert", "", Some(&admin)))
+        .send(post_form("/api/auth/session", "", Some(&admin)))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(
@@ -241,6 +241,12 @@ async fn a_refused_page_token_pauses_the_outbox_and_tells_admins() {
         "{body}"
     );
     assert!(body.contains("Settings"), "{body}");
+
+    let agent = app.signed_in(app::model::Role::Agent).await;
+    let (_, body) = app
+        .send(post_form("/api/auth/session", "", Some(&agent)))
+        .await;
+    assert!(!body.contains("page access token"), "{body}");
 
     // Paused: no call at all until a minute has passed.
     state.clock.advance(Duration::from_secs(30));
@@ -252,9 +258,9 @@ async fn a_refused_page_token_pauses_the_outbox_and_tells_admins() {
     // A new token is saved: the notice goes, and the reply goes out at its next try.
     support::connect_page(state, &graph, SECRET).await;
     let (_, body) = app
-        .send(post_form("/api/settings/alert", "", Some(&admin)))
+        .send(post_form("/api/auth/session", "", Some(&admin)))
         .await;
-    assert_eq!(body, "null");
+    assert!(!body.contains("page access token"), "{body}");
     state.clock.advance(Duration::from_secs(31));
     finish(state, &graph).await;
     let rows = message_rows(outbox::list_for(&state.pool, PAGE, USER).await.unwrap());

@@ -13,7 +13,7 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
     use domain::repo::users;
     let ctx = Ctx::get()?;
     if let Some(user) = ctx.current_user().await? {
-        return Ok(SessionInfo::SignedIn(user.view()));
+        return signed_in(&ctx, user).await;
     }
     Ok(if users::count(ctx.pool()).await? == 0 {
         SessionInfo::NeedsFirstAdmin
@@ -63,5 +63,21 @@ async fn open_session(
     let (user, token) =
         accounts::sign_in(ctx.pool(), ctx.clock(), email, password, &ctx.client_ip()).await?;
     ctx.set_cookie(&auth::session_cookie(&token, ctx.secure_cookies()));
-    Ok(SessionInfo::SignedIn(user.view()))
+    signed_in(ctx, user).await
+}
+
+/// A signed-in session; admins also get the page alert (see `SessionInfo::SignedIn`).
+#[cfg(feature = "ssr")]
+async fn signed_in(
+    ctx: &crate::server::Ctx,
+    user: domain::repo::users::UserRow,
+) -> Result<SessionInfo, AppError> {
+    use crate::model::Permission;
+    use domain::repo::settings;
+    let alert = if user.role().can(Permission::ManageSettings) {
+        settings::get(ctx.pool(), settings::keys::TOKEN_PROBLEM).await?
+    } else {
+        None
+    };
+    Ok(SessionInfo::SignedIn(user.view(), alert))
 }

@@ -14,18 +14,6 @@ pub async fn get_page_name() -> Result<Option<String>, AppError> {
     Ok(settings::get(ctx.pool(), settings::keys::PAGE_NAME).await?)
 }
 
-/// What admins must know now, in words, or nothing: today the page token Facebook refuses
-/// (the outbox waits until a new one is saved). Shown as a banner on every screen.
-#[server(endpoint = "settings/alert")]
-pub async fn page_alert() -> Result<Option<String>, AppError> {
-    use crate::model::Permission;
-    use crate::server::Ctx;
-    use domain::repo::settings;
-    let ctx = Ctx::get()?;
-    ctx.require(Permission::ManageSettings).await?;
-    Ok(settings::get(ctx.pool(), settings::keys::TOKEN_PROBLEM).await?)
-}
-
 /// Validates and stores the page display name; returns the stored (trimmed) value (admins).
 #[server(endpoint = "settings/save_page_name")]
 pub async fn save_page_name(name: String) -> Result<String, AppError> {

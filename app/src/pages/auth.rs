@@ -51,6 +51,10 @@ impl Auth {
 #[derive(Clone, Debug)]
 pub struct CurrentUser(pub UserView);
 
+/// What admins must know now (see `SessionInfo::SignedIn`), provided inside [`Gate`].
+#[derive(Clone, Debug)]
+pub struct PageAlertText(pub Option<String>);
+
 /// Shows `children` to a signed-in user, else the sign-in or first-admin screen.
 #[component]
 pub fn Gate(children: ChildrenFn) -> impl IntoView {
@@ -61,8 +65,9 @@ pub fn Gate(children: ChildrenFn) -> impl IntoView {
                 let children = children.clone();
                 Suspend::new(async move {
                     match auth.session.await {
-                        Ok(SessionInfo::SignedIn(user)) => {
+                        Ok(SessionInfo::SignedIn(user, alert)) => {
                             provide_context(CurrentUser(user));
+                            provide_context(PageAlertText(alert));
                             children().into_any()
                         }
                         Ok(SessionInfo::NeedsFirstAdmin) => view! { <BrandBar/><FirstAdminPage/> }.into_any(),

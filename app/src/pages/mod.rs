@@ -14,7 +14,7 @@ mod simulator;
 mod users;
 
 pub use audit::AuditPage;
-pub use auth::{Auth, CurrentUser, Gate, RequirePermission, UserMenu};
+pub use auth::{Auth, CurrentUser, Gate, PageAlertText, RequirePermission, UserMenu};
 pub use home::HomePage;
 pub use inbox::InboxPage;
 pub use messages::MessagesPage;

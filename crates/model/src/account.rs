@@ -141,7 +141,9 @@ pub enum SessionInfo {
     /// No user exists yet: the first-run screen creates the first admin.
     NeedsFirstAdmin,
     SignedOut,
-    SignedIn(UserView),
+    /// The user, and for admins what they must know now (Facebook refuses the page token,
+    /// so nothing is sent): shown as a banner on every screen.
+    SignedIn(UserView, Option<String>),
 }
 
 /// One line of the audit log.
