@@ -1,15 +1,21 @@
 // A server function round trip: the Settings screen saves the page name to SQLite and shows
 // it again after a reload. And the admins' banner while Facebook refuses the page token.
-import { expect, test } from "@playwright/test";
+import { expect, Page, test } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { openHydrated, publishKit } from "./helpers";
 
 const SHOTS = path.join(__dirname, "..", "screens");
 
+/** Opens Settings and waits until its lazy chunk is live (before that, Save posts a plain form). */
+async function openSettings(page: Page) {
+  await openHydrated(page, "/settings");
+  await expect(page.locator('form[data-ready="true"]')).toBeVisible();
+}
+
 test("page name is saved and survives a reload", async ({ page }) => {
   const name = `Demo page ${Date.now()}`;
-  await openHydrated(page, "/settings");
+  await openSettings(page);
   await page.getByLabel("New page display name").fill(name);
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("status")).toHaveText("Saved.");
@@ -20,7 +26,7 @@ test("page name is saved and survives a reload", async ({ page }) => {
 });
 
 test("a blank name is refused with a plain reason and changes nothing", async ({ page }) => {
-  await openHydrated(page, "/settings");
+  await openSettings(page);
   const before = await page.getByTestId("page-name").textContent();
   await page.getByLabel("New page display name").fill("   ");
   await page.getByRole("button", { name: "Save" }).click();
@@ -43,6 +49,11 @@ test("while Facebook refuses the page token, admins see why on every screen; it 
   const user = `/sandbox/_sandbox/users/${psid}`;
   // The bot answers while the token works (the messenger profile arrives asynchronously).
   await expect.poll(async () => (await page.request.post(`${user}/get_started`)).status()).toBe(200);
+  const said = async () => {
+    const lines = (await (await page.request.get(`${user}/transcript`)).json()) as { text?: string | null }[];
+    return lines.filter((l) => (l.text ?? "").includes("How can we help")).length;
+  };
+  await expect.poll(said).toBe(1);
 
   // Facebook stops accepting the token; the next reply is refused with error 190.
   const sandboxPage = "/sandbox/_sandbox/pages/1234567890";

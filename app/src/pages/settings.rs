@@ -13,6 +13,10 @@ pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SavePageName>::new();
     let current = Resource::new(move || save.version().get(), |_| get_page_name());
     let pending = save.pending();
+    // This screen is a lazy chunk that hydrates after the rest of the app: until it has, a
+    // click on Save would post the plain form (and reload). `data-ready` tells when it is live.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
 
     view! {
         <Title text="Settings"/>
@@ -36,7 +40,7 @@ pub fn SettingsPage() -> impl IntoView {
                     })}
                 </Suspense>
             </p>
-            <ActionForm action=save attr:class="form">
+            <ActionForm action=save attr:class="form" attr:data-ready=move || ready.get().to_string()>
                 <label for="page-name-input">"New page display name"</label>
                 <input id="page-name-input" name="name" type="text" required maxlength="100" autocomplete="off"/>
                 <button type="submit" disabled=pending>"Save"</button>
