@@ -140,11 +140,6 @@ pub async fn migrate(pool: &SqlitePool) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Cheap liveness check used by `/healthz`.
-pub async fn ping(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,7 +152,6 @@ mod tests {
         migrate(&pool).await.unwrap();
         // Running migrations twice is a no-op.
         migrate(&pool).await.unwrap();
-        ping(&pool).await.unwrap();
         assert!(dir.path().join("nested/baton.db").exists());
         let mode: (String,) = sqlx::query_as("PRAGMA journal_mode")
             .fetch_one(&pool)

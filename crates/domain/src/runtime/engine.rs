@@ -203,7 +203,7 @@ pub async fn apply(
                 };
                 record(
                     conn,
-                    scope,
+                    scope.now_ms,
                     &c,
                     Inbox,
                     &cause,

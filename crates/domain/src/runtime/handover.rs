@@ -28,10 +28,10 @@ fn window_open(c: &ConversationRow, now_ms: i64) -> bool {
         .is_some_and(|t| now_ms - t <= messenger::limits::STANDARD_WINDOW_MS)
 }
 
-/// Ledger entry + system transcript line for a state change.
+/// Ledger entry + system transcript line for a state change of `c` at `at_ms`.
 pub(super) async fn record(
     conn: &mut SqliteConnection,
-    scope: &Scope<'_>,
+    at_ms: i64,
     c: &ConversationRow,
     to_state: ConversationState,
     cause: &Cause<'_>,
@@ -39,9 +39,9 @@ pub(super) async fn record(
 ) -> Result<(), sqlx::Error> {
     conv::add_ledger(
         conn,
-        scope.page_id,
+        &c.page_id,
         &c.psid,
-        scope.now_ms,
+        at_ms,
         c.state,
         to_state,
         cause.kind,
@@ -51,9 +51,9 @@ pub(super) async fn record(
     .await?;
     conv::add_transcript(
         &mut *conn,
-        scope.page_id,
+        &c.page_id,
         &c.psid,
-        scope.now_ms,
+        at_ms,
         Speaker::System,
         line,
         None,
@@ -89,7 +89,7 @@ pub async fn hand_to_inbox(
         Some(actor) => format!("Handed to the Page Inbox by {actor}"),
         None => format!("Handed to the Page Inbox ({})", cause.detail),
     };
-    record(conn, scope, c, Inbox, cause, &by).await?;
+    record(conn, scope.now_ms, c, Inbox, cause, &by).await?;
     let mut rows = match confirmation {
         Some(key) if window_open(c, scope.now_ms) => compose::message_rows(flow, key, &c.psid),
         _ => Vec::new(),
@@ -129,7 +129,7 @@ pub async fn back_to_bot(
         Some(actor) => format!("Marked done by {actor}"),
         None => format!("Back to the bot ({})", cause.detail),
     };
-    record(conn, scope, c, Done, cause, &line).await?;
+    record(conn, scope.now_ms, c, Done, cause, &line).await?;
     let mut rows = Vec::new();
     if c.thread_owner != ThreadOwner::Baton {
         rows.push(NewRow {
@@ -173,26 +173,10 @@ pub async fn resync(
         }
         _ => "Messenger refused the handover: the bot still has the conversation",
     };
-    conv::add_ledger(
-        &mut *conn,
-        page_id,
-        psid,
-        at_ms,
-        c.state,
-        state,
-        HandoverCause::Messenger,
-        None,
-        Some(line),
-    )
-    .await?;
-    conv::add_transcript(
-        &mut *conn,
-        page_id,
-        psid,
-        at_ms,
-        Speaker::System,
-        line,
-        None,
-    )
-    .await
+    let cause = Cause {
+        kind: HandoverCause::Messenger,
+        actor: None,
+        detail: line.to_owned(),
+    };
+    record(conn, at_ms, &c, state, &cause, line).await
 }
