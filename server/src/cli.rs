@@ -51,6 +51,9 @@ pub enum Command {
         #[command(subcommand)]
         command: PageCommand,
     },
+    /// Measure throughput end to end (signed webhooks over loopback, a local Graph sink),
+    /// beside a peer bot, and write target/bench/report.json.
+    Bench(crate::bench::BenchArgs),
     /// The built-in offline Messenger Platform, for testing any bot without Facebook.
     Sandbox {
         #[command(subcommand)]
@@ -90,6 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::resolve(cli.config).context("invalid configuration")?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => startup::serve(config).await,
+        Command::Bench(args) => crate::bench::run(args).await,
         Command::Migrate => {
             let pool = startup::open_database(&config).await?;
             pool.close().await;

@@ -1,5 +1,6 @@
 //! The `baton` server as a library, so integration tests start exactly what the binary runs.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 mod errors;
