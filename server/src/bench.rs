@@ -127,7 +127,10 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
     let mut servers = Vec::new();
     eprintln!("Baton bench: starting `baton serve` on a fresh SQLite database…");
     let sink = Sink::start().await?;
-    let baton = Target::baton(&sink.graph_url).await?;
+    let out_dir = args.out.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let log = out_dir.join("baton.log");
+    let baton = Target::baton(&sink.graph_url, &log).await?;
     servers.push(
         measure(
             &args,
@@ -180,7 +183,11 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
     }
     std::fs::write(&args.out, serde_json::to_string_pretty(&report)? + "\n")
         .with_context(|| format!("writing {}", args.out.display()))?;
-    println!("Report written to {}", args.out.display());
+    println!(
+        "Report written to {} (Baton's log: {})",
+        args.out.display(),
+        log.display()
+    );
     let failed: Vec<&str> = report
         .servers
         .iter()

@@ -44,6 +44,8 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         .context("reading the Leptos site configuration")?
         .leptos_options;
     leptos_options.site_addr = config.addr;
+    let (wake, clock) = (Wake::default(), Clock::system());
+    let ingest = domain::ingest::Ingest::start(pool.clone(), clock.clone(), wake.clone());
     Ok(AppState {
         leptos_options,
         services: Services {
@@ -54,9 +56,10 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
                 trusted_proxies: config.trusted_proxies.clone(),
             }),
             sandbox: sandbox::Sandbox::new(sandbox::SandboxConfig::default()),
-            wake: Wake::default(),
+            ingest,
+            wake,
             live: Live::default(),
-            clock: Clock::system(),
+            clock,
             workers: runtime::Workers::default(),
         },
     })

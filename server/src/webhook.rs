@@ -15,7 +15,8 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use app::server::AppState;
-use domain::repo::{pages, setup, webhook_events, webhook_events::NewEvent};
+use domain::repo::webhook_events::{NewDelivery, NewEvent};
+use domain::repo::{pages, setup};
 use messenger::signature;
 use messenger::webhook::{self, Channel, Event, EventKind};
 
@@ -121,18 +122,13 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         })
         .collect();
     // The body passed the signature check and parsed as JSON, so it is UTF-8.
-    let text = String::from_utf8_lossy(&body);
-    match webhook_events::store_delivery(
-        &state.pool,
-        Some(&envelope.object),
-        &text,
-        &events,
-        state.clock.now(),
-    )
-    .await
-    {
+    let delivery = NewDelivery {
+        object: Some(envelope.object.clone()),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        events,
+    };
+    match state.ingest.store(delivery).await {
         Ok(stored) => {
-            state.wake.wake();
             tracing::debug!(
                 delivery = stored.delivery_id,
                 new = stored.new_events,

@@ -8,6 +8,7 @@
 //! - `accounts`, `auth`: people, roles, sessions and passwords.
 //! - `flows`: drafts, validation, publishing and pushing the messenger profile.
 //! - `inbox`: the agent inbox's lists and conversation detail.
+//! - `ingest`: webhook deliveries stored with group commit.
 //! - `pages`, `setup`, `secrets`: connecting a Facebook page, the setup wizard's checks and
 //!   the page secrets sealed at rest.
 //! - `simulator`, `sandbox_store`: the built-in Messenger sandbox and its saved state.
@@ -20,6 +21,7 @@ pub mod clock;
 pub mod db;
 pub mod flows;
 pub mod inbox;
+pub mod ingest;
 pub mod live;
 pub mod pages;
 pub mod repo;
@@ -57,6 +59,8 @@ pub struct Services {
     pub sandbox: sandbox::Sandbox,
     /// Wakes the runtime workers when the webhook stored new events.
     pub wake: runtime::Wake,
+    /// Stores webhook deliveries, many per transaction.
+    pub ingest: ingest::Ingest,
     /// Tells open inbox screens which conversation changed.
     pub live: live::Live,
     /// The time (tests move it forward).

@@ -2,7 +2,7 @@
 //! /proc: Baton (`baton serve` on a fresh SQLite file, page connected to the sink, a flow
 //! published) and the peer bot (Node, from bench/peer/).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -36,14 +36,18 @@ pub struct Target {
 
 impl Target {
     /// Baton as `baton serve` runs it, with the send budget lifted to 100,000 calls/s.
-    pub async fn baton(graph_url: &str) -> anyhow::Result<Target> {
+    /// Its log (warnings, or what `BATON_BENCH_LOG` asks for in RUST_LOG's syntax) goes to
+    /// `log_path`.
+    pub async fn baton(graph_url: &str, log_path: &Path) -> anyhow::Result<Target> {
         let dir = tempfile::tempdir()?;
         let db_url = format!("sqlite://{}/baton.db", dir.path().display());
         prepare_database(&db_url, graph_url)
             .await
             .context("preparing Baton's database")?;
         let port = free_port()?;
-        let log = std::fs::File::create(dir.path().join("baton.log"))?;
+        let log = std::fs::File::create(log_path)
+            .with_context(|| format!("creating {}", log_path.display()))?;
+        let filter = std::env::var("BATON_BENCH_LOG").unwrap_or_else(|_| "warn".into());
         let exe = std::env::current_exe().context("finding the baton executable")?;
         let mut child = Command::new(exe)
             .arg("serve")
@@ -51,7 +55,7 @@ impl Target {
             .env("BATON_ADDR", format!("127.0.0.1:{port}"))
             .env("BATON_GRAPH_API_URL", graph_url)
             .env("BATON_SEND_RATE", "100000")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", filter)
             .env_remove("BATON_AUTO_SANDBOX")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -61,12 +65,7 @@ impl Target {
             .context("starting `baton serve`")?;
         let pid = child.id().context("baton exited at once")?;
         let base = format!("http://127.0.0.1:{port}");
-        wait_healthy(
-            &format!("{base}/healthz"),
-            &mut child,
-            &dir.path().join("baton.log"),
-        )
-        .await?;
+        wait_healthy(&format!("{base}/healthz"), &mut child, log_path).await?;
         Ok(Target {
             name: "baton",
             webhook_url: format!("{base}/webhook"),
@@ -188,7 +187,7 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-async fn wait_healthy(url: &str, child: &mut Child, log: &PathBuf) -> anyhow::Result<()> {
+async fn wait_healthy(url: &str, child: &mut Child, log: &Path) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     for _ in 0..300 {
         if let Some(status) = child.try_wait()? {

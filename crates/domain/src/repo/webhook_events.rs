@@ -29,6 +29,14 @@ pub struct Stored {
     pub duplicates: u64,
 }
 
+/// One delivery ready to store: the raw body and the events read from it.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub object: Option<String>,
+    pub body: String,
+    pub events: Vec<NewEvent>,
+}
+
 /// Stores the raw delivery and its events in one transaction: all or nothing.
 pub async fn store_delivery(
     pool: &SqlitePool,
@@ -37,52 +45,94 @@ pub async fn store_delivery(
     events: &[NewEvent],
     now: i64,
 ) -> Result<Stored, sqlx::Error> {
+    let delivery = NewDelivery {
+        object: object.map(str::to_owned),
+        body: body.to_owned(),
+        events: events.to_vec(),
+    };
+    let stored = store_deliveries(pool, std::slice::from_ref(&delivery), now).await?;
+    Ok(stored[0])
+}
+
+/// Events per INSERT statement (11 values each, well under SQLite's 32,766 variables).
+const EVENTS_PER_STATEMENT: usize = 500;
+
+/// Stores several deliveries and all their events in one transaction (group commit): a
+/// statement per delivery and one per 500 events, instead of one per event. The results are
+/// in the order of `deliveries`; an event key seen earlier (in the database or earlier in
+/// this group) counts as a duplicate of the later delivery.
+pub async fn store_deliveries(
+    pool: &SqlitePool,
+    deliveries: &[NewDelivery],
+    now: i64,
+) -> Result<Vec<Stored>, sqlx::Error> {
     let mut tx = crate::db::write_tx(pool).await?;
-    let (delivery_id,): (i64,) = sqlx::query_as(
-        "INSERT INTO webhook_deliveries (received_at, object, body, events, duplicates)
-         VALUES ($1, $2, $3, $4, 0) RETURNING id",
-    )
-    .bind(now)
-    .bind(object)
-    .bind(body)
-    .bind(events.len() as i64)
-    .fetch_one(&mut *tx)
-    .await?;
-    let mut new_events = 0;
-    for e in events {
-        let done = sqlx::query(
-            "INSERT INTO webhook_events (dedupe_key, delivery_id, page_id, channel, kind,
-                 sender_id, recipient_id, timestamp_ms, payload, status, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             ON CONFLICT (dedupe_key) DO NOTHING",
+    let mut ids = Vec::with_capacity(deliveries.len());
+    for d in deliveries {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO webhook_deliveries (received_at, object, body, events, duplicates)
+             VALUES ($1, $2, $3, $4, 0) RETURNING id",
         )
-        .bind(&e.dedupe_key)
-        .bind(delivery_id)
-        .bind(&e.page_id)
-        .bind(e.channel)
-        .bind(&e.kind)
-        .bind(&e.sender_id)
-        .bind(&e.recipient_id)
-        .bind(e.timestamp_ms)
-        .bind(&e.payload)
-        .bind(if e.actionable { "pending" } else { "ignored" })
         .bind(now)
-        .execute(&mut *tx)
+        .bind(&d.object)
+        .bind(&d.body)
+        .bind(d.events.len() as i64)
+        .fetch_one(&mut *tx)
         .await?;
-        new_events += done.rows_affected();
+        ids.push(id);
     }
-    let duplicates = events.len() as u64 - new_events;
-    sqlx::query("UPDATE webhook_deliveries SET duplicates = $1 WHERE id = $2")
-        .bind(duplicates as i64)
-        .bind(delivery_id)
-        .execute(&mut *tx)
-        .await?;
+    let all: Vec<(i64, &NewEvent)> = ids
+        .iter()
+        .zip(deliveries)
+        .flat_map(|(id, d)| d.events.iter().map(move |e| (*id, e)))
+        .collect();
+    let mut inserted = std::collections::HashSet::new();
+    for chunk in all.chunks(EVENTS_PER_STATEMENT) {
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO webhook_events (dedupe_key, delivery_id, page_id, channel, kind,
+                 sender_id, recipient_id, timestamp_ms, payload, status, received_at) ",
+        );
+        insert.push_values(chunk, |mut row, (delivery_id, e)| {
+            row.push_bind(&e.dedupe_key)
+                .push_bind(*delivery_id)
+                .push_bind(&e.page_id)
+                .push_bind(e.channel)
+                .push_bind(&e.kind)
+                .push_bind(&e.sender_id)
+                .push_bind(&e.recipient_id)
+                .push_bind(e.timestamp_ms)
+                .push_bind(&e.payload)
+                .push_bind(if e.actionable { "pending" } else { "ignored" })
+                .push_bind(now);
+        });
+        insert.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key");
+        let keys: Vec<(String,)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+        inserted.extend(keys.into_iter().map(|(k,)| k));
+    }
+    let mut stored = Vec::with_capacity(deliveries.len());
+    for (id, d) in ids.iter().zip(deliveries) {
+        // A key is new for the first delivery that carries it and a duplicate after that.
+        let new_events = d
+            .events
+            .iter()
+            .filter(|e| inserted.remove(&e.dedupe_key))
+            .count() as u64;
+        let duplicates = d.events.len() as u64 - new_events;
+        if duplicates > 0 {
+            sqlx::query("UPDATE webhook_deliveries SET duplicates = $1 WHERE id = $2")
+                .bind(duplicates as i64)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        stored.push(Stored {
+            delivery_id: *id,
+            new_events,
+            duplicates,
+        });
+    }
     tx.commit().await?;
-    Ok(Stored {
-        delivery_id,
-        new_events,
-        duplicates,
-    })
+    Ok(stored)
 }
 
 /// A stored event as the runtime reads it.
