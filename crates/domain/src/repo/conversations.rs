@@ -68,26 +68,27 @@ pub async fn get<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     .await
 }
 
-/// Records a message from the user: opens the 24 h window and bumps activity.
+/// Records a message from the user (opens the 24 h window, bumps activity) and returns the
+/// updated conversation, in one statement; `None` when the conversation does not exist.
 pub async fn user_wrote(
     conn: &mut SqliteConnection,
     page_id: &str,
     psid: &str,
     at_ms: i64,
     text: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<Option<ConversationRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
         "UPDATE conversations SET last_user_message_ms = MAX(COALESCE(last_user_message_ms, 0), $3),
              last_activity_ms = MAX(last_activity_ms, $3), last_text = $4
-         WHERE page_id = $1 AND psid = $2",
-    )
+         WHERE page_id = $1 AND psid = $2
+         RETURNING {COLUMNS}"
+    ))
     .bind(page_id)
     .bind(psid)
     .bind(at_ms)
     .bind(text)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn touch(

@@ -153,6 +153,48 @@ pub async fn complete(
     Ok(())
 }
 
+/// [`complete`] for many rows in two statements: one UPDATE and one INSERT of their
+/// transcript lines (in row order), instead of two per row.
+pub async fn complete_many(
+    conn: &mut SqliteConnection,
+    rows: &[&OutboxRow],
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut update = sqlx::QueryBuilder::new("UPDATE outbox SET status = 'done', done_ms = ");
+    update.push_bind(now_ms).push(" WHERE id IN (");
+    let mut ids = update.separated(", ");
+    for row in rows {
+        ids.push_bind(row.id);
+    }
+    update.push(")");
+    update.build().execute(&mut *conn).await?;
+    let mut lines: Vec<&&OutboxRow> = rows
+        .iter()
+        .filter(|r| r.transcript_who.is_some() && r.transcript_text.is_some())
+        .collect();
+    lines.sort_by_key(|r| r.id);
+    // 6 values a line: 400 lines stay far under SQLite's limit on variables.
+    for chunk in lines.chunks(400) {
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO transcript (page_id, psid, at_ms, who, text, mid, author) ",
+        );
+        insert.push_values(chunk, |mut line, row| {
+            line.push_bind(&row.page_id)
+                .push_bind(&row.psid)
+                .push_bind(now_ms)
+                .push_bind(row.transcript_who)
+                .push_bind(&row.transcript_text)
+                .push("NULL")
+                .push_bind(&row.transcript_author);
+        });
+        insert.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Holds the user's next pending row until `until_ms` (typing delays).
 pub async fn delay_next(
     conn: &mut SqliteConnection,

@@ -205,3 +205,28 @@ pub async fn mark(
     .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// Marks the events among `ids` that are still pending done, in one statement; returns those
+/// it changed (an event another worker took is left out).
+pub async fn mark_done(
+    conn: &mut sqlx::SqliteConnection,
+    ids: &[i64],
+    now: i64,
+) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut update = sqlx::QueryBuilder::new(
+        "UPDATE webhook_events SET status = 'done', error = NULL, processed_at = ",
+    );
+    update
+        .push_bind(now)
+        .push(" WHERE status = 'pending' AND id IN (");
+    let mut list = update.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    update.push(") RETURNING id");
+    let rows: Vec<(i64,)> = update.build_query_as().fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

@@ -75,8 +75,8 @@ pub async fn apply(
             let Some(psid) = event.sender.as_deref() else {
                 return Ok(());
             };
-            open(conn, scope, psid).await?;
             let text = m.text.clone().unwrap_or_else(|| "(attachment)".into());
+            let c = user_wrote(conn, scope, psid, &text).await?;
             conv::add_transcript(
                 &mut *conn,
                 scope.page_id,
@@ -87,7 +87,6 @@ pub async fn apply(
                 Some(&m.mid),
             )
             .await?;
-            let c = user_wrote(conn, scope, psid, &text).await?;
             if standby || c.thread_owner != ThreadOwner::Baton {
                 return Ok(()); // a person owns the thread: the bot stays silent
             }
@@ -110,8 +109,8 @@ pub async fn apply(
             let Some(psid) = event.sender.as_deref() else {
                 return Ok(());
             };
-            open(conn, scope, psid).await?;
             let title = p.title.clone().unwrap_or_default();
+            let c = user_wrote(conn, scope, psid, &title).await?;
             conv::add_transcript(
                 &mut *conn,
                 scope.page_id,
@@ -122,7 +121,6 @@ pub async fn apply(
                 p.mid.as_deref(),
             )
             .await?;
-            let c = user_wrote(conn, scope, psid, &title).await?;
             let Some(flow) = scope.flow else {
                 return Ok(());
             };
@@ -273,16 +271,19 @@ async fn open(
     Ok(row)
 }
 
-/// Records that the user wrote (opens the 24 h window) and returns the updated conversation.
+/// Records that the user wrote (opens the 24 h window) and returns the updated conversation,
+/// creating it on first contact. A known user costs one statement.
 async fn user_wrote(
     conn: &mut SqliteConnection,
     scope: &Scope<'_>,
     psid: &str,
     text: &str,
 ) -> Result<ConversationRow, sqlx::Error> {
-    conv::user_wrote(conn, scope.page_id, psid, scope.now_ms, text).await?;
-    // `open` created the row earlier in this transaction: a plain read is enough.
-    conv::get(&mut *conn, scope.page_id, psid)
+    if let Some(c) = conv::user_wrote(conn, scope.page_id, psid, scope.now_ms, text).await? {
+        return Ok(c);
+    }
+    open(conn, scope, psid).await?;
+    conv::user_wrote(conn, scope.page_id, psid, scope.now_ms, text)
         .await?
         .ok_or(sqlx::Error::RowNotFound)
 }

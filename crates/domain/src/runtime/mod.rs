@@ -70,8 +70,8 @@ impl Touched {
     }
 }
 
-/// Events applied per transaction.
-const BATCH: usize = 25;
+/// Events applied per transaction (each commit is an fsync).
+const BATCH: usize = 100;
 
 /// Applies up to `limit` pending events. Returns how many were handled.
 pub async fn process_events(
@@ -100,6 +100,12 @@ pub async fn process_events(
         readable(crate::flows::draft(pool).await)?
     };
     let app_id = page.as_ref().map_or("", |p| p.app_id.as_str());
+    let batch_scope = BatchScope {
+        app_id,
+        flow: flow.as_ref(),
+        draft: draft.as_ref(),
+        trials: &trials,
+    };
     let mut touched = Touched::default();
     while touched.count < limit {
         let batch =
@@ -108,66 +114,132 @@ pub async fn process_events(
             break;
         }
         touched.count += batch.len();
-        // One transaction per batch (one commit instead of one per event), one savepoint per
-        // event: an event that fails rolls back alone and is marked failed; the others commit.
-        let mut tx = crate::db::write_tx(pool).await?;
-        for row in &batch {
-            let event = match serde_json::from_str(&row.payload) {
-                Ok(value) => Event::from_value(value),
-                Err(e) => {
-                    webhook_events::mark(
-                        &mut tx,
-                        row.id,
-                        "failed",
-                        Some(&e.to_string()),
-                        clock.now(),
-                    )
-                    .await?;
-                    continue;
-                }
-            };
-            // The user's side of the conversation: the recipient of an echo, else the sender.
-            let user = if event.sender.as_deref() == Some(row.page_id.as_str()) {
-                event.recipient.as_deref()
-            } else {
-                event.sender.as_deref()
-            };
-            touched.add(user);
-            let trying = user.is_some_and(|u| trials.iter().any(|t| t == u));
-            let scope = engine::Scope {
-                page_id: &row.page_id,
-                app_id,
-                flow: if trying {
-                    draft.as_ref()
-                } else {
-                    flow.as_ref()
-                },
-                now_ms: clock.now_ms(),
-                clock_ms: clock.now_ms(),
-            };
-            let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
-            if !webhook_events::mark(&mut savepoint, row.id, "done", None, clock.now()).await? {
-                continue; // another worker took it
-            }
-            match engine::apply(&mut savepoint, &scope, &row.channel, &event).await {
-                Ok(()) => savepoint.commit().await?,
-                Err(e) => {
-                    savepoint.rollback().await?; // every effect of this event, and its mark
-                    tracing::error!(event = row.id, error = %e, "event could not be applied");
-                    webhook_events::mark(
-                        &mut tx,
-                        row.id,
-                        "failed",
-                        Some(&e.to_string()),
-                        clock.now(),
-                    )
-                    .await?;
-                }
-            }
+        // Fast path: the whole batch in one transaction, claimed with one statement. If any
+        // event fails, the transaction is rolled back and the batch applied again one event
+        // per savepoint, so only the failing event is marked failed.
+        if !apply_batch(pool, clock, &batch_scope, &batch, &mut touched).await? {
+            apply_one_by_one(pool, clock, &batch_scope, &batch, &mut touched).await?;
         }
-        tx.commit().await?;
     }
     Ok(touched)
+}
+
+/// What every event of a batch shares.
+struct BatchScope<'a> {
+    app_id: &'a str,
+    flow: Option<&'a flows::Flow>,
+    draft: Option<&'a flows::Flow>,
+    /// Simulator test users trying the draft.
+    trials: &'a [String],
+}
+
+impl BatchScope<'_> {
+    fn scope<'a>(
+        &'a self,
+        row: &'a webhook_events::EventRow,
+        event: &Event,
+        clock: &Clock,
+    ) -> (engine::Scope<'a>, Option<String>) {
+        // The user's side of the conversation: the recipient of an echo, else the sender.
+        let user = if event.sender.as_deref() == Some(row.page_id.as_str()) {
+            event.recipient.clone()
+        } else {
+            event.sender.clone()
+        };
+        let trying = user
+            .as_deref()
+            .is_some_and(|u| self.trials.iter().any(|t| t == u));
+        let scope = engine::Scope {
+            page_id: &row.page_id,
+            app_id: self.app_id,
+            flow: if trying { self.draft } else { self.flow },
+            now_ms: clock.now_ms(),
+            clock_ms: clock.now_ms(),
+        };
+        (scope, user)
+    }
+}
+
+fn decode(row: &webhook_events::EventRow) -> Result<Event, String> {
+    serde_json::from_str(&row.payload)
+        .map(Event::from_value)
+        .map_err(|e| e.to_string())
+}
+
+/// Applies `batch` in one transaction. Returns false (and changes nothing) when an event
+/// failed to apply.
+async fn apply_batch(
+    pool: &SqlitePool,
+    clock: &Clock,
+    shared: &BatchScope<'_>,
+    batch: &[webhook_events::EventRow],
+    touched: &mut Touched,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = crate::db::write_tx(pool).await?;
+    let mut good = Vec::with_capacity(batch.len());
+    for row in batch {
+        match decode(row) {
+            Ok(event) => good.push((row, event)),
+            Err(e) => {
+                webhook_events::mark(&mut tx, row.id, "failed", Some(&e), clock.now()).await?;
+            }
+        }
+    }
+    let ids: Vec<i64> = good.iter().map(|(row, _)| row.id).collect();
+    // Only events still pending are ours (another worker may have taken some).
+    let claimed = webhook_events::mark_done(&mut tx, &ids, clock.now()).await?;
+    let mut users = Vec::new();
+    for (row, event) in good.iter().filter(|(row, _)| claimed.contains(&row.id)) {
+        let (scope, user) = shared.scope(row, event, clock);
+        if let Err(e) = engine::apply(&mut tx, &scope, &row.channel, event).await {
+            tracing::warn!(event = row.id, error = %e, "event failed; applying its batch one by one");
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        users.extend(user);
+    }
+    tx.commit().await?;
+    for user in &users {
+        touched.add(Some(user));
+    }
+    Ok(true)
+}
+
+/// Applies `batch` one event per savepoint: an event that fails rolls back alone and is
+/// marked failed; the others commit.
+async fn apply_one_by_one(
+    pool: &SqlitePool,
+    clock: &Clock,
+    shared: &BatchScope<'_>,
+    batch: &[webhook_events::EventRow],
+    touched: &mut Touched,
+) -> Result<(), sqlx::Error> {
+    let mut tx = crate::db::write_tx(pool).await?;
+    for row in batch {
+        let event = match decode(row) {
+            Ok(event) => event,
+            Err(e) => {
+                webhook_events::mark(&mut tx, row.id, "failed", Some(&e), clock.now()).await?;
+                continue;
+            }
+        };
+        let (scope, user) = shared.scope(row, &event, clock);
+        touched.add(user.as_deref());
+        let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+        if !webhook_events::mark(&mut savepoint, row.id, "done", None, clock.now()).await? {
+            continue; // another worker took it
+        }
+        match engine::apply(&mut savepoint, &scope, &row.channel, &event).await {
+            Ok(()) => savepoint.commit().await?,
+            Err(e) => {
+                savepoint.rollback().await?; // every effect of this event, and its mark
+                tracing::error!(event = row.id, error = %e, "event could not be applied");
+                webhook_events::mark(&mut tx, row.id, "failed", Some(&e.to_string()), clock.now())
+                    .await?;
+            }
+        }
+    }
+    tx.commit().await
 }
 
 /// A flow read for a batch: the flow, `None` when it cannot be decoded (logged), or the

@@ -110,7 +110,13 @@ pub async fn send_due(
             joined = tasks.try_join_next();
         }
         let mut tx = db::write_tx(pool).await?;
-        for (row, result, owner) in finished {
+        // Plain successes (most calls) are recorded together; the rest one by one.
+        let (plain, other): (Vec<_>, Vec<_>) = finished
+            .into_iter()
+            .partition(|(row, result, _)| matches!(result, Ok(Done::Plain)) && !token_probe(row));
+        let plain: Vec<&OutboxRow> = plain.iter().map(|(row, _, _)| row).collect();
+        outbox::complete_many(&mut tx, &plain, now_ms).await?;
+        for (row, result, owner) in other {
             record(&mut tx, &row, result, now_ms).await?;
             if let Some(owner) = owner {
                 super::handover::resync(&mut tx, &row.page_id, &row.psid, owner, now_ms).await?;
@@ -129,6 +135,13 @@ fn owner_of(app: Option<&str>, baton: &str) -> ThreadOwner {
         Some(PAGE_INBOX_APP_ID) => ThreadOwner::PageInbox,
         Some(_) => ThreadOwner::Other,
     }
+}
+
+/// Whether `row` is the call that checks a token Facebook refused (its last error was 190).
+fn token_probe(row: &OutboxRow) -> bool {
+    row.error_code
+        .as_deref()
+        .is_some_and(|c| c.starts_with("190"))
 }
 
 /// What a call returned that matters after it.
@@ -189,11 +202,7 @@ async fn record(
             outbox::complete(conn, row, now).await?;
             // The call that checked a refused token went through: the token works again
             // (fixed on Meta's side), so the admins' notice goes.
-            if row
-                .error_code
-                .as_deref()
-                .is_some_and(|c| c.starts_with("190"))
-            {
+            if token_probe(row) {
                 settings::remove(&mut *conn, keys::TOKEN_PROBLEM).await?;
             }
             Ok(())
