@@ -393,3 +393,103 @@ async fn an_event_that_cannot_be_applied_fails_alone_and_leaves_no_trace() {
         );
     }
 }
+
+/// A Graph API that is down (5xx and rate limits, alternately) for its first `outage` sends,
+/// then answers and records what each user was sent, in order.
+#[derive(Clone, Default)]
+struct Outage {
+    calls: Arc<AtomicUsize>,
+    outage: usize,
+    delivered: Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+async fn outage_send(State(g): State<Outage>, Json(sent): Json<serde_json::Value>) -> Response {
+    let n = g.calls.fetch_add(1, Ordering::SeqCst);
+    if n < g.outage {
+        return if n % 2 == 0 {
+            (StatusCode::BAD_GATEWAY, "upstream down").into_response()
+        } else {
+            (StatusCode::BAD_REQUEST, Json(error(613, None))).into_response()
+        };
+    }
+    let to = sent["recipient"]["id"].as_str().unwrap_or("").to_owned();
+    g.delivered
+        .lock()
+        .unwrap()
+        .push((to, sent["message"].to_string()));
+    Json(json!({"recipient_id": "x", "message_id": format!("m_{n}")})).into_response()
+}
+
+#[tokio::test]
+async fn a_graph_outage_delays_replies_but_delivers_each_once_in_every_users_order() {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/b.db", dir.path().display());
+    let g = Outage {
+        outage: 40,
+        ..Default::default()
+    };
+    let app = Router::new()
+        .route("/v21.0/me/messages", post(outage_send))
+        .fallback(|| async { Json(json!({"success": true, "first_name": "Ana"})) })
+        .with_state(g.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let graph = format!("http://{}/v21.0", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (router, state) = setup(&graph, &db).await;
+
+    let users: Vec<String> = (0..5).map(|u| format!("2400000000000010{u}")).collect();
+    let words = ["menu", "human", "menu", "agent"];
+    for (n, word) in words.iter().enumerate() {
+        for user in &users {
+            let body = json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "messaging": [{
+                "sender": {"id": user}, "recipient": {"id": PAGE},
+                "timestamp": 1_800_000_000_000i64 + n as i64,
+                "message": {"mid": format!("m_{user}_{n}"), "text": word}}]}]})
+            .to_string()
+            .into_bytes();
+            let resp = router
+                .clone()
+                .oneshot(support::signed_webhook(body, SECRET))
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+        }
+        // Replies go out while the outage lasts, interleaved with the next messages.
+        runtime::process_events(&state.pool, &state.clock, 100)
+            .await
+            .unwrap();
+        runtime::drain(&state.pool, &state.clock, &graph)
+            .await
+            .unwrap();
+    }
+    runtime::process_events(&state.pool, &state.clock, 100)
+        .await
+        .unwrap();
+    finish(&state, &graph).await;
+
+    assert!(
+        g.calls.load(Ordering::SeqCst) > g.outage,
+        "the outage happened"
+    );
+    let delivered = g.delivered.lock().unwrap().clone();
+    let menu = "How can we help?";
+    let human = "Click the button below to speak to a real person";
+    for user in &users {
+        let got: Vec<&str> = delivered
+            .iter()
+            .filter(|(to, _)| to == user)
+            .map(|(_, m)| {
+                if m.contains(menu) {
+                    "menu"
+                } else if m.contains(human) {
+                    "human"
+                } else {
+                    "other"
+                }
+            })
+            .collect();
+        assert_eq!(got, ["menu", "human", "menu", "human"], "{user}");
+    }
+    assert_eq!(outbox::unfinished(&state.pool).await.unwrap(), 0);
+}
