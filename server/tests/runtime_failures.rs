@@ -324,7 +324,11 @@ async fn a_restart_processes_what_was_stored_and_resends_interrupted_calls() {
         .execute(&state.pool)
         .await
         .unwrap();
-    assert_eq!(outbox::requeue_in_flight(&state.pool).await.unwrap(), 2); // profile + message
+    let now = state.clock.now_ms();
+    assert_eq!(
+        outbox::requeue_in_flight(&state.pool, now).await.unwrap(),
+        2
+    ); // profile + message
     finish(&state, &graph).await;
     assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
     // ...and processing the same events again changes nothing.
@@ -492,4 +496,104 @@ async fn a_graph_outage_delays_replies_but_delivers_each_once_in_every_users_ord
         assert_eq!(got, ["menu", "human", "menu", "human"], "{user}");
     }
     assert_eq!(outbox::unfinished(&state.pool).await.unwrap(), 0);
+}
+
+/// An echo webhook for the page's own send to `psid`, carrying `metadata`.
+fn echo(psid: &str, mid: &str, metadata: &str) -> Vec<u8> {
+    json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "messaging": [{
+        "sender": {"id": PAGE}, "recipient": {"id": psid}, "timestamp": 1_800_000_000_500i64,
+        "message": {"is_echo": true, "app_id": 111111111111111i64, "mid": mid,
+                    "metadata": metadata, "text": "How can we help?"}}]}]})
+    .to_string()
+    .into_bytes()
+}
+
+fn bot_lines(transcript: &[domain::repo::conversations::TranscriptRow]) -> usize {
+    transcript.iter().filter(|t| t.who == Speaker::Bot).count()
+}
+
+/// A crash after Facebook accepted a send but before Baton recorded it: after the restart the
+/// message waits for its echo; the echo (which names the outbox row in its metadata) marks it
+/// delivered, so it is not sent twice. A message whose echo never comes is sent again once
+/// the wait is over.
+#[tokio::test]
+async fn an_interrupted_send_is_confirmed_by_its_echo_instead_of_sent_twice() {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/b.db", dir.path().display());
+    let (graph, fake) = fake_graph(vec![]).await;
+    let (router, state) = setup(&graph, &db).await;
+    let deliver = |body: Vec<u8>| {
+        let router = router.clone();
+        async move {
+            let resp = router
+                .oneshot(support::signed_webhook(body, SECRET))
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+        }
+    };
+    let (echoed, silent) = ("24000000000000101", "24000000000000102");
+    for (n, psid) in [echoed, silent].into_iter().enumerate() {
+        deliver(
+            json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "messaging": [{
+            "sender": {"id": psid}, "recipient": {"id": PAGE}, "timestamp": 1_800_000_000_000i64,
+            "message": {"mid": format!("m_crash_{n}"), "text": "menu"}}]}]})
+            .to_string()
+            .into_bytes(),
+        )
+        .await;
+    }
+    runtime::process_events(&state.pool, &state.clock, 10)
+        .await
+        .unwrap();
+    // The process dies with both replies claimed and (as far as anyone knows) sent.
+    sqlx::query("UPDATE outbox SET status = 'sending', attempts = 1 WHERE kind = 'message'")
+        .execute(&state.pool)
+        .await
+        .unwrap();
+    let restart = state.clock.now_ms() + runtime::sender::ECHO_WAIT_MS;
+    outbox::requeue_in_flight(&state.pool, restart)
+        .await
+        .unwrap();
+    let row = message_rows(outbox::list_for(&state.pool, PAGE, echoed).await.unwrap())[0].clone();
+    // Messenger's echo of the first reply arrives (it reached the user before the crash).
+    deliver(echo(
+        echoed,
+        "m_echo_1",
+        &format!("baton:main_menu#{}", row.id),
+    ))
+    .await;
+    runtime::process_events(&state.pool, &state.clock, 10)
+        .await
+        .unwrap();
+    let rows = message_rows(outbox::list_for(&state.pool, PAGE, echoed).await.unwrap());
+    assert_eq!(rows[0].status, "done");
+    finish(&state, &graph).await;
+
+    assert_eq!(
+        fake.sends.load(Ordering::SeqCst),
+        1,
+        "only the reply whose echo never came is sent again"
+    );
+    for psid in [echoed, silent] {
+        let transcript = conversations::transcript(&state.pool, PAGE, psid)
+            .await
+            .unwrap();
+        assert_eq!(bot_lines(&transcript), 1, "{psid}: one bot line");
+    }
+    // A late or repeated echo changes nothing.
+    deliver(echo(
+        echoed,
+        "m_echo_2",
+        &format!("baton:main_menu#{}", row.id),
+    ))
+    .await;
+    runtime::process_events(&state.pool, &state.clock, 10)
+        .await
+        .unwrap();
+    let transcript = conversations::transcript(&state.pool, PAGE, echoed)
+        .await
+        .unwrap();
+    assert_eq!(bot_lines(&transcript), 1);
 }

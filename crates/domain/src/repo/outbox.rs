@@ -133,28 +133,12 @@ pub async fn complete(
     row: &OutboxRow,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE outbox SET status = 'done', done_ms = $2 WHERE id = $1")
-        .bind(row.id)
-        .bind(now_ms)
-        .execute(&mut *conn)
-        .await?;
-    if let (Some(who), Some(text)) = (row.transcript_who, &row.transcript_text) {
-        super::conversations::add_transcript_by(
-            &mut *conn,
-            &row.page_id,
-            &row.psid,
-            now_ms,
-            who,
-            text,
-            row.transcript_author.as_deref(),
-        )
-        .await?;
-    }
-    Ok(())
+    complete_many(conn, &[row], now_ms).await
 }
 
-/// [`complete`] for many rows in two statements: one UPDATE and one INSERT of their
-/// transcript lines (in row order), instead of two per row.
+/// Marks calls made: rows still `sending` become done, in one UPDATE, and their transcript
+/// lines are written in one INSERT (in row order). A row an echo already confirmed
+/// ([`confirm_by_echo`]) is left alone, so its line is not written twice.
 pub async fn complete_many(
     conn: &mut SqliteConnection,
     rows: &[&OutboxRow],
@@ -164,15 +148,24 @@ pub async fn complete_many(
         return Ok(());
     }
     let mut update = sqlx::QueryBuilder::new("UPDATE outbox SET status = 'done', done_ms = ");
-    update.push_bind(now_ms).push(" WHERE id IN (");
+    update
+        .push_bind(now_ms)
+        .push(" WHERE status = 'sending' AND id IN (");
     let mut ids = update.separated(", ");
     for row in rows {
         ids.push_bind(row.id);
     }
-    update.push(")");
-    update.build().execute(&mut *conn).await?;
+    update.push(") RETURNING id");
+    let changed: std::collections::HashSet<i64> = update
+        .build_query_as::<(i64,)>()
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
     let mut lines: Vec<&&OutboxRow> = rows
         .iter()
+        .filter(|r| changed.contains(&r.id))
         .filter(|r| r.transcript_who.is_some() && r.transcript_text.is_some())
         .collect();
     lines.sort_by_key(|r| r.id);
@@ -193,6 +186,47 @@ pub async fn complete_many(
         insert.build().execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// An echo of the message sent for row `id` arrived: the call reached the user. A row that
+/// was tried (sending, or pending again after a restart or an error that hid a delivery) is
+/// done now, with its transcript line; anything else is left as it is. Returns whether the
+/// row changed.
+pub async fn confirm_by_echo(
+    conn: &mut SqliteConnection,
+    id: i64,
+    page_id: &str,
+    psid: &str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let row: Option<OutboxRow> = sqlx::query_as(&format!(
+        "UPDATE outbox SET status = 'done', done_ms = $4
+         WHERE id = $1 AND page_id = $2 AND psid = $3 AND kind = 'message' AND attempts > 0
+           AND status IN ('sending', 'pending')
+         RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(page_id)
+    .bind(psid)
+    .bind(now_ms)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    if let (Some(who), Some(text)) = (row.transcript_who, &row.transcript_text) {
+        super::conversations::add_transcript_by(
+            &mut *conn,
+            page_id,
+            psid,
+            now_ms,
+            who,
+            text,
+            row.transcript_author.as_deref(),
+        )
+        .await?;
+    }
+    Ok(true)
 }
 
 /// Holds the user's next pending row until `until_ms` (typing delays).
@@ -282,15 +316,22 @@ pub async fn fail(
     Ok(())
 }
 
-/// After a crash, rows caught mid-call go back to pending (they may be sent twice: the Send
-/// API has no idempotency key, so at-least-once is the honest guarantee).
-pub async fn requeue_in_flight(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
-    Ok(
-        sqlx::query("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
-            .execute(pool)
-            .await?
-            .rows_affected(),
+/// After a crash (or a failed round), rows caught mid-call go back to pending. A message may
+/// have reached the user already: it waits until `messages_at_ms` so that its echo, which
+/// names the row, can mark it done first ([`confirm_by_echo`]); only a message whose echo
+/// never came is sent again. Other calls (typing, handover, profile) have no echo and are
+/// made again at once.
+pub async fn requeue_in_flight(pool: &SqlitePool, messages_at_ms: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET status = 'pending',
+             next_attempt_ms = CASE WHEN kind = 'message' THEN MAX(next_attempt_ms, $1)
+                                    ELSE next_attempt_ms END
+         WHERE status = 'sending'",
     )
+    .bind(messages_at_ms)
+    .execute(pool)
+    .await?
+    .rows_affected())
 }
 
 pub async fn list_for(

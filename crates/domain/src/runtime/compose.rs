@@ -15,6 +15,23 @@ pub fn metadata(key: &str) -> String {
     format!("baton:{key}")
 }
 
+/// The metadata a queued send carries on the wire: its own metadata and, after `#`, its
+/// outbox row. Messenger echoes it back, which is how a send whose answer was lost (a crash,
+/// a timeout) is recognised as delivered instead of being sent again.
+pub fn tag_row(metadata: Option<&str>, row_id: i64) -> String {
+    format!("{}#{row_id}", metadata.unwrap_or("baton:"))
+}
+
+/// The outbox row named by the metadata of one of Baton's own echoes.
+pub fn row_of(metadata: &str) -> Option<i64> {
+    metadata
+        .strip_prefix("baton:")?
+        .rsplit_once('#')?
+        .1
+        .parse()
+        .ok()
+}
+
 /// The Messenger button for a flow button or menu item: a link opens its URL, every other
 /// action comes back to Baton as a postback with `payload()`.
 pub fn button(title: &str, action: &Action, payload: impl FnOnce() -> String) -> Button {
@@ -146,6 +163,18 @@ mod tests {
         let resolved = flows::resolve_payload(&flow, p).unwrap();
         assert!(matches!(resolved.action, Action::Handover { .. }));
         assert!(req.validate().is_ok());
+    }
+
+    #[test]
+    fn a_sends_row_travels_in_its_metadata_and_comes_back_from_the_echo() {
+        assert_eq!(tag_row(Some("baton:main_menu"), 42), "baton:main_menu#42");
+        assert_eq!(tag_row(None, 7), "baton:#7");
+        assert_eq!(row_of("baton:main_menu#42"), Some(42));
+        assert_eq!(row_of("baton:#7"), Some(7));
+        // Untagged, foreign or mangled metadata names no row.
+        assert_eq!(row_of("baton:main_menu"), None);
+        assert_eq!(row_of("other:app#42"), None);
+        assert_eq!(row_of("baton:x#4x"), None);
     }
 
     #[test]

@@ -54,7 +54,12 @@ pub async fn apply(
                     .as_deref()
                     .is_some_and(|m| m.starts_with("baton:"));
             if ours {
-                // Already in the transcript: written when the send succeeded.
+                // Proof that the send arrived: its row is done even if the Graph call's answer
+                // was lost (crash, timeout), so it is not sent again. The transcript line is
+                // written once, by whichever of the answer and the echo comes first.
+                if let Some(id) = echo.metadata.as_deref().and_then(compose::row_of) {
+                    outbox::confirm_by_echo(conn, id, scope.page_id, psid, scope.clock_ms).await?;
+                }
                 return Ok(());
             }
             let text = echo.text.clone().unwrap_or_else(|| "(attachment)".into());

@@ -377,12 +377,13 @@ async fn outbox_loop(
     live: Live,
     clock: Clock,
 ) {
-    // Calls left "sending" by a crash, or by this loop before a panic, are made again.
-    match outbox::requeue_in_flight(&pool).await {
+    // Calls left "sending" by a crash, or by this loop before a panic, are made again
+    // (messages only if their echo does not arrive first).
+    match outbox::requeue_in_flight(&pool, clock.now_ms() + sender::ECHO_WAIT_MS).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(
             rows = n,
-            "calls interrupted by a restart will be made again"
+            "calls interrupted by a restart will be made again unless Messenger echoes them"
         ),
         Err(e) => tracing::error!(error = %e, "could not requeue interrupted calls"),
     }
@@ -409,7 +410,7 @@ async fn outbox_loop(
 
 /// One round of the outbox worker. When it fails after claiming calls (a database error while
 /// recording them, say), the claimed rows are put back to pending at once instead of staying
-/// "sending" until the next restart. This process's outbox worker is the only sender, so no
+/// "sending" until the next restart (messages after waiting for their echo). This process's outbox worker is the only sender, so no
 /// other call is in flight meanwhile.
 async fn send_step(
     pool: &SqlitePool,
@@ -419,7 +420,7 @@ async fn send_step(
 ) -> Result<Touched, sqlx::Error> {
     let sent = sender::send_due(pool, graph_api_url, now_ms, limit).await;
     if sent.is_err() {
-        match outbox::requeue_in_flight(pool).await {
+        match outbox::requeue_in_flight(pool, now_ms + sender::ECHO_WAIT_MS).await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(rows = n, "calls of a failed round will be made again"),
             Err(e) => tracing::error!(error = %e, "could not requeue the calls of a failed round"),

@@ -25,6 +25,8 @@ const BACKOFF_START_MS: i64 = 250;
 const BACKOFF_CAP_MS: i64 = 30_000;
 /// ...and giving up once a call has been failing for this long.
 pub const GIVE_UP_AFTER_MS: i64 = 60 * 60 * 1000;
+/// A message interrupted mid-call waits this long for its echo before it is sent again.
+pub const ECHO_WAIT_MS: i64 = 15_000;
 /// While Facebook refuses the page token, one waiting call a minute checks it again.
 const TOKEN_RETRY_MS: i64 = 60_000;
 /// What admins read while the token is refused.
@@ -155,8 +157,11 @@ enum Done {
 async fn call(graph: &dyn GraphApi, row: &OutboxRow) -> Result<Done, GraphError> {
     match row.kind {
         Kind::Message => {
-            let request: SendRequest =
+            let mut request: SendRequest =
                 serde_json::from_str(&row.body).map_err(|e| GraphError::Decode(e.to_string()))?;
+            if let Some(message) = request.message.as_mut() {
+                message.metadata = Some(compose::tag_row(message.metadata.as_deref(), row.id));
+            }
             graph.send(&request).await.map(|_| Done::Plain)
         }
         Kind::Typing => {
