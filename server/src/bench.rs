@@ -8,9 +8,9 @@
 //! and CPU per event (from /proc), and a check that every message got exactly one reply, in
 //! each user's order. The table is printed and written as JSON (target/bench/report.json).
 
-mod load;
-mod sink;
-mod target;
+pub mod load;
+pub mod sink;
+pub mod target;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -220,7 +220,8 @@ async fn measure(
             .run(
                 &format!("{rate}/s"),
                 Pace::Fixed { rate, events },
-                &target,
+                &target.webhook_url,
+                target.pid,
                 sink,
                 http,
             )
@@ -239,7 +240,8 @@ async fn measure(
                 senders: args.senders,
                 events: args.flat_out,
             },
-            &target,
+            &target.webhook_url,
+            target.pid,
             sink,
             http,
         )

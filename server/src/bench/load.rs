@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::sink::Sink;
-use super::target::{Target, APP_SECRET, KEYWORDS, PAGE_ID};
+use super::target::{usage_of, APP_SECRET, KEYWORDS, PAGE_ID};
 use messenger::signature;
 
 /// How deliveries arrive.
@@ -27,6 +27,9 @@ pub enum Pace {
 /// What every user has been sent so far and so what the sink must have received.
 pub struct Load {
     users: u32,
+    /// How long a delivery is retried before it counts as lost, and how long the wait for
+    /// replies lasts without progress.
+    patience: Option<Duration>,
     next_seq: Vec<u32>,
     expected: HashMap<String, Vec<String>>,
     deliveries: u64,
@@ -84,10 +87,18 @@ impl Load {
     pub fn new(users: u32) -> Load {
         Load {
             users,
+            patience: None,
             next_seq: vec![0; users as usize],
             expected: HashMap::new(),
             deliveries: 0,
         }
+    }
+
+    /// Retries each delivery until it is acknowledged (for up to `patience`), and waits as
+    /// long for replies, as Facebook does with a server that is down for a while.
+    pub fn patient(mut self, patience: Duration) -> Load {
+        self.patience = Some(patience);
+        self
     }
 
     fn psid(user: u32) -> String {
@@ -133,20 +144,23 @@ impl Load {
         planned
     }
 
-    /// Runs one phase against `target` and waits for its replies at `sink`.
+    /// Runs one phase against the server at `webhook_url` (process `pid`, for its CPU time)
+    /// and waits for its replies at `sink`.
     pub async fn run(
         &mut self,
         label: &str,
         pace: Pace,
-        target: &Target,
+        webhook_url: &str,
+        pid: u32,
         sink: &Sink,
         http: &reqwest::Client,
     ) -> Phase {
         let lanes = self.plan(pace);
         let events: u32 = lanes.iter().map(|l| l.len() as u32).sum();
         let expected_total = self.deliveries;
-        let before = target.usage();
-        let url: Arc<str> = target.webhook_url.as_str().into();
+        let before = usage_of(pid);
+        let url: Arc<str> = webhook_url.into();
+        let patience = self.patience;
         let start = tokio::time::Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
         for lane in lanes {
@@ -163,7 +177,15 @@ impl Load {
                         None => Instant::now(),
                     };
                     let mut acked = false;
-                    for attempt in 0..3 {
+                    let first = Instant::now();
+                    for attempt in 0.. {
+                        let give_up = match patience {
+                            Some(p) => first.elapsed() > p,
+                            None => attempt == 3,
+                        };
+                        if give_up {
+                            break;
+                        }
                         if attempt > 0 {
                             retries += 1;
                             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -199,13 +221,14 @@ impl Load {
             lost += l;
         }
         let sent_s = start.elapsed().as_secs_f64();
-        let all_answered = wait_for_replies(sink, expected_total, start.into_std()).await;
+        let stall = self.patience.unwrap_or(Duration::from_secs(20));
+        let all_answered = wait_for_replies(sink, expected_total, start.into_std(), stall).await;
         let answered_s = sink
             .last_at()
             .map(|t| t.saturating_duration_since(start.into_std()).as_secs_f64())
             .unwrap_or(f64::NAN)
             .max(sent_s);
-        let after = target.usage();
+        let after = usage_of(pid);
         acks.sort();
         let ms = |d: Option<&Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0);
         let pct = |p: f64| ms(acks.get(((acks.len().max(1) - 1) as f64 * p).round() as usize));
@@ -254,8 +277,8 @@ impl Load {
     }
 }
 
-/// Waits until the sink holds `total` replies; gives up after 20 s without a new one.
-async fn wait_for_replies(sink: &Sink, total: u64, start: Instant) -> bool {
+/// Waits until the sink holds `total` replies; gives up after `stall` without a new one.
+async fn wait_for_replies(sink: &Sink, total: u64, start: Instant, stall: Duration) -> bool {
     let mut last_count = sink.count();
     let mut last_progress = Instant::now();
     let mut last_print = Instant::now();
@@ -268,8 +291,11 @@ async fn wait_for_replies(sink: &Sink, total: u64, start: Instant) -> bool {
             last_count = count;
             last_progress = Instant::now();
         }
-        if last_progress.elapsed() > Duration::from_secs(20) {
-            eprintln!("    no new reply for 20 s; {count} of {total} answered, giving up");
+        if last_progress.elapsed() > stall {
+            eprintln!(
+                "    no new reply for {} s; {count} of {total} answered, giving up",
+                stall.as_secs()
+            );
             return false;
         }
         if last_print.elapsed() > Duration::from_secs(3) {

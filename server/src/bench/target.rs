@@ -22,6 +22,8 @@ pub const PAGE_ID: &str = "1234567890";
 pub const APP_SECRET: &str = "bench-app-secret";
 const TOKEN: &str = "bench-page-token";
 const VERIFY: &str = "bench-verify";
+/// Baton's app id on the bench page (its own echoes carry it).
+pub const APP_ID: &str = "111111111111111";
 /// The bench's users send `k0` … `k9`; the flow answers `kN` with `rN`.
 pub const KEYWORDS: u32 = 10;
 
@@ -35,23 +37,41 @@ pub struct Target {
 }
 
 impl Target {
-    /// Baton as `baton serve` runs it, with the send budget lifted to 100,000 calls/s.
-    /// Its log (warnings, or what `BATON_BENCH_LOG` asks for in RUST_LOG's syntax) goes to
-    /// `log_path`.
+    /// Baton as `baton serve` runs it (this executable), on a fresh database in a temporary
+    /// folder, with the send budget lifted to 100,000 calls/s. Its log (warnings, or what
+    /// `BATON_BENCH_LOG` asks for in RUST_LOG's syntax) goes to `log_path`.
     pub async fn baton(graph_url: &str, log_path: &Path) -> anyhow::Result<Target> {
         let dir = tempfile::tempdir()?;
-        let db_url = format!("sqlite://{}/baton.db", dir.path().display());
-        prepare_database(&db_url, graph_url)
+        let db_url = prepare_database(dir.path(), graph_url)
             .await
             .context("preparing Baton's database")?;
-        let port = free_port()?;
-        let log = std::fs::File::create(log_path)
-            .with_context(|| format!("creating {}", log_path.display()))?;
-        let filter = std::env::var("BATON_BENCH_LOG").unwrap_or_else(|_| "warn".into());
         let exe = std::env::current_exe().context("finding the baton executable")?;
+        let mut target = Target::serve(&exe, &db_url, graph_url, log_path, None).await?;
+        target._dir = Some(dir);
+        Ok(target)
+    }
+
+    /// `exe serve` on `db_url` (see [`prepare_database`]), on `port` or a free one.
+    pub async fn serve(
+        exe: &Path,
+        db_url: &str,
+        graph_url: &str,
+        log_path: &Path,
+        port: Option<u16>,
+    ) -> anyhow::Result<Target> {
+        let port = match port {
+            Some(p) => p,
+            None => free_port()?,
+        };
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log_path)
+            .with_context(|| format!("opening {}", log_path.display()))?;
+        let filter = std::env::var("BATON_BENCH_LOG").unwrap_or_else(|_| "warn".into());
         let mut child = Command::new(exe)
             .arg("serve")
-            .env("BATON_DATABASE_URL", &db_url)
+            .env("BATON_DATABASE_URL", db_url)
             .env("BATON_ADDR", format!("127.0.0.1:{port}"))
             .env("BATON_GRAPH_API_URL", graph_url)
             .env("BATON_SEND_RATE", "100000")
@@ -71,8 +91,25 @@ impl Target {
             webhook_url: format!("{base}/webhook"),
             pid,
             child,
-            _dir: Some(dir),
+            _dir: None,
         })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.webhook_url
+            .rsplit(':')
+            .next()
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Kills the process at once (SIGKILL: no shutdown, nothing flushed), as a crash or a
+    /// power cut would.
+    pub async fn kill_hard(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
     }
 
     /// The peer bot (bench/peer/server.js), installed with `npm ci` when needed.
@@ -154,7 +191,7 @@ pub struct Usage {
 }
 
 /// Reads /proc/PID/stat (utime, stime) and /proc/PID/status (VmHWM).
-fn usage_of(pid: u32) -> Usage {
+pub fn usage_of(pid: u32) -> Usage {
     // /proc counts CPU time in USER_HZ ticks, which Linux fixes at 100 per second.
     let ticks = 100.0;
     let cpu = std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -207,10 +244,12 @@ async fn wait_healthy(url: &str, child: &mut Child, log: &Path) -> anyhow::Resul
     )
 }
 
-/// A migrated database with the page connected to the sink and the bench flow published.
-async fn prepare_database(db_url: &str, graph_url: &str) -> anyhow::Result<()> {
+/// A migrated database in `dir` with the page connected to the Graph API at `graph_url` and
+/// the bench flow published. Returns its URL.
+pub async fn prepare_database(dir: &Path, graph_url: &str) -> anyhow::Result<String> {
+    let db_url = format!("sqlite://{}/baton.db", dir.display());
     let config = Config::resolve(ConfigArgs {
-        database_url: Some(db_url.to_owned()),
+        database_url: Some(db_url.clone()),
         addr: Some("127.0.0.1:0".into()),
         graph_api_url: Some(graph_url.to_owned()),
         ..Default::default()
@@ -222,7 +261,7 @@ async fn prepare_database(db_url: &str, graph_url: &str) -> anyhow::Result<()> {
         access_token: Secret::new(TOKEN),
         app_secret: Secret::new(APP_SECRET),
         verify_token: Secret::new(VERIFY),
-        app_id: "111111111111111".into(),
+        app_id: APP_ID.into(),
         graph_api_url: Some(graph_url.to_owned()),
         is_sandbox: false,
         connected_at: state.clock.now(),
@@ -236,7 +275,7 @@ async fn prepare_database(db_url: &str, graph_url: &str) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     state.pool.close().await;
-    Ok(())
+    Ok(db_url)
 }
 
 /// The example flow (the handover story and a main menu) plus ten keyword rules: `kN` is
