@@ -57,6 +57,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             }),
             sandbox: sandbox::Sandbox::new(sandbox::SandboxConfig::default()),
             ingest,
+            page: Default::default(),
             wake,
             live: Live::default(),
             clock,

@@ -88,7 +88,7 @@ async fn verify(State(state): State<AppState>, Query(q): Query<Handshake>) -> Re
 }
 
 async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let page = match pages::current(&state.pool).await {
+    let page = match state.page.current(&state.pool).await {
         Ok(Some(page)) => page,
         Ok(None) => return plain(StatusCode::FORBIDDEN, "no page is connected"),
         Err(err) => {

@@ -17,9 +17,7 @@ async fn a_crash_mid_load_loses_nothing_and_sends_nothing_twice() {
     let exe = Path::new(env!("CARGO_BIN_EXE_baton"));
     let dir = tempfile::tempdir().unwrap();
     let sink = Sink::start_with(Duration::from_millis(200)).await.unwrap();
-    let db_url = prepare_database(dir.path(), &sink.graph_url)
-        .await
-        .unwrap();
+    let db_url = prepare_database(dir.path(), &sink.graph_url).await.unwrap();
     let log = dir.path().join("baton.log");
     let first = Target::serve(exe, &db_url, &sink.graph_url, &log, None)
         .await
@@ -43,7 +41,10 @@ async fn a_crash_mid_load_loses_nothing_and_sends_nothing_twice() {
     // Kill once replies flow, with about 30 calls waiting for the fake's answer.
     let started = Instant::now();
     while sink.count() < 150 {
-        assert!(started.elapsed() < Duration::from_secs(60), "no replies before the kill");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no replies before the kill"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     first.kill_hard().await;

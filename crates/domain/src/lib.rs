@@ -61,6 +61,8 @@ pub struct Services {
     pub wake: runtime::Wake,
     /// Stores webhook deliveries, many per transaction.
     pub ingest: ingest::Ingest,
+    /// The connected page as the webhook reads it on every delivery.
+    pub page: repo::pages::PageCache,
     /// Tells open inbox screens which conversation changed.
     pub live: live::Live,
     /// The time (tests move it forward).

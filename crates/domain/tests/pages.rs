@@ -320,3 +320,51 @@ async fn secrets_stored_before_encryption_are_read_and_then_sealed() {
     let page = repo::current(&pool).await.unwrap().unwrap();
     assert_eq!(page.app_secret.expose(), "old-secret");
 }
+
+fn row(page_id: &str, secret: &str) -> repo::PageRow {
+    repo::PageRow {
+        page_id: page_id.into(),
+        name: "Page".into(),
+        access_token: Secret::new("token"),
+        app_secret: Secret::new(secret),
+        verify_token: Secret::new("verify"),
+        app_id: "1".into(),
+        graph_api_url: None,
+        is_sandbox: false,
+        connected_at: 0,
+    }
+}
+
+#[tokio::test]
+async fn the_webhooks_page_cache_follows_a_connect_or_disconnect_at_once() {
+    let pool = pool().await;
+    let cache = repo::PageCache::default();
+    assert!(cache.current(&pool).await.unwrap().is_none());
+    repo::connect(&pool, &row("111", "first secret"))
+        .await
+        .unwrap();
+    let page = cache.current(&pool).await.unwrap().unwrap();
+    assert_eq!(page.app_secret.expose(), "first secret");
+    repo::connect(&pool, &row("222", "second secret"))
+        .await
+        .unwrap();
+    let page = cache.current(&pool).await.unwrap().unwrap();
+    assert_eq!(
+        (page.page_id.as_str(), page.app_secret.expose()),
+        ("222", "second secret")
+    );
+    repo::disconnect(&pool).await.unwrap();
+    assert!(cache.current(&pool).await.unwrap().is_none());
+    // A change made by another process (here: straight in SQL) shows within a second.
+    repo::connect(&pool, &row("333", "third secret"))
+        .await
+        .unwrap();
+    assert!(cache.current(&pool).await.unwrap().is_some());
+    sqlx::query("DELETE FROM pages")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(cache.current(&pool).await.unwrap().is_some(), "cached");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(cache.current(&pool).await.unwrap().is_none());
+}

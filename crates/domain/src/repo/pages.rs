@@ -59,6 +59,40 @@ impl Raw {
     }
 }
 
+/// Bumped whenever this process connects or forgets a page, so [`PageCache`]s refetch.
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn changed() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+}
+
+/// How long a [`PageCache`] trusts its copy when nothing in this process changed the page
+/// (another process, `baton page connect`, may have).
+const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The connected page for the webhook, which needs it (app secret, page id) on every
+/// delivery: read from the database and unsealed at most once a second, and at once after
+/// this process connects or forgets a page.
+#[derive(Clone, Default)]
+pub struct PageCache {
+    #[allow(clippy::type_complexity)]
+    slot: std::sync::Arc<std::sync::Mutex<Option<(u64, std::time::Instant, Option<PageRow>)>>>,
+}
+
+impl PageCache {
+    pub async fn current(&self, pool: &SqlitePool) -> Result<Option<PageRow>, sqlx::Error> {
+        let generation = GENERATION.load(std::sync::atomic::Ordering::Acquire);
+        if let Some((seen, at, page)) = self.slot.lock().unwrap().as_ref() {
+            if *seen == generation && at.elapsed() < CACHE_FOR {
+                return Ok(page.clone());
+            }
+        }
+        let page = current(pool).await?;
+        *self.slot.lock().unwrap() = Some((generation, std::time::Instant::now(), page.clone()));
+        Ok(page)
+    }
+}
+
 /// The connected page, if any.
 pub async fn current(pool: &SqlitePool) -> Result<Option<PageRow>, sqlx::Error> {
     let raw: Option<Raw> = sqlx::query_as(
@@ -94,6 +128,7 @@ pub async fn seal_stored(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
 /// Forgets the connected page and its secrets.
 pub async fn disconnect(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM pages").execute(pool).await?;
+    changed();
     Ok(())
 }
 
@@ -126,5 +161,7 @@ pub async fn connect(pool: &SqlitePool, page: &PageRow) -> Result<(), sqlx::Erro
     // A new connection (or a new token) ends a pause for a refused token; the waiting calls
     // go out at their next attempt, within a minute.
     super::settings::remove(&mut *tx, super::settings::keys::TOKEN_PROBLEM).await?;
-    tx.commit().await
+    tx.commit().await?;
+    changed();
+    Ok(())
 }
