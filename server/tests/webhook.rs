@@ -259,3 +259,44 @@ async fn a_database_that_cannot_store_gets_503_so_facebook_retries() {
     let (status, _) = app.send(signed(fixture("webhook_message_text.json"))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn odd_content_types_big_bodies_and_concurrent_replays_never_get_a_500() {
+    let app = app_with_page().await;
+    let body = fixture("webhook_message_text.json");
+    let sig = signature::sign_sha256(SECRET.as_bytes(), &body);
+    // Facebook always sends JSON; a signed JSON body under another content type is still the
+    // delivery it claims to be.
+    for content_type in ["text/plain", "application/x-www-form-urlencoded"] {
+        let req = Request::post("/webhook")
+            .header(header::CONTENT_TYPE, content_type)
+            .header("X-Hub-Signature-256", &sig)
+            .body(Body::from(body.clone()))
+            .unwrap();
+        let (status, _) = app.send(req).await;
+        assert_eq!(status, StatusCode::OK, "{content_type}");
+    }
+    // 2 MB, signed or not: refused for its size before anything is read into the database.
+    let huge = vec![b'{'; 2 * 1024 * 1024];
+    assert_eq!(
+        app.send(signed(huge.clone())).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(
+        app.send(post(huge, None)).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    // The same delivery 20 times at once (they share one commit): the event is stored once.
+    let replays = (0..20).map(|_| app.send(signed(body.clone())));
+    for (status, _) in futures_util::future::join_all(replays).await {
+        assert_eq!(status, StatusCode::OK);
+    }
+    let events = webhook_events::list(&app.state.pool, None).await.unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        webhook_events::count_deliveries(&app.state.pool)
+            .await
+            .unwrap(),
+        22
+    );
+}
