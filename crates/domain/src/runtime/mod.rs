@@ -377,16 +377,7 @@ async fn outbox_loop(
     live: Live,
     clock: Clock,
 ) {
-    // Calls left "sending" by a crash, or by this loop before a panic, are made again
-    // (messages only if their echo does not arrive first).
-    match outbox::requeue_in_flight(&pool, clock.now_ms() + sender::ECHO_WAIT_MS).await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!(
-            rows = n,
-            "calls interrupted by a restart will be made again unless Messenger echoes them"
-        ),
-        Err(e) => tracing::error!(error = %e, "could not requeue interrupted calls"),
-    }
+    let mut sender = Sender::default();
     let mut budget = Budget::new(config.calls_per_second);
     loop {
         let allowed = budget.available(tokio::time::Instant::now().into_std());
@@ -394,7 +385,10 @@ async fn outbox_loop(
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         }
-        match send_step(&pool, &config.graph_api_url, clock.now_ms(), allowed).await {
+        match sender
+            .step(&pool, &config.graph_api_url, clock.now_ms(), allowed)
+            .await
+        {
             Ok(t) if t.count == 0 => wake.wait(Duration::from_millis(100)).await,
             Ok(t) => {
                 t.tell(&live);
@@ -408,25 +402,45 @@ async fn outbox_loop(
     }
 }
 
-/// One round of the outbox worker. When it fails after claiming calls (a database error while
-/// recording them, say), the claimed rows are put back to pending at once instead of staying
-/// "sending" until the next restart (messages after waiting for their echo). This process's outbox worker is the only sender, so no
-/// other call is in flight meanwhile.
-async fn send_step(
-    pool: &SqlitePool,
-    graph_api_url: &str,
-    now_ms: i64,
-    limit: i64,
-) -> Result<Touched, sqlx::Error> {
-    let sent = sender::send_due(pool, graph_api_url, now_ms, limit).await;
-    if sent.is_err() {
-        match outbox::requeue_in_flight(pool, now_ms + sender::ECHO_WAIT_MS).await {
-            Ok(0) => {}
-            Ok(n) => tracing::warn!(rows = n, "calls of a failed round will be made again"),
-            Err(e) => tracing::error!(error = %e, "could not requeue the calls of a failed round"),
-        }
+/// The outbox worker's rounds. This process's outbox worker is the only sender and makes one
+/// round at a time, so between rounds a row still "sending" was left by a crash (at start, or
+/// before a panic restarted the loop) or by a round that failed after claiming (a database
+/// error while recording, say). Such rows are put back to pending before the next round
+/// claims anything (messages after waiting for their echo); while that is impossible (the
+/// database still fails), no round runs.
+#[derive(Debug)]
+struct Sender {
+    stale: bool,
+}
+
+impl Default for Sender {
+    fn default() -> Self {
+        Sender { stale: true }
     }
-    sent
+}
+
+impl Sender {
+    async fn step(
+        &mut self,
+        pool: &SqlitePool,
+        graph_api_url: &str,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<Touched, sqlx::Error> {
+        if self.stale {
+            let n = outbox::requeue_in_flight(pool, now_ms + sender::ECHO_WAIT_MS).await?;
+            if n > 0 {
+                tracing::warn!(
+                    rows = n,
+                    "interrupted calls will be made again unless Messenger echoes them"
+                );
+            }
+            self.stale = false;
+        }
+        let sent = sender::send_due(pool, graph_api_url, now_ms, limit).await;
+        self.stale = sent.is_err();
+        sent
+    }
 }
 
 /// The page's send-rate cap as a token bucket: `rate` calls per second, with bursts of at
@@ -473,9 +487,12 @@ pub async fn drain(
     clock: &Clock,
     graph_api_url: &str,
 ) -> Result<(), sqlx::Error> {
+    let mut sender = Sender::default();
     loop {
         let events = process_events(pool, clock, 1000).await?;
-        let calls = send_step(pool, graph_api_url, clock.now_ms(), 1000).await?;
+        let calls = sender
+            .step(pool, graph_api_url, clock.now_ms(), 1000)
+            .await?;
         if events.count == 0 && calls.count == 0 {
             return Ok(());
         }
