@@ -448,9 +448,16 @@ async fn the_detail_has_profile_window_transcript_and_failed_sends() {
         transcript: Some((Speaker::Bot, "Are you there?".into())),
         author: None,
     };
-    outbox::enqueue(&mut conn, PAGE, "ana", &[row], 7_000)
-        .await
-        .unwrap();
+    outbox::enqueue(
+        &mut conn,
+        PAGE,
+        "ana",
+        &[row],
+        outbox::Priority::Urgent,
+        7_000,
+    )
+    .await
+    .unwrap();
     drop(conn);
     let claimed = outbox::claim_due(&pool, 7_000, 10).await.unwrap();
     outbox::fail(

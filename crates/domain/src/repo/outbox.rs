@@ -49,6 +49,24 @@ pub struct NewRow {
     pub author: Option<String>,
 }
 
+/// Which calls go first when more are due than the page's send budget allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// Bot answers and profile reads.
+    Bulk,
+    /// Someone waits on these: handover confirmations and calls, agent replies.
+    Urgent,
+}
+
+impl Priority {
+    fn as_i64(self) -> i64 {
+        match self {
+            Priority::Bulk => 0,
+            Priority::Urgent => 1,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutboxRow {
     pub id: i64,
@@ -74,6 +92,7 @@ pub async fn enqueue(
     page_id: &str,
     psid: &str,
     rows: &[NewRow],
+    priority: Priority,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     for row in rows {
@@ -83,8 +102,8 @@ pub async fn enqueue(
         };
         sqlx::query(
             "INSERT INTO outbox (page_id, psid, kind, body, transcript_who, transcript_text,
-                 transcript_author, next_attempt_ms, created_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                 transcript_author, next_attempt_ms, created_ms, priority)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
         )
         .bind(page_id)
         .bind(psid)
@@ -94,6 +113,7 @@ pub async fn enqueue(
         .bind(text)
         .bind(&row.author)
         .bind(now_ms)
+        .bind(priority.as_i64())
         .execute(&mut *conn)
         .await?;
     }
@@ -102,7 +122,7 @@ pub async fn enqueue(
 
 /// Claims up to `limit` due rows, at most one per user (the oldest unfinished one), marking
 /// them `sending`, in one statement. A user's later rows wait until the earlier ones are done
-/// or failed. Returned oldest first.
+/// or failed. Between users, urgent rows go first, then the oldest. Returned oldest first.
 pub async fn claim_due(
     pool: &SqlitePool,
     now_ms: i64,
@@ -116,7 +136,7 @@ pub async fn claim_due(
                AND NOT EXISTS (SELECT 1 FROM outbox p
                                WHERE p.page_id = o.page_id AND p.psid = o.psid AND p.id < o.id
                                  AND p.status IN ('pending', 'sending'))
-             ORDER BY o.id LIMIT $2)
+             ORDER BY o.priority DESC, o.id LIMIT $2)
          RETURNING {COLUMNS}"
     ))
     .bind(now_ms)

@@ -14,7 +14,7 @@ use sqlx::SqlitePool;
 use super::engine::Scope;
 use super::handover::{self, Cause};
 use crate::repo::audit::{self, Actor};
-use crate::repo::outbox::{self, Kind, NewRow};
+use crate::repo::outbox::{self, Kind, NewRow, Priority};
 use crate::repo::{conversations as conv, pages};
 use model::AppError;
 use model::{AgentAction, ReplyRule, MAX_REPLY_CHARS};
@@ -185,7 +185,15 @@ pub async fn reply(
         transcript: Some((model::Speaker::Agent, text.to_owned())),
         author: Some(actor.name.clone()),
     };
-    outbox::enqueue(&mut tx, &page.page_id, psid, &[row], now_ms).await?;
+    outbox::enqueue(
+        &mut tx,
+        &page.page_id,
+        psid,
+        &[row],
+        Priority::Urgent,
+        now_ms,
+    )
+    .await?;
     tx.commit().await?;
     let how = if human_agent {
         "human_agent"

@@ -10,7 +10,7 @@ use sqlx::SqliteConnection;
 use super::compose;
 use super::handover::{back_to_bot, hand_to_inbox, record, Cause};
 use crate::repo::conversations::{self as conv, ConversationRow};
-use crate::repo::outbox::{self, Kind, NewRow};
+use crate::repo::outbox::{self, Kind, NewRow, Priority};
 use model::ConversationState::Inbox;
 use model::{HandoverCause, Speaker, ThreadOwner};
 
@@ -271,7 +271,15 @@ async fn open(
             transcript: None,
             author: None,
         }];
-        outbox::enqueue(conn, scope.page_id, psid, &rows, scope.clock_ms).await?;
+        outbox::enqueue(
+            conn,
+            scope.page_id,
+            psid,
+            &rows,
+            Priority::Bulk,
+            scope.clock_ms,
+        )
+        .await?;
     }
     Ok(row)
 }
@@ -343,7 +351,15 @@ async fn send(
     key: &str,
 ) -> Result<(), sqlx::Error> {
     let rows = compose::message_rows(flow, key, psid);
-    outbox::enqueue(conn, scope.page_id, psid, &rows, scope.clock_ms).await
+    outbox::enqueue(
+        conn,
+        scope.page_id,
+        psid,
+        &rows,
+        Priority::Bulk,
+        scope.clock_ms,
+    )
+    .await
 }
 
 async fn fallback(

@@ -11,7 +11,7 @@ use sqlx::SqliteConnection;
 use super::compose;
 use super::engine::Scope;
 use crate::repo::conversations::{self as conv, ConversationRow};
-use crate::repo::outbox::{self, Kind, NewRow};
+use crate::repo::outbox::{self, Kind, NewRow, Priority};
 use model::ConversationState::{self, Done, Inbox};
 use model::{HandoverCause, Speaker, ThreadOwner};
 
@@ -100,7 +100,15 @@ pub async fn hand_to_inbox(
         transcript: None,
         author: None,
     });
-    outbox::enqueue(conn, scope.page_id, &c.psid, &rows, scope.clock_ms).await
+    outbox::enqueue(
+        conn,
+        scope.page_id,
+        &c.psid,
+        &rows,
+        Priority::Urgent,
+        scope.clock_ms,
+    )
+    .await
 }
 
 /// Takes thread control back (unless Baton already owns the thread), then sends the
@@ -142,7 +150,15 @@ pub async fn back_to_bot(
     if let Some(key) = confirmation.filter(|_| window_open(c, scope.now_ms)) {
         rows.extend(compose::message_rows(flow, key, &c.psid));
     }
-    outbox::enqueue(conn, scope.page_id, &c.psid, &rows, scope.clock_ms).await
+    outbox::enqueue(
+        conn,
+        scope.page_id,
+        &c.psid,
+        &rows,
+        Priority::Urgent,
+        scope.clock_ms,
+    )
+    .await
 }
 
 /// After Messenger refused a pass or a take for good: the conversation follows `owner`, who
