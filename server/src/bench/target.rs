@@ -132,7 +132,7 @@ impl Target {
         }
         let port = free_port()?;
         let mut child = Command::new("node")
-            .arg(&script)
+            .arg("server.js")
             .current_dir(dir)
             .env("PORT", port.to_string())
             .env("APP_SECRET", APP_SECRET)
@@ -160,7 +160,7 @@ impl Target {
         })
         .await;
         if !matches!(ready, Ok(Ok(true))) {
-            bail!("the peer bot did not say it was ready within 30 s");
+            bail!("the peer bot exited or did not say it was ready within 30 s");
         }
         // Keep draining its stdout so it never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });

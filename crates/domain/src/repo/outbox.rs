@@ -178,6 +178,7 @@ pub async fn complete_many(
     update.push(") RETURNING id");
     let changed: std::collections::HashSet<i64> = update
         .build_query_as::<(i64,)>()
+        .persistent(false)
         .fetch_all(&mut *conn)
         .await?
         .into_iter()
@@ -203,7 +204,7 @@ pub async fn complete_many(
                 .push("NULL")
                 .push_bind(&row.transcript_author);
         });
-        insert.build().execute(&mut *conn).await?;
+        insert.build().persistent(false).execute(&mut *conn).await?;
     }
     Ok(())
 }

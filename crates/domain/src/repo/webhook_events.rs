@@ -55,6 +55,9 @@ pub async fn store_delivery(
 }
 
 /// Events per INSERT statement (11 values each, well under SQLite's 32,766 variables).
+/// Statements whose length varies with the group are not kept prepared (`persistent(false)`):
+/// sqlx caches prepared statements per connection by their text, and hundreds of sizes of a
+/// 500-row INSERT held over 100 MB.
 const EVENTS_PER_STATEMENT: usize = 500;
 
 /// Stores several deliveries and all their events in one transaction (group commit): one
@@ -86,7 +89,7 @@ pub async fn store_deliveries(
                 .push_bind(d.events.len() as i64)
                 .push_bind(0i64);
         });
-        insert.build().execute(&mut *tx).await?;
+        insert.build().persistent(false).execute(&mut *tx).await?;
     }
     let all: Vec<(i64, &NewEvent)> = ids
         .iter()
@@ -113,7 +116,11 @@ pub async fn store_deliveries(
                 .push_bind(now);
         });
         insert.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key");
-        let keys: Vec<(String,)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+        let keys: Vec<(String,)> = insert
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?;
         inserted.extend(keys.into_iter().map(|(k,)| k));
     }
     let mut stored = Vec::with_capacity(deliveries.len());
@@ -234,6 +241,10 @@ pub async fn mark_done(
         list.push_bind(*id);
     }
     update.push(") RETURNING id");
-    let rows: Vec<(i64,)> = update.build_query_as().fetch_all(conn).await?;
+    let rows: Vec<(i64,)> = update
+        .build_query_as()
+        .persistent(false)
+        .fetch_all(conn)
+        .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
