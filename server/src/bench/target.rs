@@ -38,26 +38,28 @@ pub struct Target {
 
 impl Target {
     /// Baton as `baton serve` runs it (this executable), on a fresh database in a temporary
-    /// folder, with the send budget lifted to 100,000 calls/s. Its log (warnings, or what
+    /// folder, with a send budget of `send_rate` calls/s. Its log (warnings, or what
     /// `BATON_BENCH_LOG` asks for in RUST_LOG's syntax) goes to `log_path`.
-    pub async fn baton(graph_url: &str, log_path: &Path) -> anyhow::Result<Target> {
+    pub async fn baton(graph_url: &str, log_path: &Path, send_rate: u32) -> anyhow::Result<Target> {
         let dir = tempfile::tempdir()?;
         let db_url = prepare_database(dir.path(), graph_url)
             .await
             .context("preparing Baton's database")?;
         let exe = std::env::current_exe().context("finding the baton executable")?;
-        let mut target = Target::serve(&exe, &db_url, graph_url, log_path, None).await?;
+        let mut target = Target::serve(&exe, &db_url, graph_url, log_path, None, send_rate).await?;
         target._dir = Some(dir);
         Ok(target)
     }
 
-    /// `exe serve` on `db_url` (see [`prepare_database`]), on `port` or a free one.
+    /// `exe serve` on `db_url` (see [`prepare_database`]), on `port` or a free one, with a send
+    /// budget of `send_rate` calls per second.
     pub async fn serve(
         exe: &Path,
         db_url: &str,
         graph_url: &str,
         log_path: &Path,
         port: Option<u16>,
+        send_rate: u32,
     ) -> anyhow::Result<Target> {
         let port = match port {
             Some(p) => p,
@@ -74,7 +76,7 @@ impl Target {
             .env("BATON_DATABASE_URL", db_url)
             .env("BATON_ADDR", format!("127.0.0.1:{port}"))
             .env("BATON_GRAPH_API_URL", graph_url)
-            .env("BATON_SEND_RATE", "100000")
+            .env("BATON_SEND_RATE", send_rate.to_string())
             .env("RUST_LOG", filter)
             .env_remove("BATON_AUTO_SANDBOX")
             .stdin(Stdio::null())

@@ -381,8 +381,10 @@ async fn outbox_loop(
     let mut budget = Budget::new(config.calls_per_second);
     loop {
         let allowed = budget.available(tokio::time::Instant::now().into_std());
-        if allowed == 0 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        if let Some(wait) = budget.wait_for_round() {
+            // The budget is spent (a backlog): let half a burst build up instead of making
+            // many rounds of one or two calls, each with its own commit.
+            tokio::time::sleep(wait).await;
             continue;
         }
         match sender
@@ -473,6 +475,13 @@ impl Budget {
         }
         self.last = Some(now);
         self.tokens.floor() as i64
+    }
+
+    /// How long to wait before the next round when less than half a burst is left (a round
+    /// is worth making with at least that many calls, or one when the budget is tiny).
+    fn wait_for_round(&self) -> Option<Duration> {
+        let want = (self.burst() / 2.0).max(1.0);
+        (self.tokens < want).then(|| Duration::from_secs_f64((want - self.tokens) / self.rate))
     }
 
     fn spend(&mut self, calls: usize) {
