@@ -36,9 +36,9 @@ pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         // Every commit reaches the disk before it returns: a webhook is acknowledged only
-        // once its delivery would survive a power cut. Group commit (`ingest`) and the
-        // workers' batched transactions share each fsync; `baton bench` measured the cost at
-        // about 2 ms of ack latency at low rates and nothing measurable in throughput.
+        // once its delivery would survive a power cut, and nothing an admin saved is lost.
+        // Group commit (`ingest`) shares each fsync between deliveries; the runtime's own
+        // bookkeeping uses `relaxed_twin` instead.
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
@@ -56,6 +56,27 @@ pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
         .connect_with(options)
         .await
         .map_err(DbError::Open)
+}
+
+/// A small second pool on the same database file whose commits do not wait for the disk
+/// (`synchronous = NORMAL`), for the runtime's own bookkeeping: applying events and
+/// recording finished calls. Losing its last commits to a power cut is harmless: events go
+/// back to pending and are applied again (their effects were lost with them), and a call
+/// whose record was lost is resolved by its echo. What must not be lost never goes through
+/// it: deliveries are stored through the main pool (acknowledged after the fsync), and the
+/// outbox claims its calls through the main pool too, so that commit's fsync makes every
+/// row it sends (and the events behind them) durable before any Graph call is made. A
+/// database in memory has no second connection to the same data: the main pool is returned.
+pub fn relaxed_twin(pool: &SqlitePool) -> SqlitePool {
+    let options = pool.connect_options();
+    let file = options.get_filename();
+    if file == Path::new(":memory:") || file.as_os_str().is_empty() {
+        return pool.clone();
+    }
+    let options = (*options).clone().synchronous(SqliteSynchronous::Normal);
+    SqlitePoolOptions::new()
+        .max_connections(2)
+        .connect_lazy_with(options)
 }
 
 /// Creates the database's folder (0700) and an empty database file (0600) when they are
@@ -168,6 +189,45 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(sync, 2);
+    }
+
+    #[tokio::test]
+    async fn the_runtimes_twin_pool_skips_the_fsync_and_sees_the_same_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = connect(&format!("sqlite://{}/b.db", dir.path().display()))
+            .await
+            .unwrap();
+        migrate(&pool).await.unwrap();
+        let twin = relaxed_twin(&pool);
+        let sync = |p: SqlitePool| async move {
+            let (n,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+                .fetch_one(&p)
+                .await
+                .unwrap();
+            n
+        };
+        assert_eq!((sync(pool.clone()).await, sync(twin.clone()).await), (2, 1));
+        sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ('k', 'v', 0)")
+            .execute(&twin)
+            .await
+            .unwrap();
+        let (v,): (String,) = sqlx::query_as("SELECT value FROM settings WHERE key = 'k'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(v, "v");
+        // In memory there is no second connection to the same data: the same pool.
+        let memory = connect("sqlite::memory:").await.unwrap();
+        migrate(&memory).await.unwrap();
+        sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ('m', 'v', 0)")
+            .execute(&relaxed_twin(&memory))
+            .await
+            .unwrap();
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM settings WHERE key = 'm'")
+            .fetch_one(&memory)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
     }
 
     #[tokio::test]

@@ -331,8 +331,11 @@ pub fn spawn(
     clock: Clock,
     workers: &Workers,
 ) {
+    // Applying events and recording calls commit without waiting for the disk (see
+    // `db::relaxed_twin` for why that loses nothing); claims go through `pool`.
+    let work = crate::db::relaxed_twin(&pool);
     let (events_pool, events_wake, events_live, events_clock) =
-        (pool.clone(), wake.clone(), live.clone(), clock.clone());
+        (work.clone(), wake.clone(), live.clone(), clock.clone());
     workers.supervise("events", move || {
         let (pool, wake, live, clock) = (
             events_pool.clone(),
@@ -343,14 +346,17 @@ pub fn spawn(
         async move { event_loop(pool, wake, live, clock).await }
     });
     workers.supervise("outbox", move || {
-        let (pool, config, wake, live, clock) = (
-            pool.clone(),
+        let (pools, config, wake, live, clock) = (
+            Pools {
+                claim: pool.clone(),
+                record: work.clone(),
+            },
             config.clone(),
             wake.clone(),
             live.clone(),
             clock.clone(),
         );
-        async move { outbox_loop(pool, config, wake, live, clock).await }
+        async move { outbox_loop(pools, config, wake, live, clock).await }
     });
 }
 
@@ -370,13 +376,15 @@ async fn event_loop(pool: SqlitePool, wake: Wake, live: Live, clock: Clock) {
     }
 }
 
-async fn outbox_loop(
-    pool: SqlitePool,
-    config: RuntimeConfig,
-    wake: Wake,
-    live: Live,
-    clock: Clock,
-) {
+/// The outbox's two pools: claims are durable (their fsync precedes every Graph call),
+/// records need not be.
+#[derive(Clone)]
+struct Pools {
+    claim: SqlitePool,
+    record: SqlitePool,
+}
+
+async fn outbox_loop(pools: Pools, config: RuntimeConfig, wake: Wake, live: Live, clock: Clock) {
     let mut sender = Sender::default();
     let mut budget = Budget::new(config.calls_per_second);
     loop {
@@ -388,7 +396,7 @@ async fn outbox_loop(
             continue;
         }
         match sender
-            .step(&pool, &config.graph_api_url, clock.now_ms(), allowed)
+            .step(&pools, &config.graph_api_url, clock.now_ms(), allowed)
             .await
         {
             Ok(t) if t.count == 0 => wake.wait(Duration::from_millis(100)).await,
@@ -424,13 +432,13 @@ impl Default for Sender {
 impl Sender {
     async fn step(
         &mut self,
-        pool: &SqlitePool,
+        pools: &Pools,
         graph_api_url: &str,
         now_ms: i64,
         limit: i64,
     ) -> Result<Touched, sqlx::Error> {
         if self.stale {
-            let n = outbox::requeue_in_flight(pool, now_ms + sender::ECHO_WAIT_MS).await?;
+            let n = outbox::requeue_in_flight(&pools.claim, now_ms + sender::ECHO_WAIT_MS).await?;
             if n > 0 {
                 tracing::warn!(
                     rows = n,
@@ -439,7 +447,8 @@ impl Sender {
             }
             self.stale = false;
         }
-        let sent = sender::send_due(pool, graph_api_url, now_ms, limit).await;
+        let sent =
+            sender::send_due(&pools.claim, &pools.record, graph_api_url, now_ms, limit).await;
         self.stale = sent.is_err();
         sent
     }
@@ -497,10 +506,14 @@ pub async fn drain(
     graph_api_url: &str,
 ) -> Result<(), sqlx::Error> {
     let mut sender = Sender::default();
+    let pools = Pools {
+        claim: pool.clone(),
+        record: pool.clone(),
+    };
     loop {
         let events = process_events(pool, clock, 1000).await?;
         let calls = sender
-            .step(pool, graph_api_url, clock.now_ms(), 1000)
+            .step(&pools, graph_api_url, clock.now_ms(), 1000)
             .await?;
         if events.count == 0 && calls.count == 0 {
             return Ok(());

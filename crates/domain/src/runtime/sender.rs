@@ -47,10 +47,12 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 /// 640 calls/s, over twice Meta's per-page cap.
 const MAX_IN_FLIGHT: i64 = 128;
 
-/// Makes up to `limit` due calls (at most [`MAX_IN_FLIGHT`]). Returns how many rows were
-/// claimed, and whose.
+/// Makes up to `limit` due calls (at most [`MAX_IN_FLIGHT`]): claimed through `pool`, whose
+/// commit reaches the disk before any call is made, and recorded through `record_pool`
+/// (see `db::relaxed_twin`). Returns how many rows were claimed, and whose.
 pub async fn send_due(
     pool: &SqlitePool,
+    record_pool: &SqlitePool,
     default_graph_url: &str,
     now_ms: i64,
     limit: i64,
@@ -118,7 +120,7 @@ pub async fn send_due(
             }
             joined = tasks.try_join_next();
         }
-        let mut tx = db::write_tx(pool).await?;
+        let mut tx = db::write_tx(record_pool).await?;
         // Plain successes (most calls) are recorded together; the rest one by one.
         let (plain, other): (Vec<_>, Vec<_>) = finished
             .into_iter()
