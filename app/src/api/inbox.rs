@@ -89,6 +89,6 @@ async fn inbox_agent(ctx: &crate::server::Ctx) -> Result<domain::repo::audit::Ac
 /// conversation changed.
 #[cfg(feature = "ssr")]
 fn announce(ctx: &crate::server::Ctx, psid: &str) {
-    ctx.state.wake.wake();
+    ctx.state.wake.wake_outbox();
     ctx.state.live.changed(psid);
 }

@@ -70,7 +70,7 @@ async fn commit_loop(
         let (deliveries, replies): (Vec<NewDelivery>, Vec<Reply>) = group.drain(..).unzip();
         match webhook_events::store_deliveries(&pool, &deliveries, clock.now()).await {
             Ok(stored) => {
-                wake.wake();
+                wake.wake_events();
                 for (reply, stored) in replies.into_iter().zip(stored) {
                     let _ = reply.send(Ok(stored));
                 }

@@ -23,18 +23,35 @@ use crate::Clock;
 
 pub use compose::metadata;
 
-/// Wakes the workers when there is new work (instead of waiting for the next poll).
+/// Wakes the workers when there is new work (instead of waiting for the next poll): the
+/// event worker when events were stored, the outbox worker when calls were queued. Waking
+/// only the one with work saves the other an empty look at the database.
 #[derive(Clone, Default)]
-pub struct Wake(Arc<Notify>);
+pub struct Wake {
+    events: Arc<Notify>,
+    outbox: Arc<Notify>,
+}
 
 impl Wake {
+    /// Both workers.
     pub fn wake(&self) {
-        self.0.notify_waiters();
+        self.wake_events();
+        self.wake_outbox();
     }
 
-    async fn wait(&self, at_most: Duration) {
-        let _ = tokio::time::timeout(at_most, self.0.notified()).await;
+    /// New webhook events are stored.
+    pub fn wake_events(&self) {
+        self.events.notify_waiters();
     }
+
+    /// New calls are queued.
+    pub fn wake_outbox(&self) {
+        self.outbox.notify_waiters();
+    }
+}
+
+async fn wait(notify: &Notify, at_most: Duration) {
+    let _ = tokio::time::timeout(at_most, notify.notified()).await;
 }
 
 /// Settings of the workers.
@@ -79,8 +96,13 @@ pub async fn process_events(
     clock: &Clock,
     limit: usize,
 ) -> Result<Touched, sqlx::Error> {
-    // Read once per batch: the connected page and the published flow (a publish during a
-    // batch applies from the next batch, a fraction of a second later).
+    let mut batch = webhook_events::pending(pool, limit.min(BATCH) as i64).await?;
+    if batch.is_empty() {
+        // Nothing to do: the page and the flow are not read (most wake-ups at low rates).
+        return Ok(Touched::default());
+    }
+    // Read once per call: the connected page and the published flow (a publish during a
+    // batch applies from the next call, a fraction of a second later).
     let page = pages::current(pool).await?;
     // A database failure here fails the batch (the worker retries it); treating it as "no
     // flow" would mark every event done without an answer. A stored flow that no longer
@@ -107,12 +129,7 @@ pub async fn process_events(
         trials: &trials,
     };
     let mut touched = Touched::default();
-    while touched.count < limit {
-        let batch =
-            webhook_events::pending(pool, (limit - touched.count).min(BATCH) as i64).await?;
-        if batch.is_empty() {
-            break;
-        }
+    while !batch.is_empty() {
         touched.count += batch.len();
         // Fast path: the whole batch in one transaction, claimed with one statement. If any
         // event fails, the transaction is rolled back and the batch applied again one event
@@ -120,6 +137,10 @@ pub async fn process_events(
         if !apply_batch(pool, clock, &batch_scope, &batch, &mut touched).await? {
             apply_one_by_one(pool, clock, &batch_scope, &batch, &mut touched).await?;
         }
+        if touched.count >= limit {
+            break;
+        }
+        batch = webhook_events::pending(pool, (limit - touched.count).min(BATCH) as i64).await?;
     }
     Ok(touched)
 }
@@ -363,10 +384,10 @@ pub fn spawn(
 async fn event_loop(pool: SqlitePool, wake: Wake, live: Live, clock: Clock) {
     loop {
         match process_events(&pool, &clock, 500).await {
-            Ok(t) if t.count == 0 => wake.wait(Duration::from_millis(500)).await,
+            Ok(t) if t.count == 0 => wait(&wake.events, Duration::from_millis(500)).await,
             Ok(t) => {
                 t.tell(&live);
-                wake.wake(); // new outbox rows for the sender
+                wake.wake_outbox(); // new outbox rows for the sender
             }
             Err(e) => {
                 tracing::error!(error = %e, "event worker: database error; retrying in 1 s");
@@ -399,7 +420,7 @@ async fn outbox_loop(pools: Pools, config: RuntimeConfig, wake: Wake, live: Live
             .step(&pools, &config.graph_api_url, clock.now_ms(), allowed)
             .await
         {
-            Ok(t) if t.count == 0 => wake.wait(Duration::from_millis(100)).await,
+            Ok(t) if t.count == 0 => wait(&wake.outbox, Duration::from_millis(100)).await,
             Ok(t) => {
                 t.tell(&live);
                 budget.spend(t.count);
