@@ -591,16 +591,19 @@ async fn an_interrupted_send_is_confirmed_by_its_echo_instead_of_sent_twice() {
         .await
         .unwrap();
     let row = message_rows(outbox::list_for(&state.pool, PAGE, echoed).await.unwrap())[0].clone();
-    // Messenger's echo of the first reply arrives (it reached the user before the crash).
-    deliver(echo(
-        echoed,
-        "m_echo_1",
-        &format!("baton:main_menu#{}", row.id),
-    ))
-    .await;
-    runtime::process_events(&state.pool, &state.clock, 10)
-        .await
-        .unwrap();
+    // Messenger's echo of the reply (as Baton tagged it), delivered and applied.
+    let echo_arrives = |mid: &'static str| {
+        let deliver = &deliver;
+        let state = &state;
+        async move {
+            deliver(echo(echoed, mid, &format!("baton:main_menu#{}", row.id))).await;
+            runtime::process_events(&state.pool, &state.clock, 10)
+                .await
+                .unwrap();
+        }
+    };
+    // The first reply's echo arrives (it reached the user before the crash).
+    echo_arrives("m_echo_1").await;
     let rows = message_rows(outbox::list_for(&state.pool, PAGE, echoed).await.unwrap());
     assert_eq!(rows[0].status, "done");
     finish(&state, &graph).await;
@@ -617,15 +620,7 @@ async fn an_interrupted_send_is_confirmed_by_its_echo_instead_of_sent_twice() {
         assert_eq!(bot_lines(&transcript), 1, "{psid}: one bot line");
     }
     // A late or repeated echo changes nothing.
-    deliver(echo(
-        echoed,
-        "m_echo_2",
-        &format!("baton:main_menu#{}", row.id),
-    ))
-    .await;
-    runtime::process_events(&state.pool, &state.clock, 10)
-        .await
-        .unwrap();
+    echo_arrives("m_echo_2").await;
     let transcript = conversations::transcript(&state.pool, PAGE, echoed)
         .await
         .unwrap();

@@ -209,7 +209,8 @@ pub struct TranscriptRow {
     pub author: Option<String>,
 }
 
-/// A line; `mid` is the Messenger message id when it has one.
+/// A line; `mid` is the Messenger message id when it has one. (Lines of calls Baton made,
+/// with their agent as author, are written by `outbox::complete_many`.)
 pub async fn add_transcript<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     executor: E,
     page_id: &str,
@@ -219,36 +220,9 @@ pub async fn add_transcript<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     text: &str,
     mid: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    insert_line(executor, page_id, psid, at_ms, who, text, mid, None).await
-}
-
-/// A line typed by `author` (an agent replying from Baton), without a message id.
-pub async fn add_transcript_by<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
-    executor: E,
-    page_id: &str,
-    psid: &str,
-    at_ms: i64,
-    who: Speaker,
-    text: &str,
-    author: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    insert_line(executor, page_id, psid, at_ms, who, text, None, author).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_line<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
-    executor: E,
-    page_id: &str,
-    psid: &str,
-    at_ms: i64,
-    who: Speaker,
-    text: &str,
-    mid: Option<&str>,
-    author: Option<&str>,
-) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO transcript (page_id, psid, at_ms, who, text, mid, author)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO transcript (page_id, psid, at_ms, who, text, mid)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(page_id)
     .bind(psid)
@@ -256,7 +230,6 @@ async fn insert_line<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     .bind(who)
     .bind(text)
     .bind(mid)
-    .bind(author)
     .execute(executor)
     .await?;
     Ok(())

@@ -184,13 +184,26 @@ pub async fn complete_many(
         .into_iter()
         .map(|(id,)| id)
         .collect();
+    let done: Vec<&OutboxRow> = rows
+        .iter()
+        .copied()
+        .filter(|r| changed.contains(&r.id))
+        .collect();
+    write_lines(conn, &done, now_ms).await
+}
+
+/// The transcript lines of calls just made, in row order (rows without a line are skipped):
+/// one INSERT per 400 lines (6 values each, far under SQLite's limit on variables).
+async fn write_lines(
+    conn: &mut SqliteConnection,
+    rows: &[&OutboxRow],
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     let mut lines: Vec<&&OutboxRow> = rows
         .iter()
-        .filter(|r| changed.contains(&r.id))
         .filter(|r| r.transcript_who.is_some() && r.transcript_text.is_some())
         .collect();
     lines.sort_by_key(|r| r.id);
-    // 6 values a line: 400 lines stay far under SQLite's limit on variables.
     for chunk in lines.chunks(400) {
         let mut insert = sqlx::QueryBuilder::new(
             "INSERT INTO transcript (page_id, psid, at_ms, who, text, mid, author) ",
@@ -235,18 +248,7 @@ pub async fn confirm_by_echo(
     let Some(row) = row else {
         return Ok(false);
     };
-    if let (Some(who), Some(text)) = (row.transcript_who, &row.transcript_text) {
-        super::conversations::add_transcript_by(
-            &mut *conn,
-            page_id,
-            psid,
-            now_ms,
-            who,
-            text,
-            row.transcript_author.as_deref(),
-        )
-        .await?;
-    }
+    write_lines(conn, &[&row], now_ms).await?;
     Ok(true)
 }
 
