@@ -82,19 +82,24 @@ async fn setup(graph: &str, db_url: &str) -> (axum::Router, AppState) {
     (router, state)
 }
 
-async fn deliver_get_started(router: &axum::Router) {
+/// Posts `body` to the webhook, signed, and expects it acknowledged.
+async fn deliver(router: &axum::Router, body: Vec<u8>) {
     use tower::ServiceExt;
-    let body = std::fs::read(format!(
-        "{}/../crates/messenger/tests/fixtures/webhook_postback_get_started.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
     let resp = router
         .clone()
         .oneshot(support::signed_webhook(body, SECRET))
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
+}
+
+async fn deliver_get_started(router: &axum::Router) {
+    let body = std::fs::read(format!(
+        "{}/../crates/messenger/tests/fixtures/webhook_postback_get_started.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    deliver(router, body).await;
 }
 
 /// Drains until every call is finished, moving the server's clock past each retry's backoff
@@ -375,7 +380,6 @@ async fn a_restart_processes_what_was_stored_and_resends_interrupted_calls() {
 
 #[tokio::test]
 async fn an_event_that_cannot_be_applied_fails_alone_and_leaves_no_trace() {
-    use tower::ServiceExt;
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/b.db", dir.path().display());
     let (graph, _fake) = fake_graph(vec![]).await;
@@ -396,8 +400,7 @@ async fn an_event_that_cannot_be_applied_fails_alone_and_leaves_no_trace() {
         message("a", 1), message("poison", 2), message("b", 3)]}]})
     .to_string()
     .into_bytes();
-    let req = support::signed_webhook(body, SECRET);
-    assert_eq!(router.oneshot(req).await.unwrap().status(), StatusCode::OK);
+    deliver(&router, body).await;
 
     runtime::process_events(&state.pool, &state.clock, 10)
         .await
@@ -460,7 +463,6 @@ async fn outage_send(State(g): State<Outage>, Json(sent): Json<serde_json::Value
 
 #[tokio::test]
 async fn a_graph_outage_delays_replies_but_delivers_each_once_in_every_users_order() {
-    use tower::ServiceExt;
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/b.db", dir.path().display());
     let g = Outage {
@@ -486,12 +488,7 @@ async fn a_graph_outage_delays_replies_but_delivers_each_once_in_every_users_ord
                 "message": {"mid": format!("m_{user}_{n}"), "text": word}}]}]})
             .to_string()
             .into_bytes();
-            let resp = router
-                .clone()
-                .oneshot(support::signed_webhook(body, SECRET))
-                .await
-                .unwrap();
-            assert_eq!(resp.status(), StatusCode::OK);
+            deliver(&router, body).await;
         }
         // Replies go out while the outage lasts, interleaved with the next messages.
         runtime::process_events(&state.pool, &state.clock, 100)
@@ -552,21 +549,11 @@ fn bot_lines(transcript: &[domain::repo::conversations::TranscriptRow]) -> usize
 /// the wait is over.
 #[tokio::test]
 async fn an_interrupted_send_is_confirmed_by_its_echo_instead_of_sent_twice() {
-    use tower::ServiceExt;
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/b.db", dir.path().display());
     let (graph, fake) = fake_graph(vec![]).await;
     let (router, state) = setup(&graph, &db).await;
-    let deliver = |body: Vec<u8>| {
-        let router = router.clone();
-        async move {
-            let resp = router
-                .oneshot(support::signed_webhook(body, SECRET))
-                .await
-                .unwrap();
-            assert_eq!(resp.status(), StatusCode::OK);
-        }
-    };
+    let deliver = |body: Vec<u8>| deliver(&router, body);
     let (echoed, silent) = ("24000000000000101", "24000000000000102");
     for (n, psid) in [echoed, silent].into_iter().enumerate() {
         deliver(
