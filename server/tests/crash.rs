@@ -23,7 +23,7 @@ async fn a_crash_mid_load_loses_nothing_and_sends_nothing_twice() {
         .await
         .unwrap();
     sink.echo_to(&first.webhook_url);
-    let (url, pid, port) = (first.webhook_url.clone(), first.pid, first.port());
+    let (url, pid, port) = (first.webhook_url.clone(), first.pid, first.port);
 
     let driver = {
         let sink = sink.clone();

@@ -31,6 +31,8 @@ pub const KEYWORDS: u32 = 10;
 pub struct Target {
     pub name: &'static str,
     pub webhook_url: String,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
     pub pid: u32,
     child: Child,
     _dir: Option<tempfile::TempDir>,
@@ -91,20 +93,11 @@ impl Target {
         Ok(Target {
             name: "baton",
             webhook_url: format!("{base}/webhook"),
+            port,
             pid,
             child,
             _dir: None,
         })
-    }
-
-    /// The port the server listens on.
-    pub fn port(&self) -> u16 {
-        self.webhook_url
-            .rsplit(':')
-            .next()
-            .and_then(|rest| rest.split('/').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0)
     }
 
     /// Kills the process at once (SIGKILL: no shutdown, nothing flushed), as a crash or a
@@ -169,6 +162,7 @@ impl Target {
         Ok(Target {
             name: "peer",
             webhook_url: format!("http://127.0.0.1:{port}/webhook"),
+            port,
             pid,
             child,
             _dir: None,
