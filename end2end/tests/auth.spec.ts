@@ -27,6 +27,7 @@ test("an admin adds an agent, who cannot open Setup", async ({ browser }) => {
   const admin = await adminContext.newPage();
   await signIn(admin, ADMIN);
   await openHydrated(admin, "/settings/users");
+  await expect(admin.locator('form[data-ready="true"]')).toBeVisible();
   await admin.getByLabel("Email").fill(AGENT.email);
   await admin.getByLabel("Role", { exact: true }).selectOption("agent");
   await admin.getByLabel(/Initial password/).fill(AGENT.password);

@@ -14,6 +14,11 @@ pub fn UsersPage() -> impl IntoView {
     let set_role = ServerAction::<SetUserRole>::new();
     let set_disabled = ServerAction::<SetUserDisabled>::new();
     let reset = ServerAction::<ResetUserPassword>::new();
+    // A lazy chunk, hydrated after the rest of the app: until then "Add user" would post the
+    // plain form (the user is added, the page reloads, no message). `data-ready` says when
+    // the form is live.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
     let users = Resource::new(
         move || {
             (
@@ -51,7 +56,11 @@ pub fn UsersPage() -> impl IntoView {
             </Suspense>
 
             <h2>"Add a user"</h2>
-            <ActionForm action=create attr:class="form stacked">
+            <ActionForm
+                action=create
+                attr:class="form stacked"
+                attr:data-ready=move || ready.get().to_string()
+            >
                 <label for="new-email">"Email"</label>
                 <input id="new-email" name="email" type="email" required autocomplete="off"/>
                 <label for="new-role">"Role"</label>
