@@ -16,6 +16,7 @@ mod publish;
 mod state;
 mod triggers;
 
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -99,7 +100,7 @@ fn EditorScreen(state: crate::model::EditorState) -> impl IntoView {
                 </div>
             </header>
             <ConflictBanner/>
-            {move || pushing.get().then(|| view! { <PushPanel open=pushing/> })}
+            {move || pushing.get().then(|| lazy_part(push_part(pushing)))}
             <div class="tabs" role="group" aria-label="Editor sections">
                 {Tab::ALL.into_iter().map(|t| view! {
                     <button type="button" class="tab" aria-pressed=move || (tab.get() == t).to_string()
@@ -114,19 +115,52 @@ fn EditorScreen(state: crate::model::EditorState) -> impl IntoView {
                         <Preview/>
                     </div>
                 }.into_any(),
-                Tab::Triggers => view! { <TriggersPanel/> }.into_any(),
-                Tab::Versions => view! {
-                    <section class="panel" aria-label="Flow file">
-                        <h2>"Flow file"</h2>
-                        <p class="hint">"The whole draft as one JSON file (the format of " <code>"baton flows export"</code>
-                            "). Upload one to replace the draft; a file with problems changes nothing."</p>
-                        <FileTools/>
-                    </section>
-                    <VersionsPanel/>
-                }.into_any(),
+                Tab::Triggers => lazy_part(triggers_part()),
+                Tab::Versions => lazy_part(versions_part()),
             }}
         </div>
     }
+}
+
+// The Push panel and the Triggers and Versions tabs are each their own wasm chunk, loaded the
+// first time they are opened: the editor people start in (list, form, preview) downloads less.
+// Each takes a moment on a slow line the first time, hence the placeholder.
+
+/// Shows a lazily loaded part of the screen, with a placeholder until its code has arrived.
+fn lazy_part(part: impl std::future::Future<Output = AnyView> + Send + 'static) -> AnyView {
+    view! {
+        <Suspense fallback=|| view! { <p class="hint" role="status">"Loading…"</p> }>
+            {Suspend::new(part)}
+        </Suspense>
+    }
+    .into_any()
+}
+
+/// The Push changes panel.
+#[lazy]
+fn push_part(open: RwSignal<bool>) -> AnyView {
+    view! { <PushPanel open=open/> }.into_any()
+}
+
+/// The "Triggers & menu" tab.
+#[lazy]
+fn triggers_part() -> AnyView {
+    view! { <TriggersPanel/> }.into_any()
+}
+
+/// The "Versions & file" tab: the flow file, then the published versions.
+#[lazy]
+fn versions_part() -> AnyView {
+    view! {
+        <section class="panel" aria-label="Flow file">
+            <h2>"Flow file"</h2>
+            <p class="hint">"The whole draft as one JSON file (the format of " <code>"baton flows export"</code>
+                "). Upload one to replace the draft; a file with problems changes nothing."</p>
+            <FileTools/>
+        </section>
+        <VersionsPanel/>
+    }
+    .into_any()
 }
 
 /// "All changes saved" / "Saving…" / "Not saved" with the reason.
