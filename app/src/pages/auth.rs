@@ -4,42 +4,37 @@
 use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
+use leptos::server::ServerActionError;
+use leptos::server_fn::error::ServerFnUrlError;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
-use crate::api::auth::{get_session, CreateFirstAdmin, SignIn, SignOut};
+use crate::api::auth::{
+    create_first_admin, get_session, sign_in, CreateFirstAdmin, SignIn, SignOut,
+};
 use crate::error::AppError;
 use crate::model::{Permission, SessionInfo, UserView};
 
-/// Session state shared by the whole app: the actions that change it and the resource
-/// that reloads after each of them.
+/// Session state shared by the whole app: the session resource, sign-out, and the counter
+/// that the sign-in and first-admin screens bump after they succeed, which reloads the session.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
-    pub first_admin: ServerAction<CreateFirstAdmin>,
+    pub signed_in: RwSignal<usize>,
     pub session: Resource<Result<SessionInfo, AppError>>,
 }
 
 impl Auth {
     pub fn provide() -> Self {
-        let sign_in = ServerAction::<SignIn>::new();
         let sign_out = ServerAction::<SignOut>::new();
-        let first_admin = ServerAction::<CreateFirstAdmin>::new();
+        let signed_in = RwSignal::new(0usize);
         let session = Resource::new(
-            move || {
-                (
-                    sign_in.version().get(),
-                    sign_out.version().get(),
-                    first_admin.version().get(),
-                )
-            },
+            move || (sign_out.version().get(), signed_in.get()),
             |_| get_session(),
         );
         let auth = Self {
-            sign_in,
             sign_out,
-            first_admin,
+            signed_in,
             session,
         };
         provide_context(auth);
@@ -130,6 +125,56 @@ fn value_of(input: NodeRef<Input>) -> String {
     input.get_untracked().map(|i| i.value()).unwrap_or_default()
 }
 
+/// A sign-in form's call to the server: whether it is running and its last error. It does
+/// what a `ServerAction` would for these two forms in much less wasm, which matters here: the
+/// signed-out screens are in the main wasm that every page load needs.
+#[derive(Clone, Copy)]
+struct FormCall {
+    pending: RwSignal<bool>,
+    error: RwSignal<Option<AppError>>,
+}
+
+impl FormCall {
+    /// For the form that posts to server function `S`. A form sent before the wasm had loaded
+    /// comes back with its error in the address; the server renders it (as `ServerAction`
+    /// would).
+    fn new<S: ServerFn<Error = AppError>>() -> Self {
+        let error = use_context::<ServerActionError>()
+            .filter(|e| e.path() == S::PATH)
+            .map(|e| ServerFnUrlError::<AppError>::decode_err(e.err()));
+        Self {
+            pending: RwSignal::new(false),
+            error: RwSignal::new(error),
+        }
+    }
+
+    /// Runs `call`; once it succeeds the session reloads and the Gate shows the app.
+    fn run(self, call: impl std::future::Future<Output = Result<SessionInfo, AppError>> + 'static) {
+        let auth = expect_context::<Auth>();
+        self.pending.set(true);
+        leptos::task::spawn_local(async move {
+            let result = call.await;
+            self.pending.set(false);
+            match result {
+                Ok(_) => {
+                    self.error.set(None);
+                    auth.signed_in.update(|n| *n += 1);
+                }
+                Err(e) => self.error.set(Some(e)),
+            }
+        });
+    }
+
+    /// The last error as an alert.
+    fn error_view(self) -> impl IntoView {
+        move || {
+            self.error
+                .get()
+                .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+        }
+    }
+}
+
 /// The top bar for people who are not signed in: just the name.
 #[component]
 fn BrandBar() -> impl IntoView {
@@ -142,14 +187,10 @@ fn BrandBar() -> impl IntoView {
 
 #[component]
 fn SignInPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
-    let pending = auth.sign_in.pending();
+    let call = FormCall::new::<SignIn>();
     let (email, password) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
     let submit = on_submit(move || {
-        auth.sign_in.dispatch(SignIn {
-            email: value_of(email),
-            password: value_of(password),
-        });
+        call.run(sign_in(value_of(email), value_of(password)));
     });
     view! {
         <Title text="Sign in"/>
@@ -160,23 +201,19 @@ fn SignInPage() -> impl IntoView {
                 <input id="signin-email" name="email" type="email" autocomplete="username" required node_ref=email/>
                 <label for="signin-password">"Password"</label>
                 <input id="signin-password" name="password" type="password" autocomplete="current-password" required node_ref=password/>
-                <button type="submit" disabled=pending>"Sign in"</button>
+                <button type="submit" disabled=call.pending>"Sign in"</button>
             </form>
-            {action_error(auth.sign_in.value())}
+            {call.error_view()}
         </section>
     }
 }
 
 #[component]
 fn FirstAdminPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
-    let pending = auth.first_admin.pending();
+    let call = FormCall::new::<CreateFirstAdmin>();
     let (email, password) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
     let submit = on_submit(move || {
-        auth.first_admin.dispatch(CreateFirstAdmin {
-            email: value_of(email),
-            password: value_of(password),
-        });
+        call.run(create_first_admin(value_of(email), value_of(password)));
     });
     view! {
         <Title text="Create the first admin"/>
@@ -188,9 +225,9 @@ fn FirstAdminPage() -> impl IntoView {
                 <input id="first-email" name="email" type="email" autocomplete="username" required node_ref=email/>
                 <label for="first-password">"Password (at least 10 characters)"</label>
                 <input id="first-password" name="password" type="password" autocomplete="new-password" minlength="10" required node_ref=password/>
-                <button type="submit" disabled=pending>"Create admin and sign in"</button>
+                <button type="submit" disabled=call.pending>"Create admin and sign in"</button>
             </form>
-            {action_error(auth.first_admin.value())}
+            {call.error_view()}
         </section>
     }
 }
