@@ -46,7 +46,7 @@ pub fn App() -> impl IntoView {
                 // Routes stay outside any async boundary so the server's route list sees them;
                 // the layout route below shows sign-in / first-admin screens instead when needed.
                 <ParentRoute path=path!("") view=SignedInLayout>
-                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("") view={Lazy::<HomePageRoute>::new()}/>
                     <Route path=path!("/messages") view={Lazy::<MessagesPageRoute>::new()}/>
                     <Route path=path!("/inbox") view={Lazy::<InboxPageRoute>::new()}/>
                     <Route path=path!("/simulator") view={Lazy::<SimulatorPageRoute>::new()}/>
@@ -190,6 +190,21 @@ macro_rules! lazy_screen {
             }
         }
     };
+}
+
+/// The home screen: small, but also a chunk of its own, since the main wasm is what every page
+/// load waits for.
+struct HomePageRoute;
+
+#[lazy_route]
+impl LazyRoute for HomePageRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <HomePage/> }.into_any()
+    }
 }
 
 lazy_screen!(

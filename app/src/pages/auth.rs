@@ -10,35 +10,32 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use crate::api::auth::{
-    create_first_admin, get_session, sign_in, CreateFirstAdmin, SignIn, SignOut,
+    create_first_admin, get_session, sign_in, sign_out, CreateFirstAdmin, SignIn, SignOut,
 };
 use crate::error::AppError;
 use crate::model::{Permission, SessionInfo, UserView};
 
-/// Session state shared by the whole app: the session resource, sign-out, and the counter
-/// that the sign-in and first-admin screens bump after they succeed, which reloads the session.
+/// Session state shared by the whole app: the session resource, reloaded after every sign-in,
+/// first admin and sign-out (plain server calls, not `ServerAction`s, whose generic code would
+/// sit in the main wasm that every page load needs).
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub sign_out: ServerAction<SignOut>,
-    pub signed_in: RwSignal<usize>,
+    changed: RwSignal<usize>,
     pub session: Resource<Result<SessionInfo, AppError>>,
 }
 
 impl Auth {
     pub fn provide() -> Self {
-        let sign_out = ServerAction::<SignOut>::new();
-        let signed_in = RwSignal::new(0usize);
-        let session = Resource::new(
-            move || (sign_out.version().get(), signed_in.get()),
-            |_| get_session(),
-        );
-        let auth = Self {
-            sign_out,
-            signed_in,
-            session,
-        };
+        let changed = RwSignal::new(0usize);
+        let session = Resource::new(move || changed.get(), |_| get_session());
+        let auth = Self { changed, session };
         provide_context(auth);
         auth
+    }
+
+    /// Asks the server for the session again (after it changed).
+    fn reload(self) {
+        self.changed.update(|n| *n += 1);
     }
 }
 
@@ -158,7 +155,7 @@ impl FormCall {
             match result {
                 Ok(_) => {
                     self.error.set(None);
-                    auth.signed_in.update(|n| *n += 1);
+                    auth.reload();
                 }
                 Err(e) => self.error.set(Some(e)),
             }
@@ -232,6 +229,15 @@ fn FirstAdminPage() -> impl IntoView {
     }
 }
 
+/// Signs out, then shows the sign-in screen (if the call fails the session reloads anyway and
+/// shows what the server says).
+fn sign_out_now(auth: Auth) {
+    leptos::task::spawn_local(async move {
+        let _ = sign_out().await;
+        auth.reload();
+    });
+}
+
 /// The signed-in user's email and role with a sign-out button (for the top bar).
 #[component]
 pub fn UserMenu() -> impl IntoView {
@@ -242,7 +248,7 @@ pub fn UserMenu() -> impl IntoView {
             <div class="usermenu">
                 <span data-testid="whoami">{user.email}" · "{user.role.as_str()}</span>
                 <form action=SignOut::url() method="post"
-                    on:submit=on_submit(move || { auth.sign_out.dispatch(SignOut {}); })>
+                    on:submit=on_submit(move || sign_out_now(auth))>
                     <button type="submit" class="link">"Sign out"</button>
                 </form>
             </div>
