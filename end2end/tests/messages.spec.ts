@@ -4,7 +4,11 @@
 // Then roll back, the flow file round trip, undo, and two editors on one draft.
 import { APIRequestContext, expect, Locator, Page, test } from "@playwright/test";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { ADMIN_STATE, openHydrated } from "./helpers";
+
+/** Screenshots for people reviewing the screen (end2end/screens/, not committed). */
+const SHOTS = path.join(__dirname, "..", "screens");
 
 const EMPTY = JSON.stringify({ version: 1, messages: [] });
 
@@ -112,6 +116,16 @@ test("build the handover story by hand, push it, and a Messenger user is handed 
   await setText(page, "How can we help?");
   choice = await addChoice(page, "+ Button", "Talk to human");
   await choice.getByLabel("Message").selectOption({ label: "Talk to a human" });
+
+  // The editor as a reviewer sees it: the handover message open, at desktop and phone widths.
+  await openMessage(page, "Talk to a human");
+  await expect(preview(page).locator(".card-button")).toHaveText("Talk to human");
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, "messages-1280.png"), fullPage: true });
+  const desktop = page.viewportSize()!;
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.screenshot({ path: path.join(SHOTS, "messages-375.png"), fullPage: true });
+  await page.setViewportSize(desktop);
 
   // Get Started opens the main menu.
   await page.getByRole("button", { name: "Triggers & menu" }).click();
