@@ -81,6 +81,7 @@ mod payload;
 mod problem;
 mod runtime;
 mod validate;
+mod wire;
 
 pub use describe::describe_changes;
 pub use diff::summarize_changes;

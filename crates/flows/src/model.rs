@@ -98,7 +98,7 @@ impl Message {
 
 /// One part of a message, tagged by `"type"` in the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "crate::wire::PartWire")]
 pub enum Part {
     /// Text, optionally with up to 3 buttons (sent as a button template then).
     Text(TextPart),
@@ -195,7 +195,7 @@ pub struct MenuItem {
 
 /// What a button, quick reply or menu item does, tagged by `"type"` in the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "crate::wire::ActionWire")]
 pub enum Action {
     /// Send another message.
     GoTo {
