@@ -80,6 +80,7 @@ mod model;
 mod payload;
 mod problem;
 mod runtime;
+mod text;
 mod validate;
 mod wire;
 
@@ -93,8 +94,8 @@ pub use export::to_json;
 pub use import::{flow_from_value, parse_flow};
 pub use kit::{example_flow, handover_kit, HANDOVER_KIT_KEYS};
 pub use model::{
-    Action, Button, Flow, HandoverSettings, HandoverTarget, ImagePart, KeywordRule, MatchKind,
-    MenuItem, Message, Part, QuickReply, TextPart, Triggers, TypingPart, FLOW_VERSION,
+    Action, Button, Choice, Flow, HandoverSettings, HandoverTarget, ImagePart, KeywordRule,
+    MatchKind, MenuItem, Message, Part, QuickReply, TextPart, Triggers, TypingPart, FLOW_VERSION,
 };
 pub use payload::{
     all_postbacks, find_button_by_title, payload_for, resolve_payload, ButtonKind, ResolvedAction,
@@ -102,4 +103,5 @@ pub use payload::{
 };
 pub use problem::{has_errors, Problem, Severity, ROOT_PATH};
 pub use runtime::{handover_messages, match_keyword, used_by};
+pub use text::lowercase;
 pub use validate::{is_web_url, validate};

@@ -163,9 +163,18 @@ mod tests {
         for (json, why) in [
             (r#"{"type":"call"}"#, "unknown variant `call`"),
             (r#"{"type":"go_to"}"#, "missing field `message`"),
-            (r#"{"type":"handover","confirmation":"c"}"#, "missing field `target`"),
-            (r#"{"type":"handover","target":"elsewhere","confirmation":"c"}"#, "unknown variant"),
-            (r#"{"type":"return_to_bot"}"#, "missing field `confirmation`"),
+            (
+                r#"{"type":"handover","confirmation":"c"}"#,
+                "missing field `target`",
+            ),
+            (
+                r#"{"type":"handover","target":"elsewhere","confirmation":"c"}"#,
+                "unknown variant",
+            ),
+            (
+                r#"{"type":"return_to_bot"}"#,
+                "missing field `confirmation`",
+            ),
         ] {
             let err = action(json).unwrap_err();
             assert!(err.contains(why), "{json}: {err}");

@@ -11,7 +11,7 @@ use crate::problem::{field, index, Problem};
 
 /// Normalised form of a keyword word or user text: trimmed and lowercased.
 pub(crate) fn normalize(s: &str) -> String {
-    s.trim().to_lowercase()
+    crate::text::lowercase(s.trim())
 }
 
 impl Cx<'_> {
