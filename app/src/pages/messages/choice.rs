@@ -188,11 +188,11 @@ pub fn ChoiceEditor(at: Slot, count: usize) -> impl IntoView {
             <div class="choice-head">
                 <strong>{format!("{} {number}", list.noun())}</strong>
                 <span class="row-tools">
-                    <button type="button" class="icon" title="Move up" aria-label=format!("Move {} {number} up", list.noun().to_lowercase())
+                    <button type="button" class="icon" title="Move up" aria-label=format!("Move {} {number} up", list.noun().to_ascii_lowercase())
                         disabled={slot.i == 0} on:click={let shift = shift.clone(); move |_| shift(-1)}>"↑"</button>
-                    <button type="button" class="icon" title="Move down" aria-label=format!("Move {} {number} down", list.noun().to_lowercase())
+                    <button type="button" class="icon" title="Move down" aria-label=format!("Move {} {number} down", list.noun().to_ascii_lowercase())
                         disabled={slot.i + 1 >= count} on:click={let shift = shift.clone(); move |_| shift(1)}>"↓"</button>
-                    <button type="button" class="icon danger" title="Remove" aria-label=format!("Remove {} {number}", list.noun().to_lowercase())
+                    <button type="button" class="icon danger" title="Remove" aria-label=format!("Remove {} {number}", list.noun().to_ascii_lowercase())
                         on:click=move |_| shift(0)>"✕"</button>
                 </span>
             </div>

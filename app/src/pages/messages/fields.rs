@@ -7,7 +7,7 @@ use std::sync::Arc;
 use flows::{add_message, Flow};
 use leptos::prelude::*;
 
-use super::state::Editor;
+use super::state::{sort_by_name, Editor};
 
 /// Writes a field's new value into the flow.
 pub type Setter = Arc<dyn Fn(&mut Flow, String) + Send + Sync>;
@@ -36,12 +36,13 @@ pub fn Problems(#[prop(into)] path: Signal<String>) -> impl IntoView {
     }
 }
 
-/// A problem message as a sentence: capital first letter, full stop.
+/// A problem message as a sentence: capital first letter (problem messages start with a plain
+/// ASCII word), full stop.
 pub fn sentence(message: &str) -> String {
     let mut chars = message.chars();
     let mut out: String = chars
         .next()
-        .map(|c| c.to_uppercase().collect())
+        .map(|c| c.to_ascii_uppercase().into())
         .unwrap_or_default();
     out.push_str(chars.as_str());
     if !out.is_empty() && !out.ends_with(['.', '?', '!']) {
@@ -127,7 +128,7 @@ pub fn MessagePicker(
     let new_name = RwSignal::new(String::new());
     let many = Memo::new(move |_| ed.flow.with(|f| f.messages.len() > 12));
     let options = Memo::new(move |_| {
-        let needle = filter.get().to_lowercase();
+        let needle = flows::lowercase(&filter.get());
         let current = value.get();
         let mut all: Vec<(String, String)> = ed.flow.with(|f| {
             f.messages
@@ -135,13 +136,13 @@ pub fn MessagePicker(
                 .filter(|m| {
                     m.key == current
                         || needle.is_empty()
-                        || m.name.to_lowercase().contains(&needle)
+                        || flows::lowercase(&m.name).contains(&needle)
                         || m.key.contains(&needle)
                 })
                 .map(|m| (m.key.clone(), m.name.clone()))
                 .collect()
         });
-        all.sort_by_key(|(_, name)| name.to_lowercase());
+        sort_by_name(&mut all, |(_, name)| name);
         all
     });
     let invalid = move || {

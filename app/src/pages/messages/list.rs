@@ -4,7 +4,7 @@
 use flows::{add_handover_kit, add_message};
 use leptos::prelude::*;
 
-use super::state::Editor;
+use super::state::{sort_by_name, Editor};
 
 #[component]
 pub fn MessageList() -> impl IntoView {
@@ -13,23 +13,24 @@ pub fn MessageList() -> impl IntoView {
     let note = RwSignal::new(None::<String>);
     // (key, name, index), filtered and sorted; only rebuilt when names or keys change.
     let rows = Memo::new(move |_| {
-        let needle = search.get().trim().to_lowercase();
+        let needle = flows::lowercase(search.get().trim());
         let mut rows: Vec<(String, String, usize)> = ed.flow.with(|f| {
             f.messages
                 .iter()
                 .enumerate()
                 .filter(|(_, m)| {
                     needle.is_empty()
-                        || m.name.to_lowercase().contains(&needle)
+                        || flows::lowercase(&m.name).contains(&needle)
                         || m.key.contains(&needle)
                 })
                 .map(|(i, m)| (m.key.clone(), m.name.clone(), i))
                 .collect()
         });
-        rows.sort_by_cached_key(|(_, name, _)| name.to_lowercase());
+        sort_by_name(&mut rows, |(_, name, _)| name);
         rows
     });
     let total = Memo::new(move |_| ed.flow.with(|f| f.messages.len()));
+    let count = Memo::new(move |_| rows.with(Vec::len));
     let new_message = move |_| {
         let mut key = String::new();
         ed.edit("(new message)", |f| key = add_message(f, "New message"));
@@ -68,27 +69,46 @@ pub fn MessageList() -> impl IntoView {
             {move || (total.get() > 0 && rows.with(Vec::is_empty)).then(|| view! {
                 <p class="notice">"No message matches \u{201c}" {search.get()} "\u{201d}."</p>
             })}
-            // Keyed: renaming one message re-renders its row only, not all 500.
+            // One row per position, rebuilt only when the number of rows changes: a rename or
+            // a re-sort updates the rows' texts in place (no elements are made while typing a
+            // name in a list of 500, and no keyed diff is shipped in the wasm).
             <ul>
-                <For each=move || rows.get() key=|row| row.clone() children=move |(key, name, i)| {
-                    let k = key.clone();
-                    let current = move || (ed.selected.get().as_deref() == Some(k.as_str())).then_some("true");
-                    let problems = move || ed.problem_count_under(&format!("messages[{i}]"));
-                    let k = key.clone();
-                    view! {
-                        <li>
-                            <button type="button" class="msg-item" aria-current=current
-                                on:click=move |_| ed.selected.set(Some(k.clone()))>
-                                <span class="name">{if name.trim().is_empty() { "(no name)".to_owned() } else { name }}</span>
-                                {move || match problems() {
-                                    0 => None,
-                                    n => Some(view! { <span class="badge bad" title="Problems to fix">{n}</span> }),
-                                }}
-                            </button>
-                        </li>
-                    }
-                }/>
+                {move || (0..count.get()).map(|pos| view! { <Row rows pos/> }).collect_view()}
             </ul>
         </nav>
+    }
+}
+
+/// The row at `pos` of the sorted list: (key, name, index in the flow).
+#[component]
+fn Row(rows: Memo<Vec<(String, String, usize)>>, pos: usize) -> impl IntoView {
+    let ed = Editor::get();
+    let row = Memo::new(move |_| rows.with(|r| r.get(pos).cloned()).unwrap_or_default());
+    let current = move || {
+        let selected = ed.selected.get();
+        row.with(|(key, _, _)| selected.as_deref() == Some(key.as_str()))
+            .then_some("true")
+    };
+    let problems = move || {
+        let i = row.with(|r| r.2);
+        ed.problem_count_under(&format!("messages[{i}]"))
+    };
+    let name = move || {
+        row.with(|(_, name, _)| match name.trim() {
+            "" => "(no name)".to_owned(),
+            _ => name.clone(),
+        })
+    };
+    view! {
+        <li>
+            <button type="button" class="msg-item" aria-current=current
+                on:click=move |_| ed.selected.set(Some(row.get_untracked().0))>
+                <span class="name">{name}</span>
+                {move || match problems() {
+                    0 => None,
+                    n => Some(view! { <span class="badge bad" title="Problems to fix">{n}</span> }),
+                }}
+            </button>
+        </li>
     }
 }

@@ -263,6 +263,20 @@ impl Editor {
     }
 }
 
+/// Sorts `items` by name, ignoring case; equal names keep their order. Every list on the screen
+/// sorts through here: each `sort_by_key` on another type would add its own copy of Rust's
+/// sort to the wasm.
+pub fn sort_by_name<T>(items: &mut Vec<T>, name: impl Fn(&T) -> &str) {
+    let mut order: Vec<(String, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (flows::lowercase(name(t)), i))
+        .collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<T>> = std::mem::take(items).into_iter().map(Some).collect();
+    items.extend(order.into_iter().filter_map(|(_, i)| slots[i].take()));
+}
+
 /// True if `path` is `parent` or lies under it (`parent.x`, `parent[3]`).
 fn under(path: &str, parent: &str) -> bool {
     path.strip_prefix(parent)
@@ -282,7 +296,14 @@ fn now_ms() -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::under;
+    use super::{sort_by_name, under};
+
+    #[test]
+    fn sorts_by_name_ignoring_case_and_keeps_ties_in_order() {
+        let mut v = vec![("b", 1), ("A", 2), ("a", 3), ("Ä", 4), ("c", 5)];
+        sort_by_name(&mut v, |(n, _)| n);
+        assert_eq!(v, [("A", 2), ("a", 3), ("b", 1), ("c", 5), ("Ä", 4)]);
+    }
 
     #[test]
     fn paths_under_a_parent() {
