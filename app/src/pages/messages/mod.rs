@@ -8,6 +8,7 @@
 //! desktop widths, stacked (preview under the form) on a phone.
 
 mod choice;
+mod delete;
 mod fields;
 mod list;
 mod message;
@@ -219,7 +220,7 @@ fn keyboard_shortcuts(ed: Editor) {
         if !(ev.ctrl_key() || ev.meta_key()) || ev.alt_key() {
             return;
         }
-        match ev.key().to_lowercase().as_str() {
+        match ev.key().to_ascii_lowercase().as_str() {
             "z" if ev.shift_key() => {
                 ev.prevent_default();
                 ed.redo();
