@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -107,16 +108,74 @@ fn create_private(file: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Baton's busiest writers (webhook ingest, the runtime's workers, agent actions) take turns
-/// here, first come first served, before they write. Without it they queued in SQLite's busy
-/// handler, which sleeps up to 100 ms between tries: under load a webhook could wait a second
-/// behind the workers before it was stored and acknowledged. One queue per process; SQLite has
-/// one writer per database anyway.
+/// Baton's writers take turns here before they write, so that they queue in Rust instead of
+/// in SQLite's busy handler (which sleeps up to 100 ms between tries). One queue per process;
+/// SQLite has one writer per database anyway.
+///
+/// There are two kinds of writer. Foreground writers are the ones somebody waits for: webhook
+/// ingest (Facebook waits for the acknowledgement), agent actions and admin saves. Background
+/// writers are the runtime's workers, applying events and recording Graph calls; nobody waits
+/// on any single one of their transactions. Background writers first take
+/// [`BACKGROUND_TURN`], so at most one of them queues for [`WRITE_TURN`] at a time: a
+/// foreground writer waits for the transaction under way and never behind a queue of worker
+/// transactions. The workers do not starve: ingest commits one group at a time, and the next
+/// background writer is already queued when a group's turn ends.
 static WRITE_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+static BACKGROUND_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// Foreground writers waiting for [`WRITE_TURN`]; a long background transaction checks it
+/// and commits early (see [`foreground_waiting`]).
+static FOREGROUND_WAITING: AtomicUsize = AtomicUsize::new(0);
 
-/// Waits for this writer's turn; the turn ends when the guard is dropped.
-pub async fn write_turn() -> tokio::sync::MutexGuard<'static, ()> {
-    WRITE_TURN.lock().await
+/// A writer's turn; it ends when this is dropped.
+pub struct Turn {
+    // Field order matters: the write turn is handed on (to a waiting foreground writer)
+    // before the next background writer may queue for it.
+    _write: tokio::sync::MutexGuard<'static, ()>,
+    _background: Option<tokio::sync::MutexGuard<'static, ()>>,
+}
+
+/// Counts a foreground writer as waiting until it has its turn, or gives up waiting (a
+/// cancelled request drops this too).
+struct Waiting;
+
+impl Waiting {
+    fn start() -> Self {
+        FOREGROUND_WAITING.fetch_add(1, Ordering::SeqCst);
+        Waiting
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        FOREGROUND_WAITING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Waits for a foreground writer's turn.
+pub async fn write_turn() -> Turn {
+    let waiting = Waiting::start();
+    let write = WRITE_TURN.lock().await;
+    drop(waiting);
+    Turn {
+        _write: write,
+        _background: None,
+    }
+}
+
+/// Waits for a background writer's turn: behind the foreground writers already waiting.
+pub async fn background_turn() -> Turn {
+    let background = BACKGROUND_TURN.lock().await;
+    let write = WRITE_TURN.lock().await;
+    Turn {
+        _write: write,
+        _background: Some(background),
+    }
+}
+
+/// Whether a foreground writer is waiting for the write turn. A background transaction that
+/// holds the turn for a batch of work checks this between items and commits what it has.
+pub fn foreground_waiting() -> bool {
+    FOREGROUND_WAITING.load(Ordering::SeqCst) > 0
 }
 
 /// A write transaction that holds this process's write turn and SQLite's write lock from its
@@ -126,7 +185,7 @@ pub async fn write_turn() -> tokio::sync::MutexGuard<'static, ()> {
 pub struct WriteTx {
     // Field order matters: the transaction ends before the turn is handed on.
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-    _turn: tokio::sync::MutexGuard<'static, ()>,
+    _turn: Turn,
 }
 
 impl WriteTx {
@@ -152,9 +211,17 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
-/// Starts a [`WriteTx`] once it is this writer's turn.
+/// Starts a foreground [`WriteTx`] once it is this writer's turn.
 pub async fn write_tx(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
-    let turn = write_turn().await;
+    begin(pool, write_turn().await).await
+}
+
+/// Starts a background [`WriteTx`] (the runtime's workers) once it is this writer's turn.
+pub async fn background_write_tx(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
+    begin(pool, background_turn().await).await
+}
+
+async fn begin(pool: &SqlitePool, turn: Turn) -> Result<WriteTx, sqlx::Error> {
     let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     Ok(WriteTx { tx, _turn: turn })
 }
@@ -228,6 +295,37 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(n, 1);
+    }
+
+    #[tokio::test]
+    async fn a_foreground_writer_goes_before_queued_background_writers() {
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let first = background_turn().await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for name in ["background 1", "background 2"] {
+            let order = order.clone();
+            tasks.spawn(async move {
+                let _turn = background_turn().await;
+                order.lock().unwrap().push(name);
+            });
+        }
+        // Let both background writers queue before the foreground writer arrives.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        let order_f = order.clone();
+        tasks.spawn(async move {
+            let _turn = write_turn().await;
+            order_f.lock().unwrap().push("foreground");
+        });
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        // (Other tests in this binary may be writing too; this one's writer is waiting.)
+        assert!(foreground_waiting());
+        drop(first);
+        while tasks.join_next().await.is_some() {}
+        assert_eq!(order.lock().unwrap()[0], "foreground");
     }
 
     #[tokio::test]

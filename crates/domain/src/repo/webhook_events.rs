@@ -220,6 +220,24 @@ pub async fn mark(
     Ok(r.rows_affected() == 1)
 }
 
+/// Puts events claimed by [`mark_done`] in this transaction back to pending (a batch that
+/// hands the write turn over before it has applied them all).
+pub async fn unclaim(conn: &mut sqlx::SqliteConnection, ids: &[i64]) -> Result<(), sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut update = sqlx::QueryBuilder::new(
+        "UPDATE webhook_events SET status = 'pending', processed_at = NULL WHERE id IN (",
+    );
+    let mut list = update.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    update.push(")");
+    update.build().persistent(false).execute(conn).await?;
+    Ok(())
+}
+
 /// Marks the events among `ids` that are still pending done, in one statement; returns those
 /// it changed (an event another worker took is left out).
 pub async fn mark_done(

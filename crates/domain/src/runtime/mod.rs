@@ -96,6 +96,21 @@ pub async fn process_events(
     clock: &Clock,
     limit: usize,
 ) -> Result<Touched, sqlx::Error> {
+    process_events_handing_over(pool, clock, limit, &|held| {
+        held >= HAND_OVER_AFTER && crate::db::foreground_waiting()
+    })
+    .await
+}
+
+/// Whether a batch that has held the write turn this long should commit and hand it over.
+type HandOver<'a> = dyn Fn(Duration) -> bool + Sync + 'a;
+
+async fn process_events_handing_over(
+    pool: &SqlitePool,
+    clock: &Clock,
+    limit: usize,
+    hand_over: &HandOver<'_>,
+) -> Result<Touched, sqlx::Error> {
     let mut batch = webhook_events::pending(pool, limit.min(BATCH) as i64).await?;
     if batch.is_empty() {
         // Nothing to do: the page and the flow are not read (most wake-ups at low rates).
@@ -130,12 +145,15 @@ pub async fn process_events(
     };
     let mut touched = Touched::default();
     while !batch.is_empty() {
-        touched.count += batch.len();
-        // Fast path: the whole batch in one transaction, claimed with one statement. If any
-        // event fails, the transaction is rolled back and the batch applied again one event
-        // per savepoint, so only the failing event is marked failed.
-        if !apply_batch(pool, clock, &batch_scope, &batch, &mut touched).await? {
-            apply_one_by_one(pool, clock, &batch_scope, &batch, &mut touched).await?;
+        // Fast path: the batch in one transaction, claimed with one statement. If any event
+        // fails, the transaction is rolled back and the batch applied again one event per
+        // savepoint, so only the failing event is marked failed.
+        match apply_batch(pool, clock, &batch_scope, &batch, hand_over, &mut touched).await? {
+            Some(handled) => touched.count += handled,
+            None => {
+                apply_one_by_one(pool, clock, &batch_scope, &batch, &mut touched).await?;
+                touched.count += batch.len();
+            }
         }
         if touched.count >= limit {
             break;
@@ -187,16 +205,27 @@ fn decode(row: &webhook_events::EventRow) -> Result<Event, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Applies `batch` in one transaction. Returns false (and changes nothing) when an event
-/// failed to apply.
+/// How long a batch's transaction may keep a webhook waiting: once a foreground writer (a
+/// webhook's deliveries, an agent's click) waits for the write turn and the batch has held
+/// it this long, the events applied so far are committed and the rest go back to pending,
+/// first in line for the next transaction. Short enough for a webhook to be acknowledged
+/// within a few milliseconds; long enough that under a steady stream of deliveries each
+/// transaction still applies a group of events.
+const HAND_OVER_AFTER: Duration = Duration::from_millis(2);
+
+/// Applies `batch`, or a first part of it, in one transaction. Returns how many of the
+/// batch's events were handled (the rest are pending again, see [`HAND_OVER_AFTER`]), or
+/// `None` (and changes nothing) when an event failed to apply.
 async fn apply_batch(
     pool: &SqlitePool,
     clock: &Clock,
     shared: &BatchScope<'_>,
     batch: &[webhook_events::EventRow],
+    hand_over: &HandOver<'_>,
     touched: &mut Touched,
-) -> Result<bool, sqlx::Error> {
-    let mut tx = crate::db::write_tx(pool).await?;
+) -> Result<Option<usize>, sqlx::Error> {
+    let mut tx = crate::db::background_write_tx(pool).await?;
+    let started = std::time::Instant::now();
     let mut good = Vec::with_capacity(batch.len());
     for row in batch {
         match decode(row) {
@@ -210,20 +239,32 @@ async fn apply_batch(
     // Only events still pending are ours (another worker may have taken some).
     let claimed = webhook_events::mark_done(&mut tx, &ids, clock.now()).await?;
     let mut users = Vec::new();
-    for (row, event) in good.iter().filter(|(row, _)| claimed.contains(&row.id)) {
+    let mine: Vec<&(&webhook_events::EventRow, Event)> = good
+        .iter()
+        .filter(|(row, _)| claimed.contains(&row.id))
+        .collect();
+    let mut handed_back = 0;
+    for (i, (row, event)) in mine.iter().enumerate() {
         let (scope, user) = shared.scope(row, event, clock);
         if let Err(e) = engine::apply(&mut tx, &scope, &row.channel, event).await {
             tracing::warn!(event = row.id, error = %e, "event failed; applying its batch one by one");
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(None);
         }
         users.extend(user);
+        let rest = &mine[i + 1..];
+        if !rest.is_empty() && hand_over(started.elapsed()) {
+            let ids: Vec<i64> = rest.iter().map(|(row, _)| row.id).collect();
+            webhook_events::unclaim(&mut tx, &ids).await?;
+            handed_back = ids.len();
+            break;
+        }
     }
     tx.commit().await?;
     for user in &users {
         touched.add(Some(user));
     }
-    Ok(true)
+    Ok(Some(batch.len() - handed_back))
 }
 
 /// Applies `batch` one event per savepoint: an event that fails rolls back alone and is
@@ -235,7 +276,7 @@ async fn apply_one_by_one(
     batch: &[webhook_events::EventRow],
     touched: &mut Touched,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = crate::db::write_tx(pool).await?;
+    let mut tx = crate::db::background_write_tx(pool).await?;
     for row in batch {
         let event = match decode(row) {
             Ok(event) => event,
@@ -544,9 +585,73 @@ pub async fn drain(
 
 #[cfg(test)]
 mod tests {
-    use super::{Budget, Workers};
+    use super::{process_events_handing_over, Budget, Workers};
+    use crate::repo::webhook_events::{self, NewEvent};
+    use crate::Clock;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+
+    fn message(i: usize) -> NewEvent {
+        let payload = serde_json::json!({
+            "sender": {"id": "u1"}, "recipient": {"id": "p1"}, "timestamp": i,
+            "message": {"mid": format!("m{i}"), "text": format!("hello {i}")}
+        });
+        NewEvent {
+            dedupe_key: format!("m{i}"),
+            page_id: "p1".into(),
+            channel: "messaging",
+            kind: "message".into(),
+            sender_id: Some("u1".into()),
+            recipient_id: Some("p1".into()),
+            timestamp_ms: Some(i as i64),
+            payload: payload.to_string(),
+            actionable: true,
+        }
+    }
+
+    /// Stores five messages, applies them with `hand_over` answering `yes`, and returns each
+    /// event's (status, processed_at) in arrival order. The clock moves a second each time
+    /// the batch asks, so events committed in different transactions differ in processed_at.
+    async fn apply_five(yes: bool) -> (usize, usize, Vec<(String, i64)>) {
+        let pool = crate::db::connect("sqlite::memory:").await.unwrap();
+        crate::db::migrate(&pool).await.unwrap();
+        let clock = Clock::system();
+        let events: Vec<NewEvent> = (1..=5).map(message).collect();
+        webhook_events::store_delivery(&pool, Some("page"), "{}", &events, clock.now())
+            .await
+            .unwrap();
+        let asked = AtomicUsize::new(0);
+        let touched = process_events_handing_over(&pool, &clock, 100, &|_| {
+            asked.fetch_add(1, Ordering::SeqCst);
+            clock.advance(Duration::from_secs(1));
+            yes
+        })
+        .await
+        .unwrap();
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT status, processed_at FROM webhook_events ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        (touched.count, asked.load(Ordering::SeqCst), rows)
+    }
+
+    #[tokio::test]
+    async fn a_batch_hands_the_write_turn_over_and_the_rest_follows_in_order() {
+        // Nobody waiting: the five events share one transaction.
+        let (count, asked, rows) = apply_five(false).await;
+        assert_eq!((count, asked), (5, 4));
+        assert!(rows
+            .iter()
+            .all(|(status, at)| status == "done" && *at == rows[0].1));
+        // A writer waiting after every event: each event commits alone, the rest go back to
+        // pending and are applied next, in arrival order, each exactly once.
+        let (count, asked, rows) = apply_five(true).await;
+        assert_eq!((count, asked), (5, 4));
+        assert!(rows.iter().all(|(status, _)| status == "done"), "{rows:?}");
+        let times: Vec<i64> = rows.iter().map(|(_, at)| *at).collect();
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+    }
 
     #[tokio::test]
     async fn a_worker_that_panics_is_started_again_and_counted() {

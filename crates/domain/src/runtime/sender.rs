@@ -58,7 +58,7 @@ pub async fn send_due(
     limit: i64,
 ) -> Result<Touched, sqlx::Error> {
     let rows = {
-        let _turn = db::write_turn().await;
+        let _turn = db::background_turn().await;
         outbox::claim_due(pool, now_ms, limit.min(MAX_IN_FLIGHT)).await?
     };
     let mut touched = Touched::default();
@@ -70,7 +70,7 @@ pub async fn send_due(
         return Ok(touched);
     }
     let Some(page) = pages::current(pool).await? else {
-        let mut tx = db::write_tx(pool).await?;
+        let mut tx = db::background_write_tx(pool).await?;
         for row in &rows {
             outbox::retry_later(
                 &mut tx,
@@ -120,7 +120,7 @@ pub async fn send_due(
             }
             joined = tasks.try_join_next();
         }
-        let mut tx = db::write_tx(record_pool).await?;
+        let mut tx = db::background_write_tx(record_pool).await?;
         // Plain successes (most calls) are recorded together; the rest one by one.
         let (plain, other): (Vec<_>, Vec<_>) = finished
             .into_iter()
