@@ -235,6 +235,46 @@ pub async fn add_transcript<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     Ok(())
 }
 
+/// A transcript line to add with [`add_transcripts`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLine {
+    pub page_id: String,
+    pub psid: String,
+    pub at_ms: i64,
+    pub who: Speaker,
+    pub text: String,
+    pub mid: Option<String>,
+}
+
+/// Adds lines for any number of conversations, one INSERT per 500 lines (6 values each, far
+/// under SQLite's limit on variables). They get ids in the order given, which is the order
+/// a transcript is shown in.
+pub async fn add_transcripts(
+    conn: &mut SqliteConnection,
+    lines: &[NewLine],
+) -> Result<(), sqlx::Error> {
+    for chunk in lines.chunks(500) {
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO transcript (page_id, psid, at_ms, who, text, mid) ",
+        );
+        insert.push_values(chunk, |mut values, line| {
+            values
+                .push_bind(&line.page_id)
+                .push_bind(&line.psid)
+                .push_bind(line.at_ms)
+                .push_bind(line.who)
+                .push_bind(&line.text)
+                .push_bind(&line.mid);
+        });
+        insert
+            .build()
+            .persistent(chunk.len() == 1)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn transcript(
     pool: &SqlitePool,
     page_id: &str,

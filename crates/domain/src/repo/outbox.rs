@@ -95,27 +95,66 @@ pub async fn enqueue(
     priority: Priority,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    for row in rows {
-        let (who, text) = match &row.transcript {
-            Some((w, t)) => (Some(w.as_str()), Some(t.as_str())),
-            None => (None, None),
-        };
-        sqlx::query(
+    let queued: Vec<Queued<'_>> = rows
+        .iter()
+        .map(|row| Queued {
+            page_id,
+            psid,
+            row,
+            priority,
+            now_ms,
+        })
+        .collect();
+    enqueue_many(conn, &queued).await
+}
+
+/// One row to add with [`enqueue_many`]: for whom, and when it was decided.
+#[derive(Debug, Clone, Copy)]
+pub struct Queued<'a> {
+    pub page_id: &'a str,
+    pub psid: &'a str,
+    pub row: &'a NewRow,
+    pub priority: Priority,
+    pub now_ms: i64,
+}
+
+/// Rows per INSERT statement (10 values each, far under SQLite's limit on variables).
+const ROWS_PER_INSERT: usize = 400;
+
+/// Adds rows for any number of users, in one INSERT per 400 rows. They get ids in the
+/// order given, and a user's calls are made in id order.
+pub async fn enqueue_many(
+    conn: &mut SqliteConnection,
+    rows: &[Queued<'_>],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut insert = sqlx::QueryBuilder::new(
             "INSERT INTO outbox (page_id, psid, kind, body, transcript_who, transcript_text,
-                 transcript_author, next_attempt_ms, created_ms, priority)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
-        )
-        .bind(page_id)
-        .bind(psid)
-        .bind(row.kind.as_str())
-        .bind(&row.body)
-        .bind(who)
-        .bind(text)
-        .bind(&row.author)
-        .bind(now_ms)
-        .bind(priority.as_i64())
-        .execute(&mut *conn)
-        .await?;
+                 transcript_author, next_attempt_ms, created_ms, priority) ",
+        );
+        insert.push_values(chunk, |mut values, q| {
+            let (who, text) = match &q.row.transcript {
+                Some((w, t)) => (Some(w.as_str()), Some(t.as_str())),
+                None => (None, None),
+            };
+            values
+                .push_bind(q.page_id)
+                .push_bind(q.psid)
+                .push_bind(q.row.kind.as_str())
+                .push_bind(&q.row.body)
+                .push_bind(who)
+                .push_bind(text)
+                .push_bind(&q.row.author)
+                .push_bind(q.now_ms)
+                .push_bind(q.now_ms)
+                .push_bind(q.priority.as_i64());
+        });
+        // One row is the common case (an agent's reply); only it is kept prepared.
+        insert
+            .build()
+            .persistent(chunk.len() == 1)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

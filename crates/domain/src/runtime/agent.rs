@@ -105,13 +105,18 @@ pub async fn act(
         detail: format!("agent {}", actor.name),
     };
     let (to_inbox, back) = flows::handover_messages(&flow);
+    let mut later = super::later::Later::default();
     if action == AgentAction::MarkAsDone {
         // The message the button that started this handover chose, else the flow's default.
         let back = c.back_to_bot_message.as_deref().or(back);
-        handover::back_to_bot(&mut tx, &scope, &flow, &c, back, &cause).await?;
+        handover::back_to_bot(&mut tx, &mut later, &scope, &flow, &c, back, &cause).await?;
     } else {
-        handover::hand_to_inbox(&mut tx, &scope, &flow, &c, to_inbox, back, &cause).await?;
+        handover::hand_to_inbox(
+            &mut tx, &mut later, &scope, &flow, &c, to_inbox, back, &cause,
+        )
+        .await?;
     }
+    later.flush(&mut tx).await?;
     let after = conv::get(&mut *tx, &page.page_id, psid)
         .await?
         .ok_or(AgentError::NoConversation)?;

@@ -2,6 +2,8 @@
 //! the dispatch on the event's kind. The handover state machine it drives is `handover`.
 //! The event is marked handled in the same transaction as every effect it has (transcript,
 //! state, ledger, outbox rows), so it is processed exactly once, even across a crash.
+//! Transcript lines and outbox rows are appended through a [`Later`], which writes them when
+//! the caller flushes it, before that transaction commits.
 
 use flows::{Action, Flow, GET_STARTED_PAYLOAD};
 use messenger::webhook::{Event, EventKind};
@@ -9,6 +11,7 @@ use sqlx::SqliteConnection;
 
 use super::compose;
 use super::handover::{back_to_bot, hand_to_inbox, record, Cause};
+use super::later::Later;
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::outbox::{self, Kind, NewRow, Priority};
 use model::ConversationState::Inbox;
@@ -33,6 +36,7 @@ pub struct Scope<'a> {
 
 pub async fn apply(
     conn: &mut SqliteConnection,
+    later: &mut Later,
     scope: &Scope<'_>,
     channel: &str,
     event: &Event,
@@ -58,22 +62,22 @@ pub async fn apply(
                 // was lost (crash, timeout), so it is not sent again. The transcript line is
                 // written once, by whichever of the answer and the echo comes first.
                 if let Some(id) = echo.metadata.as_deref().and_then(compose::row_of) {
+                    // It writes the row's transcript line itself: after the lines held.
+                    later.flush(conn).await?;
                     outbox::confirm_by_echo(conn, id, scope.page_id, psid, scope.clock_ms).await?;
                 }
                 return Ok(());
             }
             let text = echo.text.clone().unwrap_or_else(|| "(attachment)".into());
-            open(conn, scope, psid).await?;
-            conv::add_transcript(
-                &mut *conn,
+            open(conn, later, scope, psid).await?;
+            later.transcript(
                 scope.page_id,
                 psid,
                 at,
                 Speaker::PageInbox,
                 &text,
                 Some(&echo.mid),
-            )
-            .await?;
+            );
             conv::touch(conn, scope.page_id, psid, at, Some(&text)).await
         }
         EventKind::Message(m) => {
@@ -81,17 +85,8 @@ pub async fn apply(
                 return Ok(());
             };
             let text = m.text.clone().unwrap_or_else(|| "(attachment)".into());
-            let c = user_wrote(conn, scope, psid, &text).await?;
-            conv::add_transcript(
-                &mut *conn,
-                scope.page_id,
-                psid,
-                at,
-                Speaker::User,
-                &text,
-                Some(&m.mid),
-            )
-            .await?;
+            let c = user_wrote(conn, later, scope, psid, &text).await?;
+            later.transcript(scope.page_id, psid, at, Speaker::User, &text, Some(&m.mid));
             if standby || c.thread_owner != ThreadOwner::Baton {
                 return Ok(()); // a person owns the thread: the bot stays silent
             }
@@ -99,15 +94,15 @@ pub async fn apply(
                 return Ok(());
             };
             if let Some(payload) = m.quick_reply.as_ref().map(|q| q.payload.as_str()) {
-                return tapped(conn, scope, flow, &c, payload, &text).await;
+                return tapped(conn, later, scope, flow, &c, payload, &text).await;
             }
             match m
                 .text
                 .as_deref()
                 .and_then(|t| flows::match_keyword(flow, t))
             {
-                Some(key) => send(conn, scope, flow, psid, key).await,
-                None => fallback(conn, scope, flow, psid).await,
+                Some(key) => send(later, scope, flow, psid, key),
+                None => fallback(later, scope, flow, psid),
             }
         }
         EventKind::Postback(p) => {
@@ -115,17 +110,15 @@ pub async fn apply(
                 return Ok(());
             };
             let title = p.title.clone().unwrap_or_default();
-            let c = user_wrote(conn, scope, psid, &title).await?;
-            conv::add_transcript(
-                &mut *conn,
+            let c = user_wrote(conn, later, scope, psid, &title).await?;
+            later.transcript(
                 scope.page_id,
                 psid,
                 at,
                 Speaker::User,
                 &format!("Tapped \"{title}\""),
                 p.mid.as_deref(),
-            )
-            .await?;
+            );
             let Some(flow) = scope.flow else {
                 return Ok(());
             };
@@ -142,17 +135,18 @@ pub async fn apply(
                             actor: None,
                             detail: format!("button \"{title}\""),
                         };
-                        back_to_bot(conn, scope, flow, &c, Some(confirmation), &cause).await?;
+                        back_to_bot(conn, later, scope, flow, &c, Some(confirmation), &cause)
+                            .await?;
                     }
                 }
                 return Ok(());
             }
             match p.payload.as_deref() {
                 Some(GET_STARTED_PAYLOAD) => match flow.triggers.get_started.as_deref() {
-                    Some(key) => send(conn, scope, flow, psid, key).await,
-                    None => fallback(conn, scope, flow, psid).await,
+                    Some(key) => send(later, scope, flow, psid, key),
+                    None => fallback(later, scope, flow, psid),
                 },
-                Some(payload) => tapped(conn, scope, flow, &c, payload, &title).await,
+                Some(payload) => tapped(conn, later, scope, flow, &c, payload, &title).await,
                 None => Ok(()),
             }
         }
@@ -160,7 +154,7 @@ pub async fn apply(
             let Some(psid) = event.sender.as_deref() else {
                 return Ok(());
             };
-            let c = open(conn, scope, psid).await?;
+            let c = open(conn, later, scope, psid).await?;
             if tc
                 .new_owner_app_id
                 .as_deref()
@@ -183,7 +177,7 @@ pub async fn apply(
                     ..c.clone()
                 };
                 match scope.flow {
-                    Some(flow) => back_to_bot(conn, scope, flow, &c, back, &cause).await,
+                    Some(flow) => back_to_bot(conn, later, scope, flow, &c, back, &cause).await,
                     None => Ok(()),
                 }
             } else {
@@ -195,7 +189,7 @@ pub async fn apply(
             let Some(psid) = event.sender.as_deref() else {
                 return Ok(());
             };
-            let c = open(conn, scope, psid).await?;
+            let c = open(conn, later, scope, psid).await?;
             if conv::transition(conn, scope.page_id, psid, Inbox, ThreadOwner::PageInbox, at)
                 .await?
             {
@@ -206,6 +200,7 @@ pub async fn apply(
                 };
                 record(
                     conn,
+                    later,
                     scope.now_ms,
                     &c,
                     Inbox,
@@ -221,7 +216,7 @@ pub async fn apply(
             let Some(psid) = event.sender.as_deref() else {
                 return Ok(());
             };
-            let c = open(conn, scope, psid).await?;
+            let c = open(conn, later, scope, psid).await?;
             let Some(flow) = scope.flow else {
                 return Ok(());
             };
@@ -231,27 +226,19 @@ pub async fn apply(
                 actor: None,
                 detail: "requested by the Page Inbox".into(),
             };
-            hand_to_inbox(conn, scope, flow, &c, to_inbox, back, &cause).await
+            hand_to_inbox(conn, later, scope, flow, &c, to_inbox, back, &cause).await
         }
         EventKind::Referral(r) => {
             let Some(psid) = event.sender.as_deref() else {
                 return Ok(());
             };
-            open(conn, scope, psid).await?;
+            open(conn, later, scope, psid).await?;
             let text = format!(
                 "Arrived from a link or ad (ref {})",
                 r.ref_param.clone().unwrap_or_default()
             );
-            conv::add_transcript(
-                &mut *conn,
-                scope.page_id,
-                psid,
-                at,
-                Speaker::System,
-                &text,
-                None,
-            )
-            .await
+            later.transcript(scope.page_id, psid, at, Speaker::System, &text, None);
+            Ok(())
         }
         _ => Ok(()),
     }
@@ -260,26 +247,19 @@ pub async fn apply(
 /// The conversation, created on first contact (then its profile is fetched once).
 async fn open(
     conn: &mut SqliteConnection,
+    later: &mut Later,
     scope: &Scope<'_>,
     psid: &str,
 ) -> Result<ConversationRow, sqlx::Error> {
     let (row, created) = conv::get_or_create(conn, scope.page_id, psid, scope.now_ms).await?;
     if created {
-        let rows = [NewRow {
+        let rows = vec![NewRow {
             kind: Kind::Profile,
             body: String::new(),
             transcript: None,
             author: None,
         }];
-        outbox::enqueue(
-            conn,
-            scope.page_id,
-            psid,
-            &rows,
-            Priority::Bulk,
-            scope.clock_ms,
-        )
-        .await?;
+        later.enqueue(scope.page_id, psid, rows, Priority::Bulk, scope.clock_ms);
     }
     Ok(row)
 }
@@ -288,6 +268,7 @@ async fn open(
 /// creating it on first contact. A known user costs one statement.
 async fn user_wrote(
     conn: &mut SqliteConnection,
+    later: &mut Later,
     scope: &Scope<'_>,
     psid: &str,
     text: &str,
@@ -295,7 +276,7 @@ async fn user_wrote(
     if let Some(c) = conv::user_wrote(conn, scope.page_id, psid, scope.now_ms, text).await? {
         return Ok(c);
     }
-    open(conn, scope, psid).await?;
+    open(conn, later, scope, psid).await?;
     conv::user_wrote(conn, scope.page_id, psid, scope.now_ms, text)
         .await?
         .ok_or(sqlx::Error::RowNotFound)
@@ -304,6 +285,7 @@ async fn user_wrote(
 /// A tapped button / quick reply / menu item (by payload).
 async fn tapped(
     conn: &mut SqliteConnection,
+    later: &mut Later,
     scope: &Scope<'_>,
     flow: &Flow,
     c: &ConversationRow,
@@ -312,7 +294,7 @@ async fn tapped(
 ) -> Result<(), sqlx::Error> {
     let Some(found) = flows::resolve_payload(flow, payload) else {
         // Not a button of the published flow (older version, forged): treat as unknown.
-        return fallback(conn, scope, flow, &c.psid).await;
+        return fallback(later, scope, flow, &c.psid);
     };
     let cause = Cause {
         kind: HandoverCause::Button,
@@ -320,7 +302,7 @@ async fn tapped(
         detail: format!("button \"{title}\""),
     };
     match found.action {
-        Action::GoTo { message } => send(conn, scope, flow, &c.psid, message).await,
+        Action::GoTo { message } => send(later, scope, flow, &c.psid, message),
         Action::Url { .. } => Ok(()),
         Action::Handover { confirmation, .. } => {
             // The way back: the return-to-bot button on the confirmation message, else the
@@ -335,41 +317,44 @@ async fn tapped(
                     })
             });
             let back = back.or(flows::handover_messages(flow).1);
-            hand_to_inbox(conn, scope, flow, c, Some(confirmation), back, &cause).await
+            hand_to_inbox(
+                conn,
+                later,
+                scope,
+                flow,
+                c,
+                Some(confirmation),
+                back,
+                &cause,
+            )
+            .await
         }
         Action::ReturnToBot { confirmation } => {
-            back_to_bot(conn, scope, flow, c, Some(confirmation), &cause).await
+            back_to_bot(conn, later, scope, flow, c, Some(confirmation), &cause).await
         }
     }
 }
 
-async fn send(
-    conn: &mut SqliteConnection,
+fn send(
+    later: &mut Later,
     scope: &Scope<'_>,
     flow: &Flow,
     psid: &str,
     key: &str,
 ) -> Result<(), sqlx::Error> {
     let rows = compose::message_rows(flow, key, psid);
-    outbox::enqueue(
-        conn,
-        scope.page_id,
-        psid,
-        &rows,
-        Priority::Bulk,
-        scope.clock_ms,
-    )
-    .await
+    later.enqueue(scope.page_id, psid, rows, Priority::Bulk, scope.clock_ms);
+    Ok(())
 }
 
-async fn fallback(
-    conn: &mut SqliteConnection,
+fn fallback(
+    later: &mut Later,
     scope: &Scope<'_>,
     flow: &Flow,
     psid: &str,
 ) -> Result<(), sqlx::Error> {
     match flow.triggers.fallback.as_deref() {
-        Some(key) => send(conn, scope, flow, psid, key).await,
+        Some(key) => send(later, scope, flow, psid, key),
         None => Ok(()),
     }
 }

@@ -10,8 +10,9 @@ use sqlx::SqliteConnection;
 
 use super::compose;
 use super::engine::Scope;
+use super::later::Later;
 use crate::repo::conversations::{self as conv, ConversationRow};
-use crate::repo::outbox::{self, Kind, NewRow, Priority};
+use crate::repo::outbox::{Kind, NewRow, Priority};
 use model::ConversationState::{self, Done, Inbox};
 use model::{HandoverCause, Speaker, ThreadOwner};
 
@@ -31,6 +32,7 @@ fn window_open(c: &ConversationRow, now_ms: i64) -> bool {
 /// Ledger entry + system transcript line for a state change of `c` at `at_ms`.
 pub(super) async fn record(
     conn: &mut SqliteConnection,
+    later: &mut Later,
     at_ms: i64,
     c: &ConversationRow,
     to_state: ConversationState,
@@ -49,22 +51,18 @@ pub(super) async fn record(
         Some(&cause.detail),
     )
     .await?;
-    conv::add_transcript(
-        &mut *conn,
-        &c.page_id,
-        &c.psid,
-        at_ms,
-        Speaker::System,
-        line,
-        None,
-    )
-    .await
+    later.transcript(&c.page_id, &c.psid, at_ms, Speaker::System, line, None);
+    Ok(())
 }
 
 /// Sends the confirmation first (only the owner can message the user), then passes thread
 /// control to the Page Inbox. Does nothing when the conversation is already in the inbox.
+// The connection and its held writes travel together; bundling them would hide which calls
+// write directly and which are held.
+#[allow(clippy::too_many_arguments)]
 pub async fn hand_to_inbox(
     conn: &mut SqliteConnection,
+    later: &mut Later,
     scope: &Scope<'_>,
     flow: &Flow,
     c: &ConversationRow,
@@ -89,7 +87,7 @@ pub async fn hand_to_inbox(
         Some(actor) => format!("Handed to the Page Inbox by {actor}"),
         None => format!("Handed to the Page Inbox ({})", cause.detail),
     };
-    record(conn, scope.now_ms, c, Inbox, cause, &by).await?;
+    record(conn, later, scope.now_ms, c, Inbox, cause, &by).await?;
     let mut rows = match confirmation {
         Some(key) if window_open(c, scope.now_ms) => compose::message_rows(flow, key, &c.psid),
         _ => Vec::new(),
@@ -100,21 +98,21 @@ pub async fn hand_to_inbox(
         transcript: None,
         author: None,
     });
-    outbox::enqueue(
-        conn,
+    later.enqueue(
         scope.page_id,
         &c.psid,
-        &rows,
+        rows,
         Priority::Urgent,
         scope.clock_ms,
-    )
-    .await
+    );
+    Ok(())
 }
 
 /// Takes thread control back (unless Baton already owns the thread), then sends the
 /// confirmation. Idempotent like `hand_to_inbox`.
 pub async fn back_to_bot(
     conn: &mut SqliteConnection,
+    later: &mut Later,
     scope: &Scope<'_>,
     flow: &Flow,
     c: &ConversationRow,
@@ -137,7 +135,7 @@ pub async fn back_to_bot(
         Some(actor) => format!("Marked done by {actor}"),
         None => format!("Back to the bot ({})", cause.detail),
     };
-    record(conn, scope.now_ms, c, Done, cause, &line).await?;
+    record(conn, later, scope.now_ms, c, Done, cause, &line).await?;
     let mut rows = Vec::new();
     if c.thread_owner != ThreadOwner::Baton {
         rows.push(NewRow {
@@ -150,15 +148,14 @@ pub async fn back_to_bot(
     if let Some(key) = confirmation.filter(|_| window_open(c, scope.now_ms)) {
         rows.extend(compose::message_rows(flow, key, &c.psid));
     }
-    outbox::enqueue(
-        conn,
+    later.enqueue(
         scope.page_id,
         &c.psid,
-        &rows,
+        rows,
         Priority::Urgent,
         scope.clock_ms,
-    )
-    .await
+    );
+    Ok(())
 }
 
 /// After Messenger refused a pass or a take for good: the conversation follows `owner`, who
@@ -167,6 +164,7 @@ pub async fn back_to_bot(
 /// conversation is still in the inbox. The move is written to the ledger and the transcript.
 pub async fn resync(
     conn: &mut SqliteConnection,
+    later: &mut Later,
     page_id: &str,
     psid: &str,
     owner: ThreadOwner,
@@ -194,5 +192,5 @@ pub async fn resync(
         actor: None,
         detail: line.to_owned(),
     };
-    record(conn, at_ms, &c, state, &cause, line).await
+    record(conn, later, at_ms, &c, state, &cause, line).await
 }

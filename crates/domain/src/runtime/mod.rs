@@ -8,6 +8,7 @@ pub mod agent;
 pub(crate) mod compose;
 pub mod engine;
 pub mod handover;
+pub mod later;
 pub mod sender;
 
 use std::sync::Arc;
@@ -244,9 +245,10 @@ async fn apply_batch(
         .filter(|(row, _)| claimed.contains(&row.id))
         .collect();
     let mut handed_back = 0;
+    let mut later = later::Later::default();
     for (i, (row, event)) in mine.iter().enumerate() {
         let (scope, user) = shared.scope(row, event, clock);
-        if let Err(e) = engine::apply(&mut tx, &scope, &row.channel, event).await {
+        if let Err(e) = engine::apply(&mut tx, &mut later, &scope, &row.channel, event).await {
             tracing::warn!(event = row.id, error = %e, "event failed; applying its batch one by one");
             tx.rollback().await?;
             return Ok(None);
@@ -259,6 +261,12 @@ async fn apply_batch(
             handed_back = ids.len();
             break;
         }
+    }
+    // The batch's transcript lines and outbox rows, in one INSERT each.
+    if let Err(e) = later.flush(&mut tx).await {
+        tracing::warn!(error = %e, "a batch's writes failed; applying it one by one");
+        tx.rollback().await?;
+        return Ok(None);
     }
     tx.commit().await?;
     for user in &users {
@@ -291,7 +299,13 @@ async fn apply_one_by_one(
         if !webhook_events::mark(&mut savepoint, row.id, "done", None, clock.now()).await? {
             continue; // another worker took it
         }
-        match engine::apply(&mut savepoint, &scope, &row.channel, &event).await {
+        let mut later = later::Later::default();
+        let applied =
+            match engine::apply(&mut savepoint, &mut later, &scope, &row.channel, &event).await {
+                Ok(()) => later.flush(&mut savepoint).await,
+                Err(e) => Err(e),
+            };
+        match applied {
             Ok(()) => savepoint.commit().await?,
             Err(e) => {
                 savepoint.rollback().await?; // every effect of this event, and its mark

@@ -127,10 +127,20 @@ pub async fn send_due(
             .partition(|(row, result, _)| matches!(result, Ok(Done::Plain)) && !token_probe(row));
         let plain: Vec<&OutboxRow> = plain.iter().map(|(row, _, _)| row).collect();
         outbox::complete_many(&mut tx, &plain, now_ms).await?;
+        let mut later = super::later::Later::default();
         for (row, result, owner) in other {
             record(&mut tx, &row, result, now_ms).await?;
             if let Some(owner) = owner {
-                super::handover::resync(&mut tx, &row.page_id, &row.psid, owner, now_ms).await?;
+                super::handover::resync(
+                    &mut tx,
+                    &mut later,
+                    &row.page_id,
+                    &row.psid,
+                    owner,
+                    now_ms,
+                )
+                .await?;
+                later.flush(&mut tx).await?;
             }
         }
         tx.commit().await?;

@@ -1,0 +1,183 @@
+//! Inserts that wait for the end of their transaction. Applying an event mostly appends: a
+//! transcript line for what the user wrote, outbox rows for the answer. Done one statement
+//! each, those appends were two of the three statements an ordinary message cost, and every
+//! statement is a round trip to SQLite's connection thread. Held here instead, a batch of
+//! events writes all its lines in one INSERT and all its outbox rows in another.
+//!
+//! Order is kept: everything the engine appends to the transcript and the outbox goes through
+//! one [`Later`], so ids come out in the order the events decided them (a user's calls are
+//! made in id order, a transcript is shown in id order). A statement that reads those tables,
+//! or writes them directly, must [`Later::flush`] first; so must the transaction before it
+//! commits.
+
+use sqlx::SqliteConnection;
+
+use crate::repo::conversations::{self as conv, NewLine};
+use crate::repo::outbox::{self, NewRow, Priority, Queued};
+use model::Speaker;
+
+/// Transcript lines and outbox rows not written yet, in the order they were decided.
+#[derive(Debug, Default)]
+pub struct Later {
+    lines: Vec<NewLine>,
+    calls: Vec<Call>,
+}
+
+#[derive(Debug)]
+struct Call {
+    page_id: String,
+    psid: String,
+    row: NewRow,
+    priority: Priority,
+    now_ms: i64,
+}
+
+impl Later {
+    /// A transcript line (see `conversations::add_transcript`).
+    pub fn transcript(
+        &mut self,
+        page_id: &str,
+        psid: &str,
+        at_ms: i64,
+        who: Speaker,
+        text: &str,
+        mid: Option<&str>,
+    ) {
+        self.lines.push(NewLine {
+            page_id: page_id.to_owned(),
+            psid: psid.to_owned(),
+            at_ms,
+            who,
+            text: text.to_owned(),
+            mid: mid.map(str::to_owned),
+        });
+    }
+
+    /// Outbox rows for one user (see `outbox::enqueue`).
+    pub fn enqueue(
+        &mut self,
+        page_id: &str,
+        psid: &str,
+        rows: Vec<NewRow>,
+        priority: Priority,
+        now_ms: i64,
+    ) {
+        self.calls.extend(rows.into_iter().map(|row| Call {
+            page_id: page_id.to_owned(),
+            psid: psid.to_owned(),
+            row,
+            priority,
+            now_ms,
+        }));
+    }
+
+    /// Writes everything held, in order, and empties the queue.
+    pub async fn flush(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        if !self.lines.is_empty() {
+            conv::add_transcripts(conn, &self.lines).await?;
+            self.lines.clear();
+        }
+        if !self.calls.is_empty() {
+            let queued: Vec<Queued<'_>> = self
+                .calls
+                .iter()
+                .map(|c| Queued {
+                    page_id: &c.page_id,
+                    psid: &c.psid,
+                    row: &c.row,
+                    priority: c.priority,
+                    now_ms: c.now_ms,
+                })
+                .collect();
+            outbox::enqueue_many(conn, &queued).await?;
+            self.calls.clear();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repo::outbox::Kind;
+
+    fn message(text: &str) -> NewRow {
+        NewRow {
+            kind: Kind::Message,
+            body: text.to_owned(),
+            transcript: Some((Speaker::Bot, text.to_owned())),
+            author: None,
+        }
+    }
+
+    async fn lines(conn: &mut SqliteConnection) -> Vec<(String, String, Option<String>)> {
+        sqlx::query_as("SELECT psid, text, mid FROM transcript ORDER BY id")
+            .fetch_all(conn)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn held_lines_and_calls_are_written_in_the_order_they_were_decided() {
+        let pool = crate::db::connect("sqlite::memory:").await.unwrap();
+        crate::db::migrate(&pool).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let mut later = Later::default();
+        later.transcript("p", "ana", 1, Speaker::User, "ana 1", Some("m1"));
+        later.enqueue(
+            "p",
+            "ana",
+            vec![message("to ana 1"), message("to ana 2")],
+            Priority::Bulk,
+            1,
+        );
+        later.transcript("p", "bo", 2, Speaker::User, "bo 1", None);
+        later.enqueue("p", "bo", vec![message("to bo")], Priority::Urgent, 2);
+        later.transcript("p", "ana", 3, Speaker::System, "ana 2", None);
+        // More lines than one INSERT takes.
+        for i in 0..1_200 {
+            later.transcript("p", "cy", 4 + i, Speaker::User, &format!("cy {i}"), None);
+        }
+        assert!(
+            lines(&mut conn).await.is_empty(),
+            "nothing is written before the flush"
+        );
+        later.flush(&mut conn).await.unwrap();
+        // Emptied: flushing again writes nothing twice.
+        later.flush(&mut conn).await.unwrap();
+        conv::add_transcript(&mut *conn, "p", "ana", 9_000, Speaker::User, "ana 3", None)
+            .await
+            .unwrap();
+
+        let written = lines(&mut conn).await;
+        assert_eq!(written.len(), 3 + 1_200 + 1);
+        assert_eq!(
+            written[..3],
+            [
+                ("ana".into(), "ana 1".into(), Some("m1".into())),
+                ("bo".into(), "bo 1".into(), None),
+                ("ana".into(), "ana 2".into(), None),
+            ]
+        );
+        let cy: Vec<String> = (0..1_200).map(|i| format!("cy {i}")).collect();
+        assert!(written[3..1_203].iter().map(|l| &l.1).eq(cy.iter()));
+        assert_eq!(
+            written[1_203].1, "ana 3",
+            "a direct write after the flush comes last"
+        );
+
+        let calls: Vec<(String, String, i64, String)> =
+            sqlx::query_as("SELECT psid, body, priority, status FROM outbox ORDER BY id")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            calls,
+            [
+                ("ana".into(), "to ana 1".into(), 0, "pending".into()),
+                ("ana".into(), "to ana 2".into(), 0, "pending".into()),
+                ("bo".into(), "to bo".into(), 1, "pending".into()),
+            ]
+        );
+    }
+}
