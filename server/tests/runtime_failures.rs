@@ -30,6 +30,29 @@ const USER: &str = "24000000000000002";
 struct FakeGraph {
     sends: Arc<AtomicUsize>,
     script: Arc<Vec<(u16, serde_json::Value)>>,
+    /// TCP connections Baton opened to it.
+    connections: Arc<AtomicUsize>,
+}
+
+/// A listener that counts the connections it accepts.
+struct Counting {
+    inner: tokio::net::TcpListener,
+    accepted: Arc<AtomicUsize>,
+}
+
+impl axum::serve::Listener for Counting {
+    type Io = tokio::net::TcpStream;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let accepted = axum::serve::Listener::accept(&mut self.inner).await;
+        self.accepted.fetch_add(1, Ordering::SeqCst);
+        accepted
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
 }
 
 async fn send(State(fake): State<FakeGraph>) -> Response {
@@ -46,6 +69,7 @@ async fn fake_graph(script: Vec<(u16, serde_json::Value)>) -> (String, FakeGraph
     let fake = FakeGraph {
         sends: Arc::new(AtomicUsize::new(0)),
         script: Arc::new(script),
+        connections: Arc::new(AtomicUsize::new(0)),
     };
     let app = Router::new()
         .route("/v21.0/me/messages", post(send))
@@ -59,8 +83,11 @@ async fn fake_graph(script: Vec<(u16, serde_json::Value)>) -> (String, FakeGraph
         )
         .fallback(|| async { Json(json!({"success": true})) })
         .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let listener = Counting {
+        inner: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        accepted: fake.connections.clone(),
+    };
+    let addr = axum::serve::Listener::local_addr(&listener).unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}/v21.0"), fake)
 }
@@ -146,6 +173,38 @@ async fn server_errors_and_rate_limits_are_retried_until_the_message_goes_out() 
     assert_eq!(
         transcript.iter().filter(|t| t.who == Speaker::Bot).count(),
         1
+    );
+}
+
+/// The outbox worker keeps its HTTP connections between rounds: a user's calls go one per
+/// round, in order, and all of them travel over the first connection.
+#[tokio::test]
+async fn the_sender_reuses_its_connection_from_round_to_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/b.db", dir.path().display());
+    let (graph, fake) = fake_graph(vec![]).await;
+    let (router, state) = setup(&graph, &db).await;
+    let connected = fake.connections.load(Ordering::SeqCst); // publishing's own calls
+    deliver_get_started(&router).await;
+    // Then the same user writes: a third call for them.
+    let text = std::fs::read_to_string(format!(
+        "{}/../crates/messenger/tests/fixtures/webhook_message_text.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace("24000000000000001", USER);
+    deliver(&router, text.into_bytes()).await;
+    runtime::drain(&state.pool, &state.clock, &graph)
+        .await
+        .unwrap();
+    let rows = outbox::list_for(&state.pool, PAGE, USER).await.unwrap();
+    assert!(rows.len() >= 3, "profile, welcome and answer: {rows:?}");
+    assert!(rows.iter().all(|r| r.status == "done"), "{rows:?}");
+    assert_eq!(
+        fake.connections.load(Ordering::SeqCst) - connected,
+        1,
+        "{} calls, one per round",
+        rows.len()
     );
 }
 

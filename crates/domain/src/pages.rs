@@ -62,8 +62,17 @@ pub struct Connected {
 /// A Graph client for `page`: its own base URL (sandbox) or `default_base`, its token, and
 /// `appsecret_proof` from its app secret.
 pub fn graph_client(page: &PageRow, default_base: &str) -> GraphClient {
+    graph_client_sharing(page, default_base, messenger::graph::HttpClient::new())
+}
+
+/// [`graph_client`] on a shared connection pool (see `GraphClient::sharing`).
+pub fn graph_client_sharing(
+    page: &PageRow,
+    default_base: &str,
+    http: messenger::graph::HttpClient,
+) -> GraphClient {
     let base = page.graph_api_url.as_deref().unwrap_or(default_base);
-    GraphClient::new(base, page.access_token.clone()).with_app_secret(&page.app_secret)
+    GraphClient::sharing(http, base, page.access_token.clone()).with_app_secret(&page.app_secret)
 }
 
 /// The connected page, if any.

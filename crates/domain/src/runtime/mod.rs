@@ -494,14 +494,22 @@ async fn outbox_loop(pools: Pools, config: RuntimeConfig, wake: Wake, live: Live
 /// error while recording, say). Such rows are put back to pending before the next round
 /// claims anything (messages after waiting for their echo); while that is impossible (the
 /// database still fails), no round runs.
+///
+/// It keeps one HTTP client for all its rounds, so calls reuse open connections (and, against
+/// the real Graph API, their TLS sessions). A client per round opened new connections every
+/// round and rebuilt the TLS setup each time.
 #[derive(Debug)]
 struct Sender {
     stale: bool,
+    http: messenger::graph::HttpClient,
 }
 
 impl Default for Sender {
     fn default() -> Self {
-        Sender { stale: true }
+        Sender {
+            stale: true,
+            http: messenger::graph::HttpClient::new(),
+        }
     }
 }
 
@@ -523,8 +531,15 @@ impl Sender {
             }
             self.stale = false;
         }
-        let sent =
-            sender::send_due(&pools.claim, &pools.record, graph_api_url, now_ms, limit).await;
+        let sent = sender::send_due(
+            &pools.claim,
+            &pools.record,
+            &self.http,
+            graph_api_url,
+            now_ms,
+            limit,
+        )
+        .await;
         self.stale = sent.is_err();
         sent
     }

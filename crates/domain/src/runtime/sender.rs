@@ -49,10 +49,12 @@ const MAX_IN_FLIGHT: i64 = 128;
 
 /// Makes up to `limit` due calls (at most [`MAX_IN_FLIGHT`]): claimed through `pool`, whose
 /// commit reaches the disk before any call is made, and recorded through `record_pool`
-/// (see `db::relaxed_twin`). Returns how many rows were claimed, and whose.
+/// (see `db::relaxed_twin`), over `http`'s connections. Returns how many rows were claimed,
+/// and whose.
 pub async fn send_due(
     pool: &SqlitePool,
     record_pool: &SqlitePool,
+    http: &messenger::graph::HttpClient,
     default_graph_url: &str,
     now_ms: i64,
     limit: i64,
@@ -84,7 +86,11 @@ pub async fn send_due(
         tx.commit().await?;
         return Ok(touched);
     };
-    let graph: Arc<dyn GraphApi> = Arc::new(crate::pages::graph_client(&page, default_graph_url));
+    let graph: Arc<dyn GraphApi> = Arc::new(crate::pages::graph_client_sharing(
+        &page,
+        default_graph_url,
+        http.clone(),
+    ));
     let mut tasks = tokio::task::JoinSet::new();
     for row in rows {
         let graph = graph.clone();

@@ -37,8 +37,16 @@ impl GraphClient {
     /// A client for `base_url` (e.g. [`DEFAULT_BASE_URL`] or the sandbox's
     /// `http://127.0.0.1:PORT/sandbox/graph/v21.0`) with a page access token.
     pub fn new(base_url: impl Into<String>, page_token: Secret) -> Self {
+        Self::sharing(reqwest::Client::new(), base_url, page_token)
+    }
+
+    /// Like [`GraphClient::new`], on `http`'s connection pool. A reqwest client is costly to
+    /// build (its TLS setup) and keeps its connections open between calls: whoever makes calls
+    /// all day (the outbox sender) keeps one and shares it, instead of opening new
+    /// connections for every round of calls.
+    pub fn sharing(http: reqwest::Client, base_url: impl Into<String>, page_token: Secret) -> Self {
         Self {
-            http: reqwest::Client::new(),
+            http,
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             token: page_token,
             appsecret_proof: None,

@@ -18,6 +18,9 @@ use crate::Secret;
 #[cfg(feature = "client")]
 pub use client::{GraphClient, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use profile::{GetStarted, Greeting, MenuLocale, MessengerProfile, ProfileField};
+/// The HTTP client a [`GraphClient`] makes its calls with (see [`GraphClient::sharing`]).
+#[cfg(feature = "client")]
+pub use reqwest::Client as HttpClient;
 pub use token::{FeatureStatus, TokenDebug, TokenDebugError, TokenKind, TokenOwner};
 
 /// An app as listed by `secondary_receivers`.
