@@ -45,7 +45,9 @@ pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
         .busy_timeout(Duration::from_secs(5));
     let file = options.get_filename();
     let in_memory = file == Path::new(":memory:") || file.as_os_str().is_empty();
-    if !in_memory {
+    // `sqlite::memory:` reaches here as sqlx's shared-cache name for it: no file to create
+    // (its connections share one database, so the pool keeps its usual size).
+    if !in_memory && !is_memory_name(file) {
         create_private(file).map_err(|source| DbError::CreateDir {
             path: file.display().to_string(),
             source,
@@ -57,6 +59,16 @@ pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
         .connect_with(options)
         .await
         .map_err(DbError::Open)
+}
+
+/// Whether `file` is the name sqlx gives an in-memory database (`sqlite::memory:` becomes
+/// the shared-cache URI `file:sqlx-in-memory-N`): nothing on disk belongs to it.
+pub fn is_memory_name(file: &Path) -> bool {
+    file == Path::new(":memory:")
+        || file.as_os_str().is_empty()
+        || file
+            .to_str()
+            .is_some_and(|f| f.starts_with("file:sqlx-in-memory-"))
 }
 
 /// A small second pool on the same database file whose commits do not wait for the disk

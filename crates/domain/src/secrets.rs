@@ -70,7 +70,7 @@ fn random_key() -> Key {
 pub fn key_file(pool: &SqlitePool) -> Option<PathBuf> {
     let options = pool.connect_options();
     let db = options.get_filename();
-    if db == Path::new(":memory:") || db.as_os_str().is_empty() {
+    if crate::db::is_memory_name(db) {
         return None;
     }
     Some(db.parent().unwrap_or(Path::new(".")).join(KEY_FILE))
