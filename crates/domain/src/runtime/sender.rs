@@ -59,10 +59,8 @@ pub async fn send_due(
     now_ms: i64,
     limit: i64,
 ) -> Result<Touched, sqlx::Error> {
-    let rows = {
-        let _turn = db::background_turn().await;
-        outbox::claim_due(pool, now_ms, limit.min(MAX_IN_FLIGHT)).await?
-    };
+    // The claim takes a background writer's turn itself (a write transaction).
+    let rows = outbox::claim_due(pool, now_ms, limit.min(MAX_IN_FLIGHT)).await?;
     let mut touched = Touched::default();
     for row in &rows {
         touched.add(Some(&row.psid));
