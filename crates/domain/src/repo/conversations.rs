@@ -266,11 +266,7 @@ pub async fn add_transcripts(
                 .push_bind(&line.text)
                 .push_bind(&line.mid);
         });
-        insert
-            .build()
-            .persistent(chunk.len() == 1)
-            .execute(&mut *conn)
-            .await?;
+        super::insert_rows(insert, chunk.len(), conn).await?;
     }
     Ok(())
 }

@@ -149,12 +149,7 @@ pub async fn enqueue_many(
                 .push_bind(q.now_ms)
                 .push_bind(q.priority.as_i64());
         });
-        // One row is the common case (an agent's reply); only it is kept prepared.
-        insert
-            .build()
-            .persistent(chunk.len() == 1)
-            .execute(&mut *conn)
-            .await?;
+        super::insert_rows(insert, chunk.len(), conn).await?;
     }
     Ok(())
 }
