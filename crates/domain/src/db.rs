@@ -47,7 +47,7 @@ pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
     let in_memory = file == Path::new(":memory:") || file.as_os_str().is_empty();
     // `sqlite::memory:` reaches here as sqlx's shared-cache name for it: no file to create
     // (its connections share one database, so the pool keeps its usual size).
-    if !in_memory && !is_memory_name(file) {
+    if !is_memory_name(file) {
         create_private(file).map_err(|source| DbError::CreateDir {
             path: file.display().to_string(),
             source,

@@ -183,46 +183,44 @@ pub async fn claim_due_looking_at(
     window: i64,
 ) -> Result<Vec<OutboxRow>, sqlx::Error> {
     let mut tx = crate::db::background_write_tx(pool).await?;
-    let mut rows: Vec<OutboxRow> = sqlx::query_as(&format!(
-        "UPDATE outbox SET status = 'sending', attempts = attempts + 1
-         WHERE id IN (
-             SELECT o.id FROM (SELECT id, page_id, psid, next_attempt_ms, priority
-                               FROM outbox INDEXED BY outbox_claim WHERE status = 'pending'
-                               ORDER BY priority DESC, id LIMIT $3) o
-             WHERE o.next_attempt_ms <= $1
-               AND NOT EXISTS (SELECT 1 FROM outbox p
-                               WHERE p.page_id = o.page_id AND p.psid = o.psid AND p.id < o.id
-                                 AND p.status IN ('pending', 'sending'))
-             ORDER BY o.priority DESC, o.id LIMIT $2)
-         RETURNING {COLUMNS}"
-    ))
-    .bind(now_ms)
-    .bind(limit)
-    .bind(window)
-    .fetch_all(&mut *tx)
-    .await?;
-    if (rows.len() as i64) < limit {
-        // Rows just claimed are `sending` now: their users' later rows stay blocked.
-        let rest: Vec<OutboxRow> = sqlx::query_as(&format!(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1
-             WHERE id IN (
-                 SELECT o.id FROM outbox o
-                 WHERE o.status = 'pending' AND o.next_attempt_ms <= $1
-                   AND NOT EXISTS (SELECT 1 FROM outbox p
-                                   WHERE p.page_id = o.page_id AND p.psid = o.psid
-                                     AND p.id < o.id AND p.status IN ('pending', 'sending'))
-                 ORDER BY o.priority DESC, o.id LIMIT $2)
-             RETURNING {COLUMNS}"
-        ))
+    let window_rows = "(SELECT id, page_id, psid, status, next_attempt_ms, priority
+                        FROM outbox INDEXED BY outbox_claim WHERE status = 'pending'
+                        ORDER BY priority DESC, id LIMIT $3) o";
+    let mut rows: Vec<OutboxRow> = sqlx::query_as(&claim_from(window_rows))
         .bind(now_ms)
-        .bind(limit - rows.len() as i64)
+        .bind(limit)
+        .bind(window)
         .fetch_all(&mut *tx)
         .await?;
+    if (rows.len() as i64) < limit {
+        // Rows just claimed are `sending` now: their users' later rows stay blocked.
+        let rest: Vec<OutboxRow> = sqlx::query_as(&claim_from("outbox o"))
+            .bind(now_ms)
+            .bind(limit - rows.len() as i64)
+            .fetch_all(&mut *tx)
+            .await?;
         rows.extend(rest);
     }
     tx.commit().await?;
     rows.sort_by_key(|r| r.id);
     Ok(rows)
+}
+
+/// The claim statement over the candidate rows `from` (named `o`): the due pending ones whose
+/// user has no earlier unfinished row, urgent first, then oldest, at most `$2` of them, due
+/// at `$1`.
+fn claim_from(from: &str) -> String {
+    format!(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1
+         WHERE id IN (
+             SELECT o.id FROM {from}
+             WHERE o.status = 'pending' AND o.next_attempt_ms <= $1
+               AND NOT EXISTS (SELECT 1 FROM outbox p
+                               WHERE p.page_id = o.page_id AND p.psid = o.psid AND p.id < o.id
+                                 AND p.status IN ('pending', 'sending'))
+             ORDER BY o.priority DESC, o.id LIMIT $2)
+         RETURNING {COLUMNS}"
+    )
 }
 
 /// Marks a row done and writes its transcript line. Run it inside the caller's transaction.

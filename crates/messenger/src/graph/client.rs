@@ -70,12 +70,6 @@ impl GraphClient {
         self
     }
 
-    /// Uses a caller-built reqwest client (shared connection pool).
-    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = http;
-        self
-    }
-
     /// The base URL calls go to.
     pub fn base_url(&self) -> &str {
         &self.base_url
