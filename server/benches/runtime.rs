@@ -64,19 +64,19 @@ async fn main() {
     let ingest = ingest_start.elapsed();
 
     let process_start = Instant::now();
-    while runtime::process_events(&state.pool, &state.clock, 1000)
+    while runtime::process_events(&state.pool, &state.deliveries, &state.clock, 1000)
         .await
         .unwrap()
         .count
         > 0
     {}
     let apply = process_start.elapsed();
-    runtime::drain(&state.pool, &state.clock, &graph)
+    runtime::drain(&state.pool, &state.deliveries, &state.clock, &graph)
         .await
         .unwrap();
     let process = process_start.elapsed();
     assert_eq!(outbox::unfinished(&state.pool).await.unwrap(), 0);
-    let done = webhook_events::list(&state.pool, Some("done"))
+    let done = webhook_events::list(&state.pool, &state.deliveries, Some("done"))
         .await
         .unwrap()
         .len();
@@ -145,6 +145,7 @@ async fn under_load(graph: &str, n: usize, rate: usize) {
     support::publish_kit(&state, graph).await;
     runtime::spawn(
         state.pool.clone(),
+        state.deliveries.clone(),
         runtime::RuntimeConfig {
             graph_api_url: graph.to_owned(),
             calls_per_second: 1_000_000,
@@ -175,7 +176,10 @@ async fn under_load(graph: &str, n: usize, rate: usize) {
     let arrived = start.elapsed();
     // Answered: every event applied and every Graph call made.
     loop {
-        let pending = webhook_events::pending(&state.pool, 1).await.unwrap().len();
+        let pending = webhook_events::pending_lag(&state.pool, &state.deliveries)
+            .await
+            .unwrap()
+            .0;
         if pending == 0 && outbox::unfinished(&state.pool).await.unwrap() == 0 {
             break;
         }

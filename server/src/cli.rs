@@ -96,6 +96,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Migrate => {
             let pool = startup::open_database(&config).await?;
+            let deliveries = domain::db::open_deliveries(&pool).await?;
+            deliveries.pool.close().await;
             pool.close().await;
             println!(
                 "database is up to date ({})",

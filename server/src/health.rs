@@ -11,7 +11,11 @@ use app::server::AppState;
 
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     // Reading the workers' lag is also the database check.
-    match state.workers.report(&state.pool, &state.clock).await {
+    match state
+        .workers
+        .report(&state.pool, &state.deliveries, &state.clock)
+        .await
+    {
         Ok(workers) => (
             StatusCode::OK,
             Json(json!({

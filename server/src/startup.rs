@@ -44,8 +44,9 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         .context("reading the Leptos site configuration")?
         .leptos_options;
     leptos_options.site_addr = config.addr;
+    let deliveries = db::open_deliveries(&pool).await?;
     let (wake, clock) = (Wake::default(), Clock::system());
-    let ingest = domain::ingest::Ingest::start(pool.clone(), clock.clone(), wake.clone());
+    let ingest = domain::ingest::Ingest::start(deliveries.clone(), clock.clone(), wake.clone());
     Ok(AppState {
         leptos_options,
         services: Services {
@@ -57,6 +58,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             }),
             sandbox: sandbox::Sandbox::new(sandbox::SandboxConfig::default()),
             ingest,
+            deliveries,
             page: Default::default(),
             wake,
             live: Live::default(),
@@ -265,6 +267,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     prepare_sandbox_page(&state, addr, auto_sandbox()).await?;
     runtime::spawn(
         state.pool.clone(),
+        state.deliveries.clone(),
         RuntimeConfig {
             graph_api_url: config.graph_api_url.clone(),
             calls_per_second: config.send_rate,

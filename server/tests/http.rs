@@ -40,7 +40,7 @@ async fn healthz_shows_how_far_behind_the_workers_are() {
         actionable: true,
     };
     let now = app.state.clock.now();
-    webhook_events::store_delivery(&app.state.pool, Some("page"), "{}", &[event], now)
+    webhook_events::store_delivery(&app.state.deliveries, Some("page"), "{}", &[event], now)
         .await
         .unwrap();
     app.state.clock.advance(std::time::Duration::from_secs(90));

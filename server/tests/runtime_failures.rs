@@ -133,7 +133,7 @@ async fn deliver_get_started(router: &axum::Router) {
 /// instead of waiting for it; fails if calls are still unfinished after 50 rounds.
 async fn finish(state: &AppState, graph: &str) {
     for _ in 0..50 {
-        runtime::drain(&state.pool, &state.clock, graph)
+        runtime::drain(&state.pool, &state.deliveries, &state.clock, graph)
             .await
             .unwrap();
         if outbox::unfinished(&state.pool).await.unwrap() == 0 {
@@ -194,7 +194,7 @@ async fn the_sender_reuses_its_connection_from_round_to_round() {
     .unwrap()
     .replace("24000000000000001", USER);
     deliver(&router, text.into_bytes()).await;
-    runtime::drain(&state.pool, &state.clock, &graph)
+    runtime::drain(&state.pool, &state.deliveries, &state.clock, &graph)
         .await
         .unwrap();
     let rows = outbox::list_for(&state.pool, PAGE, USER).await.unwrap();
@@ -222,9 +222,11 @@ async fn a_database_error_reading_the_flow_retries_the_batch() {
         .await
         .unwrap();
     deliver_get_started(&router).await;
-    let failed = runtime::process_events(&state.pool, &state.clock, 10).await;
+    let failed = runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10).await;
     assert!(failed.is_err(), "{failed:?}");
-    let pending = webhook_events::list(&state.pool, None).await.unwrap();
+    let pending = webhook_events::list(&state.pool, &state.deliveries, None)
+        .await
+        .unwrap();
     assert!(pending.iter().all(|e| e.status == "pending"), "{pending:?}");
 
     sqlx::query("ALTER TABLE flow_versions_away RENAME TO flow_versions")
@@ -249,7 +251,7 @@ async fn calls_claimed_by_a_failed_round_are_requeued_while_running() {
     let (graph, fake) = fake_graph(vec![]).await;
     let (router, state) = setup(&graph, &db).await;
     deliver_get_started(&router).await;
-    runtime::process_events(&state.pool, &state.clock, 10)
+    runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10)
         .await
         .unwrap();
     // The sender will claim the calls, then fail to read the connected page; putting rows
@@ -320,7 +322,7 @@ async fn a_refused_page_token_pauses_the_outbox_and_tells_admins() {
     support::connect_page(state, &graph, SECRET).await;
     support::publish_kit(state, &graph).await;
     deliver_get_started(&app.router).await;
-    runtime::drain(&state.pool, &state.clock, &graph)
+    runtime::drain(&state.pool, &state.deliveries, &state.clock, &graph)
         .await
         .unwrap();
     assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
@@ -348,7 +350,7 @@ async fn a_refused_page_token_pauses_the_outbox_and_tells_admins() {
 
     // Paused: no call at all until a minute has passed.
     state.clock.advance(Duration::from_secs(30));
-    runtime::drain(&state.pool, &state.clock, &graph)
+    runtime::drain(&state.pool, &state.deliveries, &state.clock, &graph)
         .await
         .unwrap();
     assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
@@ -400,7 +402,7 @@ async fn a_restart_processes_what_was_stored_and_resends_interrupted_calls() {
         let (router, state) = setup(&graph, &db).await;
         deliver_get_started(&router).await;
         assert_eq!(
-            webhook_events::list(&state.pool, Some("pending"))
+            webhook_events::list(&state.pool, &state.deliveries, Some("pending"))
                 .await
                 .unwrap()
                 .len(),
@@ -410,13 +412,15 @@ async fn a_restart_processes_what_was_stored_and_resends_interrupted_calls() {
     }
     // Second life on the same database.
     let (_, state) = baton(&db).await;
-    runtime::process_events(&state.pool, &state.clock, 10)
+    runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10)
         .await
         .unwrap();
-    assert!(webhook_events::list(&state.pool, Some("pending"))
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        webhook_events::list(&state.pool, &state.deliveries, Some("pending"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Pretend the process died in the middle of the Graph call...
     sqlx::query("UPDATE outbox SET status = 'sending'")
         .execute(&state.pool)
@@ -430,7 +434,7 @@ async fn a_restart_processes_what_was_stored_and_resends_interrupted_calls() {
     finish(&state, &graph).await;
     assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
     // ...and processing the same events again changes nothing.
-    runtime::process_events(&state.pool, &state.clock, 10)
+    runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10)
         .await
         .unwrap();
     finish(&state, &graph).await;
@@ -461,15 +465,16 @@ async fn an_event_that_cannot_be_applied_fails_alone_and_leaves_no_trace() {
     .into_bytes();
     deliver(&router, body).await;
 
-    runtime::process_events(&state.pool, &state.clock, 10)
+    runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10)
         .await
         .unwrap();
-    let statuses: Vec<(String, String)> = webhook_events::list(&state.pool, None)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.sender_id.unwrap_or_default(), e.status))
-        .collect();
+    let statuses: Vec<(String, String)> =
+        webhook_events::list(&state.pool, &state.deliveries, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.sender_id.unwrap_or_default(), e.status))
+            .collect();
     assert_eq!(
         statuses,
         [
@@ -550,14 +555,14 @@ async fn a_graph_outage_delays_replies_but_delivers_each_once_in_every_users_ord
             deliver(&router, body).await;
         }
         // Replies go out while the outage lasts, interleaved with the next messages.
-        runtime::process_events(&state.pool, &state.clock, 100)
+        runtime::process_events(&state.pool, &state.deliveries, &state.clock, 100)
             .await
             .unwrap();
-        runtime::drain(&state.pool, &state.clock, &graph)
+        runtime::drain(&state.pool, &state.deliveries, &state.clock, &graph)
             .await
             .unwrap();
     }
-    runtime::process_events(&state.pool, &state.clock, 100)
+    runtime::process_events(&state.pool, &state.deliveries, &state.clock, 100)
         .await
         .unwrap();
     finish(&state, &graph).await;
@@ -624,7 +629,7 @@ async fn an_interrupted_send_is_confirmed_by_its_echo_instead_of_sent_twice() {
         )
         .await;
     }
-    runtime::process_events(&state.pool, &state.clock, 10)
+    runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10)
         .await
         .unwrap();
     // The process dies with both replies claimed and (as far as anyone knows) sent.
@@ -643,7 +648,7 @@ async fn an_interrupted_send_is_confirmed_by_its_echo_instead_of_sent_twice() {
         let state = &state;
         async move {
             deliver(echo(echoed, mid, &format!("baton:main_menu#{}", row.id))).await;
-            runtime::process_events(&state.pool, &state.clock, 10)
+            runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10)
                 .await
                 .unwrap();
         }

@@ -45,9 +45,14 @@ impl Live {
     async fn settle(&self) {
         for _ in 0..6 {
             self.state.sandbox.settle().await;
-            runtime::drain(&self.state.pool, &self.state.clock, &self.graph)
-                .await
-                .unwrap();
+            runtime::drain(
+                &self.state.pool,
+                &self.state.deliveries,
+                &self.state.clock,
+                &self.graph,
+            )
+            .await
+            .unwrap();
         }
     }
 
@@ -325,9 +330,11 @@ async fn duplicate_deliveries_are_answered_once() {
     s.state.sandbox.user_get_started(&s.psid).unwrap();
     s.settle().await;
     // Re-deliver every stored delivery body again, as Facebook does on retries.
-    let events = webhook_events::list(&s.state.pool, None).await.unwrap();
+    let events = webhook_events::list(&s.state.pool, &s.state.deliveries, None)
+        .await
+        .unwrap();
     let before = events.len();
-    runtime::drain(&s.state.pool, &s.state.clock, &s.graph)
+    runtime::drain(&s.state.pool, &s.state.deliveries, &s.state.clock, &s.graph)
         .await
         .unwrap();
     for d in s.state.sandbox.deliveries() {
@@ -340,7 +347,7 @@ async fn duplicate_deliveries_are_answered_once() {
     }
     s.settle().await;
     assert_eq!(
-        webhook_events::list(&s.state.pool, None)
+        webhook_events::list(&s.state.pool, &s.state.deliveries, None)
             .await
             .unwrap()
             .len(),

@@ -78,7 +78,9 @@ async fn signed_deliveries_are_stored_once_each() {
         .send(signed(fixture("webhook_batched_multi_entry.json")))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let events = webhook_events::list(&app.state.pool, None).await.unwrap();
+    let events = webhook_events::list(&app.state.pool, &app.state.deliveries, None)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 3, "{events:?}");
     assert!(events.iter().all(|e| e.status == "pending"));
 
@@ -88,14 +90,14 @@ async fn signed_deliveries_are_stored_once_each() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        webhook_events::list(&app.state.pool, None)
+        webhook_events::list(&app.state.pool, &app.state.deliveries, None)
             .await
             .unwrap()
             .len(),
         3
     );
     assert_eq!(
-        webhook_events::count_deliveries(&app.state.pool)
+        webhook_events::count_deliveries(&app.state.deliveries)
             .await
             .unwrap(),
         2
@@ -126,7 +128,9 @@ async fn every_fixture_is_accepted_and_kept_with_its_channel_and_kind() {
     for (file, channel, kind) in cases {
         let (status, body) = app.send(signed(fixture(file))).await;
         assert_eq!(status, StatusCode::OK, "{file}: {body}");
-        let events = webhook_events::list(&app.state.pool, None).await.unwrap();
+        let events = webhook_events::list(&app.state.pool, &app.state.deliveries, None)
+            .await
+            .unwrap();
         let last = events.last().unwrap();
         assert_eq!(
             (last.channel.as_str(), last.kind.as_str()),
@@ -147,7 +151,9 @@ async fn unknown_event_kinds_are_stored_as_ignored() {
         .to_vec();
     let (status, _) = app.send(signed(body)).await;
     assert_eq!(status, StatusCode::OK);
-    let events = webhook_events::list(&app.state.pool, None).await.unwrap();
+    let events = webhook_events::list(&app.state.pool, &app.state.deliveries, None)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 2);
     assert!(events.iter().all(|e| e.status == "ignored"), "{events:?}");
 
@@ -156,7 +162,7 @@ async fn unknown_event_kinds_are_stored_as_ignored() {
     let (status, _) = app.send(signed(body)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        webhook_events::count_deliveries(&app.state.pool)
+        webhook_events::count_deliveries(&app.state.deliveries)
             .await
             .unwrap(),
         2
@@ -184,7 +190,9 @@ async fn events_not_for_the_connected_messenger_page_are_kept_as_ignored() {
         let (status, text) = app.send(signed(body)).await;
         assert_eq!(status, StatusCode::OK, "{text}");
     }
-    let events = webhook_events::list(&app.state.pool, None).await.unwrap();
+    let events = webhook_events::list(&app.state.pool, &app.state.deliveries, None)
+        .await
+        .unwrap();
     let statuses: Vec<(&str, &str)> = events
         .iter()
         .map(|e| (e.page_id.as_str(), e.status.as_str()))
@@ -217,7 +225,7 @@ async fn bad_signatures_are_refused_and_nothing_is_stored() {
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
     assert_eq!(
-        webhook_events::count_deliveries(&app.state.pool)
+        webhook_events::count_deliveries(&app.state.deliveries)
             .await
             .unwrap(),
         0
@@ -253,7 +261,7 @@ async fn a_database_that_cannot_store_gets_503_so_facebook_retries() {
     let app = app_with_page().await;
     // Make inserts fail while the page can still be read.
     sqlx::query("DROP TABLE webhook_events")
-        .execute(&app.state.pool)
+        .execute(&app.state.deliveries.pool)
         .await
         .unwrap();
     let (status, _) = app.send(signed(fixture("webhook_message_text.json"))).await;
@@ -291,10 +299,12 @@ async fn odd_content_types_big_bodies_and_concurrent_replays_never_get_a_500() {
     for (status, _) in futures_util::future::join_all(replays).await {
         assert_eq!(status, StatusCode::OK);
     }
-    let events = webhook_events::list(&app.state.pool, None).await.unwrap();
+    let events = webhook_events::list(&app.state.pool, &app.state.deliveries, None)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(
-        webhook_events::count_deliveries(&app.state.pool)
+        webhook_events::count_deliveries(&app.state.deliveries)
             .await
             .unwrap(),
         22

@@ -7,10 +7,10 @@
 
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
+use crate::db::Deliveries;
 use crate::repo::webhook_events::{self, NewDelivery, Stored};
 use crate::runtime::Wake;
 
@@ -40,9 +40,9 @@ pub struct Ingest {
 
 impl Ingest {
     /// Starts the committer task on the current runtime.
-    pub fn start(pool: SqlitePool, clock: Clock, wake: Wake) -> Ingest {
+    pub fn start(store: Deliveries, clock: Clock, wake: Wake) -> Ingest {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(commit_loop(pool, clock, wake, rx));
+        tokio::spawn(commit_loop(store, clock, wake, rx));
         Ingest { queue }
     }
 
@@ -60,7 +60,7 @@ impl Ingest {
 }
 
 async fn commit_loop(
-    pool: SqlitePool,
+    store: Deliveries,
     clock: Clock,
     wake: Wake,
     mut rx: mpsc::Receiver<(NewDelivery, Reply)>,
@@ -68,7 +68,7 @@ async fn commit_loop(
     let mut group = Vec::with_capacity(MAX_GROUP);
     while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
         let (deliveries, replies): (Vec<NewDelivery>, Vec<Reply>) = group.drain(..).unzip();
-        match webhook_events::store_deliveries(&pool, &deliveries, clock.now()).await {
+        match webhook_events::store_deliveries(&store, &deliveries, clock.now()).await {
             Ok(stored) => {
                 wake.wake_events();
                 for (reply, stored) in replies.into_iter().zip(stored) {

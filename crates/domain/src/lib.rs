@@ -61,6 +61,8 @@ pub struct Services {
     pub wake: runtime::Wake,
     /// Stores webhook deliveries, many per transaction.
     pub ingest: ingest::Ingest,
+    /// Where the deliveries and their events are stored (a file of their own on disk).
+    pub deliveries: db::Deliveries,
     /// The connected page as the webhook reads it on every delivery.
     pub page: repo::pages::PageCache,
     /// Tells open inbox screens which conversation changed.

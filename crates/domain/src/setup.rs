@@ -1257,7 +1257,7 @@ pub async fn health(state: &Services) -> Result<PageHealth, AppError> {
         c.label = "The page access token works".into();
     }
     const SEEN: &str = "Webhooks arrive";
-    let at = progress::last_delivery_at(&state.pool).await?;
+    let at = crate::repo::webhook_events::last_delivery_at(&state.deliveries).await?;
     let now = state.clock.now();
     checks.push(match at {
         None => Check::new(

@@ -123,6 +123,7 @@ pub async fn call_server_fn(
 pub fn spawn_runtime(state: &AppState, graph: &str) {
     domain::runtime::spawn(
         state.pool.clone(),
+        state.deliveries.clone(),
         domain::runtime::RuntimeConfig {
             graph_api_url: graph.to_owned(),
             calls_per_second: 250,

@@ -184,14 +184,6 @@ pub async fn record_handshake(
     Ok(())
 }
 
-/// Unix seconds of the newest webhook delivery Baton stored, if any.
-pub async fn last_delivery_at(pool: &SqlitePool) -> Result<Option<i64>, sqlx::Error> {
-    let (at,): (Option<i64>,) = sqlx::query_as("SELECT MAX(received_at) FROM webhook_deliveries")
-        .fetch_one(pool)
-        .await?;
-    Ok(at)
-}
-
 /// A recent correspondent of the page.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Recent {

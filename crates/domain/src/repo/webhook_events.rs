@@ -1,6 +1,19 @@
-//! Durable storage of webhook deliveries and their events, deduplicated by event key.
+//! Durable storage of webhook deliveries and their events, deduplicated by event key, and
+//! the runtime's record of which events it has applied.
+//!
+//! Deliveries and events live in [`Deliveries`] (a file of their own beside a database on
+//! disk) and are written once, by the webhook. The runtime never updates them: it applies
+//! events in id order and keeps its place in the main database, in the same transaction as
+//! the events' effects. That place is a cursor, `event_progress.applied_through`: every event
+//! stored as 'pending' with an id up to it has been applied, and those that could not be have
+//! a row in `event_failures`. Events stored as 'ignored' are never applied. An event's status
+//! is therefore read from both databases (see [`list`]).
+
+use std::collections::HashMap;
 
 use sqlx::SqlitePool;
+
+use crate::db::Deliveries;
 
 /// One event ready to store.
 #[derive(Debug, Clone)]
@@ -39,7 +52,7 @@ pub struct NewDelivery {
 
 /// Stores the raw delivery and its events in one transaction: all or nothing.
 pub async fn store_delivery(
-    pool: &SqlitePool,
+    store: &Deliveries,
     object: Option<&str>,
     body: &str,
     events: &[NewEvent],
@@ -50,7 +63,7 @@ pub async fn store_delivery(
         body: body.to_owned(),
         events: events.to_vec(),
     };
-    let stored = store_deliveries(pool, std::slice::from_ref(&delivery), now).await?;
+    let stored = store_deliveries(store, std::slice::from_ref(&delivery), now).await?;
     Ok(stored[0])
 }
 
@@ -65,11 +78,11 @@ const EVENTS_PER_STATEMENT: usize = 500;
 /// in the order of `deliveries`; an event key seen earlier (in the database or earlier in
 /// this group) counts as a duplicate of the later delivery.
 pub async fn store_deliveries(
-    pool: &SqlitePool,
+    store: &Deliveries,
     deliveries: &[NewDelivery],
     now: i64,
 ) -> Result<Vec<Stored>, sqlx::Error> {
-    let mut tx = crate::db::write_tx(pool).await?;
+    let mut tx = store.write_tx().await?;
     // This transaction is the only writer (BEGIN IMMEDIATE), so the next ids are known and
     // the deliveries go in one statement per 1,000 instead of one each.
     let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM webhook_deliveries")
@@ -163,106 +176,148 @@ pub struct EventRow {
     pub status: String,
 }
 
-/// Events in arrival order, oldest first (for the runtime worker and tests).
-pub async fn list(pool: &SqlitePool, status: Option<&str>) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(
+/// Every event with its status, in arrival order (`status` keeps only those with that
+/// status): for tests, the bench and support.
+pub async fn list(
+    main: &SqlitePool,
+    store: &Deliveries,
+    status: Option<&str>,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    // The cursor first: an event applied after this read shows as pending, never the reverse.
+    let cursor = applied_through(main).await?;
+    let failures: HashMap<i64, String> =
+        sqlx::query_as("SELECT event_id, error FROM event_failures WHERE event_id <= $1")
+            .bind(cursor)
+            .fetch_all(main)
+            .await?
+            .into_iter()
+            .collect();
+    let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT id, dedupe_key, page_id, channel, kind, sender_id, timestamp_ms, payload, status
-         FROM webhook_events WHERE ($1 IS NULL OR status = $1) ORDER BY id",
+         FROM webhook_events ORDER BY id",
     )
-    .bind(status)
-    .fetch_all(pool)
-    .await
+    .fetch_all(&store.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|mut row| {
+            if row.status == "pending" && row.id <= cursor {
+                row.status = if failures.contains_key(&row.id) {
+                    "failed"
+                } else {
+                    "done"
+                }
+                .into();
+            }
+            row
+        })
+        .filter(|row| status.is_none_or(|s| row.status == s))
+        .collect())
 }
 
-pub async fn count_deliveries(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+/// The error recorded for an event that could not be applied.
+pub async fn failure(main: &SqlitePool, id: i64) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT error FROM event_failures WHERE event_id = $1")
+            .bind(id)
+            .fetch_optional(main)
+            .await?;
+    Ok(row.map(|(e,)| e))
+}
+
+pub async fn count_deliveries(store: &Deliveries) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries")
-        .fetch_one(pool)
+        .fetch_one(&store.pool)
         .await?;
     Ok(n)
 }
 
-/// The oldest `limit` pending events, in arrival order.
-pub async fn pending(pool: &SqlitePool, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+/// Unix seconds of the newest webhook delivery stored, if any.
+pub async fn last_delivery_at(store: &Deliveries) -> Result<Option<i64>, sqlx::Error> {
+    let (at,): (Option<i64>,) = sqlx::query_as("SELECT MAX(received_at) FROM webhook_deliveries")
+        .fetch_one(&store.pool)
+        .await?;
+    Ok(at)
+}
+
+/// The id of the last event the runtime has applied (the cursor).
+pub async fn applied_through<'c, E>(conn: E) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+{
+    let (id,): (i64,) = sqlx::query_as("SELECT applied_through FROM event_progress WHERE id = 1")
+        .fetch_one(conn)
+        .await?;
+    Ok(id)
+}
+
+/// The oldest `limit` events waiting to be applied after the cursor `after`, in arrival order.
+pub async fn pending(
+    store: &Deliveries,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, dedupe_key, page_id, channel, kind, sender_id, timestamp_ms, payload, status
-         FROM webhook_events WHERE status = 'pending' ORDER BY id LIMIT $1",
+         FROM webhook_events WHERE status = 'pending' AND id > $1 ORDER BY id LIMIT $2",
     )
+    .bind(after)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(&store.pool)
     .await
 }
 
 /// How many events wait to be applied, and when the oldest was received (unix seconds).
-pub async fn pending_lag(pool: &SqlitePool) -> Result<(i64, Option<i64>), sqlx::Error> {
-    sqlx::query_as("SELECT COUNT(*), MIN(received_at) FROM webhook_events WHERE status = 'pending'")
-        .fetch_one(pool)
-        .await
+pub async fn pending_lag(
+    main: &SqlitePool,
+    store: &Deliveries,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    let after = applied_through(main).await?;
+    sqlx::query_as(
+        "SELECT COUNT(*), MIN(received_at) FROM webhook_events
+         WHERE status = 'pending' AND id > $1",
+    )
+    .bind(after)
+    .fetch_one(&store.pool)
+    .await
 }
 
-/// Marks an event handled; only a pending event changes (false = someone else did it).
-pub async fn mark(
+/// Moves the cursor from `from` to `to` in this transaction: claims the events up to `to`
+/// (or, moving back, hands those after `to` back). False when the cursor is not at `from`
+/// (another worker moved it), and nothing changed.
+pub async fn advance(
     conn: &mut sqlx::SqliteConnection,
-    id: i64,
-    status: &str,
-    error: Option<&str>,
+    from: i64,
+    to: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
-        "UPDATE webhook_events SET status = $2, error = $3, processed_at = $4
-         WHERE id = $1 AND status = 'pending'",
+        "UPDATE event_progress SET applied_through = $2, applied_at = $3
+         WHERE id = 1 AND applied_through = $1",
     )
-    .bind(id)
-    .bind(status)
-    .bind(error)
+    .bind(from)
+    .bind(to)
     .bind(now)
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
 }
 
-/// Puts events claimed by [`mark_done`] in this transaction back to pending (a batch that
-/// hands the write turn over before it has applied them all).
-pub async fn unclaim(conn: &mut sqlx::SqliteConnection, ids: &[i64]) -> Result<(), sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let mut update = sqlx::QueryBuilder::new(
-        "UPDATE webhook_events SET status = 'pending', processed_at = NULL WHERE id IN (",
-    );
-    let mut list = update.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    update.push(")");
-    update.build().persistent(false).execute(conn).await?;
-    Ok(())
-}
-
-/// Marks the events among `ids` that are still pending done, in one statement; returns those
-/// it changed (an event another worker took is left out).
-pub async fn mark_done(
+/// Records that an event claimed in this transaction could not be applied, and why.
+pub async fn fail(
     conn: &mut sqlx::SqliteConnection,
-    ids: &[i64],
+    id: i64,
+    error: &str,
     now: i64,
-) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let mut update = sqlx::QueryBuilder::new(
-        "UPDATE webhook_events SET status = 'done', error = NULL, processed_at = ",
-    );
-    update
-        .push_bind(now)
-        .push(" WHERE status = 'pending' AND id IN (");
-    let mut list = update.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    update.push(") RETURNING id");
-    let rows: Vec<(i64,)> = update
-        .build_query_as()
-        .persistent(false)
-        .fetch_all(conn)
-        .await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO event_failures (event_id, error, failed_at) VALUES ($1, $2, $3)
+         ON CONFLICT (event_id) DO UPDATE SET error = excluded.error, failed_at = excluded.failed_at",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

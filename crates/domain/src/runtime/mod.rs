@@ -18,6 +18,7 @@ use messenger::webhook::Event;
 use sqlx::SqlitePool;
 use tokio::sync::Notify;
 
+use crate::db::Deliveries;
 use crate::live::Live;
 use crate::repo::{outbox, pages, webhook_events};
 use crate::Clock;
@@ -91,13 +92,15 @@ impl Touched {
 /// Events applied per transaction (each commit is an fsync).
 const BATCH: usize = 100;
 
-/// Applies up to `limit` pending events. Returns how many were handled.
+/// Applies up to `limit` pending events from `store`, recording their effects and the
+/// cursor in `pool`. Returns how many were handled.
 pub async fn process_events(
     pool: &SqlitePool,
+    store: &Deliveries,
     clock: &Clock,
     limit: usize,
 ) -> Result<Touched, sqlx::Error> {
-    process_events_handing_over(pool, clock, limit, &|held| {
+    process_events_handing_over(pool, store, clock, limit, &|held| {
         held >= HAND_OVER_AFTER && crate::db::foreground_waiting()
     })
     .await
@@ -108,11 +111,13 @@ type HandOver<'a> = dyn Fn(Duration) -> bool + Sync + 'a;
 
 async fn process_events_handing_over(
     pool: &SqlitePool,
+    store: &Deliveries,
     clock: &Clock,
     limit: usize,
     hand_over: &HandOver<'_>,
 ) -> Result<Touched, sqlx::Error> {
-    let mut batch = webhook_events::pending(pool, limit.min(BATCH) as i64).await?;
+    let mut after = webhook_events::applied_through(pool).await?;
+    let mut batch = webhook_events::pending(store, after, limit.min(BATCH) as i64).await?;
     if batch.is_empty() {
         // Nothing to do: the page and the flow are not read (most wake-ups at low rates).
         return Ok(Touched::default());
@@ -149,19 +154,40 @@ async fn process_events_handing_over(
         // Fast path: the batch in one transaction, claimed with one statement. If any event
         // fails, the transaction is rolled back and the batch applied again one event per
         // savepoint, so only the failing event is marked failed.
-        match apply_batch(pool, clock, &batch_scope, &batch, hand_over, &mut touched).await? {
+        let run = Run {
+            after,
+            batch: &batch,
+            shared: &batch_scope,
+        };
+        match apply_batch(pool, clock, &run, hand_over, &mut touched).await? {
             Some(handled) => touched.count += handled,
             None => {
-                apply_one_by_one(pool, clock, &batch_scope, &batch, &mut touched).await?;
+                apply_one_by_one(pool, clock, &run, &mut touched).await?;
                 touched.count += batch.len();
             }
         }
         if touched.count >= limit {
             break;
         }
-        batch = webhook_events::pending(pool, (limit - touched.count).min(BATCH) as i64).await?;
+        after = webhook_events::applied_through(pool).await?;
+        batch = webhook_events::pending(store, after, (limit - touched.count).min(BATCH) as i64)
+            .await?;
     }
     Ok(touched)
+}
+
+/// A batch to apply: the events after the cursor `after`, in id order.
+struct Run<'a> {
+    after: i64,
+    batch: &'a [webhook_events::EventRow],
+    shared: &'a BatchScope<'a>,
+}
+
+impl Run<'_> {
+    /// The id the cursor moves to once the whole batch is applied.
+    fn through(&self) -> i64 {
+        self.batch.last().map_or(self.after, |row| row.id)
+    }
 }
 
 /// What every event of a batch shares.
@@ -220,33 +246,28 @@ const HAND_OVER_AFTER: Duration = Duration::from_millis(2);
 async fn apply_batch(
     pool: &SqlitePool,
     clock: &Clock,
-    shared: &BatchScope<'_>,
-    batch: &[webhook_events::EventRow],
+    run: &Run<'_>,
     hand_over: &HandOver<'_>,
     touched: &mut Touched,
 ) -> Result<Option<usize>, sqlx::Error> {
+    let (batch, shared) = (run.batch, run.shared);
     let mut tx = crate::db::background_write_tx(pool).await?;
     let started = std::time::Instant::now();
+    // The batch is ours unless another worker moved the cursor since it was read.
+    if !webhook_events::advance(&mut tx, run.after, run.through(), clock.now()).await? {
+        return Ok(Some(0));
+    }
     let mut good = Vec::with_capacity(batch.len());
     for row in batch {
         match decode(row) {
             Ok(event) => good.push((row, event)),
-            Err(e) => {
-                webhook_events::mark(&mut tx, row.id, "failed", Some(&e), clock.now()).await?;
-            }
+            Err(e) => webhook_events::fail(&mut tx, row.id, &e, clock.now()).await?,
         }
     }
-    let ids: Vec<i64> = good.iter().map(|(row, _)| row.id).collect();
-    // Only events still pending are ours (another worker may have taken some).
-    let claimed = webhook_events::mark_done(&mut tx, &ids, clock.now()).await?;
     let mut users = Vec::new();
-    let mine: Vec<&(&webhook_events::EventRow, Event)> = good
-        .iter()
-        .filter(|(row, _)| claimed.contains(&row.id))
-        .collect();
     let mut handed_back = 0;
     let mut later = later::Later::default();
-    for (i, (row, event)) in mine.iter().enumerate() {
+    for (i, (row, event)) in good.iter().enumerate() {
         let (scope, user) = shared.scope(row, event, clock);
         if let Err(e) = engine::apply(&mut tx, &mut later, &scope, &row.channel, event).await {
             tracing::warn!(event = row.id, error = %e, "event failed; applying its batch one by one");
@@ -254,11 +275,12 @@ async fn apply_batch(
             return Ok(None);
         }
         users.extend(user);
-        let rest = &mine[i + 1..];
+        let rest = &good[i + 1..];
         if !rest.is_empty() && hand_over(started.elapsed()) {
-            let ids: Vec<i64> = rest.iter().map(|(row, _)| row.id).collect();
-            webhook_events::unclaim(&mut tx, &ids).await?;
-            handed_back = ids.len();
+            // The rest go back: the cursor stops at this event (events that failed to
+            // decode after it are read and recorded again next time).
+            webhook_events::advance(&mut tx, run.through(), row.id, clock.now()).await?;
+            handed_back = batch.iter().filter(|r| r.id > row.id).count();
             break;
         }
     }
@@ -280,25 +302,24 @@ async fn apply_batch(
 async fn apply_one_by_one(
     pool: &SqlitePool,
     clock: &Clock,
-    shared: &BatchScope<'_>,
-    batch: &[webhook_events::EventRow],
+    run: &Run<'_>,
     touched: &mut Touched,
 ) -> Result<(), sqlx::Error> {
     let mut tx = crate::db::background_write_tx(pool).await?;
-    for row in batch {
+    if !webhook_events::advance(&mut tx, run.after, run.through(), clock.now()).await? {
+        return Ok(()); // another worker took the batch
+    }
+    for row in run.batch {
         let event = match decode(row) {
             Ok(event) => event,
             Err(e) => {
-                webhook_events::mark(&mut tx, row.id, "failed", Some(&e), clock.now()).await?;
+                webhook_events::fail(&mut tx, row.id, &e, clock.now()).await?;
                 continue;
             }
         };
-        let (scope, user) = shared.scope(row, &event, clock);
+        let (scope, user) = run.shared.scope(row, &event, clock);
         touched.add(user.as_deref());
         let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
-        if !webhook_events::mark(&mut savepoint, row.id, "done", None, clock.now()).await? {
-            continue; // another worker took it
-        }
         let mut later = later::Later::default();
         let applied =
             match engine::apply(&mut savepoint, &mut later, &scope, &row.channel, &event).await {
@@ -308,10 +329,9 @@ async fn apply_one_by_one(
         match applied {
             Ok(()) => savepoint.commit().await?,
             Err(e) => {
-                savepoint.rollback().await?; // every effect of this event, and its mark
+                savepoint.rollback().await?; // every effect of this event
                 tracing::error!(event = row.id, error = %e, "event could not be applied");
-                webhook_events::mark(&mut tx, row.id, "failed", Some(&e.to_string()), clock.now())
-                    .await?;
+                webhook_events::fail(&mut tx, row.id, &e.to_string(), clock.now()).await?;
             }
         }
     }
@@ -359,9 +379,10 @@ impl Workers {
     pub async fn report(
         &self,
         pool: &SqlitePool,
+        store: &Deliveries,
         clock: &Clock,
     ) -> Result<WorkerReport, sqlx::Error> {
-        let (events_pending, oldest_event) = webhook_events::pending_lag(pool).await?;
+        let (events_pending, oldest_event) = webhook_events::pending_lag(pool, store).await?;
         let now_ms = clock.now_ms();
         let (calls_due, oldest_call_ms) = outbox::due_lag(pool, now_ms).await?;
         Ok(WorkerReport {
@@ -401,6 +422,7 @@ impl Workers {
 /// Starts both workers, supervised; they run until the process ends.
 pub fn spawn(
     pool: SqlitePool,
+    store: Deliveries,
     config: RuntimeConfig,
     wake: Wake,
     live: Live,
@@ -413,13 +435,14 @@ pub fn spawn(
     let (events_pool, events_wake, events_live, events_clock) =
         (work.clone(), wake.clone(), live.clone(), clock.clone());
     workers.supervise("events", move || {
-        let (pool, wake, live, clock) = (
+        let (pool, store, wake, live, clock) = (
             events_pool.clone(),
+            store.clone(),
             events_wake.clone(),
             events_live.clone(),
             events_clock.clone(),
         );
-        async move { event_loop(pool, wake, live, clock).await }
+        async move { event_loop(pool, store, wake, live, clock).await }
     });
     workers.supervise("outbox", move || {
         let (pools, config, wake, live, clock) = (
@@ -436,9 +459,9 @@ pub fn spawn(
     });
 }
 
-async fn event_loop(pool: SqlitePool, wake: Wake, live: Live, clock: Clock) {
+async fn event_loop(pool: SqlitePool, store: Deliveries, wake: Wake, live: Live, clock: Clock) {
     loop {
-        match process_events(&pool, &clock, 500).await {
+        match process_events(&pool, &store, &clock, 500).await {
             Ok(t) if t.count == 0 => wait(&wake.events, Duration::from_millis(500)).await,
             Ok(t) => {
                 t.tell(&live);
@@ -593,6 +616,7 @@ impl Budget {
 /// instead of the background loops). Calls waiting for a retry later are left waiting.
 pub async fn drain(
     pool: &SqlitePool,
+    store: &Deliveries,
     clock: &Clock,
     graph_api_url: &str,
 ) -> Result<(), sqlx::Error> {
@@ -602,7 +626,7 @@ pub async fn drain(
         record: pool.clone(),
     };
     loop {
-        let events = process_events(pool, clock, 1000).await?;
+        let events = process_events(pool, store, clock, 1000).await?;
         let calls = sender
             .step(&pools, graph_api_url, clock.now_ms(), 1000)
             .await?;
@@ -641,45 +665,57 @@ mod tests {
     /// Stores five messages, applies them with `hand_over` answering `yes`, and returns each
     /// event's (status, processed_at) in arrival order. The clock moves a second each time
     /// the batch asks, so events committed in different transactions differ in processed_at.
-    async fn apply_five(yes: bool) -> (usize, usize, Vec<(String, i64)>) {
+    async fn apply_five(yes: bool) -> (usize, usize, Vec<String>, i64) {
         let pool = crate::db::connect("sqlite::memory:").await.unwrap();
         crate::db::migrate(&pool).await.unwrap();
+        let store = crate::db::Deliveries::in_main(&pool);
         let clock = Clock::system();
         let events: Vec<NewEvent> = (1..=5).map(message).collect();
-        webhook_events::store_delivery(&pool, Some("page"), "{}", &events, clock.now())
+        webhook_events::store_delivery(&store, Some("page"), "{}", &events, clock.now())
             .await
             .unwrap();
         let asked = AtomicUsize::new(0);
-        let touched = process_events_handing_over(&pool, &clock, 100, &|_| {
+        let touched = process_events_handing_over(&pool, &store, &clock, 100, &|_| {
             asked.fetch_add(1, Ordering::SeqCst);
             clock.advance(Duration::from_secs(1));
             yes
         })
         .await
         .unwrap();
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT status, processed_at FROM webhook_events ORDER BY id")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-        (touched.count, asked.load(Ordering::SeqCst), rows)
+        let statuses = webhook_events::list(&pool, &store, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.status)
+            .collect();
+        // The cursor's time is that of its last move: the clock when the last transaction began.
+        let (at,): (i64,) = sqlx::query_as("SELECT applied_at FROM event_progress")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        (
+            touched.count,
+            asked.load(Ordering::SeqCst),
+            statuses,
+            at - clock.now(),
+        )
     }
 
     #[tokio::test]
     async fn a_batch_hands_the_write_turn_over_and_the_rest_follows_in_order() {
-        // Nobody waiting: the five events share one transaction.
-        let (count, asked, rows) = apply_five(false).await;
+        // Nobody waiting: the five events share one transaction, begun before the batch
+        // asked four times (the clock moves a second each time it asks).
+        let (count, asked, statuses, at) = apply_five(false).await;
         assert_eq!((count, asked), (5, 4));
-        assert!(rows
-            .iter()
-            .all(|(status, at)| status == "done" && *at == rows[0].1));
+        assert!(statuses.iter().all(|s| s == "done"), "{statuses:?}");
+        assert_eq!(at, -4);
         // A writer waiting after every event: each event commits alone, the rest go back to
-        // pending and are applied next, in arrival order, each exactly once.
-        let (count, asked, rows) = apply_five(true).await;
+        // pending and are applied next, in arrival order, each exactly once. The last
+        // transaction began after the fourth hand-over.
+        let (count, asked, statuses, at) = apply_five(true).await;
         assert_eq!((count, asked), (5, 4));
-        assert!(rows.iter().all(|(status, _)| status == "done"), "{rows:?}");
-        let times: Vec<i64> = rows.iter().map(|(_, at)| *at).collect();
-        assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+        assert!(statuses.iter().all(|s| s == "done"), "{statuses:?}");
+        assert_eq!(at, 0);
     }
 
     #[tokio::test]
