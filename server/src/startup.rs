@@ -225,6 +225,45 @@ fn cross_origin(headers: &axum::http::HeaderMap) -> Option<String> {
     None
 }
 
+/// Nice value of the runtime workers' thread (0 is normal, 19 the lowest priority).
+const WORKERS_NICE: i32 = 10;
+
+/// Starts the runtime's workers on a thread of their own, with a tokio runtime of its own, at a
+/// lower CPU priority than the web server. When the machine is busy, the kernel then runs
+/// webhook acknowledgements and admin screens first, and applying events and sending replies
+/// takes the CPU they leave: nothing the workers do is waited for by a person or by
+/// Facebook's timeout, and what they have not done yet is safely stored. The SQLite threads
+/// sqlx starts for the workers' own connections inherit the priority. If the priority cannot
+/// be lowered (some containers forbid it) the workers run at normal priority.
+fn spawn_workers(state: &AppState, config: RuntimeConfig) -> anyhow::Result<()> {
+    let (pool, deliveries, wake, live, clock, workers) = (
+        state.pool.clone(),
+        state.deliveries.clone(),
+        state.wake.clone(),
+        state.live.clone(),
+        state.clock.clone(),
+        state.workers.clone(),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime workers' scheduler")?;
+    std::thread::Builder::new()
+        .name("baton-workers".into())
+        .spawn(move || {
+            // On Linux this applies to the calling thread only, and threads it starts.
+            if let Err(e) = rustix::process::setpriority_process(None, WORKERS_NICE) {
+                tracing::warn!(error = %e, "could not lower the workers' CPU priority");
+            }
+            rt.block_on(async move {
+                runtime::spawn(pool, deliveries, config, wake, live, clock, &workers);
+                std::future::pending::<()>().await
+            })
+        })
+        .context("starting the runtime workers' thread")?;
+    Ok(())
+}
+
 /// Runs the server until Ctrl-C / SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = build_state(&config).await?;
@@ -265,18 +304,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     };
     prepare_sandbox_page(&state, addr, auto_sandbox()).await?;
-    runtime::spawn(
-        state.pool.clone(),
-        state.deliveries.clone(),
+    spawn_workers(
+        &state,
         RuntimeConfig {
             graph_api_url: config.graph_api_url.clone(),
             calls_per_second: config.send_rate,
         },
-        state.wake.clone(),
-        state.live.clone(),
-        state.clock.clone(),
-        &state.workers,
-    );
+    )?;
     println!("Baton is running at http://{addr}/");
     let service =
         router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();

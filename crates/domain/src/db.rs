@@ -85,12 +85,24 @@ pub fn is_memory_name(file: &Path) -> bool {
 /// row it sends (and the events behind them) durable before any Graph call is made. A
 /// database in memory has no second connection to the same data: the main pool is returned.
 pub fn relaxed_twin(pool: &SqlitePool) -> SqlitePool {
+    twin(pool, SqliteSynchronous::Normal)
+}
+
+/// A small second pool on the same database file with the same durability, whose connections
+/// are opened when first used (so by the thread that uses them first: the runtime's workers
+/// use it so that the SQLite threads sqlx starts for them share the workers' lower CPU
+/// priority). A database in memory has no second connection to the same data: the main
+/// pool is returned.
+pub fn durable_twin(pool: &SqlitePool) -> SqlitePool {
+    twin(pool, SqliteSynchronous::Full)
+}
+
+fn twin(pool: &SqlitePool, synchronous: SqliteSynchronous) -> SqlitePool {
     let options = pool.connect_options();
-    let file = options.get_filename();
-    if file == Path::new(":memory:") || file.as_os_str().is_empty() {
+    if is_memory_name(options.get_filename()) {
         return pool.clone();
     }
-    let options = (*options).clone().synchronous(SqliteSynchronous::Normal);
+    let options = (*options).clone().synchronous(synchronous);
     SqlitePoolOptions::new()
         .max_connections(2)
         .connect_lazy_with(options)

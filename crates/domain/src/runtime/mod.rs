@@ -430,8 +430,10 @@ pub fn spawn(
     workers: &Workers,
 ) {
     // Applying events and recording calls commit without waiting for the disk (see
-    // `db::relaxed_twin` for why that loses nothing); claims go through `pool`.
+    // `db::relaxed_twin` for why that loses nothing); claims wait for it, through pools of
+    // the workers' own (their connections start on the workers' thread).
     let work = crate::db::relaxed_twin(&pool);
+    let pool = crate::db::durable_twin(&pool);
     let (events_pool, events_wake, events_live, events_clock) =
         (work.clone(), wake.clone(), live.clone(), clock.clone());
     workers.supervise("events", move || {
