@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then runs every check: formatting, clippy for the server (ssr) and
-# browser (hydrate) builds, the Rust test suites, a release build, the Playwright end-to-end
-# suite in Debian's Chromium, and a report of the release wasm size.
+# browser (hydrate) builds, the Rust test suites (on SQLite and on a throwaway PostgreSQL
+# server), a release build, the Playwright end-to-end suite in Debian's Chromium, and a report
+# of the release wasm size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+source scripts/postgres.sh
 ensure_build_tools
 ensure_browser
+ensure_postgres
 
 started=$SECONDS
 
@@ -25,7 +28,10 @@ step "Clippy, browser build (hydrate, wasm32)"
 cargo clippy -p app --lib --no-default-features --features hydrate \
   --target wasm32-unknown-unknown --locked -- -D warnings
 
-step "Rust tests (unit and integration)"
+# The tests that run on both backends create their PostgreSQL databases on this server.
+start_test_postgres
+
+step "Rust tests (unit and integration; SQLite and PostgreSQL)"
 cargo test --workspace --locked
 
 # --split: the screens are lazy routes, each its own wasm chunk (see app/src/app.rs).

@@ -67,7 +67,8 @@ pub enum ConfigError {
     SendRate(String),
     #[error("BATON_TRUSTED_PROXIES: {0:?} is not an IP address or CIDR range such as 10.0.0.0/8")]
     Proxy(String),
-    #[error("BATON_DATABASE_URL: {0:?} is not supported; use a sqlite: URL such as sqlite://data/baton.db")]
+    /// Says why, without repeating the URL (it may carry a password).
+    #[error("BATON_DATABASE_URL: {0}")]
     Database(String),
 }
 
@@ -82,8 +83,19 @@ impl Config {
             .database_url
             .filter(|s| !s.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !database_url.starts_with("sqlite:") {
-            return Err(ConfigError::Database(database_url));
+        use domain::backend::{scheme_of, Backend};
+        use domain::db::DbError;
+        match Backend::of_url(&database_url) {
+            Some(Backend::Sqlite) => {}
+            Some(Backend::Postgres) => {
+                return Err(ConfigError::Database(DbError::PostgresNotYet.to_string()))
+            }
+            None => {
+                let scheme = scheme_of(&database_url);
+                return Err(ConfigError::Database(
+                    DbError::UnsupportedUrl(scheme).to_string(),
+                ));
+            }
         }
         let (addr_name, addr_value) = match (args.addr, leptos_addr) {
             (Some(a), _) => ("BATON_ADDR / --addr", a),

@@ -38,6 +38,28 @@ fn migrate_creates_the_database() {
     assert!(dir.path().join("baton.db").exists());
 }
 
+/// A URL Baton cannot use gets a plain answer that never repeats the URL's password.
+#[test]
+fn migrate_refuses_other_databases_without_echoing_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, says) in [
+        (
+            "postgres://baton:s3cret-pw@db.example/baton",
+            "PostgreSQL is not supported by `baton serve` and `baton migrate` yet",
+        ),
+        (
+            "mysql://baton:s3cret-pw@db.example/baton",
+            "unsupported database URL scheme \"mysql\"",
+        ),
+    ] {
+        let out = baton(dir.path(), &["migrate"], &[("BATON_DATABASE_URL", url)], "");
+        assert!(!out.status.success());
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(!stderr.contains("s3cret"), "{stderr}");
+    }
+}
+
 #[test]
 fn user_add_takes_the_password_from_env_or_stdin() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,8 +1,8 @@
 //! Account operations shared by the server functions and the `baton user` CLI: validation,
 //! the last-admin guard, sign-in with rate limiting, and an audit record for every change.
 
+use crate::backend::DbRef;
 use crate::Clock;
-use sqlx::SqlitePool;
 
 use super::auth::{hash_password, new_token, token_hash, verify_password};
 use super::repo::audit::{self, Actor};
@@ -59,14 +59,15 @@ impl From<AccountError> for AppError {
     }
 }
 
-pub async fn create_user(
-    pool: &SqlitePool,
+pub async fn create_user<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     email: &str,
     role: Role,
     password: &str,
 ) -> Result<UserRow, AccountError> {
+    let pool = pool.into();
     let (email, hash) = checked_credentials(email, password).await?;
     let at = clock.now();
     let user = users::insert(pool, email.as_str(), role, &hash, at)
@@ -95,12 +96,13 @@ async fn checked_credentials(email: &str, password: &str) -> Result<(Email, Stri
 }
 
 /// First-run: creates the first admin, only while no user exists.
-pub async fn create_first_admin(
-    pool: &SqlitePool,
+pub async fn create_first_admin<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     email: &str,
     password: &str,
 ) -> Result<UserRow, AccountError> {
+    let pool = pool.into();
     let (email, hash) = checked_credentials(email, password).await?;
     let at = clock.now();
     let user = users::insert_first_admin(pool, email.as_str(), &hash, at)
@@ -121,13 +123,14 @@ pub async fn create_first_admin(
 
 /// Checks the credentials and opens a session; returns the user and the new cookie token.
 /// Failures are counted per account and per IP; five within 15 minutes lock that scope.
-pub async fn sign_in(
-    pool: &SqlitePool,
+pub async fn sign_in<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     email: &str,
     password: &str,
     ip: &str,
 ) -> Result<(UserRow, String), AccountError> {
+    let pool = pool.into();
     // Nothing longer than an email address can be (or than a password anyone types) reaches
     // the database or argon2.
     if email.chars().count() > MAX_EMAIL_CHARS || password.len() > MAX_PASSWORD_BYTES {
@@ -188,12 +191,13 @@ fn wait_text(secs: i64) -> String {
     }
 }
 
-pub async fn sign_out(
-    pool: &SqlitePool,
+pub async fn sign_out<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     user: &UserRow,
     token: &str,
 ) -> Result<(), AccountError> {
+    let pool = pool.into();
     sessions::delete(pool, &token_hash(token)).await?;
     audit::record(
         pool,
@@ -207,20 +211,22 @@ pub async fn sign_out(
     Ok(())
 }
 
-async fn target(pool: &SqlitePool, id: i64) -> Result<UserRow, AccountError> {
+async fn target<'a>(pool: impl Into<DbRef<'a>>, id: i64) -> Result<UserRow, AccountError> {
+    let pool = pool.into();
     users::by_id(pool, id)
         .await?
         .ok_or(AccountError::NoSuchUser)
 }
 
 /// Why a change was refused: it would leave no enabled admin.
-pub async fn change_role(
-    pool: &SqlitePool,
+pub async fn change_role<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     id: i64,
     role: Role,
 ) -> Result<UserView, AccountError> {
+    let pool = pool.into();
     let user = target(pool, id).await?;
     let at = clock.now();
     if !users::set_role_keeping_an_admin(pool, id, role, at).await? {
@@ -238,13 +244,14 @@ pub async fn change_role(
     Ok(target(pool, id).await?.view())
 }
 
-pub async fn set_disabled(
-    pool: &SqlitePool,
+pub async fn set_disabled<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     id: i64,
     disabled: bool,
 ) -> Result<UserView, AccountError> {
+    let pool = pool.into();
     let user = target(pool, id).await?;
     let at = clock.now();
     if !users::set_disabled_keeping_an_admin(pool, id, disabled, at).await? {
@@ -263,13 +270,14 @@ pub async fn set_disabled(
 }
 
 /// Sets a new password and signs the user out everywhere.
-pub async fn reset_password(
-    pool: &SqlitePool,
+pub async fn reset_password<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     id: i64,
     password: &str,
 ) -> Result<(), AccountError> {
+    let pool = pool.into();
     let password = NewPassword::parse(password).map_err(AccountError::Invalid)?;
     let user = target(pool, id).await?;
     let hash = hash_password(password.expose())

@@ -17,6 +17,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod backend;
 pub mod clock;
 pub mod db;
 pub mod flows;

@@ -2,21 +2,60 @@
 //! no user enumeration, the last-admin guard, session expiry and the audit trail.
 
 use domain::accounts::AccountError;
+use domain::backend::Db;
+use domain::on_db;
 use domain::repo::{audit, audit::Actor, login_limits, sessions, users};
 use domain::Clock;
-use domain::{accounts, auth, db};
+use domain::{accounts, auth};
 use model::Role;
-use sqlx::SqlitePool;
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn pool() -> SqlitePool {
-    let pool = db::connect("sqlite::memory:").await.unwrap();
-    db::migrate(&pool).await.unwrap();
-    pool
+/// Every test here runs twice, on a fresh SQLite file and on a fresh PostgreSQL
+/// database (skipped, with a line on stderr, when no test server is configured; the
+/// README's test command always starts one).
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let (db, _dir) = domain::backend::testing::sqlite_on_disk().await;
+                    super::$name(db).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(db) = domain::backend::testing::postgres().await {
+                        super::$name(db).await
+                    }
+                }
+            )*
+        }
+    };
 }
 
-async fn agent(pool: &SqlitePool, email: &str) -> users::UserRow {
+on_both_backends!(
+    the_first_admin_can_be_created_once,
+    sign_in_gives_one_message_for_wrong_email_and_wrong_password,
+    five_failures_lock_the_account_even_for_the_right_password,
+    five_failures_from_one_ip_lock_that_ip_for_every_account,
+    sessions_expire_when_idle_and_absolutely,
+    the_last_admin_cannot_be_demoted_or_disabled,
+    password_reset_signs_the_user_out_and_changes_are_audited,
+    bad_input_is_refused_with_plain_reasons,
+    a_right_password_takes_its_own_count_back,
+    an_overlong_email_or_password_is_refused_before_any_work,
+    database_failures_say_what_failed_and_reach_the_browser_only_as_internal,
+    a_parallel_burst_of_guesses_gets_no_more_than_the_limit,
+    two_admins_demoting_each_other_at_once_leave_one_admin,
+    simultaneous_attempts_on_one_scope_never_pass_the_limit,
+);
+
+async fn agent(pool: &Db, email: &str) -> users::UserRow {
     accounts::create_user(
         pool,
         &Clock::system(),
@@ -29,9 +68,7 @@ async fn agent(pool: &SqlitePool, email: &str) -> users::UserRow {
     .unwrap()
 }
 
-#[tokio::test]
-async fn the_first_admin_can_be_created_once() {
-    let pool = pool().await;
+async fn the_first_admin_can_be_created_once(pool: Db) {
     let admin = accounts::create_first_admin(&pool, &Clock::system(), "Ana@Example.com", PASSWORD)
         .await
         .unwrap();
@@ -43,9 +80,7 @@ async fn the_first_admin_can_be_created_once() {
     assert_eq!(users::count(&pool).await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn sign_in_gives_one_message_for_wrong_email_and_wrong_password() {
-    let pool = pool().await;
+async fn sign_in_gives_one_message_for_wrong_email_and_wrong_password(pool: Db) {
     agent(&pool, "ana@example.com").await;
     let wrong_pw = accounts::sign_in(
         &pool,
@@ -91,9 +126,7 @@ async fn sign_in_gives_one_message_for_wrong_email_and_wrong_password() {
     assert_eq!(found.id, user.id);
 }
 
-#[tokio::test]
-async fn five_failures_lock_the_account_even_for_the_right_password() {
-    let pool = pool().await;
+async fn five_failures_lock_the_account_even_for_the_right_password(pool: Db) {
     agent(&pool, "ana@example.com").await;
     for i in 0..login_limits::MAX_FAILURES {
         // A different IP each time: the per-account limit must still apply.
@@ -122,9 +155,7 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
     assert!(err.to_string().contains("Try again in 15 minutes"), "{err}");
 }
 
-#[tokio::test]
-async fn five_failures_from_one_ip_lock_that_ip_for_every_account() {
-    let pool = pool().await;
+async fn five_failures_from_one_ip_lock_that_ip_for_every_account(pool: Db) {
     agent(&pool, "ana@example.com").await;
     for i in 0..login_limits::MAX_FAILURES {
         let email = format!("guess{i}@example.com");
@@ -160,9 +191,7 @@ async fn five_failures_from_one_ip_lock_that_ip_for_every_account() {
     .unwrap();
 }
 
-#[tokio::test]
-async fn sessions_expire_when_idle_and_absolutely() {
-    let pool = pool().await;
+async fn sessions_expire_when_idle_and_absolutely(pool: Db) {
     let user = agent(&pool, "ana@example.com").await;
     let t0 = 1_800_000_000;
 
@@ -200,9 +229,7 @@ async fn sessions_expire_when_idle_and_absolutely() {
         .is_none());
 }
 
-#[tokio::test]
-async fn the_last_admin_cannot_be_demoted_or_disabled() {
-    let pool = pool().await;
+async fn the_last_admin_cannot_be_demoted_or_disabled(pool: Db) {
     let admin = accounts::create_first_admin(&pool, &Clock::system(), "ana@example.com", PASSWORD)
         .await
         .unwrap();
@@ -238,9 +265,7 @@ async fn the_last_admin_cannot_be_demoted_or_disabled() {
     );
 }
 
-#[tokio::test]
-async fn password_reset_signs_the_user_out_and_changes_are_audited() {
-    let pool = pool().await;
+async fn password_reset_signs_the_user_out_and_changes_are_audited(pool: Db) {
     let admin = accounts::create_first_admin(&pool, &Clock::system(), "ana@example.com", PASSWORD)
         .await
         .unwrap();
@@ -318,9 +343,7 @@ async fn password_reset_signs_the_user_out_and_changes_are_audited() {
     }
 }
 
-#[tokio::test]
-async fn bad_input_is_refused_with_plain_reasons() {
-    let pool = pool().await;
+async fn bad_input_is_refused_with_plain_reasons(pool: Db) {
     let cli = Actor::cli();
     let e = accounts::create_user(
         &pool,
@@ -358,13 +381,7 @@ async fn bad_input_is_refused_with_plain_reasons() {
     assert!(e.to_string().contains("already exists"), "{e}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_parallel_burst_of_guesses_gets_no_more_than_the_limit() {
-    let dir = tempfile::tempdir().unwrap();
-    let pool = db::connect(&format!("sqlite://{}/b.db", dir.path().display()))
-        .await
-        .unwrap();
-    db::migrate(&pool).await.unwrap();
+async fn a_parallel_burst_of_guesses_gets_no_more_than_the_limit(pool: Db) {
     agent(&pool, "ana@example.com").await;
     // Twenty wrong guesses at once, each from its own address: every one is counted before
     // its password is checked, so only the first five are even checked.
@@ -395,9 +412,7 @@ async fn a_parallel_burst_of_guesses_gets_no_more_than_the_limit() {
     assert!(auth::argon2_peak() <= auth::argon2_capacity());
 }
 
-#[tokio::test]
-async fn a_right_password_takes_its_own_count_back() {
-    let pool = pool().await;
+async fn a_right_password_takes_its_own_count_back(pool: Db) {
     agent(&pool, "ana@example.com").await;
     // Four failures from one address, then the right password from it five times: the
     // address is not locked by its successful sign-ins.
@@ -431,9 +446,7 @@ async fn a_right_password_takes_its_own_count_back() {
     );
 }
 
-#[tokio::test]
-async fn an_overlong_email_or_password_is_refused_before_any_work() {
-    let pool = pool().await;
+async fn an_overlong_email_or_password_is_refused_before_any_work(pool: Db) {
     let long_email = format!("{}@example.com", "a".repeat(300));
     let err = accounts::sign_in(&pool, &Clock::system(), &long_email, PASSWORD, "9.9.9.9")
         .await
@@ -449,20 +462,16 @@ async fn an_overlong_email_or_password_is_refused_before_any_work() {
     .await
     .unwrap_err();
     assert!(matches!(err, AccountError::BadCredentials), "{err:?}");
-    let failures: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let failures: i64 = on_db!(&pool, p => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
+            .fetch_one(p)
+            .await
+            .unwrap()
+    });
     assert_eq!(failures, 0, "nothing was recorded for them");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
-    let dir = tempfile::tempdir().unwrap();
-    let pool = db::connect(&format!("sqlite://{}/a.db", dir.path().display()))
-        .await
-        .unwrap();
-    db::migrate(&pool).await.unwrap();
+async fn two_admins_demoting_each_other_at_once_leave_one_admin(pool: Db) {
     let ana = accounts::create_first_admin(&pool, &Clock::system(), "ana@example.com", PASSWORD)
         .await
         .unwrap();
@@ -510,25 +519,26 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
             1,
             "{results:?}"
         );
-        let admins: i64 =
+        let admins: i64 = on_db!(&pool, p => {
             sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND NOT disabled")
-                .fetch_one(&pool)
+                .fetch_one(p)
                 .await
-                .unwrap();
+                .unwrap()
+        });
         assert_eq!(admins, 1);
         // Put both back for the next round.
-        sqlx::query("UPDATE users SET role = 'admin', disabled = 0")
-            .execute(&pool)
-            .await
-            .unwrap();
+        on_db!(&pool, p => {
+            sqlx::query("UPDATE users SET role = 'admin', disabled = FALSE")
+                .execute(p)
+                .await
+                .unwrap();
+        });
     }
 }
 
 /// A database failure keeps its own words for the CLI and the log, and becomes the generic
 /// message (500) only at the server-function boundary; a refusal keeps its reason both ways.
-#[tokio::test]
-async fn database_failures_say_what_failed_and_reach_the_browser_only_as_internal() {
-    let pool = pool().await;
+async fn database_failures_say_what_failed_and_reach_the_browser_only_as_internal(pool: Db) {
     agent(&pool, "ana@example.com").await;
     let again = accounts::create_user(
         &pool,
@@ -563,4 +573,32 @@ async fn database_failures_say_what_failed_and_reach_the_browser_only_as_interna
     assert!(matches!(err, AccountError::Database(_)), "{err:?}");
     assert!(err.to_string().starts_with("database error: "), "{err}");
     assert_eq!(model::AppError::from(err), model::AppError::Internal);
+}
+
+/// The limit check and the count are one step even when many attempts arrive at the same
+/// instant (on PostgreSQL, from several instances): released together, at most
+/// `MAX_FAILURES` of 40 attempts are let through, in each of several rounds.
+async fn simultaneous_attempts_on_one_scope_never_pass_the_limit(pool: Db) {
+    for round in 0..5 {
+        let scopes = vec![format!("account:round{round}@example.com")];
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(40));
+        let attempts: Vec<_> = (0..40)
+            .map(|_| {
+                let (pool, scopes, start) = (pool.clone(), scopes.clone(), start.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    login_limits::begin_attempt(&pool, &scopes, 1_000_000)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut through = 0;
+        for attempt in attempts {
+            if attempt.await.unwrap().is_ok() {
+                through += 1;
+            }
+        }
+        assert_eq!(through, login_limits::MAX_FAILURES, "round {round}");
+    }
 }

@@ -1,9 +1,11 @@
 //! Failed sign-in bookkeeping for rate limiting, per account and per IP address. Each attempt
 //! is counted as a failure *before* the (slow) password check, in one write transaction with
 //! the limit check, so a burst of parallel guesses cannot get past the limit; a successful
-//! attempt takes its own rows back.
+//! attempt takes its own rows back. On PostgreSQL the check and the count are serialised per scope
+//! with an advisory lock, so the limit holds across several Baton instances.
 
-use sqlx::{SqliteConnection, SqlitePool};
+use crate::backend::DbRef;
+use crate::on_db;
 
 /// Failures counted over this window...
 pub const WINDOW_SECS: i64 = 15 * 60;
@@ -14,86 +16,151 @@ pub const MAX_FAILURES: i64 = 5;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt(Vec<i64>);
 
+/// The statements an attempt runs, the same on both backends but for the row id's name
+/// (SQLite's implicit `rowid`; the PostgreSQL table has an `id` column).
+struct Sql {
+    count: &'static str,
+    insert: &'static str,
+    prune: &'static str,
+}
+
+const RECENT: &str = "SELECT COUNT(*), MIN(at) FROM (
+     SELECT at FROM login_failures WHERE scope = $1 AND at >= $2 ORDER BY at DESC LIMIT $3
+ ) AS recent";
+/// Keeps the table small: failures older than the window are forgotten.
+const PRUNE: &str = "DELETE FROM login_failures WHERE at < $1";
+
+/// How long a scope is still limited, from its recent failures.
+fn limited_for((count, oldest): (i64, Option<i64>), now: i64) -> Option<i64> {
+    match oldest {
+        Some(oldest) if count >= MAX_FAILURES => Some((oldest + WINDOW_SECS - now).max(1)),
+        _ => None,
+    }
+}
+
 /// Checks every scope and, when none is limited, counts this attempt as a failure in each.
 /// `Err(seconds)` = a scope is limited for that long; nothing is written then.
-pub async fn begin_attempt(
-    pool: &SqlitePool,
+pub async fn begin_attempt<'a>(
+    db: impl Into<DbRef<'a>>,
     scopes: &[String],
     now: i64,
 ) -> Result<Result<Attempt, i64>, sqlx::Error> {
-    let mut tx = crate::db::write_tx(pool).await?;
-    for scope in scopes {
-        if let Some(secs) = retry_after_on(&mut tx, scope, now).await? {
-            tx.rollback().await?;
-            return Ok(Err(secs));
+    // The same steps on both backends; only how the transaction starts differs.
+    macro_rules! attempt {
+        ($tx:ident, $sql:expr) => {{
+            let sql: Sql = $sql;
+            for scope in scopes {
+                let recent = sqlx::query_as(sql.count)
+                    .bind(scope)
+                    .bind(now - WINDOW_SECS)
+                    .bind(MAX_FAILURES)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                if let Some(secs) = limited_for(recent, now) {
+                    $tx.rollback().await?;
+                    return Ok(Err(secs));
+                }
+            }
+            let mut ids = Vec::with_capacity(scopes.len());
+            for scope in scopes {
+                let id: i64 = sqlx::query_scalar(sql.insert)
+                    .bind(scope)
+                    .bind(now)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                ids.push(id);
+            }
+            sqlx::query(sql.prune)
+                .bind(now - WINDOW_SECS)
+                .execute(&mut *$tx)
+                .await?;
+            $tx.commit().await?;
+            Ok(Ok(Attempt(ids)))
+        }};
+    }
+    match db.into() {
+        DbRef::Sqlite(pool) => {
+            // One write transaction: SQLite's single writer serialises attempts.
+            let mut tx = crate::db::write_tx(pool).await?;
+            attempt!(
+                tx,
+                Sql {
+                    count: RECENT,
+                    insert:
+                        "INSERT INTO login_failures (scope, at) VALUES ($1, $2) RETURNING rowid",
+                    prune: PRUNE,
+                }
+            )
+        }
+        DbRef::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            // Locks taken in one order, so two attempts sharing scopes cannot deadlock.
+            let mut keys: Vec<&String> = scopes.iter().collect();
+            keys.sort();
+            keys.dedup();
+            for scope in keys {
+                sqlx::query("SELECT pg_advisory_xact_lock(7, hashtext($1))")
+                    .bind(scope)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            attempt!(
+                tx,
+                Sql {
+                    count: RECENT,
+                    insert: "INSERT INTO login_failures (scope, at) VALUES ($1, $2) RETURNING id",
+                    prune: PRUNE,
+                }
+            )
         }
     }
-    let mut ids = Vec::with_capacity(scopes.len());
-    for scope in scopes {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO login_failures (scope, at) VALUES ($1, $2) RETURNING rowid",
-        )
-        .bind(scope)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        ids.push(id);
-    }
-    // Keep the table small: forget failures older than the window.
-    sqlx::query("DELETE FROM login_failures WHERE at < $1")
-        .bind(now - WINDOW_SECS)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Ok(Attempt(ids)))
 }
 
 /// Takes back the rows of an attempt that turned out to be right.
-pub async fn forget(pool: &SqlitePool, attempt: &Attempt) -> Result<(), sqlx::Error> {
+pub async fn forget<'a>(db: impl Into<DbRef<'a>>, attempt: &Attempt) -> Result<(), sqlx::Error> {
+    let db = db.into();
     for id in &attempt.0 {
-        sqlx::query("DELETE FROM login_failures WHERE rowid = $1")
-            .bind(id)
-            .execute(pool)
-            .await?;
+        match db {
+            DbRef::Sqlite(pool) => sqlx::query("DELETE FROM login_failures WHERE rowid = $1")
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            DbRef::Postgres(pool) => sqlx::query("DELETE FROM login_failures WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        };
     }
     Ok(())
 }
 
 /// Seconds until `scope` may try again, or `None` when it is not limited.
-pub async fn retry_after(
-    pool: &SqlitePool,
+pub async fn retry_after<'a>(
+    db: impl Into<DbRef<'a>>,
     scope: &str,
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    retry_after_on(&mut conn, scope, now).await
+    let recent = on_db!(db, pool => {
+        sqlx::query_as(RECENT)
+            .bind(scope)
+            .bind(now - WINDOW_SECS)
+            .bind(MAX_FAILURES)
+            .fetch_one(pool)
+            .await
+    })?;
+    Ok(limited_for(recent, now))
 }
 
-async fn retry_after_on(
-    conn: &mut SqliteConnection,
-    scope: &str,
-    now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
-        "SELECT COUNT(*), MIN(at) FROM (
-             SELECT at FROM login_failures WHERE scope = $1 AND at >= $2 ORDER BY at DESC LIMIT $3
-         ) AS recent",
-    )
-    .bind(scope)
-    .bind(now - WINDOW_SECS)
-    .bind(MAX_FAILURES)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(match oldest {
-        Some(oldest) if count >= MAX_FAILURES => Some((oldest + WINDOW_SECS - now).max(1)),
-        _ => None,
-    })
-}
-
-pub async fn clear(pool: &SqlitePool, scope: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_failures WHERE scope = $1")
-        .bind(scope)
-        .execute(pool)
-        .await?;
+/// Forgets a scope's failures (after a successful sign-in to that account).
+pub async fn clear<'a>(db: impl Into<DbRef<'a>>, scope: &str) -> Result<(), sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query("DELETE FROM login_failures WHERE scope = $1")
+            .bind(scope)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
     Ok(())
 }

@@ -1,6 +1,8 @@
-//! Users: create, find, list and change role / disabled flag / password hash.
+//! Users: create, find, list and change role / disabled flag / password hash. On both
+//! backends (see `backend`).
 
-use sqlx::SqlitePool;
+use crate::backend::DbRef;
+use crate::on_db;
 
 use model::{Role, UserView};
 
@@ -34,31 +36,36 @@ impl UserRow {
 
 const COLUMNS: &str = "id, email, role, password_hash, disabled, created_at";
 
-pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
-        .fetch_one(pool)
-        .await?;
+pub async fn count<'a>(db: impl Into<DbRef<'a>>) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = on_db!(db, pool => {
+        sqlx::query_as("SELECT COUNT(*) FROM users")
+            .fetch_one(pool)
+            .await
+    })?;
     Ok(n)
 }
 
 /// Inserts a user; `Ok(None)` when the email is already taken.
-pub async fn insert(
-    pool: &SqlitePool,
+pub async fn insert<'a>(
+    db: impl Into<DbRef<'a>>,
     email: &str,
     role: Role,
     password_hash: &str,
     now: i64,
 ) -> Result<Option<UserRow>, sqlx::Error> {
-    let result = sqlx::query_as::<_, UserRow>(&format!(
+    let sql = format!(
         "INSERT INTO users (email, role, password_hash, disabled, created_at, updated_at)
          VALUES ($1, $2, $3, FALSE, $4, $4) RETURNING {COLUMNS}"
-    ))
-    .bind(email)
-    .bind(role.as_str())
-    .bind(password_hash)
-    .bind(now)
-    .fetch_one(pool)
-    .await;
+    );
+    let result = on_db!(db, pool => {
+        sqlx::query_as::<_, UserRow>(&sql)
+            .bind(email)
+            .bind(role.as_str())
+            .bind(password_hash)
+            .bind(now)
+            .fetch_one(pool)
+            .await
+    });
     match result {
         Ok(row) => Ok(Some(row)),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
@@ -67,53 +74,88 @@ pub async fn insert(
 }
 
 /// Inserts the first admin only while the table is empty (atomic: two racing first-run
-/// forms create one admin). `Ok(None)` when a user already exists.
-pub async fn insert_first_admin(
-    pool: &SqlitePool,
+/// forms create one admin, on SQLite by its single writer, on PostgreSQL under the admins'
+/// advisory lock). `Ok(None)` when a user already exists.
+pub async fn insert_first_admin<'a>(
+    db: impl Into<DbRef<'a>>,
     email: &str,
     password_hash: &str,
     now: i64,
 ) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as::<_, UserRow>(&format!(
+    let sql = format!(
         "INSERT INTO users (email, role, password_hash, disabled, created_at, updated_at)
          SELECT $1, 'admin', $2, FALSE, $3, $3
          WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING {COLUMNS}"
-    ))
-    .bind(email)
-    .bind(password_hash)
-    .bind(now)
-    .fetch_optional(pool)
-    .await
+    );
+    match db.into() {
+        DbRef::Sqlite(pool) => {
+            sqlx::query_as::<_, UserRow>(&sql)
+                .bind(email)
+                .bind(password_hash)
+                .bind(now)
+                .fetch_optional(pool)
+                .await
+        }
+        DbRef::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            lock_admins(&mut tx).await?;
+            let row = sqlx::query_as::<_, UserRow>(&sql)
+                .bind(email)
+                .bind(password_hash)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(row)
+        }
+    }
 }
 
-pub async fn by_email(pool: &SqlitePool, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
-        .bind(email)
-        .fetch_optional(pool)
-        .await
+/// PostgreSQL only: serialises the statements that must see every other admin change
+/// (first admin, last-admin guard). Under READ COMMITTED two instances demoting two admins
+/// at once would each still see the other as an enabled admin, and both would succeed.
+/// Held until the transaction ends.
+async fn lock_admins(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+    /// An arbitrary key of Baton's own for `pg_advisory_xact_lock`.
+    const ADMINS_LOCK: i64 = 0x6261_746f_6e01; // "baton" 01
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(ADMINS_LOCK)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
-pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+pub async fn by_email<'a>(
+    db: impl Into<DbRef<'a>>,
+    email: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    on_db!(db, pool => sqlx::query_as(&sql).bind(email).fetch_optional(pool).await)
 }
 
-pub async fn list(pool: &SqlitePool) -> Result<Vec<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY email"))
-        .fetch_all(pool)
-        .await
+pub async fn by_id<'a>(db: impl Into<DbRef<'a>>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    on_db!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn list<'a>(db: impl Into<DbRef<'a>>) -> Result<Vec<UserRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users ORDER BY email");
+    on_db!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await)
 }
 
 /// Active admins other than `except_id`: used to refuse removing the last admin.
-pub async fn other_active_admins(pool: &SqlitePool, except_id: i64) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND NOT disabled AND id <> $1",
-    )
-    .bind(except_id)
-    .fetch_one(pool)
-    .await?;
+pub async fn other_active_admins<'a>(
+    db: impl Into<DbRef<'a>>,
+    except_id: i64,
+) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT COUNT(*) FROM users WHERE role = 'admin' AND NOT disabled AND id <> $1",
+        )
+        .bind(except_id)
+        .fetch_one(pool)
+        .await
+    })?;
     Ok(n)
 }
 
@@ -124,9 +166,26 @@ const KEEPS_AN_ADMIN: &str = "(role <> 'admin' OR disabled OR EXISTS (
      SELECT 1 FROM users other WHERE other.role = 'admin' AND NOT other.disabled
                                   AND other.id <> users.id))";
 
+/// Runs one guarded UPDATE of an admin-relevant column and says whether it changed the row:
+/// as is on SQLite (one writer), under the admins' lock on PostgreSQL.
+macro_rules! guarded_update {
+    ($db:expr, $sql:expr, $($bind:expr),+) => {
+        match Into::<DbRef>::into($db) {
+            DbRef::Sqlite(pool) => sqlx::query($sql)$(.bind($bind))+.execute(pool).await?.rows_affected(),
+            DbRef::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                lock_admins(&mut tx).await?;
+                let n = sqlx::query($sql)$(.bind($bind))+.execute(&mut *tx).await?.rows_affected();
+                tx.commit().await?;
+                n
+            }
+        }
+    };
+}
+
 /// Sets the role unless that would leave no enabled admin. `false`: refused (or no such user).
-pub async fn set_role_keeping_an_admin(
-    pool: &SqlitePool,
+pub async fn set_role_keeping_an_admin<'a>(
+    db: impl Into<DbRef<'a>>,
     id: i64,
     role: Role,
     now: i64,
@@ -136,47 +195,38 @@ pub async fn set_role_keeping_an_admin(
     } else {
         KEEPS_AN_ADMIN
     };
-    let r = sqlx::query(&format!(
-        "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 AND {guard}"
-    ))
-    .bind(role.as_str())
-    .bind(now)
-    .bind(id)
-    .execute(pool)
-    .await?;
-    Ok(r.rows_affected() == 1)
+    let sql = format!("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 AND {guard}");
+    let n = guarded_update!(db.into(), &sql, role.as_str(), now, id);
+    Ok(n == 1)
 }
 
 /// Disables (or enables) the user unless that would leave no enabled admin.
-pub async fn set_disabled_keeping_an_admin(
-    pool: &SqlitePool,
+pub async fn set_disabled_keeping_an_admin<'a>(
+    db: impl Into<DbRef<'a>>,
     id: i64,
     disabled: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let guard = if disabled { KEEPS_AN_ADMIN } else { "1 = 1" };
-    let r = sqlx::query(&format!(
-        "UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3 AND {guard}"
-    ))
-    .bind(disabled)
-    .bind(now)
-    .bind(id)
-    .execute(pool)
-    .await?;
-    Ok(r.rows_affected() == 1)
+    let sql = format!("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3 AND {guard}");
+    let n = guarded_update!(db.into(), &sql, disabled, now, id);
+    Ok(n == 1)
 }
 
-pub async fn set_password_hash(
-    pool: &SqlitePool,
+pub async fn set_password_hash<'a>(
+    db: impl Into<DbRef<'a>>,
     id: i64,
     hash: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-        .bind(hash)
-        .bind(now)
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(r.rows_affected() == 1)
+    let r = on_db!(db, pool => {
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    Ok(r == 1)
 }

@@ -1,0 +1,257 @@
+//! The two database backends behind one handle: SQLite (the default, one file beside the
+//! binary) and PostgreSQL (several Baton instances on one database).
+//!
+//! Repositories take `impl Into<DbRef>` and run their SQL with [`on_db!`], which expands the
+//! same code once per backend: the SQL text is shared (`$1` placeholders work on both), and
+//! each arm is type-checked against its own driver, so there are no generic database bounds to
+//! carry around. Where the SQL must differ, the arm names its backend (`Backend::of`). A
+//! caller that still holds a `&SqlitePool` passes it unchanged: the port to both backends
+//! goes one repository at a time (docs/postgres.md lists which are done).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::db::DbError;
+
+/// Migrations for the PostgreSQL backend, embedded at compile time. sqlx takes a PostgreSQL
+/// advisory lock while it applies them, so instances starting together (or `baton migrate`
+/// run beside running instances) apply each migration once.
+pub static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// A connection pool to either backend.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A borrowed [`Db`]: what repositories take (`impl Into<DbRef>` also accepts `&SqlitePool`
+/// and `&PgPool`).
+#[derive(Clone, Copy, Debug)]
+pub enum DbRef<'a> {
+    Sqlite(&'a SqlitePool),
+    Postgres(&'a PgPool),
+}
+
+/// Which backend a handle is on, for the few statements whose SQL differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL selects, or `None` for an unknown scheme.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn of<'a>(db: impl Into<DbRef<'a>>) -> Backend {
+        match db.into() {
+            DbRef::Sqlite(_) => Backend::Sqlite,
+            DbRef::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+impl<'a> From<&'a SqlitePool> for DbRef<'a> {
+    fn from(pool: &'a SqlitePool) -> Self {
+        DbRef::Sqlite(pool)
+    }
+}
+
+impl<'a> From<&'a PgPool> for DbRef<'a> {
+    fn from(pool: &'a PgPool) -> Self {
+        DbRef::Postgres(pool)
+    }
+}
+
+impl<'a> From<&'a Db> for DbRef<'a> {
+    fn from(db: &'a Db) -> Self {
+        match db {
+            Db::Sqlite(pool) => DbRef::Sqlite(pool),
+            Db::Postgres(pool) => DbRef::Postgres(pool),
+        }
+    }
+}
+
+impl Db {
+    pub fn backend(&self) -> Backend {
+        Backend::of(self)
+    }
+
+    /// The SQLite pool, for the parts of Baton not yet ported to both backends.
+    pub fn sqlite(&self) -> Option<&SqlitePool> {
+        match self {
+            Db::Sqlite(pool) => Some(pool),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// Applies this backend's migrations.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(pool) => crate::db::migrate(pool).await,
+            Db::Postgres(pool) => {
+                PG_MIGRATOR.run(pool).await?;
+                Ok(())
+            }
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Runs `$body` with `$pool` bound to the pool behind `$db` (anything `Into<DbRef>`): the
+/// body is compiled once for SQLite and once for PostgreSQL, so both arms must produce the
+/// same type (an `execute` ends in `.map(|r| r.rows_affected())`, as the drivers' query
+/// results differ).
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match ::std::convert::Into::<$crate::backend::DbRef>::into($db) {
+            $crate::backend::DbRef::Sqlite($pool) => $body,
+            $crate::backend::DbRef::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Opens the database a URL names: `sqlite:` (created if missing) or `postgres://`.
+/// Migrations are not applied here (see [`Db::migrate`]).
+pub async fn open(url: &str) -> Result<Db, DbError> {
+    match Backend::of_url(url) {
+        Some(Backend::Sqlite) => Ok(Db::Sqlite(crate::db::connect(url).await?)),
+        // `db::connect` refuses PostgreSQL URLs until `baton serve` runs on it.
+        Some(Backend::Postgres) => Ok(Db::Postgres(connect_postgres(url).await?)),
+        None => Err(DbError::UnsupportedUrl(scheme_of(url))),
+    }
+}
+
+/// The part of a URL before `://` (or `:`), so that an error never repeats a password.
+pub fn scheme_of(url: &str) -> String {
+    url.split("://")
+        .next()
+        .and_then(|s| s.split(':').next())
+        .unwrap_or_default()
+        .chars()
+        .take(32)
+        .collect()
+}
+
+/// A pool on a PostgreSQL database. Several Baton instances share it, so each keeps a
+/// modest number of connections (PostgreSQL's default limit is 100 in all).
+pub async fn connect_postgres(url: &str) -> Result<PgPool, DbError> {
+    let options = PgConnectOptions::from_str(url).map_err(DbError::Open)?;
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(DbError::Open)
+}
+
+/// Databases for tests: every test gets one of its own, on either backend.
+pub mod testing {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// The environment variable naming the PostgreSQL server the tests may use (a URL to a
+    /// database on it, normally `postgres`); `scripts/test.sh` starts one and sets it.
+    pub const POSTGRES_URL_VAR: &str = "BATON_TEST_POSTGRES_URL";
+
+    /// The PostgreSQL server the tests use, if one is configured.
+    pub fn postgres_url() -> Option<String> {
+        std::env::var(POSTGRES_URL_VAR)
+            .ok()
+            .filter(|u| !u.is_empty())
+    }
+
+    /// A fresh, migrated SQLite database in memory.
+    pub async fn sqlite() -> Db {
+        let db = Db::Sqlite(crate::db::connect("sqlite::memory:").await.unwrap());
+        db.migrate().await.unwrap();
+        db
+    }
+
+    /// A fresh, migrated SQLite database in a file of its own (for tests that need several
+    /// connections at once), removed with the returned guard.
+    pub async fn sqlite_on_disk() -> (Db, TempDir) {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "baton-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let url = format!("sqlite://{}/baton.db", dir.display());
+        let db = Db::Sqlite(crate::db::connect(&url).await.unwrap());
+        db.migrate().await.unwrap();
+        (db, TempDir(dir))
+    }
+
+    /// A test database's folder, removed when dropped.
+    pub struct TempDir(pub std::path::PathBuf);
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A fresh, migrated PostgreSQL database of its own on the test server, or `None` (with
+    /// a line on stderr) when no server is configured. `scripts/test.sh` always configures
+    /// one, so in CI these tests always run.
+    pub async fn postgres() -> Option<Db> {
+        let Some(url) = postgres_url() else {
+            eprintln!("skipped: {POSTGRES_URL_VAR} is not set (scripts/test.sh sets it)");
+            return None;
+        };
+        Some(Db::Postgres(fresh_postgres(&url).await))
+    }
+
+    /// Creates a new database on the server `url` points at and returns a migrated pool on it.
+    pub async fn fresh_postgres(url: &str) -> PgPool {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let admin = connect_postgres(url)
+            .await
+            .expect("connect to the test PostgreSQL");
+        let name = format!(
+            "baton_test_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("create a test database");
+        admin.close().await;
+        let options = PgConnectOptions::from_str(url).unwrap().database(&name);
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .expect("connect to the test database");
+        PG_MIGRATOR
+            .run(&pool)
+            .await
+            .expect("migrate the test database");
+        pool
+    }
+}
