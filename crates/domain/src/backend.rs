@@ -252,6 +252,7 @@ pub mod testing {
             .run(&pool)
             .await
             .expect("migrate the test database");
+        crate::secrets::give_test_database_a_key(&pool);
         pool
     }
 }

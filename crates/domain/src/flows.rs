@@ -11,9 +11,9 @@
 pub mod editor;
 pub mod push;
 
+use crate::backend::DbRef;
 use crate::Clock;
 use flows::{parse_flow, summarize_changes, to_json, validate, Flow, Problem};
-use sqlx::SqlitePool;
 
 use super::pages;
 use super::repo::audit::{self, Actor};
@@ -72,12 +72,13 @@ pub struct Imported {
 }
 
 /// Reads a flow file into the draft. Any error: nothing changes, every problem is returned.
-pub async fn import(
-    pool: &SqlitePool,
+pub async fn import<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     json: &str,
 ) -> Result<Imported, FlowError> {
+    let pool = pool.into();
     let flow = parse_flow(json).map_err(FlowError::Problems)?;
     let at = clock.now();
     repo::save_draft(pool, &to_json(&flow), &actor.name, at).await?;
@@ -88,7 +89,8 @@ pub async fn import(
 }
 
 /// The draft (`Flow::default()` when nothing was saved yet). It may have errors.
-pub async fn draft(pool: &SqlitePool) -> Result<Flow, FlowError> {
+pub async fn draft<'a>(pool: impl Into<DbRef<'a>>) -> Result<Flow, FlowError> {
+    let pool = pool.into();
     match repo::draft(pool).await? {
         Some(row) => decode(&row.flow_json, "draft"),
         None => Ok(Flow::default()),
@@ -96,36 +98,43 @@ pub async fn draft(pool: &SqlitePool) -> Result<Flow, FlowError> {
 }
 
 /// The draft as a canonical flow file.
-pub async fn export(pool: &SqlitePool) -> Result<String, FlowError> {
+pub async fn export<'a>(pool: impl Into<DbRef<'a>>) -> Result<String, FlowError> {
+    let pool = pool.into();
     Ok(to_json(&draft(pool).await?))
 }
 
 /// Saves the editor's draft. Unlike import, a draft may break rules while it is edited (a
 /// deleted message leaves references to flag); it must only be a well-formed flow. Returns
 /// every problem of the saved draft (errors and warnings); publishing refuses errors.
-pub async fn save_draft(
-    pool: &SqlitePool,
+pub async fn save_draft<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     json: &str,
 ) -> Result<Vec<Problem>, FlowError> {
+    let pool = pool.into();
     let flow = editor::well_formed(json)?;
     repo::save_draft(pool, &to_json(&flow), &actor.name, clock.now()).await?;
     Ok(validate(&flow))
 }
 
 /// Every problem of the stored draft (errors and warnings).
-pub async fn check_draft(pool: &SqlitePool) -> Result<Vec<Problem>, AppError> {
+pub async fn check_draft<'a>(pool: impl Into<DbRef<'a>>) -> Result<Vec<Problem>, AppError> {
+    let pool = pool.into();
     Ok(validate(&draft(pool).await?))
 }
 
 /// Every published version, newest first.
-pub async fn versions(pool: &SqlitePool) -> Result<Vec<VersionInfo>, FlowError> {
+pub async fn versions<'a>(pool: impl Into<DbRef<'a>>) -> Result<Vec<VersionInfo>, FlowError> {
+    let pool = pool.into();
     Ok(repo::list(pool).await?)
 }
 
 /// The live flow for the runtime: the newest version and its number.
-pub async fn published_flow(pool: &SqlitePool) -> Result<Option<(i64, Flow)>, FlowError> {
+pub async fn published_flow<'a>(
+    pool: impl Into<DbRef<'a>>,
+) -> Result<Option<(i64, Flow)>, FlowError> {
+    let pool = pool.into();
     match repo::latest(pool).await? {
         Some(row) => Ok(Some((row.number, decode(&row.flow_json, "version")?))),
         None => Ok(None),
@@ -134,12 +143,13 @@ pub async fn published_flow(pool: &SqlitePool) -> Result<Option<(i64, Flow)>, Fl
 
 /// Publishes the draft as the next version, then pushes the messenger profile to the
 /// connected page (Graph base: the page's own, else `graph_base`). See the module docs.
-pub async fn publish(
-    pool: &SqlitePool,
+pub async fn publish<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     graph_base: &str,
 ) -> Result<PublishReport, FlowError> {
+    let pool = pool.into();
     if repo::draft(pool).await?.is_none() {
         return Err(AppError::Invalid(
             "There is no draft to publish yet: import a flow file (baton flows import FILE) \
@@ -154,13 +164,14 @@ pub async fn publish(
 
 /// Publishes the flow of version `number` again as a new version (`rolled_back_from`), makes
 /// it the draft too, and pushes its messenger profile.
-pub async fn rollback(
-    pool: &SqlitePool,
+pub async fn rollback<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     number: i64,
     graph_base: &str,
 ) -> Result<PublishReport, FlowError> {
+    let pool = pool.into();
     let Some(old) = repo::version(pool, number).await? else {
         let latest = repo::latest(pool).await?.map(|v| v.number);
         let hint = match latest {
@@ -173,14 +184,15 @@ pub async fn rollback(
     write_version(pool, clock, actor, &flow, Some(number), graph_base).await
 }
 
-async fn write_version(
-    pool: &SqlitePool,
+async fn write_version<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     flow: &Flow,
     rolled_back_from: Option<i64>,
     graph_base: &str,
 ) -> Result<PublishReport, FlowError> {
+    let pool = pool.into();
     let errors: Vec<Problem> = validate(flow)
         .into_iter()
         .filter(|p| p.is_error())

@@ -5,8 +5,8 @@
 use crate::Clock;
 use std::time::Duration;
 
+use crate::backend::DbRef;
 use messenger::{GraphApi, GraphClient, Secret};
-use sqlx::SqlitePool;
 
 use super::auth::new_token;
 use super::repo::audit::{self, Actor};
@@ -76,7 +76,8 @@ pub fn graph_client_sharing(
 }
 
 /// The connected page, if any.
-pub async fn connected(pool: &SqlitePool) -> Result<Option<PageRow>, PageError> {
+pub async fn connected<'a>(pool: impl Into<DbRef<'a>>) -> Result<Option<PageRow>, PageError> {
+    let pool = pool.into();
     Ok(pages::current(pool).await?)
 }
 
@@ -107,13 +108,14 @@ fn digits(name: &str, value: &str) -> Result<(), PageError> {
 /// the page. Refused when Facebook answers with a permanent error (bad token, wrong app
 /// secret, ...) or the token belongs to another page; stored with a note when Facebook cannot
 /// be reached right now (timeouts, network, 5xx, rate limits).
-pub async fn connect(
-    pool: &SqlitePool,
+pub async fn connect<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     input: PageInput,
     graph_base: &str,
 ) -> Result<Connected, PageError> {
+    let pool = pool.into();
     digits("The page id", &input.page_id)?;
     digits("The app id", &input.app_id)?;
     required("The access token", input.access_token.expose())?;
@@ -172,12 +174,13 @@ pub async fn connect(
 /// Connects the built-in sandbox page (`sandbox::SandboxConfig::default()`: its page, token,
 /// app id and app secret; no remote check), whose Graph API is at `graph_api_url`
 /// (`http://ADDR/sandbox/v21.0` under `baton serve`), with a new random verify token.
-pub async fn connect_sandbox(
-    pool: &SqlitePool,
+pub async fn connect_sandbox<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     graph_api_url: &str,
 ) -> Result<PageRow, PageError> {
+    let pool = pool.into();
     let config = sandbox::SandboxConfig::default();
     let sandbox_page = config.pages.first().ok_or(PageError::NoSandboxPage)?;
     let page = PageRow {
@@ -195,7 +198,12 @@ pub async fn connect_sandbox(
     Ok(page)
 }
 
-async fn store(pool: &SqlitePool, actor: &Actor, page: &PageRow) -> Result<(), PageError> {
+async fn store<'a>(
+    pool: impl Into<DbRef<'a>>,
+    actor: &Actor,
+    page: &PageRow,
+) -> Result<(), PageError> {
+    let pool = pool.into();
     pages::connect(pool, page).await?;
     let detail = if page.is_sandbox {
         format!("{} (sandbox)", page.name)

@@ -6,7 +6,8 @@
 //! file `secret.key` next to the database file, created (0600) on first use. Back that file up
 //! apart from the database, or set `BATON_SECRET_KEY`: without the key the stored secrets cannot
 //! be read and the page must be connected again. An in-memory database (tests) gets a random
-//! key that lives as long as the process.
+//! key that lives as long as the process. A PostgreSQL database has no file beside it, and
+//! every instance must read what another sealed: it needs `BATON_SECRET_KEY`.
 //!
 //! Stored form: `enc1:` + hex(nonce ‖ ciphertext ‖ tag). Values without the prefix were stored
 //! before encryption existed; they are read as they are and sealed by
@@ -20,6 +21,8 @@ use std::sync::{Mutex, OnceLock};
 use rand::RngCore;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
 use sqlx::SqlitePool;
+
+use crate::backend::DbRef;
 
 const PREFIX: &str = "enc1:";
 const KEY_FILE: &str = "secret.key";
@@ -37,6 +40,11 @@ pub enum SecretsError {
          connect the page again"
     )]
     WrongKey,
+    #[error(
+        "a PostgreSQL database needs BATON_SECRET_KEY (64 hexadecimal characters, the same on \
+         every Baton instance) to seal and read the page secrets"
+    )]
+    PostgresNeedsKey,
 }
 
 type Key = [u8; 32];
@@ -44,6 +52,24 @@ type Key = [u8; 32];
 static ENV_KEY: OnceLock<Option<Key>> = OnceLock::new();
 static FILE_KEYS: OnceLock<Mutex<HashMap<PathBuf, Key>>> = OnceLock::new();
 static MEMORY_KEY: OnceLock<Key> = OnceLock::new();
+/// Keys of PostgreSQL test databases, by database name (see [`give_test_database_a_key`]).
+static PG_TEST_KEYS: OnceLock<Mutex<HashMap<String, Key>>> = OnceLock::new();
+
+/// Gives a PostgreSQL test database a random key of its own, as an in-memory SQLite
+/// database gets one: without `BATON_SECRET_KEY` a PostgreSQL database has no key at all.
+/// Only `backend::testing` calls this.
+pub fn give_test_database_a_key(pool: &sqlx::PgPool) {
+    let name = pool
+        .connect_options()
+        .get_database()
+        .unwrap_or_default()
+        .to_owned();
+    PG_TEST_KEYS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(name, random_key());
+}
 
 fn parse_key(text: &str) -> Option<Key> {
     let bytes = hex::decode(text.trim()).ok()?;
@@ -108,10 +134,26 @@ fn read_or_create(path: &Path) -> Result<Key, SecretsError> {
     }
 }
 
-fn key_for(pool: &SqlitePool) -> Result<Key, SecretsError> {
+fn key_for(db: DbRef<'_>) -> Result<Key, SecretsError> {
     if let Some(Some(key)) = ENV_KEY.get() {
         return Ok(*key);
     }
+    let pool = match db {
+        DbRef::Sqlite(pool) => pool,
+        DbRef::Postgres(pool) => {
+            let name = pool
+                .connect_options()
+                .get_database()
+                .unwrap_or_default()
+                .to_owned();
+            let keys = PG_TEST_KEYS.get_or_init(Default::default);
+            let keys = keys.lock().unwrap_or_else(|p| p.into_inner());
+            return keys
+                .get(&name)
+                .copied()
+                .ok_or(SecretsError::PostgresNeedsKey);
+        }
+    };
     let Some(path) = key_file(pool) else {
         return Ok(*MEMORY_KEY.get_or_init(random_key));
     };
@@ -158,14 +200,14 @@ fn open_with(key: &Key, stored: &str) -> Result<String, SecretsError> {
     String::from_utf8(plain.to_vec()).map_err(|_| SecretsError::WrongKey)
 }
 
-/// Seals `plain` for storing in the database behind `pool`.
-pub fn seal(pool: &SqlitePool, plain: &str) -> Result<String, SecretsError> {
-    Ok(seal_with(&key_for(pool)?, plain))
+/// Seals `plain` for storing in the database behind `db`.
+pub fn seal<'a>(db: impl Into<DbRef<'a>>, plain: &str) -> Result<String, SecretsError> {
+    Ok(seal_with(&key_for(db.into())?, plain))
 }
 
 /// Opens a stored value (values stored before encryption come back as they are).
-pub fn open(pool: &SqlitePool, stored: &str) -> Result<String, SecretsError> {
-    open_with(&key_for(pool)?, stored)
+pub fn open<'a>(db: impl Into<DbRef<'a>>, stored: &str) -> Result<String, SecretsError> {
+    open_with(&key_for(db.into())?, stored)
 }
 
 /// Whether a stored value is sealed.

@@ -1,26 +1,57 @@
 //! Flow storage and publishing against a real SQLite database: import/export, the draft,
 //! numbered versions with summaries, rollback, and the messenger profile push (sandbox).
 
+use domain::backend::Db;
 use domain::flows::{self as publishing, FlowError, FIRST_VERSION};
+use domain::pages;
 use domain::repo::{audit, audit::Actor, flows as repo, users};
 use domain::Clock;
-use domain::{db, pages};
 use flows::{parse_flow, to_json, Flow};
 use model::AppError;
 use model::{PushStatus, Role};
 use serde_json::json;
-use sqlx::SqlitePool;
 
 const KIT: &str = include_str!("../../flows/tests/fixtures/handover_kit.json");
 const CANONICAL: &str = include_str!("../../flows/tests/fixtures/handover_kit.canonical.json");
 /// Never used as a Graph base here unless a test says so: no page is connected by default.
 const NO_GRAPH: &str = "http://127.0.0.1:9/v21.0";
 
-async fn pool() -> SqlitePool {
-    let pool = db::connect("sqlite::memory:").await.unwrap();
-    db::migrate(&pool).await.unwrap();
-    pool
+/// Every test here runs twice, on a fresh SQLite database and on a fresh PostgreSQL
+/// database (skipped, with a line on stderr, when no test server is configured; the
+/// README's test command always starts one).
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(domain::backend::testing::sqlite().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(db) = domain::backend::testing::postgres().await {
+                        super::$name(db).await
+                    }
+                }
+            )*
+        }
+    };
 }
+
+on_both_backends!(
+    importing_a_bad_file_changes_nothing_and_lists_every_problem,
+    export_import_export_is_byte_identical,
+    a_draft_may_break_rules_but_cannot_be_published,
+    publishing_numbers_versions_and_summarises_changes,
+    rollback_republishes_an_old_flow_and_makes_it_the_draft,
+    a_version_written_meanwhile_makes_the_insert_refuse,
+    publishing_pushes_the_messenger_profile_to_the_connected_page,
+    a_graph_failure_is_reported_per_step_and_the_version_stays_live,
+);
 
 fn kit() -> Flow {
     parse_flow(KIT).unwrap()
@@ -36,14 +67,14 @@ fn kit_plus_one() -> Flow {
     flow
 }
 
-async fn import(pool: &SqlitePool, flow: &Flow) {
+async fn import(pool: &Db, flow: &Flow) {
     publishing::import(pool, &Clock::system(), &Actor::cli(), &to_json(flow))
         .await
         .unwrap();
 }
 
 /// An editor account (audit rows reference real users).
-async fn editor(pool: &SqlitePool) -> Actor {
+async fn editor(pool: &Db) -> Actor {
     let user = users::insert(pool, "ed@example.com", Role::Editor, "not-a-hash", 0)
         .await
         .unwrap()
@@ -58,9 +89,7 @@ fn problems(err: FlowError) -> Vec<String> {
     }
 }
 
-#[tokio::test]
-async fn importing_a_bad_file_changes_nothing_and_lists_every_problem() {
-    let pool = pool().await;
+async fn importing_a_bad_file_changes_nothing_and_lists_every_problem(pool: Db) {
     publishing::import(&pool, &Clock::system(), &Actor::cli(), KIT)
         .await
         .unwrap();
@@ -97,9 +126,7 @@ async fn importing_a_bad_file_changes_nothing_and_lists_every_problem() {
     assert_eq!(publishing::export(&pool).await.unwrap(), before);
 }
 
-#[tokio::test]
-async fn export_import_export_is_byte_identical() {
-    let pool = pool().await;
+async fn export_import_export_is_byte_identical(pool: Db) {
     let empty = publishing::export(&pool).await.unwrap();
     assert_eq!(empty, to_json(&Flow::default()));
 
@@ -118,9 +145,7 @@ async fn export_import_export_is_byte_identical() {
     assert_eq!(log[0].actor, "cli");
 }
 
-#[tokio::test]
-async fn a_draft_may_break_rules_but_cannot_be_published() {
-    let pool = pool().await;
+async fn a_draft_may_break_rules_but_cannot_be_published(pool: Db) {
     let editor = editor(&pool).await;
     let mut flow = kit();
     flow.messages.remove(3); // main_menu: now referenced but missing
@@ -148,9 +173,7 @@ async fn a_draft_may_break_rules_but_cannot_be_published() {
     assert_eq!(publishing::draft(&pool).await.unwrap(), flow, "unchanged");
 }
 
-#[tokio::test]
-async fn publishing_numbers_versions_and_summarises_changes() {
-    let pool = pool().await;
+async fn publishing_numbers_versions_and_summarises_changes(pool: Db) {
     let err = publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
         .await
         .unwrap_err();
@@ -191,9 +214,7 @@ async fn publishing_numbers_versions_and_summarises_changes() {
     assert_eq!(log[0].actor, "ed@example.com");
 }
 
-#[tokio::test]
-async fn rollback_republishes_an_old_flow_and_makes_it_the_draft() {
-    let pool = pool().await;
+async fn rollback_republishes_an_old_flow_and_makes_it_the_draft(pool: Db) {
     import(&pool, &kit()).await;
     publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
         .await
@@ -227,9 +248,7 @@ async fn rollback_republishes_an_old_flow_and_makes_it_the_draft() {
     assert_eq!(publishing::versions(&pool).await.unwrap().len(), 3);
 }
 
-#[tokio::test]
-async fn a_version_written_meanwhile_makes_the_insert_refuse() {
-    let pool = pool().await;
+async fn a_version_written_meanwhile_makes_the_insert_refuse(pool: Db) {
     let new = repo::NewVersion {
         flow_json: CANONICAL,
         published_at: 1,
@@ -262,9 +281,7 @@ async fn sandbox() -> (sandbox::Sandbox, String) {
     (sb, format!("http://{addr}/v21.0"))
 }
 
-#[tokio::test]
-async fn publishing_pushes_the_messenger_profile_to_the_connected_page() {
-    let pool = pool().await;
+async fn publishing_pushes_the_messenger_profile_to_the_connected_page(pool: Db) {
     let (sb, url) = sandbox().await;
     pages::connect_sandbox(&pool, &Clock::system(), &Actor::cli(), &url)
         .await
@@ -324,9 +341,7 @@ async fn publishing_pushes_the_messenger_profile_to_the_connected_page() {
     );
 }
 
-#[tokio::test]
-async fn a_graph_failure_is_reported_per_step_and_the_version_stays_live() {
-    let pool = pool().await;
+async fn a_graph_failure_is_reported_per_step_and_the_version_stays_live(pool: Db) {
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap()
@@ -363,12 +378,22 @@ async fn a_graph_failure_is_reported_per_step_and_the_version_stays_live() {
     );
 }
 
-#[tokio::test]
-async fn racing_publishes_never_fail_with_a_database_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/baton.db", dir.path().display());
-    let pool = db::connect(&url).await.unwrap();
-    db::migrate(&pool).await.unwrap();
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_publishes_never_fail_with_a_database_error_sqlite() {
+    let (pool, _dir) = domain::backend::testing::sqlite_on_disk().await;
+    racing_publishes_never_fail_with_a_database_error(pool).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_publishes_never_fail_with_a_database_error_postgres() {
+    if let Some(pool) = domain::backend::testing::postgres().await {
+        racing_publishes_never_fail_with_a_database_error(pool).await
+    }
+}
+
+/// Four publishes at once (on PostgreSQL, as from four instances): each either publishes or
+/// says another publish happened at the same moment.
+async fn racing_publishes_never_fail_with_a_database_error(pool: Db) {
     import(&pool, &kit()).await;
     let runs = (0..4).map(|_| {
         let pool = pool.clone();

@@ -2,9 +2,9 @@
 //! the live version in one read, saves that refuse to overwrite someone else's newer draft,
 //! Push changes of exactly the revision the editor showed, and a readable diff of a version.
 
+use crate::backend::DbRef;
 use crate::Clock;
 use flows::{describe_changes, parse_flow, to_json, Flow};
-use sqlx::SqlitePool;
 
 use super::{decode, publish, FlowError};
 use crate::repo::audit::Actor;
@@ -13,7 +13,11 @@ use model::AppError;
 use model::{EditorState, LiveVersion, PublishReport, SavedDraft};
 
 /// The draft, its revision, who saved it last, and the live version.
-pub async fn editor_state(pool: &SqlitePool, can_publish: bool) -> Result<EditorState, AppError> {
+pub async fn editor_state<'a>(
+    pool: impl Into<DbRef<'a>>,
+    can_publish: bool,
+) -> Result<EditorState, AppError> {
+    let pool = pool.into();
     let row = repo::draft(pool).await?;
     let draft = match &row {
         Some(row) => decode(&row.flow_json, "draft")?,
@@ -39,13 +43,14 @@ pub async fn editor_state(pool: &SqlitePool, can_publish: bool) -> Result<Editor
 /// Saves the editor's draft if the stored draft is still at `revision`. A draft may break
 /// rules while it is edited; it must only be a well-formed flow. Someone else's newer save
 /// gives `AppError::Conflict` naming them, and nothing is written.
-pub async fn save_edit(
-    pool: &SqlitePool,
+pub async fn save_edit<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     json: &str,
     revision: i64,
 ) -> Result<SavedDraft, FlowError> {
+    let pool = pool.into();
     let flow = well_formed(json)?;
     match repo::save_draft_at(pool, revision, &to_json(&flow), &actor.name, clock.now()).await? {
         Some(revision) => Ok(SavedDraft { revision }),
@@ -55,13 +60,14 @@ pub async fn save_edit(
 
 /// Publishes the draft, but only the revision the editor showed (and checked); a draft
 /// changed by someone else meanwhile is not published behind the editor's back.
-pub async fn push_changes(
-    pool: &SqlitePool,
+pub async fn push_changes<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     actor: &Actor,
     revision: i64,
     graph_base: &str,
 ) -> Result<PublishReport, FlowError> {
+    let pool = pool.into();
     let current = repo::draft(pool).await?.map_or(0, |r| r.revision);
     if current != revision {
         return Err(conflict(pool).await?.into());
@@ -70,7 +76,11 @@ pub async fn push_changes(
 }
 
 /// What changed in version `number` against the version before it, line by line.
-pub async fn version_changes(pool: &SqlitePool, number: i64) -> Result<Vec<String>, AppError> {
+pub async fn version_changes<'a>(
+    pool: impl Into<DbRef<'a>>,
+    number: i64,
+) -> Result<Vec<String>, AppError> {
+    let pool = pool.into();
     let Some(this) = repo::version(pool, number).await? else {
         return Err(AppError::NotFound);
     };
@@ -97,7 +107,8 @@ pub(super) fn well_formed(json: &str) -> Result<Flow, FlowError> {
 }
 
 /// The conflict error: who saved the draft last, and when.
-async fn conflict(pool: &SqlitePool) -> Result<AppError, AppError> {
+async fn conflict<'a>(pool: impl Into<DbRef<'a>>) -> Result<AppError, AppError> {
+    let pool = pool.into();
     let who = match repo::draft(pool).await? {
         Some(row) => format!(
             "{} saved the draft at {} UTC",

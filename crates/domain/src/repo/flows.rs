@@ -1,6 +1,8 @@
-//! Flows: the one draft row and the numbered published versions (flow JSON as text).
+//! Flows: the one draft row and the numbered published versions (flow JSON as text). On both
+//! backends (see `backend`).
 
-use sqlx::SqlitePool;
+use crate::backend::DbRef;
+use crate::on_db;
 
 use model::{PushStatus, VersionInfo};
 
@@ -56,51 +58,48 @@ pub struct NewVersion<'a> {
 const VERSION_COLUMNS: &str = "number, flow_json, published_at, published_by, summary, \
      rolled_back_from, push_status, push_outcome";
 
-pub async fn draft(pool: &SqlitePool) -> Result<Option<DraftRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT flow_json, updated_at, updated_by, revision FROM flow_draft WHERE id = 1",
-    )
-    .fetch_optional(pool)
-    .await
+pub async fn draft<'a>(db: impl Into<DbRef<'a>>) -> Result<Option<DraftRow>, sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT flow_json, updated_at, updated_by, revision FROM flow_draft WHERE id = 1",
+        )
+        .fetch_optional(pool)
+        .await
+    })
 }
 
 /// Replaces the draft, whatever its revision (CLI import, the plain save server function).
-pub async fn save_draft(
-    pool: &SqlitePool,
+pub async fn save_draft<'a>(
+    db: impl Into<DbRef<'a>>,
     flow_json: &str,
     by: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    upsert_draft(&mut conn, flow_json, by, now).await
-}
-
-async fn upsert_draft(
-    conn: &mut sqlx::SqliteConnection,
-    flow_json: &str,
-    by: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO flow_draft (id, flow_json, updated_at, updated_by, revision)
-         VALUES (1, $1, $2, $3, 1)
-         ON CONFLICT (id) DO UPDATE SET flow_json = excluded.flow_json,
-             updated_at = excluded.updated_at, updated_by = excluded.updated_by,
-             revision = flow_draft.revision + 1",
-    )
-    .bind(flow_json)
-    .bind(now)
-    .bind(by)
-    .execute(&mut *conn)
-    .await?;
+    on_db!(db, pool => {
+        sqlx::query(UPSERT_DRAFT)
+            .bind(flow_json)
+            .bind(now)
+            .bind(by)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
+
+/// Writes the draft whatever its revision: $1 flow JSON, $2 time, $3 by whom.
+const UPSERT_DRAFT: &str =
+    "INSERT INTO flow_draft (id, flow_json, updated_at, updated_by, revision)
+     VALUES (1, $1, $2, $3, 1)
+     ON CONFLICT (id) DO UPDATE SET flow_json = excluded.flow_json,
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+         revision = flow_draft.revision + 1";
 
 /// Replaces the draft only if its revision is still `expected` (0: no draft saved yet), in one
 /// statement, so of two editors saving from the same revision exactly one wins. Returns the
 /// new revision, or `None` when the draft changed meanwhile (nothing is written then).
-pub async fn save_draft_at(
-    pool: &SqlitePool,
+pub async fn save_draft_at<'a>(
+    db: impl Into<DbRef<'a>>,
     expected: i64,
     flow_json: &str,
     by: &str,
@@ -114,43 +113,56 @@ pub async fn save_draft_at(
              revision = revision + 1
          WHERE id = 1 AND revision = $4 RETURNING revision"
     };
-    let row: Option<(i64,)> = sqlx::query_as(sql)
-        .bind(flow_json)
-        .bind(now)
-        .bind(by)
-        .bind(expected)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<(i64,)> = match db.into() {
+        // SQLite ignores a parameter the statement does not use; PostgreSQL refuses to bind
+        // one, so the INSERT form gets three.
+        DbRef::Sqlite(pool) => {
+            sqlx::query_as(sql)
+                .bind(flow_json)
+                .bind(now)
+                .bind(by)
+                .bind(expected)
+                .fetch_optional(pool)
+                .await?
+        }
+        DbRef::Postgres(pool) => {
+            let query = sqlx::query_as(sql).bind(flow_json).bind(now).bind(by);
+            let query = if expected == 0 {
+                query
+            } else {
+                query.bind(expected)
+            };
+            query.fetch_optional(pool).await?
+        }
+    };
     Ok(row.map(|(r,)| r))
 }
 
 /// The newest version (the live one), if any.
-pub async fn latest(pool: &SqlitePool) -> Result<Option<VersionRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {VERSION_COLUMNS} FROM flow_versions ORDER BY number DESC LIMIT 1"
-    ))
-    .fetch_optional(pool)
-    .await
+pub async fn latest<'a>(db: impl Into<DbRef<'a>>) -> Result<Option<VersionRow>, sqlx::Error> {
+    let sql = format!("SELECT {VERSION_COLUMNS} FROM flow_versions ORDER BY number DESC LIMIT 1");
+    on_db!(db, pool => sqlx::query_as(&sql).fetch_optional(pool).await)
 }
 
-pub async fn version(pool: &SqlitePool, number: i64) -> Result<Option<VersionRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {VERSION_COLUMNS} FROM flow_versions WHERE number = $1"
-    ))
-    .bind(number)
-    .fetch_optional(pool)
-    .await
+pub async fn version<'a>(
+    db: impl Into<DbRef<'a>>,
+    number: i64,
+) -> Result<Option<VersionRow>, sqlx::Error> {
+    let sql = format!("SELECT {VERSION_COLUMNS} FROM flow_versions WHERE number = $1");
+    on_db!(db, pool => sqlx::query_as(&sql).bind(number).fetch_optional(pool).await)
 }
 
 /// Every version, newest first, without their flows.
-pub async fn list(pool: &SqlitePool) -> Result<Vec<VersionInfo>, sqlx::Error> {
-    let rows: Vec<VersionRow> = sqlx::query_as(
-        "SELECT number, '' AS flow_json, published_at, published_by, summary, rolled_back_from,
-                push_status, push_outcome
-         FROM flow_versions ORDER BY number DESC",
-    )
-    .fetch_all(pool)
-    .await?;
+pub async fn list<'a>(db: impl Into<DbRef<'a>>) -> Result<Vec<VersionInfo>, sqlx::Error> {
+    let rows: Vec<VersionRow> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT number, '' AS flow_json, published_at, published_by, summary,
+                    rolled_back_from, push_status, push_outcome
+             FROM flow_versions ORDER BY number DESC",
+        )
+        .fetch_all(pool)
+        .await
+    })?;
     Ok(rows.iter().map(VersionRow::info).collect())
 }
 
@@ -158,54 +170,68 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<VersionInfo>, sqlx::Error> {
 /// draft too when `also_draft`. `Ok(None)` when another version was written meanwhile (the
 /// caller's summary would be wrong): nothing is written then. The transaction starts with
 /// its write, so SQLite takes the write lock at once (waiting on `busy_timeout`) instead of
-/// failing with "database is locked" when it upgrades a read.
-pub async fn insert_version(
-    pool: &SqlitePool,
+/// failing with "database is locked" when it upgrades a read. On PostgreSQL two instances
+/// publishing at once compute the same number: the second waits for the first to commit and
+/// then fails the primary key, which is the same "written meanwhile" answer.
+pub async fn insert_version<'a>(
+    db: impl Into<DbRef<'a>>,
     expected_latest: Option<i64>,
     new: &NewVersion<'_>,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
-        "INSERT INTO flow_versions
-             (number, flow_json, published_at, published_by, summary, rolled_back_from)
-         SELECT COALESCE(MAX(number), 0) + 1, $1, $2, $3, $4, $5 FROM flow_versions
-         RETURNING number",
-    )
-    .bind(new.flow_json)
-    .bind(new.published_at)
-    .bind(new.published_by)
-    .bind(new.summary)
-    .bind(new.rolled_back_from)
-    .fetch_one(&mut *tx)
-    .await;
-    let number = match inserted {
-        Ok((number,)) => number,
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    if number != expected_latest.unwrap_or(0) + 1 {
-        // Dropping the transaction rolls the insert back.
-        return Ok(None);
-    }
-    if new.also_draft {
-        upsert_draft(&mut tx, new.flow_json, new.published_by, new.published_at).await?;
-    }
-    tx.commit().await?;
-    Ok(Some(number))
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
+            "INSERT INTO flow_versions
+                 (number, flow_json, published_at, published_by, summary, rolled_back_from)
+             SELECT COALESCE(MAX(number), 0) + 1, $1, $2, $3, $4, $5 FROM flow_versions
+             RETURNING number",
+        )
+        .bind(new.flow_json)
+        .bind(new.published_at)
+        .bind(new.published_by)
+        .bind(new.summary)
+        .bind(new.rolled_back_from)
+        .fetch_one(&mut *tx)
+        .await;
+        let number = match inserted {
+            Ok((number,)) => number,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if number != expected_latest.unwrap_or(0) + 1 {
+            // Dropping the transaction rolls the insert back.
+            return Ok(None);
+        }
+        if new.also_draft {
+            sqlx::query(UPSERT_DRAFT)
+                .bind(new.flow_json)
+                .bind(new.published_at)
+                .bind(new.published_by)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(number))
+    })
 }
 
 /// Records how the messenger profile push of version `number` went.
-pub async fn set_push_outcome(
-    pool: &SqlitePool,
+pub async fn set_push_outcome<'a>(
+    db: impl Into<DbRef<'a>>,
     number: i64,
     status: PushStatus,
     outcome: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE flow_versions SET push_status = $1, push_outcome = $2 WHERE number = $3")
+    on_db!(db, pool => {
+        sqlx::query(
+            "UPDATE flow_versions SET push_status = $1, push_outcome = $2 WHERE number = $3",
+        )
         .bind(status.as_str())
         .bind(outcome)
         .bind(number)
         .execute(pool)
-        .await?;
+        .await
+        .map(|r| r.rows_affected())
+    })?;
     Ok(())
 }

@@ -3,9 +3,9 @@
 //! wrapped in [`Secret`] (Debug prints `***`).
 
 use messenger::Secret;
-use sqlx::SqlitePool;
 
-use crate::secrets;
+use crate::backend::DbRef;
+use crate::{on_db, secrets};
 
 /// The connected page, secrets included (server-side only: never log it field by field,
 /// never send it to the browser).
@@ -39,7 +39,7 @@ struct Raw {
 
 impl Raw {
     /// Opens the sealed secrets (see `crate::secrets`).
-    fn open(self, pool: &SqlitePool) -> Result<PageRow, sqlx::Error> {
+    fn open(self, pool: DbRef<'_>) -> Result<PageRow, sqlx::Error> {
         let open = |v: &str| {
             secrets::open(pool, v)
                 .map(Secret::new)
@@ -80,7 +80,10 @@ pub struct PageCache {
 }
 
 impl PageCache {
-    pub async fn current(&self, pool: &SqlitePool) -> Result<Option<PageRow>, sqlx::Error> {
+    pub async fn current<'a>(
+        &self,
+        pool: impl Into<DbRef<'a>>,
+    ) -> Result<Option<PageRow>, sqlx::Error> {
         let generation = GENERATION.load(std::sync::atomic::Ordering::Acquire);
         if let Some((seen, at, page)) = self.slot.lock().unwrap().as_ref() {
             if *seen == generation && at.elapsed() < CACHE_FOR {
@@ -94,25 +97,31 @@ impl PageCache {
 }
 
 /// The connected page, if any.
-pub async fn current(pool: &SqlitePool) -> Result<Option<PageRow>, sqlx::Error> {
-    let raw: Option<Raw> = sqlx::query_as(
-        "SELECT page_id, name, access_token, app_secret, verify_token, app_id, graph_api_url,
-                is_sandbox, connected_at
-         FROM pages ORDER BY connected_at DESC LIMIT 1",
-    )
-    .fetch_optional(pool)
-    .await?;
-    raw.map(|r| r.open(pool)).transpose()
+pub async fn current<'a>(db: impl Into<DbRef<'a>>) -> Result<Option<PageRow>, sqlx::Error> {
+    let db = db.into();
+    let raw: Option<Raw> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT page_id, name, access_token, app_secret, verify_token, app_id, graph_api_url,
+                    is_sandbox, connected_at
+             FROM pages ORDER BY connected_at DESC LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await
+    })?;
+    raw.map(|r| r.open(db)).transpose()
 }
 
 /// Seals secrets stored before encryption existed (run at start-up; a no-op afterwards).
-pub async fn seal_stored(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
-    let raw: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT access_token, app_secret, verify_token FROM pages
-         ORDER BY connected_at DESC LIMIT 1",
-    )
-    .fetch_optional(pool)
-    .await?;
+pub async fn seal_stored<'a>(db: impl Into<DbRef<'a>>) -> Result<bool, sqlx::Error> {
+    let pool = db.into();
+    let raw: Option<(String, String, String)> = on_db!(pool, pool => {
+        sqlx::query_as(
+            "SELECT access_token, app_secret, verify_token FROM pages
+             ORDER BY connected_at DESC LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await
+    })?;
     let Some((a, b, c)) = raw else {
         return Ok(false);
     };
@@ -126,42 +135,53 @@ pub async fn seal_stored(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
 }
 
 /// Forgets the connected page and its secrets.
-pub async fn disconnect(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM pages").execute(pool).await?;
+pub async fn disconnect<'a>(db: impl Into<DbRef<'a>>) -> Result<(), sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query("DELETE FROM pages")
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
     changed();
     Ok(())
 }
 
 /// Stores `page` as the connected page, replacing any other (one transaction).
-pub async fn connect(pool: &SqlitePool, page: &PageRow) -> Result<(), sqlx::Error> {
-    let seal = |v: &Secret| secrets::seal(pool, v.expose()).map_err(secrets::db_error);
+pub async fn connect<'a>(db: impl Into<DbRef<'a>>, page: &PageRow) -> Result<(), sqlx::Error> {
+    let db = db.into();
+    let seal = |v: &Secret| secrets::seal(db, v.expose()).map_err(secrets::db_error);
     let (access_token, app_secret, verify_token) = (
         seal(&page.access_token)?,
         seal(&page.app_secret)?,
         seal(&page.verify_token)?,
     );
-    let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM pages").execute(&mut *tx).await?;
-    sqlx::query(
-        "INSERT INTO pages (page_id, name, access_token, app_secret, verify_token, app_id,
-                            graph_api_url, is_sandbox, connected_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&page.page_id)
-    .bind(&page.name)
-    .bind(access_token)
-    .bind(app_secret)
-    .bind(verify_token)
-    .bind(&page.app_id)
-    .bind(&page.graph_api_url)
-    .bind(page.is_sandbox)
-    .bind(page.connected_at)
-    .execute(&mut *tx)
-    .await?;
-    // A new connection (or a new token) ends a pause for a refused token; the waiting calls
-    // go out at their next attempt, within a minute.
-    super::settings::remove(&mut *tx, super::settings::keys::TOKEN_PROBLEM).await?;
-    tx.commit().await?;
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("DELETE FROM pages").execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO pages (page_id, name, access_token, app_secret, verify_token, app_id,
+                                graph_api_url, is_sandbox, connected_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&page.page_id)
+        .bind(&page.name)
+        .bind(&access_token)
+        .bind(&app_secret)
+        .bind(&verify_token)
+        .bind(&page.app_id)
+        .bind(&page.graph_api_url)
+        .bind(page.is_sandbox)
+        .bind(page.connected_at)
+        .execute(&mut *tx)
+        .await?;
+        // A new connection (or a new token) ends a pause for a refused token; the waiting
+        // calls go out at their next attempt, within a minute.
+        sqlx::query("DELETE FROM settings WHERE key = $1")
+            .bind(super::settings::keys::TOKEN_PROBLEM)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    });
     changed();
     Ok(())
 }
