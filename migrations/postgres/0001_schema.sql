@@ -20,8 +20,9 @@
 --   transcript_fts) and the triggers that fill them are replaced by pg_trgm GIN indexes on
 --   the lower-cased name and message text (see "Inbox search" below).
 -- - The triggers that keep conversation_counts are PL/pgSQL.
--- - webhook_events and outbox have lease columns (claimed_by, lease_until) for claims by
---   several Baton instances; SQLite has a single worker and no such columns.
+-- - webhook_events and outbox carry the user's work lane, and work_lanes says which Baton
+--   instance holds each lane until when (several instances share the work; SQLite has a
+--   single worker and no such columns). docs/postgres.md explains the lanes.
 -- Times are unix seconds, or epoch milliseconds for names ending in _ms (as in SQLite).
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -165,22 +166,13 @@ CREATE TABLE webhook_events (
     received_at  BIGINT NOT NULL,
     processed_at BIGINT,
     error        TEXT,
-    -- PostgreSQL only, for claims by several instances: the instance holding the event and
-    -- until when (epoch ms). NULL = never claimed; a lease in the past has expired (its
-    -- instance stopped) and the event may be claimed again.
-    claimed_by   TEXT,
-    lease_until  BIGINT
+    -- PostgreSQL only: the sender's work lane (lanes::lane_of(page_id, sender_id)); only
+    -- the instance holding the lane applies the event, so a user's events keep their order.
+    lane         BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX webhook_events_status ON webhook_events (status, id);
--- Claims: the oldest pending events nobody holds, in id order (an index scan that stops
--- after the batch) ...
-CREATE INDEX webhook_events_unclaimed ON webhook_events (id)
-    WHERE status = 'pending' AND lease_until IS NULL;
--- ... and pending events whose lease has run out: lease_until < $now is a short range.
--- The claim's `status = 'pending' AND (lease_until IS NULL OR lease_until < $now)` can use
--- both (a BitmapOr), or one statement per index joined with UNION ALL.
-CREATE INDEX webhook_events_leased ON webhook_events (lease_until, id)
-    WHERE status = 'pending' AND lease_until IS NOT NULL;
+-- An instance's next events: the oldest pending ones of a lane it holds.
+CREATE INDEX webhook_events_lane ON webhook_events (lane, id) WHERE status = 'pending';
 
 -- The runtime's cursor (one row): every event with an id up to applied_through has been
 -- applied, in the same transaction as its effects; one that could not be applied has a row
@@ -287,10 +279,8 @@ CREATE TABLE outbox (
     -- 1: someone waits (handover confirmations, pass/take, agent replies); 0: bulk bot
     -- answers and profile reads (sqlite 0015). Bound as an i64, so BIGINT, not BOOLEAN.
     priority          BIGINT NOT NULL DEFAULT 0,
-    -- PostgreSQL only, for claims by several instances: the instance holding the row and
-    -- until when (epoch ms). NULL = not held; a lease in the past has expired.
-    claimed_by        TEXT,
-    lease_until       BIGINT
+    -- PostgreSQL only: the user's work lane (lanes::lane_of(page_id, psid)), as for events.
+    lane              BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_ms, id);
 CREATE INDEX outbox_user ON outbox (page_id, psid, id);
@@ -299,13 +289,29 @@ CREATE INDEX outbox_user_open ON outbox (page_id, psid, id)
     WHERE status IN ('pending', 'sending');
 -- The claim's first look: pending rows in claim order, urgent first, then oldest.
 CREATE INDEX outbox_claim ON outbox (priority DESC, id) WHERE status = 'pending';
--- Claims by several instances: pending rows nobody holds, in claim order ...
-CREATE INDEX outbox_unclaimed ON outbox (priority DESC, id)
-    WHERE status = 'pending' AND lease_until IS NULL;
--- ... and unfinished rows whose lease has run out (lease_until < $now), whether the claim
--- left them 'pending' or moved them to 'sending': what a stopped instance left behind.
-CREATE INDEX outbox_leased ON outbox (lease_until, id)
-    WHERE status IN ('pending', 'sending') AND lease_until IS NOT NULL;
+-- An instance's next calls: the unfinished rows of a lane it holds, in claim order.
+CREATE INDEX outbox_lane ON outbox (lane, priority DESC, id)
+    WHERE status IN ('pending', 'sending');
+
+-- ---------------------------------------------------------------------------------------
+-- Work lanes (PostgreSQL only): several Baton instances share the events and the outbox.
+-- A user's work always falls in the same one of 64 lanes, and an instance works only on the
+-- lanes it holds, so a user's events and calls are handled by one instance at a time, in
+-- order. A lease runs out unless renewed: the lanes of a stopped instance go to the others.
+CREATE TABLE work_lanes (
+    lane        BIGINT PRIMARY KEY CHECK (lane >= 0 AND lane < 64),
+    -- the instance holding the lane (NULL: free)
+    owner       TEXT,
+    -- epoch ms on the database's clock; in the past = free to take
+    lease_until BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO work_lanes (lane) SELECT generate_series(0, 63);
+-- The instances alive (renewed with their lanes): each takes its fair share of the lanes,
+-- and gives lanes back when another instance starts.
+CREATE TABLE work_instances (
+    owner       TEXT PRIMARY KEY,
+    alive_until BIGINT NOT NULL
+);
 
 -- ---------------------------------------------------------------------------------------
 -- Inbox counts (sqlite 0008, part 1): the Inbox / Done / All counts of a page are one small

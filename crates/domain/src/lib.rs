@@ -23,6 +23,7 @@ pub mod db;
 pub mod flows;
 pub mod inbox;
 pub mod ingest;
+pub mod lanes;
 pub mod live;
 pub mod pages;
 pub mod repo;
