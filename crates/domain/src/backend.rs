@@ -75,6 +75,18 @@ impl<'a> From<&'a PgPool> for DbRef<'a> {
     }
 }
 
+impl From<SqlitePool> for Db {
+    fn from(pool: SqlitePool) -> Self {
+        Db::Sqlite(pool)
+    }
+}
+
+impl From<PgPool> for Db {
+    fn from(pool: PgPool) -> Self {
+        Db::Postgres(pool)
+    }
+}
+
 impl<'a> From<&'a Db> for DbRef<'a> {
     fn from(db: &'a Db) -> Self {
         match db {
@@ -162,6 +174,42 @@ pub async fn connect_postgres(url: &str) -> Result<PgPool, DbError> {
         .connect_with(options)
         .await
         .map_err(DbError::Open)
+}
+
+/// Runs each named `async fn name(db: Db)` as two tests, `sqlite::name` and `postgres::name`,
+/// each on a fresh database of its own: `test_on_both_backends!(memory: a, b)` gives the
+/// SQLite run an in-memory database, `disk:` a file (for tests that need several connections
+/// at once). The PostgreSQL run is skipped, with a line on stderr, when no test server is
+/// configured (`testing::POSTGRES_URL_VAR`; the README's test command always starts one).
+#[macro_export]
+macro_rules! test_on_both_backends {
+    (memory: $($name:ident),* $(,)?) => {
+        $crate::test_on_both_backends!(@with { ($crate::backend::testing::sqlite().await, ()) } $($name),*);
+    };
+    (disk: $($name:ident),* $(,)?) => {
+        $crate::test_on_both_backends!(@with { $crate::backend::testing::sqlite_on_disk().await } $($name),*);
+    };
+    (@with $sqlite:block $($name:ident),*) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let (db, _keep) = $sqlite;
+                    super::$name(db).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(db) = $crate::backend::testing::postgres().await {
+                        super::$name(db).await
+                    }
+                }
+            )*
+        }
+    };
 }
 
 /// Databases for tests: every test gets one of its own, on either backend.

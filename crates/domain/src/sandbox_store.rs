@@ -6,8 +6,8 @@
 use crate::Clock;
 use std::time::Duration;
 
+use crate::backend::{Db, DbRef};
 use sandbox::{Sandbox, Snapshot, UserState};
-use sqlx::SqlitePool;
 
 use crate::repo::sandbox_state;
 
@@ -31,7 +31,11 @@ pub struct Saved {
 
 /// Restores the saved state, if any. Returns what is saved now (the starting point for
 /// [`spawn_saver`]) and how many test users came back.
-pub async fn restore(pool: &SqlitePool, sandbox: &Sandbox) -> Result<(Saved, usize), RestoreError> {
+pub async fn restore<'a>(
+    pool: impl Into<DbRef<'a>>,
+    sandbox: &Sandbox,
+) -> Result<(Saved, usize), RestoreError> {
+    let pool = pool.into();
     let Some((header, user_rows)) = sandbox_state::load(pool).await? else {
         return Ok((Saved::default(), 0));
     };
@@ -54,7 +58,8 @@ pub async fn restore(pool: &SqlitePool, sandbox: &Sandbox) -> Result<(Saved, usi
 }
 
 /// Saves the changes every couple of seconds.
-pub fn spawn_saver(pool: SqlitePool, clock: Clock, sandbox: Sandbox, mut saved: Saved) {
+pub fn spawn_saver(pool: impl Into<Db>, clock: Clock, sandbox: Sandbox, mut saved: Saved) {
+    let pool: Db = pool.into();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(SAVE_EVERY).await;
@@ -67,12 +72,13 @@ pub fn spawn_saver(pool: SqlitePool, clock: Clock, sandbox: Sandbox, mut saved: 
 
 /// Saves what changed since the last save. Returns whether anything was written. On a
 /// database error the changes are handed back to the sandbox for the next try.
-pub async fn save_if_changed(
-    pool: &SqlitePool,
+pub async fn save_if_changed<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     sandbox: &Sandbox,
     saved: &mut Saved,
 ) -> Result<bool, sqlx::Error> {
+    let pool = pool.into();
     let changes = sandbox.take_changes();
     let header = encode(&changes.header);
     let header_changed = header != saved.header;

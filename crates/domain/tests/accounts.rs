@@ -11,34 +11,8 @@ use model::Role;
 
 const PASSWORD: &str = "correct horse battery";
 
-/// Every test here runs twice, on a fresh SQLite file and on a fresh PostgreSQL
-/// database (skipped, with a line on stderr, when no test server is configured; the
-/// README's test command always starts one).
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let (db, _dir) = domain::backend::testing::sqlite_on_disk().await;
-                    super::$name(db).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    if let Some(db) = domain::backend::testing::postgres().await {
-                        super::$name(db).await
-                    }
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+domain::test_on_both_backends!(
+    disk:
     the_first_admin_can_be_created_once,
     sign_in_gives_one_message_for_wrong_email_and_wrong_password,
     five_failures_lock_the_account_even_for_the_right_password,

@@ -16,33 +16,8 @@ const CANONICAL: &str = include_str!("../../flows/tests/fixtures/handover_kit.ca
 /// Never used as a Graph base here unless a test says so: no page is connected by default.
 const NO_GRAPH: &str = "http://127.0.0.1:9/v21.0";
 
-/// Every test here runs twice, on a fresh SQLite database and on a fresh PostgreSQL
-/// database (skipped, with a line on stderr, when no test server is configured; the
-/// README's test command always starts one).
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(domain::backend::testing::sqlite().await).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some(db) = domain::backend::testing::postgres().await {
-                        super::$name(db).await
-                    }
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+domain::test_on_both_backends!(
+    memory:
     importing_a_bad_file_changes_nothing_and_lists_every_problem,
     export_import_export_is_byte_identical,
     a_draft_may_break_rules_but_cannot_be_published,

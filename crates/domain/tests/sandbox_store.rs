@@ -1,29 +1,30 @@
 //! Saving the built-in sandbox in the database: only the users that changed are written, a
 //! removed user's row goes, and a snapshot saved by an older version (users inside it) is
-//! restored and then moved into rows.
+//! restored and then moved into rows; and the Simulator's draft-trial users. On both backends.
 
-use domain::repo::sandbox_state;
+use domain::backend::Db;
+use domain::repo::{draft_trials, sandbox_state};
 use domain::Clock;
-use domain::{db, sandbox_store};
+use domain::{on_db, sandbox_store};
 use sandbox::{NewUser, Sandbox, SandboxConfig};
-use sqlx::SqlitePool;
 
-async fn pool() -> SqlitePool {
-    let pool = db::connect("sqlite::memory:").await.unwrap();
-    db::migrate(&pool).await.unwrap();
-    pool
+domain::test_on_both_backends!(
+    memory:
+    only_changed_users_are_written_and_removed_ones_are_deleted,
+    an_older_single_snapshot_is_restored_then_moved_into_rows,
+    draft_trials_are_turned_on_once_and_off,
+);
+
+async fn saved_ms(pool: &Db) -> Vec<(String, i64)> {
+    on_db!(pool, p => {
+        sqlx::query_as("SELECT psid, saved_ms FROM sandbox_users ORDER BY psid")
+            .fetch_all(p)
+            .await
+            .unwrap()
+    })
 }
 
-async fn saved_ms(pool: &SqlitePool) -> Vec<(String, i64)> {
-    sqlx::query_as("SELECT psid, saved_ms FROM sandbox_users ORDER BY psid")
-        .fetch_all(pool)
-        .await
-        .unwrap()
-}
-
-#[tokio::test]
-async fn only_changed_users_are_written_and_removed_ones_are_deleted() {
-    let pool = pool().await;
+async fn only_changed_users_are_written_and_removed_ones_are_deleted(pool: Db) {
     let sb = Sandbox::new(SandboxConfig::default());
     let (mut saved, n) = sandbox_store::restore(&pool, &sb).await.unwrap();
     assert_eq!(n, 0);
@@ -40,10 +41,12 @@ async fn only_changed_users_are_written_and_removed_ones_are_deleted() {
             .unwrap()
     );
     // Mark the rows so a rewrite shows.
-    sqlx::query("UPDATE sandbox_users SET saved_ms = 0")
-        .execute(&pool)
-        .await
-        .unwrap();
+    on_db!(&pool, p => {
+        sqlx::query("UPDATE sandbox_users SET saved_ms = 0")
+            .execute(p)
+            .await
+            .unwrap();
+    });
     sb.user_says(&b, "hello").unwrap();
     assert!(
         sandbox_store::save_if_changed(&pool, &Clock::system(), &sb, &mut saved)
@@ -74,18 +77,18 @@ async fn only_changed_users_are_written_and_removed_ones_are_deleted() {
     );
 }
 
-#[tokio::test]
-async fn an_older_single_snapshot_is_restored_then_moved_into_rows() {
-    let pool = pool().await;
+async fn an_older_single_snapshot_is_restored_then_moved_into_rows(pool: Db) {
     let old = Sandbox::new(SandboxConfig::default());
     let a = old.create_user(NewUser::default()).unwrap().psid;
     old.user_says(&a, "from the old format").unwrap();
     let text = serde_json::to_string(&old.snapshot()).unwrap();
-    sqlx::query("INSERT INTO sandbox_state (id, snapshot, saved_ms) VALUES (1, $1, 1)")
-        .bind(&text)
-        .execute(&pool)
-        .await
-        .unwrap();
+    on_db!(&pool, p => {
+        sqlx::query("INSERT INTO sandbox_state (id, snapshot, saved_ms) VALUES (1, $1, 1)")
+            .bind(&text)
+            .execute(p)
+            .await
+            .unwrap();
+    });
 
     let sb = Sandbox::new(SandboxConfig::default());
     let (mut saved, n) = sandbox_store::restore(&pool, &sb).await.unwrap();
@@ -100,4 +103,15 @@ async fn an_older_single_snapshot_is_restored_then_moved_into_rows() {
     );
     assert_eq!(users.len(), 1);
     assert!(users[0].contains("from the old format"));
+}
+
+/// The Simulator's "Try draft" users: turning one on twice keeps one row, off removes it.
+async fn draft_trials_are_turned_on_once_and_off(pool: Db) {
+    assert!(draft_trials::all(&pool).await.unwrap().is_empty());
+    draft_trials::set(&pool, "200", true, 1).await.unwrap();
+    draft_trials::set(&pool, "100", true, 2).await.unwrap();
+    draft_trials::set(&pool, "200", true, 3).await.unwrap();
+    assert_eq!(draft_trials::all(&pool).await.unwrap(), ["100", "200"]);
+    draft_trials::set(&pool, "200", false, 4).await.unwrap();
+    assert_eq!(draft_trials::all(&pool).await.unwrap(), ["100"]);
 }
