@@ -90,10 +90,23 @@ pub enum UserCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    use domain::backend::Backend;
     let config = Config::resolve(cli.config).context("invalid configuration")?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => startup::serve(config).await,
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::Migrate if Backend::of_url(&config.database_url) == Some(Backend::Postgres) => {
+            // sqlx holds a PostgreSQL advisory lock while it migrates: instances starting, or
+            // another `baton migrate`, wait for it and find the work done.
+            let db = domain::backend::open(&config.database_url).await?;
+            db.migrate().await?;
+            db.close().await;
+            println!(
+                "database is up to date ({})",
+                config.database_url_for_display()
+            );
+            Ok(())
+        }
         Command::Migrate => {
             let pool = startup::open_database(&config).await?;
             let deliveries = domain::db::open_deliveries(&pool).await?;

@@ -40,24 +40,77 @@ fn migrate_creates_the_database() {
 
 /// A URL Baton cannot use gets a plain answer that never repeats the URL's password.
 #[test]
-fn migrate_refuses_other_databases_without_echoing_the_password() {
+fn other_databases_get_plain_answers_without_echoing_the_password() {
     let dir = tempfile::tempdir().unwrap();
-    for (url, says) in [
+    for (args, url, says) in [
         (
-            "postgres://baton:s3cret-pw@db.example/baton",
-            "PostgreSQL is not supported by `baton serve` and `baton migrate` yet",
+            &["serve"][..],
+            "postgres://baton:s3cret-pw@127.0.0.1:9/baton",
+            "PostgreSQL is not supported by this command yet: only `baton migrate`",
         ),
         (
+            &["migrate"][..],
+            "postgres://baton:s3cret-pw@127.0.0.1:9/baton",
+            "could not open the database",
+        ),
+        (
+            &["migrate"][..],
             "mysql://baton:s3cret-pw@db.example/baton",
             "unsupported database URL scheme \"mysql\"",
         ),
     ] {
-        let out = baton(dir.path(), &["migrate"], &[("BATON_DATABASE_URL", url)], "");
+        let out = baton(dir.path(), args, &[("BATON_DATABASE_URL", url)], "");
         assert!(!out.status.success());
         let stderr = text(&out.stderr);
-        assert!(stderr.contains(says), "{stderr}");
+        assert!(stderr.contains(says), "{args:?} {stderr}");
         assert!(!stderr.contains("s3cret"), "{stderr}");
     }
+}
+
+/// Three `baton migrate` started at once on one new PostgreSQL database (as instances
+/// starting together would): all succeed and each migration is applied once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_on_postgres_is_safe_to_run_several_at_once() {
+    let Some(server) = domain::backend::testing::postgres_url() else {
+        eprintln!(
+            "skipped: {} is not set",
+            domain::backend::testing::POSTGRES_URL_VAR
+        );
+        return;
+    };
+    let url = domain::backend::testing::empty_postgres_database(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let runs: Vec<_> = (0..3)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_baton"))
+                .arg("migrate")
+                .env("BATON_DATABASE_URL", &url)
+                .current_dir(dir.path())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for run in runs {
+        let out = run.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("database is up to date"));
+    }
+    let pool = domain::backend::connect_postgres(&url).await.unwrap();
+    let (applied,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        applied as usize,
+        domain::backend::PG_MIGRATOR.iter().count()
+    );
+    let (lanes,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM work_lanes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(lanes, 64, "the seed rows went in once");
 }
 
 #[test]

@@ -270,8 +270,8 @@ pub mod testing {
         Some(Db::Postgres(fresh_postgres(&url).await))
     }
 
-    /// Creates a new database on the server `url` points at and returns a migrated pool on it.
-    pub async fn fresh_postgres(url: &str) -> PgPool {
+    /// Creates a new, empty database on the server `url` points at and returns its name.
+    async fn create_database(url: &str) -> String {
         static N: AtomicU64 = AtomicU64::new(0);
         let admin = connect_postgres(url)
             .await
@@ -290,6 +290,30 @@ pub mod testing {
             .await
             .expect("create a test database");
         admin.close().await;
+        name
+    }
+
+    /// A URL to a new, empty (unmigrated) database on the server `url` points at: `url` with
+    /// its database name replaced.
+    pub async fn empty_postgres_database(url: &str) -> String {
+        let name = create_database(url).await;
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let authority_end = base
+            .find("://")
+            .map(|i| i + 3)
+            .and_then(|start| base[start..].find('/').map(|i| start + i))
+            .unwrap_or(base.len());
+        let mut out = format!("{}/{name}", &base[..authority_end]);
+        if !query.is_empty() {
+            out.push('?');
+            out.push_str(query);
+        }
+        out
+    }
+
+    /// Creates a new database on the server `url` points at and returns a migrated pool on it.
+    pub async fn fresh_postgres(url: &str) -> PgPool {
+        let name = create_database(url).await;
         let options = PgConnectOptions::from_str(url).unwrap().database(&name);
         let pool = PgPoolOptions::new()
             .max_connections(8)

@@ -21,7 +21,7 @@ pub enum DbError {
     /// Holds the URL's scheme only: the rest may carry a password.
     #[error("unsupported database URL scheme {0:?}: Baton supports sqlite: URLs (for example sqlite://data/baton.db)")]
     UnsupportedUrl(String),
-    #[error("PostgreSQL is not supported by `baton serve` and `baton migrate` yet: part of Baton still needs SQLite (docs/postgres.md says what is done). Use a sqlite: URL, for example sqlite://data/baton.db")]
+    #[error("PostgreSQL is not supported by this command yet: only `baton migrate` runs on it so far, and the rest of Baton still needs SQLite (docs/postgres.md says what is done). Use a sqlite: URL, for example sqlite://data/baton.db")]
     PostgresNotYet,
     #[error("could not create the database {path}: {source}")]
     CreateDir {
