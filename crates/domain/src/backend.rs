@@ -11,8 +11,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use crate::db::DbError;
 
@@ -126,6 +127,115 @@ impl Db {
             Db::Postgres(pool) => pool.close().await,
         }
     }
+}
+
+/// Where one statement runs: a pool or a connection (often a caller's transaction) of either
+/// backend. What repository functions take when a caller may run them inside its own
+/// transaction; `on_exec!` runs a statement on it. A function that runs several statements
+/// takes `Exec` once and passes `exec.reborrow()` to each.
+#[derive(Debug)]
+pub enum Exec<'c> {
+    SqlitePool(&'c SqlitePool),
+    PgPool(&'c PgPool),
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+impl Exec<'_> {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Exec::SqlitePool(_) | Exec::Sqlite(_) => Backend::Sqlite,
+            Exec::PgPool(_) | Exec::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The same place for one more statement.
+    pub fn reborrow(&mut self) -> Exec<'_> {
+        match self {
+            Exec::SqlitePool(pool) => Exec::SqlitePool(pool),
+            Exec::PgPool(pool) => Exec::PgPool(pool),
+            Exec::Sqlite(conn) => Exec::Sqlite(conn),
+            Exec::Postgres(conn) => Exec::Postgres(conn),
+        }
+    }
+}
+
+impl<'c> From<&'c SqlitePool> for Exec<'c> {
+    fn from(pool: &'c SqlitePool) -> Self {
+        Exec::SqlitePool(pool)
+    }
+}
+
+impl<'c> From<&'c PgPool> for Exec<'c> {
+    fn from(pool: &'c PgPool) -> Self {
+        Exec::PgPool(pool)
+    }
+}
+
+impl<'c> From<&'c Db> for Exec<'c> {
+    fn from(db: &'c Db) -> Self {
+        DbRef::from(db).into()
+    }
+}
+
+impl<'c> From<DbRef<'c>> for Exec<'c> {
+    fn from(db: DbRef<'c>) -> Self {
+        match db {
+            DbRef::Sqlite(pool) => Exec::SqlitePool(pool),
+            DbRef::Postgres(pool) => Exec::PgPool(pool),
+        }
+    }
+}
+
+impl<'c> From<&'c mut SqliteConnection> for Exec<'c> {
+    fn from(conn: &'c mut SqliteConnection) -> Self {
+        Exec::Sqlite(conn)
+    }
+}
+
+impl<'c> From<&'c mut PgConnection> for Exec<'c> {
+    fn from(conn: &'c mut PgConnection) -> Self {
+        Exec::Postgres(conn)
+    }
+}
+
+impl<'c> From<&'c mut PoolConnection<Sqlite>> for Exec<'c> {
+    fn from(conn: &'c mut PoolConnection<Sqlite>) -> Self {
+        Exec::Sqlite(conn)
+    }
+}
+
+impl<'c> From<&'c mut PoolConnection<Postgres>> for Exec<'c> {
+    fn from(conn: &'c mut PoolConnection<Postgres>) -> Self {
+        Exec::Postgres(conn)
+    }
+}
+
+impl<'c, 't> From<&'c mut Transaction<'t, Sqlite>> for Exec<'c> {
+    fn from(tx: &'c mut Transaction<'t, Sqlite>) -> Self {
+        Exec::Sqlite(tx)
+    }
+}
+
+impl<'c, 't> From<&'c mut Transaction<'t, Postgres>> for Exec<'c> {
+    fn from(tx: &'c mut Transaction<'t, Postgres>) -> Self {
+        Exec::Postgres(tx)
+    }
+}
+
+/// Runs one statement, `$body`, with `$c` bound to the executor behind `$exec` (anything
+/// `Into<Exec>`): the body is compiled for each kind of executor, so it must use `$c` once
+/// and give the same type in every arm (see `on_db!`).
+#[macro_export]
+macro_rules! on_exec {
+    ($exec:expr, $c:ident => $body:expr) => {
+        match ::std::convert::Into::<$crate::backend::Exec>::into($exec) {
+            $crate::backend::Exec::SqlitePool($c) => $body,
+            $crate::backend::Exec::PgPool($c) => $body,
+            $crate::backend::Exec::Sqlite($c) => $body,
+            $crate::backend::Exec::Postgres($c) => $body,
+        }
+    };
 }
 
 /// Runs `$body` with `$pool` bound to the pool behind `$db` (anything `Into<DbRef>`): the

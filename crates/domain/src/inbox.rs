@@ -2,8 +2,8 @@
 //! conversation's detail, mapped from repository rows to the view types in the `model` crate.
 //! The actions (Mark as done, Move to inbox) are in `runtime::agent`.
 
+use crate::backend::DbRef;
 use crate::Clock;
-use sqlx::SqlitePool;
 
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::inbox::{self, ListQuery};
@@ -19,25 +19,27 @@ use model::{
 pub const PAGE_SIZE: i64 = 50;
 
 /// One page of `list`, filtered by `search`, starting after `cursor` (`None` = first page).
-pub async fn list_page(
-    pool: &SqlitePool,
+pub async fn list_page<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     list: InboxList,
     search: &str,
     cursor: Option<&InboxCursor>,
 ) -> Result<ConversationPage, AppError> {
+    let pool = pool.into();
     list_page_sized(pool, clock, list, search, cursor, PAGE_SIZE).await
 }
 
 /// [`list_page`] with a chosen page size (tests use small pages).
-pub async fn list_page_sized(
-    pool: &SqlitePool,
+pub async fn list_page_sized<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     list: InboxList,
     search: &str,
     cursor: Option<&InboxCursor>,
     page_size: i64,
 ) -> Result<ConversationPage, AppError> {
+    let pool = pool.into();
     let now_ms = clock.now_ms();
     let Some(page) = pages::current(pool).await? else {
         return Ok(ConversationPage {
@@ -83,11 +85,12 @@ pub async fn list_page_sized(
 }
 
 /// Everything the conversation view shows; `NotFound` for an unknown user.
-pub async fn detail(
-    pool: &SqlitePool,
+pub async fn detail<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     psid: &str,
 ) -> Result<ConversationDetail, AppError> {
+    let pool = pool.into();
     let now = clock.now_ms();
     let page = pages::current(pool).await?.ok_or(AppError::NotFound)?;
     let row = conv::get(pool, &page.page_id, psid)

@@ -1,7 +1,10 @@
-//! The agent inbox's reads against a real SQLite database: list order, keyset pagination
+//! The agent inbox's reads against real databases (SQLite and PostgreSQL): list order, keyset pagination
 //! without duplicates or gaps, counts per list (kept by triggers), search by name and by what
-//! people wrote (both plans: FTS5 index and scan), and the conversation detail.
+//! people wrote (on SQLite both plans: FTS5 index and scan; on PostgreSQL pg_trgm), and the
+//! conversation detail.
 
+use domain::backend::Db;
+use domain::on_db;
 use domain::repo::audit::Actor;
 use domain::repo::conversations as conv;
 use domain::repo::inbox::{self as repo, ListQuery};
@@ -12,27 +15,31 @@ use model::AppError;
 use model::ThreadOwner::{Baton, PageInbox};
 use model::{ConversationState, Speaker};
 use model::{InboxCursor, InboxList, WINDOW_MS};
-use sqlx::SqlitePool;
 
 const PAGE: &str = sandbox::DEFAULT_PAGE_ID;
 
-async fn pool() -> SqlitePool {
-    let pool = db::connect("sqlite::memory:").await.unwrap();
-    db::migrate(&pool).await.unwrap();
-    pool
-}
+domain::test_on_both_backends!(
+    memory:
+    lists_are_newest_first_and_filtered_by_state,
+    pages_follow_each_other_without_duplicates_or_gaps,
+    new_activity_moves_a_conversation_to_the_top,
+    counts_follow_new_conversations_and_state_changes,
+    search_finds_names_and_anything_a_person_wrote,
+    search_pages_with_the_cursor_too,
+    a_changed_name_is_found_by_the_new_name_only,
+    without_a_connected_page_the_lists_are_empty_and_say_so,
+);
 
-async fn connected() -> SqlitePool {
-    let pool = pool().await;
+/// Connects the sandbox page (its Graph API is never called here).
+async fn connect(pool: &Db) {
     pages::connect_sandbox(
-        &pool,
+        pool,
         &Clock::system(),
         &Actor::cli(),
         "http://127.0.0.1:9/v21.0",
     )
     .await
     .unwrap();
-    pool
 }
 
 /// The state a test names in words.
@@ -46,18 +53,15 @@ fn state_of(name: &str) -> ConversationState {
 }
 
 /// A conversation in `state` whose last activity is `at_ms`.
-async fn add(pool: &SqlitePool, psid: &str, state: &str, at_ms: i64, name: Option<(&str, &str)>) {
-    let mut conn = pool.acquire().await.unwrap();
-    conv::get_or_create(&mut conn, PAGE, psid, at_ms)
-        .await
-        .unwrap();
+async fn add(pool: &Db, psid: &str, state: &str, at_ms: i64, name: Option<(&str, &str)>) {
+    conv::get_or_create(pool, PAGE, psid, at_ms).await.unwrap();
     if state != "bot" {
-        conv::transition(&mut conn, PAGE, psid, state_of(state), PageInbox, at_ms)
+        conv::transition(pool, PAGE, psid, state_of(state), PageInbox, at_ms)
             .await
             .unwrap();
     }
     conv::touch(
-        &mut conn,
+        pool,
         PAGE,
         psid,
         at_ms,
@@ -65,7 +69,6 @@ async fn add(pool: &SqlitePool, psid: &str, state: &str, at_ms: i64, name: Optio
     )
     .await
     .unwrap();
-    drop(conn);
     if let Some((first, last)) = name {
         conv::set_profile(pool, PAGE, psid, Some(first), Some(last), None)
             .await
@@ -73,7 +76,7 @@ async fn add(pool: &SqlitePool, psid: &str, state: &str, at_ms: i64, name: Optio
     }
 }
 
-async fn psids(pool: &SqlitePool, list: InboxList, search: &str) -> Vec<String> {
+async fn psids(pool: &Db, list: InboxList, search: &str) -> Vec<String> {
     inbox::list_page(pool, &Clock::system(), list, search, None)
         .await
         .unwrap()
@@ -83,9 +86,8 @@ async fn psids(pool: &SqlitePool, list: InboxList, search: &str) -> Vec<String> 
         .collect()
 }
 
-#[tokio::test]
-async fn lists_are_newest_first_and_filtered_by_state() {
-    let pool = connected().await;
+async fn lists_are_newest_first_and_filtered_by_state(pool: Db) {
+    connect(&pool).await;
     add(&pool, "p1", "inbox", 1_000, None).await;
     add(&pool, "p2", "done", 3_000, None).await;
     add(&pool, "p3", "inbox", 2_000, None).await;
@@ -114,9 +116,8 @@ async fn lists_are_newest_first_and_filtered_by_state() {
     assert_eq!(first.last_text.as_deref(), Some("last words of p5"));
 }
 
-#[tokio::test]
-async fn pages_follow_each_other_without_duplicates_or_gaps() {
-    let pool = connected().await;
+async fn pages_follow_each_other_without_duplicates_or_gaps(pool: Db) {
+    connect(&pool).await;
     // 23 conversations, many sharing an activity time, so ties cross page boundaries.
     for i in 0..23 {
         let state = if i % 4 == 0 { "done" } else { "inbox" };
@@ -152,30 +153,28 @@ async fn pages_follow_each_other_without_duplicates_or_gaps() {
 }
 
 /// A transcript line; a user line also opens the window and becomes the last text.
-async fn said(pool: &SqlitePool, psid: &str, who: Speaker, at_ms: i64, text: &str) {
-    let mut conn = pool.acquire().await.unwrap();
-    conv::add_transcript(&mut *conn, PAGE, psid, at_ms, who, text, None)
+async fn said(pool: &Db, psid: &str, who: Speaker, at_ms: i64, text: &str) {
+    conv::add_transcript(pool, PAGE, psid, at_ms, who, text, None)
         .await
         .unwrap();
     if who == Speaker::User {
-        conv::user_wrote(&mut conn, PAGE, psid, at_ms, text)
+        conv::user_wrote(pool, PAGE, psid, at_ms, text)
             .await
             .unwrap();
     }
 }
 
 /// Moves a conversation to `state`; false when it already was there.
-async fn transition(pool: &SqlitePool, psid: &str, state: &str) -> bool {
-    let mut conn = pool.acquire().await.unwrap();
+async fn transition(pool: &Db, psid: &str, state: &str) -> bool {
     let owner = if state == "inbox" { PageInbox } else { Baton };
-    conv::transition(&mut conn, PAGE, psid, state_of(state), owner, 10_000)
+    conv::transition(pool, PAGE, psid, state_of(state), owner, 10_000)
         .await
         .unwrap()
 }
 
 /// A search through the repository with each plan forced (index, then scan): both must give
 /// the same rows in the same order.
-async fn both_plans(pool: &SqlitePool, state: Option<&str>, term: &str) -> Vec<String> {
+async fn both_plans(pool: &Db, state: Option<&str>, term: &str) -> Vec<String> {
     let mut results = Vec::new();
     for max_hits in [1_000_000, 0] {
         let q = ListQuery {
@@ -198,7 +197,7 @@ async fn both_plans(pool: &SqlitePool, state: Option<&str>, term: &str) -> Vec<S
 
 /// Six named conversations whose users wrote something: two in Inbox, two Done, two with
 /// the bot; p5 and p6 share an activity time.
-async fn six(pool: &SqlitePool) {
+async fn six(pool: &Db) {
     let people = [
         (
             "p1",
@@ -231,9 +230,8 @@ async fn six(pool: &SqlitePool) {
     }
 }
 
-#[tokio::test]
-async fn new_activity_moves_a_conversation_to_the_top() {
-    let pool = connected().await;
+async fn new_activity_moves_a_conversation_to_the_top(pool: Db) {
+    connect(&pool).await;
     six(&pool).await;
     assert_eq!(psids(&pool, InboxList::Inbox, "").await, ["p4", "p1"]);
     said(&pool, "p1", Speaker::User, 9_000, "still waiting").await;
@@ -244,9 +242,8 @@ async fn new_activity_moves_a_conversation_to_the_top() {
     assert_eq!(page.items[0].last_text.as_deref(), Some("still waiting"));
 }
 
-#[tokio::test]
-async fn counts_follow_new_conversations_and_state_changes() {
-    let pool = connected().await;
+async fn counts_follow_new_conversations_and_state_changes(pool: Db) {
+    connect(&pool).await;
     let counts = || async {
         let c = inbox::list_page(&pool, &Clock::system(), InboxList::All, "", None)
             .await
@@ -264,18 +261,21 @@ async fn counts_follow_new_conversations_and_state_changes() {
     assert!(transition(&pool, "p1", "bot").await);
     assert_eq!(counts().await, (2, 1, 6));
     // The trigger-kept counters agree with a plain count of the table.
-    let plain: (i64, i64, i64) = sqlx::query_as(
-        "SELECT SUM(state = 'inbox'), SUM(state = 'done'), COUNT(*) FROM conversations",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let plain: (i64, i64, i64) = on_db!(&pool, p => {
+        sqlx::query_as(
+            "SELECT COUNT(*) FILTER (WHERE state = 'inbox'), COUNT(*) FILTER (WHERE state = 'done'),
+                    COUNT(*)
+             FROM conversations",
+        )
+        .fetch_one(p)
+        .await
+        .unwrap()
+    });
     assert_eq!(plain, (2, 1, 6));
 }
 
-#[tokio::test]
-async fn search_finds_names_and_anything_a_person_wrote() {
-    let pool = connected().await;
+async fn search_finds_names_and_anything_a_person_wrote(pool: Db) {
+    connect(&pool).await;
     six(&pool).await;
     // Older lines count, not only the last text; bot lines do not.
     said(
@@ -348,9 +348,8 @@ async fn search_finds_names_and_anything_a_person_wrote() {
     assert_eq!(psids(&pool, InboxList::All, "  ").await.len(), 6);
 }
 
-#[tokio::test]
-async fn search_pages_with_the_cursor_too() {
-    let pool = connected().await;
+async fn search_pages_with_the_cursor_too(pool: Db) {
+    connect(&pool).await;
     for i in 0..9 {
         add(&pool, &format!("u{i}"), "inbox", 1_000 * (i / 2), None).await;
         said(
@@ -385,9 +384,8 @@ async fn search_pages_with_the_cursor_too() {
     assert_eq!(seen, ["u8", "u7", "u6", "u5", "u4", "u3", "u2", "u1", "u0"]);
 }
 
-#[tokio::test]
-async fn a_changed_name_is_found_by_the_new_name_only() {
-    let pool = connected().await;
+async fn a_changed_name_is_found_by_the_new_name_only(pool: Db) {
+    connect(&pool).await;
     // Before the profile is fetched there is no name to match.
     add(&pool, "p9", "bot", 1_000, None).await;
     assert!(psids(&pool, InboxList::All, "unknown").await.is_empty());
@@ -402,9 +400,7 @@ async fn a_changed_name_is_found_by_the_new_name_only() {
     assert_eq!(psids(&pool, InboxList::All, "moura").await, ["p9"]);
 }
 
-#[tokio::test]
-async fn without_a_connected_page_the_lists_are_empty_and_say_so() {
-    let pool = pool().await;
+async fn without_a_connected_page_the_lists_are_empty_and_say_so(pool: Db) {
     let page = inbox::list_page(&pool, &Clock::system(), InboxList::All, "", None)
         .await
         .unwrap();
@@ -418,10 +414,20 @@ async fn without_a_connected_page_the_lists_are_empty_and_say_so() {
     );
 }
 
+/// SQLite only until the outbox runs on both backends.
 #[tokio::test]
 async fn the_detail_has_profile_window_transcript_and_failed_sends() {
-    let pool = connected().await;
-    add(&pool, "ana", "inbox", 1_000, Some(("Ana", "Silva"))).await;
+    let pool = db::connect("sqlite::memory:").await.unwrap();
+    db::migrate(&pool).await.unwrap();
+    connect(&Db::Sqlite(pool.clone())).await;
+    add(
+        &Db::Sqlite(pool.clone()),
+        "ana",
+        "inbox",
+        1_000,
+        Some(("Ana", "Silva")),
+    )
+    .await;
     let mut conn = pool.acquire().await.unwrap();
     conv::user_wrote(&mut conn, PAGE, "ana", 5_000, "hello")
         .await

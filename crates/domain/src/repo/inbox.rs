@@ -10,10 +10,16 @@
 //!   conversations; the cost grows with the number of hits.
 //! - **Scan**: many hits; the list is walked in its order and each conversation tested,
 //!   which stops as soon as the page is full (quick, since many conversations match).
+//!
+//! On PostgreSQL the same matches are one statement: `LIKE` on the lower-cased name and lines,
+//! served by pg_trgm indexes (migrations/postgres), and the planner picks between the index
+//! and the list order by itself.
 
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{PgPool, QueryBuilder, Sqlite, SqlitePool};
 
 use super::conversations::ConversationRow;
+use crate::backend::{DbRef, Exec};
+use crate::{on_db, on_exec};
 
 /// Which rows one page asks for.
 #[derive(Debug, Clone, Default)]
@@ -101,94 +107,156 @@ async fn plan(pool: &SqlitePool, q: &ListQuery<'_>) -> Result<Plan, sqlx::Error>
 /// The name as the FTS tables index it, for the scan plans.
 const NAME: &str = "TRIM(COALESCE(first_name, '') || ' ' || COALESCE(last_name, ''))";
 
+/// The statement's start and end, the same on both backends: the page, the state, the keyset
+/// cursor, and (after the search's condition) the order and the limit.
+macro_rules! list_statement {
+    ($db:ty, $q:expr, |$sql:ident| $search:block) => {{
+        let q = $q;
+        let mut $sql = QueryBuilder::<$db>::new(
+            "SELECT page_id, psid, first_name, last_name, profile_pic, profile_fetched, state,
+                    thread_owner, handover_message, back_to_bot_message, last_user_message_ms,
+                    last_activity_ms, last_text
+             FROM conversations WHERE page_id = ",
+        );
+        $sql.push_bind(q.page_id);
+        if let Some(state) = q.state {
+            $sql.push(" AND state = ").push_bind(state);
+        }
+        if let Some((ms, psid)) = q.after {
+            $sql.push(" AND (last_activity_ms, psid) < (")
+                .push_bind(ms)
+                .push(", ")
+                .push_bind(psid)
+                .push(")");
+        }
+        $search
+        $sql.push(" ORDER BY last_activity_ms DESC, psid DESC LIMIT ")
+            .push_bind(q.limit);
+        $sql
+    }};
+}
+
 /// Rows of one page, at most `limit`, newest activity first (ties: psid descending). The
-/// statement only holds the conditions in use, so SQLite picks the matching index.
-pub async fn list(
+/// statement only holds the conditions in use, so the database picks the matching index.
+pub async fn list<'a>(
+    db: impl Into<DbRef<'a>>,
+    q: &ListQuery<'_>,
+) -> Result<Vec<ConversationRow>, sqlx::Error> {
+    match db.into() {
+        DbRef::Sqlite(pool) => list_sqlite(pool, q).await,
+        DbRef::Postgres(pool) => list_postgres(pool, q).await,
+    }
+}
+
+async fn list_postgres(
+    pool: &PgPool,
+    q: &ListQuery<'_>,
+) -> Result<Vec<ConversationRow>, sqlx::Error> {
+    let term = q.search.trim();
+    let escaped = like_escape(&term.to_lowercase());
+    let mut sql = list_statement!(sqlx::Postgres, q, |sql| {
+        if term.is_empty() {
+        } else if term.chars().count() >= 3 {
+            let pattern = format!("%{escaped}%");
+            // The name (conversations_name_trgm), or any line a person wrote
+            // (transcript_text_trgm: the same expression and condition as the index).
+            sql.push(format!(" AND (lower({NAME}) LIKE "))
+                .push_bind(pattern.clone())
+                .push(
+                    " ESCAPE '\\' OR (page_id, psid) IN (SELECT t.page_id, t.psid FROM transcript t
+                        WHERE t.who IN ('user', 'agent', 'page_inbox') AND lower(t.text) LIKE ",
+                )
+                .push_bind(pattern)
+                .push(" ESCAPE '\\'))");
+        } else if term.chars().all(char::is_alphanumeric) {
+            // The start of the name, or of a word after a space.
+            sql.push(format!(" AND (lower({NAME}) LIKE "))
+                .push_bind(format!("{escaped}%"))
+                .push(format!(" ESCAPE '\\' OR lower({NAME}) LIKE "))
+                .push_bind(format!("% {escaped}%"))
+                .push(" ESCAPE '\\')");
+        } else {
+            sql.push(" AND FALSE");
+        }
+    });
+    sql.build_query_as().fetch_all(pool).await
+}
+
+async fn list_sqlite(
     pool: &SqlitePool,
     q: &ListQuery<'_>,
 ) -> Result<Vec<ConversationRow>, sqlx::Error> {
     let plan = plan(pool, q).await?;
-    let mut sql = QueryBuilder::<Sqlite>::new(
-        "SELECT page_id, psid, first_name, last_name, profile_pic, profile_fetched, state,
-                thread_owner, handover_message, back_to_bot_message, last_user_message_ms,
-                last_activity_ms, last_text
-         FROM conversations WHERE page_id = ",
-    );
-    sql.push_bind(q.page_id);
-    if let Some(state) = q.state {
-        sql.push(" AND state = ").push_bind(state);
-    }
-    if let Some((ms, psid)) = q.after {
-        sql.push(" AND (last_activity_ms, psid) < (")
-            .push_bind(ms)
-            .push(", ")
-            .push_bind(psid)
-            .push(")");
-    }
-    match plan {
-        Plan::All => {}
-        Plan::Nothing => {
-            sql.push(" AND FALSE");
-        }
-        Plan::Substring(phrase) => {
-            // Matching conversations by name, or by any line a person wrote, as a rowid
-            // set; the list order and the keyset cursor then apply to that set.
-            sql.push(
-                " AND rowid IN (SELECT rowid FROM conversation_name_fts
+    let mut sql = list_statement!(Sqlite, q, |sql| {
+        match plan {
+            Plan::All => {}
+            Plan::Nothing => {
+                sql.push(" AND FALSE");
+            }
+            Plan::Substring(phrase) => {
+                // Matching conversations by name, or by any line a person wrote, as a rowid
+                // set; the list order and the keyset cursor then apply to that set.
+                sql.push(
+                    " AND rowid IN (SELECT rowid FROM conversation_name_fts
                                 WHERE conversation_name_fts MATCH ",
-            )
-            .push_bind(phrase.clone())
-            .push(
-                " UNION SELECT c.rowid FROM transcript t
+                )
+                .push_bind(phrase.clone())
+                .push(
+                    " UNION SELECT c.rowid FROM transcript t
                      JOIN conversations c ON c.page_id = t.page_id AND c.psid = t.psid
                      WHERE t.id IN (SELECT rowid FROM transcript_fts WHERE transcript_fts MATCH ",
-            )
-            .push_bind(phrase)
-            .push("))");
-        }
-        Plan::SubstringScan(pattern) => {
-            // LIKE is case-insensitive for ASCII; the pattern is already lower case.
-            sql.push(format!(" AND ({NAME} LIKE "))
-                .push_bind(pattern.clone())
-                .push(
-                    " ESCAPE '\\' OR EXISTS (SELECT 1 FROM transcript t
+                )
+                .push_bind(phrase)
+                .push("))");
+            }
+            Plan::SubstringScan(pattern) => {
+                // LIKE is case-insensitive for ASCII; the pattern is already lower case.
+                sql.push(format!(" AND ({NAME} LIKE "))
+                    .push_bind(pattern.clone())
+                    .push(
+                        " ESCAPE '\\' OR EXISTS (SELECT 1 FROM transcript t
                         WHERE t.page_id = conversations.page_id AND t.psid = conversations.psid
                           AND t.who IN ('user', 'agent', 'page_inbox') AND t.text LIKE ",
-                )
-                .push_bind(pattern)
-                .push(" ESCAPE '\\'))");
-        }
-        Plan::WordPrefix(query) => {
-            sql.push(
-                " AND rowid IN (SELECT rowid FROM conversation_name_words
+                    )
+                    .push_bind(pattern)
+                    .push(" ESCAPE '\\'))");
+            }
+            Plan::WordPrefix(query) => {
+                sql.push(
+                    " AND rowid IN (SELECT rowid FROM conversation_name_words
                                 WHERE conversation_name_words MATCH ",
-            )
-            .push_bind(query)
-            .push(")");
+                )
+                .push_bind(query)
+                .push(")");
+            }
+            Plan::WordPrefixScan(pattern) => {
+                sql.push(format!(" AND ' ' || {NAME} LIKE "))
+                    .push_bind(pattern)
+                    .push(" ESCAPE '\\'");
+            }
         }
-        Plan::WordPrefixScan(pattern) => {
-            sql.push(format!(" AND ' ' || {NAME} LIKE "))
-                .push_bind(pattern)
-                .push(" ESCAPE '\\'");
-        }
-    }
-    sql.push(" ORDER BY last_activity_ms DESC, psid DESC LIMIT ")
-        .push_bind(q.limit);
+    });
     sql.build_query_as().fetch_all(pool).await
 }
 
 /// (inbox, done, all) conversation counts of the page, from the counters that triggers keep
 /// in step with `conversations` (counting index entries took 5 to 15 ms at 100k).
-pub async fn counts(pool: &SqlitePool, page_id: &str) -> Result<(i64, i64, i64), sqlx::Error> {
-    sqlx::query_as(
-        "SELECT COALESCE(SUM(CASE WHEN state = 'inbox' THEN n END), 0),
-                COALESCE(SUM(CASE WHEN state = 'done' THEN n END), 0),
-                COALESCE(SUM(n), 0)
-         FROM conversation_counts WHERE page_id = $1",
-    )
-    .bind(page_id)
-    .fetch_one(pool)
-    .await
+pub async fn counts<'a>(
+    db: impl Into<DbRef<'a>>,
+    page_id: &str,
+) -> Result<(i64, i64, i64), sqlx::Error> {
+    // PostgreSQL's SUM of BIGINT is NUMERIC: cast back.
+    on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'inbox' THEN n END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN state = 'done' THEN n END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(n), 0) AS BIGINT)
+             FROM conversation_counts WHERE page_id = $1",
+        )
+        .bind(page_id)
+        .fetch_one(pool)
+        .await
+    })
 }
 
 /// A Graph call of a conversation that failed for good.
@@ -201,20 +269,23 @@ pub struct FailedRow {
 }
 
 /// Failed outbox rows of one conversation, oldest first.
-pub async fn failed_sends(
-    pool: &SqlitePool,
+pub async fn failed_sends<'c>(
+    exec: impl Into<Exec<'c>>,
     page_id: &str,
     psid: &str,
 ) -> Result<Vec<FailedRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT kind, transcript_text, error_reason, COALESCE(done_ms, created_ms) AS at_ms
-         FROM outbox WHERE page_id = $1 AND psid = $2 AND status = 'failed' AND kind <> 'profile'
-         ORDER BY id",
-    )
-    .bind(page_id)
-    .bind(psid)
-    .fetch_all(pool)
-    .await
+    on_exec!(exec, c => {
+        sqlx::query_as(
+            "SELECT kind, transcript_text, error_reason, COALESCE(done_ms, created_ms) AS at_ms
+             FROM outbox
+             WHERE page_id = $1 AND psid = $2 AND status = 'failed' AND kind <> 'profile'
+             ORDER BY id",
+        )
+        .bind(page_id)
+        .bind(psid)
+        .fetch_all(c)
+        .await
+    })
 }
 
 /// LIKE's wildcards and escape character, escaped (`ESCAPE '\'`).

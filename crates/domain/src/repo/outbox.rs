@@ -6,7 +6,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 /// What a row asks the Graph API to do. Stored as its `as_str` text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(rename_all = "lowercase")]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
 pub enum Kind {
     /// Send API call; body = the `SendRequest` JSON.
     Message,
@@ -149,7 +149,7 @@ pub async fn enqueue_many(
                 .push_bind(q.now_ms)
                 .push_bind(q.priority.as_i64());
         });
-        super::insert_rows(insert, chunk.len(), conn).await?;
+        super::insert_rows(insert, chunk.len(), &mut *conn).await?;
     }
     Ok(())
 }

@@ -78,7 +78,7 @@ pub async fn apply(
                 &text,
                 Some(&echo.mid),
             );
-            conv::touch(conn, scope.page_id, psid, at, Some(&text)).await
+            conv::touch(&mut *conn, scope.page_id, psid, at, Some(&text)).await
         }
         EventKind::Message(m) => {
             let Some(psid) = event.sender.as_deref() else {
@@ -171,7 +171,7 @@ pub async fn apply(
                     .as_deref()
                     .or_else(|| scope.flow.and_then(|f| flows::handover_messages(f).1));
                 // The platform already gave control back: no take_thread_control needed.
-                conv::set_owner(conn, scope.page_id, psid, ThreadOwner::Baton).await?;
+                conv::set_owner(&mut *conn, scope.page_id, psid, ThreadOwner::Baton).await?;
                 let c = ConversationRow {
                     thread_owner: ThreadOwner::Baton,
                     ..c.clone()
@@ -181,7 +181,7 @@ pub async fn apply(
                     None => Ok(()),
                 }
             } else {
-                conv::set_owner(conn, scope.page_id, psid, ThreadOwner::Other).await
+                conv::set_owner(&mut *conn, scope.page_id, psid, ThreadOwner::Other).await
             }
         }
         EventKind::TakeThreadControl(_) => {
@@ -190,8 +190,15 @@ pub async fn apply(
                 return Ok(());
             };
             let c = open(conn, later, scope, psid).await?;
-            if conv::transition(conn, scope.page_id, psid, Inbox, ThreadOwner::PageInbox, at)
-                .await?
+            if conv::transition(
+                &mut *conn,
+                scope.page_id,
+                psid,
+                Inbox,
+                ThreadOwner::PageInbox,
+                at,
+            )
+            .await?
             {
                 let cause = Cause {
                     kind: HandoverCause::PageInbox,
@@ -251,7 +258,7 @@ async fn open(
     scope: &Scope<'_>,
     psid: &str,
 ) -> Result<ConversationRow, sqlx::Error> {
-    let (row, created) = conv::get_or_create(conn, scope.page_id, psid, scope.now_ms).await?;
+    let (row, created) = conv::get_or_create(&mut *conn, scope.page_id, psid, scope.now_ms).await?;
     if created {
         let rows = vec![NewRow {
             kind: Kind::Profile,
@@ -273,11 +280,11 @@ async fn user_wrote(
     psid: &str,
     text: &str,
 ) -> Result<ConversationRow, sqlx::Error> {
-    if let Some(c) = conv::user_wrote(conn, scope.page_id, psid, scope.now_ms, text).await? {
+    if let Some(c) = conv::user_wrote(&mut *conn, scope.page_id, psid, scope.now_ms, text).await? {
         return Ok(c);
     }
     open(conn, later, scope, psid).await?;
-    conv::user_wrote(conn, scope.page_id, psid, scope.now_ms, text)
+    conv::user_wrote(&mut *conn, scope.page_id, psid, scope.now_ms, text)
         .await?
         .ok_or(sqlx::Error::RowNotFound)
 }

@@ -71,7 +71,7 @@ pub async fn hand_to_inbox(
     cause: &Cause<'_>,
 ) -> Result<(), sqlx::Error> {
     if !conv::transition(
-        conn,
+        &mut *conn,
         scope.page_id,
         &c.psid,
         Inbox,
@@ -82,7 +82,14 @@ pub async fn hand_to_inbox(
     {
         return Ok(());
     }
-    conv::set_handover_messages(conn, scope.page_id, &c.psid, confirmation, back_to_bot).await?;
+    conv::set_handover_messages(
+        &mut *conn,
+        scope.page_id,
+        &c.psid,
+        confirmation,
+        back_to_bot,
+    )
+    .await?;
     let by = match cause.actor {
         Some(actor) => format!("Handed to the Page Inbox by {actor}"),
         None => format!("Handed to the Page Inbox ({})", cause.detail),
@@ -120,7 +127,7 @@ pub async fn back_to_bot(
     cause: &Cause<'_>,
 ) -> Result<(), sqlx::Error> {
     if !conv::transition(
-        conn,
+        &mut *conn,
         scope.page_id,
         &c.psid,
         Done,
@@ -178,8 +185,9 @@ pub async fn resync(
         ThreadOwner::Baton if c.state == Inbox => ConversationState::Bot,
         _ => c.state,
     };
-    if state == c.state || !conv::transition(conn, page_id, psid, state, owner, at_ms).await? {
-        return conv::set_owner(conn, page_id, psid, owner).await;
+    if state == c.state || !conv::transition(&mut *conn, page_id, psid, state, owner, at_ms).await?
+    {
+        return conv::set_owner(&mut *conn, page_id, psid, owner).await;
     }
     let line = match owner {
         ThreadOwner::PageInbox => {

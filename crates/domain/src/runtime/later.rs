@@ -74,7 +74,7 @@ impl Later {
     /// Writes everything held, in order, and empties the queue.
     pub async fn flush(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
         if !self.lines.is_empty() {
-            conv::add_transcripts(conn, &self.lines).await?;
+            conv::add_transcripts(&mut *conn, &self.lines).await?;
             self.lines.clear();
         }
         if !self.calls.is_empty() {
