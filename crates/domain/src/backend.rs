@@ -223,6 +223,24 @@ impl<'c, 't> From<&'c mut Transaction<'t, Postgres>> for Exec<'c> {
     }
 }
 
+/// A statement whose SQL differs between the backends (for example SQLite's scalar
+/// `MAX(a, b)` against PostgreSQL's `GREATEST(a, b)`); both texts are constants, so each
+/// backend's prepared-statement cache sees one text.
+#[derive(Debug, Clone, Copy)]
+pub struct PerBackend {
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+impl PerBackend {
+    pub fn get(&self, backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        }
+    }
+}
+
 /// Runs one statement, `$body`, with `$c` bound to the executor behind `$exec` (anything
 /// `Into<Exec>`): the body is compiled for each kind of executor, so it must use `$c` once
 /// and give the same type in every arm (see `on_db!`).

@@ -374,6 +374,12 @@ impl WriteTx {
     }
 }
 
+impl<'c> From<&'c mut WriteTx> for crate::backend::Exec<'c> {
+    fn from(tx: &'c mut WriteTx) -> Self {
+        crate::backend::Exec::Sqlite(&mut tx.tx)
+    }
+}
+
 impl std::ops::Deref for WriteTx {
     type Target = sqlx::SqliteConnection;
     fn deref(&self) -> &Self::Target {

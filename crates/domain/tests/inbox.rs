@@ -10,7 +10,7 @@ use domain::repo::conversations as conv;
 use domain::repo::inbox::{self as repo, ListQuery};
 use domain::repo::outbox::{self, Kind, NewRow};
 use domain::Clock;
-use domain::{db, inbox, pages};
+use domain::{inbox, pages};
 use model::AppError;
 use model::ThreadOwner::{Baton, PageInbox};
 use model::{ConversationState, Speaker};
@@ -28,6 +28,7 @@ domain::test_on_both_backends!(
     search_pages_with_the_cursor_too,
     a_changed_name_is_found_by_the_new_name_only,
     without_a_connected_page_the_lists_are_empty_and_say_so,
+    the_detail_has_profile_window_transcript_and_failed_sends,
 );
 
 /// Connects the sandbox page (its Graph API is never called here).
@@ -414,29 +415,17 @@ async fn without_a_connected_page_the_lists_are_empty_and_say_so(pool: Db) {
     );
 }
 
-/// SQLite only until the outbox runs on both backends.
-#[tokio::test]
-async fn the_detail_has_profile_window_transcript_and_failed_sends() {
-    let pool = db::connect("sqlite::memory:").await.unwrap();
-    db::migrate(&pool).await.unwrap();
-    connect(&Db::Sqlite(pool.clone())).await;
-    add(
-        &Db::Sqlite(pool.clone()),
-        "ana",
-        "inbox",
-        1_000,
-        Some(("Ana", "Silva")),
-    )
-    .await;
-    let mut conn = pool.acquire().await.unwrap();
-    conv::user_wrote(&mut conn, PAGE, "ana", 5_000, "hello")
+async fn the_detail_has_profile_window_transcript_and_failed_sends(pool: Db) {
+    connect(&pool).await;
+    add(&pool, "ana", "inbox", 1_000, Some(("Ana", "Silva"))).await;
+    conv::user_wrote(&pool, PAGE, "ana", 5_000, "hello")
         .await
         .unwrap();
-    conv::add_transcript(&mut *conn, PAGE, "ana", 5_000, Speaker::User, "hello", None)
+    conv::add_transcript(&pool, PAGE, "ana", 5_000, Speaker::User, "hello", None)
         .await
         .unwrap();
     conv::add_ledger(
-        &mut conn,
+        &pool,
         PAGE,
         "ana",
         6_000,
@@ -454,20 +443,12 @@ async fn the_detail_has_profile_window_transcript_and_failed_sends() {
         transcript: Some((Speaker::Bot, "Are you there?".into())),
         author: None,
     };
-    outbox::enqueue(
-        &mut conn,
-        PAGE,
-        "ana",
-        &[row],
-        outbox::Priority::Urgent,
-        7_000,
-    )
-    .await
-    .unwrap();
-    drop(conn);
+    outbox::enqueue(&pool, PAGE, "ana", &[row], outbox::Priority::Urgent, 7_000)
+        .await
+        .unwrap();
     let claimed = outbox::claim_due(&pool, 7_000, 10).await.unwrap();
     outbox::fail(
-        &mut pool.acquire().await.unwrap(),
+        &pool,
         &claimed[0],
         8_000,
         "551",

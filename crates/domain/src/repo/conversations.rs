@@ -4,24 +4,8 @@
 
 use model::{ConversationState, HandoverCause, Speaker, ThreadOwner};
 
-use crate::backend::{Backend, Exec};
+use crate::backend::{Exec, PerBackend};
 use crate::on_exec;
-
-/// The SQL of a statement that differs between the backends only by the name of the
-/// two-argument maximum: SQLite's scalar `MAX(a, b)`, PostgreSQL's `GREATEST(a, b)`.
-struct PerBackend {
-    sqlite: &'static str,
-    postgres: &'static str,
-}
-
-impl PerBackend {
-    fn get(&self, backend: Backend) -> &'static str {
-        match backend {
-            Backend::Sqlite => self.sqlite,
-            Backend::Postgres => self.postgres,
-        }
-    }
-}
 
 /// A conversation as the runtime and the inbox read it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -327,7 +311,7 @@ pub async fn add_transcripts<'c>(
                     .push_bind(&line.text)
                     .push_bind(&line.mid);
             });
-            // As `super::insert_rows`: one cached statement for one row only.
+            // Cached only for one row (see the `repo` module).
             insert
                 .build()
                 .persistent(chunk.len() == 1)

@@ -2,7 +2,9 @@
 //! written in the same transaction as the decision that needs them, so nothing is lost.
 
 use model::Speaker;
-use sqlx::{SqliteConnection, SqlitePool};
+
+use crate::backend::{DbRef, Exec, PerBackend};
+use crate::{on_db, on_exec};
 
 /// What a row asks the Graph API to do. Stored as its `as_str` text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
@@ -87,8 +89,8 @@ pub struct OutboxRow {
 const COLUMNS: &str = "id, page_id, psid, kind, body, transcript_who, transcript_text,
     transcript_author, status, attempts, created_ms, error_code, error_reason";
 
-pub async fn enqueue(
-    conn: &mut SqliteConnection,
+pub async fn enqueue<'c>(
+    exec: impl Into<Exec<'c>>,
     page_id: &str,
     psid: &str,
     rows: &[NewRow],
@@ -105,7 +107,7 @@ pub async fn enqueue(
             now_ms,
         })
         .collect();
-    enqueue_many(conn, &queued).await
+    enqueue_many(exec, &queued).await
 }
 
 /// One row to add with [`enqueue_many`]: for whom, and when it was decided.
@@ -123,11 +125,13 @@ const ROWS_PER_INSERT: usize = 400;
 
 /// Adds rows for any number of users, in one INSERT per 400 rows. They get ids in the
 /// order given, and a user's calls are made in id order.
-pub async fn enqueue_many(
-    conn: &mut SqliteConnection,
+pub async fn enqueue_many<'c>(
+    exec: impl Into<Exec<'c>>,
     rows: &[Queued<'_>],
 ) -> Result<(), sqlx::Error> {
+    let mut exec = exec.into();
     for chunk in rows.chunks(ROWS_PER_INSERT) {
+        on_exec!(exec.reborrow(), c => {
         let mut insert = sqlx::QueryBuilder::new(
             "INSERT INTO outbox (page_id, psid, kind, body, transcript_who, transcript_text,
                  transcript_author, next_attempt_ms, created_ms, priority) ",
@@ -149,7 +153,14 @@ pub async fn enqueue_many(
                 .push_bind(q.now_ms)
                 .push_bind(q.priority.as_i64());
         });
-        super::insert_rows(insert, chunk.len(), &mut *conn).await?;
+        // Cached only for one row (see the `repo` module).
+        insert
+            .build()
+            .persistent(chunk.len() == 1)
+            .execute(c)
+            .await?
+            .rows_affected()
+        });
     }
     Ok(())
 }
@@ -157,8 +168,8 @@ pub async fn enqueue_many(
 /// Claims up to `limit` due rows, at most one per user (the oldest unfinished one), marking
 /// them `sending`, in one transaction. A user's later rows wait until the earlier ones are
 /// done or failed. Between users, urgent rows go first, then the oldest. Returned oldest first.
-pub async fn claim_due(
-    pool: &SqlitePool,
+pub async fn claim_due<'a>(
+    pool: impl Into<DbRef<'a>>,
     now_ms: i64,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, sqlx::Error> {
@@ -176,17 +187,34 @@ pub const CLAIM_WINDOW: i64 = 1024;
 /// rows are due then, or the window held one user's long queue, or rows waiting for a retry.
 /// The result is the same as one look through everything: both steps take rows in the same
 /// order, and the second starts where the window ends.
-pub async fn claim_due_looking_at(
-    pool: &SqlitePool,
+///
+/// On PostgreSQL the claim is one statement over every due row, skipping rows another claim
+/// holds (`FOR UPDATE SKIP LOCKED`); the window is SQLite's tuning. (Several instances will
+/// claim through work lanes: docs/postgres.md.)
+pub async fn claim_due_looking_at<'a>(
+    pool: impl Into<DbRef<'a>>,
     now_ms: i64,
     limit: i64,
     window: i64,
 ) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    let pool = match pool.into() {
+        DbRef::Sqlite(pool) => pool,
+        DbRef::Postgres(pool) => {
+            let mut rows: Vec<OutboxRow> =
+                sqlx::query_as(&claim_from("outbox o", " FOR UPDATE OF o SKIP LOCKED"))
+                    .bind(now_ms)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?;
+            rows.sort_by_key(|r| r.id);
+            return Ok(rows);
+        }
+    };
     let mut tx = crate::db::background_write_tx(pool).await?;
     let window_rows = "(SELECT id, page_id, psid, status, next_attempt_ms, priority
                         FROM outbox INDEXED BY outbox_claim WHERE status = 'pending'
                         ORDER BY priority DESC, id LIMIT $3) o";
-    let mut rows: Vec<OutboxRow> = sqlx::query_as(&claim_from(window_rows))
+    let mut rows: Vec<OutboxRow> = sqlx::query_as(&claim_from(window_rows, ""))
         .bind(now_ms)
         .bind(limit)
         .bind(window)
@@ -194,7 +222,7 @@ pub async fn claim_due_looking_at(
         .await?;
     if (rows.len() as i64) < limit {
         // Rows just claimed are `sending` now: their users' later rows stay blocked.
-        let rest: Vec<OutboxRow> = sqlx::query_as(&claim_from("outbox o"))
+        let rest: Vec<OutboxRow> = sqlx::query_as(&claim_from("outbox o", ""))
             .bind(now_ms)
             .bind(limit - rows.len() as i64)
             .fetch_all(&mut *tx)
@@ -208,8 +236,8 @@ pub async fn claim_due_looking_at(
 
 /// The claim statement over the candidate rows `from` (named `o`): the due pending ones whose
 /// user has no earlier unfinished row, urgent first, then oldest, at most `$2` of them, due
-/// at `$1`.
-fn claim_from(from: &str) -> String {
+/// at `$1`; `lock` ends the choice (PostgreSQL's row locks).
+fn claim_from(from: &str, lock: &str) -> String {
     format!(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1
          WHERE id IN (
@@ -218,60 +246,64 @@ fn claim_from(from: &str) -> String {
                AND NOT EXISTS (SELECT 1 FROM outbox p
                                WHERE p.page_id = o.page_id AND p.psid = o.psid AND p.id < o.id
                                  AND p.status IN ('pending', 'sending'))
-             ORDER BY o.priority DESC, o.id LIMIT $2)
+             ORDER BY o.priority DESC, o.id LIMIT $2{lock})
          RETURNING {COLUMNS}"
     )
 }
 
 /// Marks a row done and writes its transcript line. Run it inside the caller's transaction.
-pub async fn complete(
-    conn: &mut SqliteConnection,
+pub async fn complete<'c>(
+    exec: impl Into<Exec<'c>>,
     row: &OutboxRow,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    complete_many(conn, &[row], now_ms).await
+    complete_many(exec, &[row], now_ms).await
 }
 
 /// Marks calls made: rows still `sending` become done, in one UPDATE, and their transcript
 /// lines are written in one INSERT (in row order). A row an echo already confirmed
 /// ([`confirm_by_echo`]) is left alone, so its line is not written twice.
-pub async fn complete_many(
-    conn: &mut SqliteConnection,
+pub async fn complete_many<'c>(
+    exec: impl Into<Exec<'c>>,
     rows: &[&OutboxRow],
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     if rows.is_empty() {
         return Ok(());
     }
-    let mut update = sqlx::QueryBuilder::new("UPDATE outbox SET status = 'done', done_ms = ");
-    update
-        .push_bind(now_ms)
-        .push(" WHERE status = 'sending' AND id IN (");
-    let mut ids = update.separated(", ");
-    for row in rows {
-        ids.push_bind(row.id);
-    }
-    update.push(") RETURNING id");
-    let changed: std::collections::HashSet<i64> = update
-        .build_query_as::<(i64,)>()
-        .persistent(false)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(id,)| id)
-        .collect();
+    let mut exec = exec.into();
+    let changed: std::collections::HashSet<i64> = on_exec!(exec.reborrow(), c => {
+        let mut update =
+            sqlx::QueryBuilder::new("UPDATE outbox SET status = 'done', done_ms = ");
+        update
+            .push_bind(now_ms)
+            .push(" WHERE status = 'sending' AND id IN (");
+        let mut ids = update.separated(", ");
+        for row in rows {
+            ids.push_bind(row.id);
+        }
+        update.push(") RETURNING id");
+        update
+            .build_query_as::<(i64,)>()
+            .persistent(false)
+            .fetch_all(c)
+            .await?
+    })
+    .into_iter()
+    .map(|(id,)| id)
+    .collect();
     let done: Vec<&OutboxRow> = rows
         .iter()
         .copied()
         .filter(|r| changed.contains(&r.id))
         .collect();
-    write_lines(conn, &done, now_ms).await
+    write_lines(exec, &done, now_ms).await
 }
 
 /// The transcript lines of calls just made, in row order (rows without a line are skipped):
 /// one INSERT per 400 lines (6 values each, far under SQLite's limit on variables).
 async fn write_lines(
-    conn: &mut SqliteConnection,
+    mut exec: Exec<'_>,
     rows: &[&OutboxRow],
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
@@ -281,19 +313,21 @@ async fn write_lines(
         .collect();
     lines.sort_by_key(|r| r.id);
     for chunk in lines.chunks(400) {
-        let mut insert = sqlx::QueryBuilder::new(
-            "INSERT INTO transcript (page_id, psid, at_ms, who, text, mid, author) ",
-        );
-        insert.push_values(chunk, |mut line, row| {
-            line.push_bind(&row.page_id)
-                .push_bind(&row.psid)
-                .push_bind(now_ms)
-                .push_bind(row.transcript_who)
-                .push_bind(&row.transcript_text)
-                .push("NULL")
-                .push_bind(&row.transcript_author);
+        on_exec!(exec.reborrow(), c => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO transcript (page_id, psid, at_ms, who, text, mid, author) ",
+            );
+            insert.push_values(chunk, |mut line, row| {
+                line.push_bind(&row.page_id)
+                    .push_bind(&row.psid)
+                    .push_bind(now_ms)
+                    .push_bind(row.transcript_who)
+                    .push_bind(&row.transcript_text)
+                    .push("NULL")
+                    .push_bind(&row.transcript_author);
+            });
+            insert.build().persistent(false).execute(c).await?.rows_affected()
         });
-        insert.build().persistent(false).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -302,92 +336,113 @@ async fn write_lines(
 /// was tried (sending, or pending again after a restart or an error that hid a delivery) is
 /// done now, with its transcript line; anything else is left as it is. Returns whether the
 /// row changed.
-pub async fn confirm_by_echo(
-    conn: &mut SqliteConnection,
+pub async fn confirm_by_echo<'c>(
+    exec: impl Into<Exec<'c>>,
     id: i64,
     page_id: &str,
     psid: &str,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let row: Option<OutboxRow> = sqlx::query_as(&format!(
+    let mut exec = exec.into();
+    let sql = format!(
         "UPDATE outbox SET status = 'done', done_ms = $4
          WHERE id = $1 AND page_id = $2 AND psid = $3 AND kind = 'message' AND attempts > 0
            AND status IN ('sending', 'pending')
          RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(page_id)
-    .bind(psid)
-    .bind(now_ms)
-    .fetch_optional(&mut *conn)
-    .await?;
+    );
+    let row: Option<OutboxRow> = on_exec!(exec.reborrow(), c => {
+        sqlx::query_as(&sql)
+            .bind(id)
+            .bind(page_id)
+            .bind(psid)
+            .bind(now_ms)
+            .fetch_optional(c)
+            .await?
+    });
     let Some(row) = row else {
         return Ok(false);
     };
-    write_lines(conn, &[&row], now_ms).await?;
+    write_lines(exec, &[&row], now_ms).await?;
     Ok(true)
 }
 
 /// Holds the user's next pending row until `until_ms` (typing delays).
-pub async fn delay_next(
-    conn: &mut SqliteConnection,
+pub async fn delay_next<'c>(
+    exec: impl Into<Exec<'c>>,
     row: &OutboxRow,
     until_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE outbox SET next_attempt_ms = MAX(next_attempt_ms, $4)
-         WHERE id = (SELECT MIN(id) FROM outbox WHERE page_id = $1 AND psid = $2 AND id > $3
-                     AND status = 'pending')",
-    )
-    .bind(&row.page_id)
-    .bind(&row.psid)
-    .bind(row.id)
-    .bind(until_ms)
-    .execute(conn)
-    .await?;
+    const DELAY_NEXT: PerBackend = PerBackend {
+        sqlite: "UPDATE outbox SET next_attempt_ms = MAX(next_attempt_ms, $4)
+                 WHERE id = (SELECT MIN(id) FROM outbox
+                             WHERE page_id = $1 AND psid = $2 AND id > $3 AND status = 'pending')",
+        postgres: "UPDATE outbox SET next_attempt_ms = GREATEST(next_attempt_ms, $4)
+                 WHERE id = (SELECT MIN(id) FROM outbox
+                             WHERE page_id = $1 AND psid = $2 AND id > $3 AND status = 'pending')",
+    };
+    let exec = exec.into();
+    let sql = DELAY_NEXT.get(exec.backend());
+    on_exec!(exec, c => {
+        sqlx::query(sql)
+            .bind(&row.page_id)
+            .bind(&row.psid)
+            .bind(row.id)
+            .bind(until_ms)
+            .execute(c)
+            .await?
+            .rows_affected()
+    });
     Ok(())
 }
 
-pub async fn retry_later(
-    conn: &mut SqliteConnection,
+pub async fn retry_later<'c>(
+    exec: impl Into<Exec<'c>>,
     id: i64,
     at_ms: i64,
     code: &str,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE outbox SET status = 'pending', next_attempt_ms = $2, error_code = $3,
-             error_reason = $4
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(at_ms)
-    .bind(code)
-    .bind(reason)
-    .execute(conn)
-    .await?;
+    on_exec!(exec, c => {
+        sqlx::query(
+            "UPDATE outbox SET status = 'pending', next_attempt_ms = $2, error_code = $3,
+                 error_reason = $4
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(at_ms)
+        .bind(code)
+        .bind(reason)
+        .execute(c)
+        .await?
+        .rows_affected()
+    });
     Ok(())
 }
 
 /// A permanent failure, with the plain-language reason shown in the inbox. Run it inside the
 /// caller's transaction.
-pub async fn fail(
-    conn: &mut SqliteConnection,
+pub async fn fail<'c>(
+    exec: impl Into<Exec<'c>>,
     row: &OutboxRow,
     now_ms: i64,
     code: &str,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE outbox SET status = 'failed', done_ms = $2, error_code = $3, error_reason = $4
-         WHERE id = $1",
-    )
-    .bind(row.id)
-    .bind(now_ms)
-    .bind(code)
-    .bind(reason)
-    .execute(&mut *conn)
-    .await?;
+    let mut exec = exec.into();
+    on_exec!(exec.reborrow(), c => {
+        sqlx::query(
+            "UPDATE outbox SET status = 'failed', done_ms = $2, error_code = $3,
+                 error_reason = $4
+             WHERE id = $1",
+        )
+        .bind(row.id)
+        .bind(now_ms)
+        .bind(code)
+        .bind(reason)
+        .execute(c)
+        .await?
+        .rows_affected()
+    });
     let what = match row.kind {
         Kind::Message => "Message not sent",
         Kind::Typing => "Typing indicator not shown",
@@ -402,7 +457,7 @@ pub async fn fail(
     // A missing profile picture is not worth a line in the transcript.
     if row.kind != Kind::Profile {
         super::conversations::add_transcript(
-            &mut *conn,
+            exec,
             &row.page_id,
             &row.psid,
             now_ms,
@@ -420,67 +475,89 @@ pub async fn fail(
 /// names the row, can mark it done first ([`confirm_by_echo`]); only a message whose echo
 /// never came is sent again. Other calls (typing, handover, profile) have no echo and are
 /// made again at once.
-pub async fn requeue_in_flight(pool: &SqlitePool, messages_at_ms: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
-        "UPDATE outbox SET status = 'pending',
-             next_attempt_ms = CASE WHEN kind = 'message' THEN MAX(next_attempt_ms, $1)
-                                    ELSE next_attempt_ms END
-         WHERE status = 'sending'",
-    )
-    .bind(messages_at_ms)
-    .execute(pool)
-    .await?
-    .rows_affected())
+pub async fn requeue_in_flight<'c>(
+    exec: impl Into<Exec<'c>>,
+    messages_at_ms: i64,
+) -> Result<u64, sqlx::Error> {
+    const REQUEUE: PerBackend = PerBackend {
+        sqlite: "UPDATE outbox SET status = 'pending',
+                     next_attempt_ms = CASE WHEN kind = 'message' THEN MAX(next_attempt_ms, $1)
+                                            ELSE next_attempt_ms END
+                 WHERE status = 'sending'",
+        postgres: "UPDATE outbox SET status = 'pending',
+                     next_attempt_ms = CASE WHEN kind = 'message'
+                                            THEN GREATEST(next_attempt_ms, $1)
+                                            ELSE next_attempt_ms END
+                 WHERE status = 'sending'",
+    };
+    let exec = exec.into();
+    let sql = REQUEUE.get(exec.backend());
+    Ok(on_exec!(exec, c => {
+        sqlx::query(sql)
+            .bind(messages_at_ms)
+            .execute(c)
+            .await?
+            .rows_affected()
+    }))
 }
 
-pub async fn list_for(
-    pool: &SqlitePool,
+pub async fn list_for<'c>(
+    exec: impl Into<Exec<'c>>,
     page_id: &str,
     psid: &str,
 ) -> Result<Vec<OutboxRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE page_id = $1 AND psid = $2 ORDER BY id"
-    ))
-    .bind(page_id)
-    .bind(psid)
-    .fetch_all(pool)
-    .await
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE page_id = $1 AND psid = $2 ORDER BY id");
+    on_exec!(exec, c => sqlx::query_as(&sql).bind(page_id).bind(psid).fetch_all(c).await)
 }
 
 /// How many calls are due at `now_ms` and not made yet, and since when the oldest is due.
-pub async fn due_lag(pool: &SqlitePool, now_ms: i64) -> Result<(i64, Option<i64>), sqlx::Error> {
-    sqlx::query_as(
-        "SELECT COUNT(*), MIN(next_attempt_ms) FROM outbox
-         WHERE status = 'pending' AND next_attempt_ms <= $1",
-    )
-    .bind(now_ms)
-    .fetch_one(pool)
-    .await
+pub async fn due_lag<'a>(
+    db: impl Into<DbRef<'a>>,
+    now_ms: i64,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT COUNT(*), MIN(next_attempt_ms) FROM outbox
+             WHERE status = 'pending' AND next_attempt_ms <= $1",
+        )
+        .bind(now_ms)
+        .fetch_one(pool)
+        .await
+    })
 }
 
 /// Holds every pending call of the page until `until_ms` at least (the page token is
 /// refused: one call a minute checks whether it works again instead of all failing).
-pub async fn pause_page(
-    conn: &mut SqliteConnection,
+pub async fn pause_page<'c>(
+    exec: impl Into<Exec<'c>>,
     page_id: &str,
     until_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE outbox SET next_attempt_ms = MAX(next_attempt_ms, $2)
-         WHERE page_id = $1 AND status = 'pending'",
-    )
-    .bind(page_id)
-    .bind(until_ms)
-    .execute(conn)
-    .await?;
+    const PAUSE: PerBackend = PerBackend {
+        sqlite: "UPDATE outbox SET next_attempt_ms = MAX(next_attempt_ms, $2)
+                 WHERE page_id = $1 AND status = 'pending'",
+        postgres: "UPDATE outbox SET next_attempt_ms = GREATEST(next_attempt_ms, $2)
+                 WHERE page_id = $1 AND status = 'pending'",
+    };
+    let exec = exec.into();
+    let sql = PAUSE.get(exec.backend());
+    on_exec!(exec, c => {
+        sqlx::query(sql)
+            .bind(page_id)
+            .bind(until_ms)
+            .execute(c)
+            .await?
+            .rows_affected()
+    });
     Ok(())
 }
 
 /// Rows not finished yet (pending or sending), for tests and the drain helper.
-pub async fn unfinished(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) =
+pub async fn unfinished<'a>(db: impl Into<DbRef<'a>>) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = on_db!(db, pool => {
         sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
             .fetch_one(pool)
-            .await?;
+            .await?
+    });
     Ok(n)
 }

@@ -64,7 +64,8 @@ pub async fn apply(
                 if let Some(id) = echo.metadata.as_deref().and_then(compose::row_of) {
                     // It writes the row's transcript line itself: after the lines held.
                     later.flush(conn).await?;
-                    outbox::confirm_by_echo(conn, id, scope.page_id, psid, scope.clock_ms).await?;
+                    outbox::confirm_by_echo(&mut *conn, id, scope.page_id, psid, scope.clock_ms)
+                        .await?;
                 }
                 return Ok(());
             }

@@ -89,7 +89,7 @@ impl Later {
                     now_ms: c.now_ms,
                 })
                 .collect();
-            outbox::enqueue_many(conn, &queued).await?;
+            outbox::enqueue_many(&mut *conn, &queued).await?;
             self.calls.clear();
         }
         Ok(())

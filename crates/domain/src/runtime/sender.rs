@@ -214,7 +214,7 @@ async fn record(
         Ok(done) => {
             match done {
                 Done::Plain => {}
-                Done::Hold(ms) => outbox::delay_next(conn, row, now + ms as i64).await?,
+                Done::Hold(ms) => outbox::delay_next(&mut *conn, row, now + ms as i64).await?,
                 Done::Profile(p) => {
                     conv::set_profile(
                         &mut *conn,
@@ -227,7 +227,7 @@ async fn record(
                     .await?
                 }
             }
-            outbox::complete(conn, row, now).await?;
+            outbox::complete(&mut *conn, row, now).await?;
             // The call that checked a refused token went through: the token works again
             // (fixed on Meta's side), so the admins' notice goes.
             if token_probe(row) {
@@ -249,16 +249,22 @@ async fn record(
                 // one a minute, and tell admins (cleared when a page is connected again).
                 tracing::error!(id = row.id, %code, "Facebook refuses the page token; the outbox waits");
                 let until = now + TOKEN_RETRY_MS;
-                outbox::retry_later(conn, row.id, until, &code, reason).await?;
-                outbox::pause_page(conn, &row.page_id, until).await?;
+                outbox::retry_later(&mut *conn, row.id, until, &code, reason).await?;
+                outbox::pause_page(&mut *conn, &row.page_id, until).await?;
                 let notice = format!("{TOKEN_NOTICE} (Facebook error {code})");
                 return settings::set(&mut *conn, keys::TOKEN_PROBLEM, &notice, now / 1000).await;
             }
             let give_up = now - row.created_ms > GIVE_UP_AFTER_MS;
             if err.is_retryable() && !give_up {
                 tracing::warn!(id = row.id, kind = %row.kind, attempts = row.attempts, %code, "Graph call failed; will retry");
-                outbox::retry_later(conn, row.id, now + backoff_ms(row.attempts), &code, reason)
-                    .await
+                outbox::retry_later(
+                    &mut *conn,
+                    row.id,
+                    now + backoff_ms(row.attempts),
+                    &code,
+                    reason,
+                )
+                .await
             } else {
                 tracing::warn!(id = row.id, kind = %row.kind, %code, reason, "Graph call failed permanently");
                 let reason = if give_up && err.is_retryable() {
@@ -266,7 +272,7 @@ async fn record(
                 } else {
                     reason.to_owned()
                 };
-                outbox::fail(conn, row, now, &code, &reason).await
+                outbox::fail(&mut *conn, row, now, &code, &reason).await
             }
         }
     }
