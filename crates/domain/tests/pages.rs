@@ -1,12 +1,26 @@
-//! Connecting the page against a real SQLite database and the sandbox Graph API: the GET /me
+//! Connecting the page against real databases (SQLite, and PostgreSQL where the test is not
+//! about SQLite's files) and the sandbox Graph API: the GET /me
 //! check, refusals in plain words, the sandbox page, and secrets that never print.
 
+use domain::backend::Db;
 use domain::db;
+use domain::on_db;
 use domain::pages::{self, PageError, PageInput};
 use domain::repo::{audit, audit::Actor, pages as repo};
 use domain::Clock;
 use messenger::Secret;
 use sqlx::SqlitePool;
+
+// The rest is SQLite only: files and their permissions, the key file beside the database,
+// and secrets stored before encryption existed (no PostgreSQL database has those).
+domain::test_on_both_backends!(
+    memory:
+    a_token_facebook_confirms_is_stored_with_the_page_name,
+    refused_tokens_secrets_and_other_pages_store_nothing,
+    an_unreachable_graph_api_stores_the_page_with_a_note,
+    the_sandbox_page_replaces_the_connected_page,
+    the_webhooks_page_cache_follows_a_connect_or_disconnect_at_once,
+);
 
 async fn pool() -> SqlitePool {
     let pool = db::connect("sqlite::memory:").await.unwrap();
@@ -39,9 +53,7 @@ fn invalid(err: PageError) -> String {
     }
 }
 
-#[tokio::test]
-async fn a_token_facebook_confirms_is_stored_with_the_page_name() {
-    let pool = pool().await;
+async fn a_token_facebook_confirms_is_stored_with_the_page_name(pool: Db) {
     let url = sandbox_url().await;
     let good = input(
         sandbox::DEFAULT_PAGE_ID,
@@ -70,9 +82,7 @@ async fn a_token_facebook_confirms_is_stored_with_the_page_name() {
     assert_eq!(log[0].target.as_deref(), Some(sandbox::DEFAULT_PAGE_ID));
 }
 
-#[tokio::test]
-async fn refused_tokens_secrets_and_other_pages_store_nothing() {
-    let pool = pool().await;
+async fn refused_tokens_secrets_and_other_pages_store_nothing(pool: Db) {
     let url = sandbox_url().await;
     let page = sandbox::DEFAULT_PAGE_ID;
     let bad_token = input(page, "wrong-token", sandbox::DEFAULT_APP_SECRET);
@@ -119,9 +129,7 @@ async fn refused_tokens_secrets_and_other_pages_store_nothing() {
     assert!(repo::current(&pool).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn an_unreachable_graph_api_stores_the_page_with_a_note() {
-    let pool = pool().await;
+async fn an_unreachable_graph_api_stores_the_page_with_a_note(pool: Db) {
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -144,9 +152,7 @@ async fn an_unreachable_graph_api_stores_the_page_with_a_note() {
     assert_eq!(repo::current(&pool).await.unwrap().unwrap().page_id, "77");
 }
 
-#[tokio::test]
-async fn the_sandbox_page_replaces_the_connected_page() {
-    let pool = pool().await;
+async fn the_sandbox_page_replaces_the_connected_page(pool: Db) {
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -179,10 +185,12 @@ async fn the_sandbox_page_replaces_the_connected_page() {
     );
     assert_eq!(stored.verify_token.expose().len(), 32);
     assert_eq!(stored.verify_token, page.verify_token);
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM pages")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let (n,): (i64,) = on_db!(&pool, p => {
+        sqlx::query_as("SELECT COUNT(*) FROM pages")
+            .fetch_one(p)
+            .await
+            .unwrap()
+    });
     assert_eq!(n, 1);
     let client = pages::graph_client(&stored, "http://default.invalid");
     assert_eq!(client.base_url(), "http://127.0.0.1:3000/sandbox/v21.0");
@@ -335,9 +343,7 @@ fn row(page_id: &str, secret: &str) -> repo::PageRow {
     }
 }
 
-#[tokio::test]
-async fn the_webhooks_page_cache_follows_a_connect_or_disconnect_at_once() {
-    let pool = pool().await;
+async fn the_webhooks_page_cache_follows_a_connect_or_disconnect_at_once(pool: Db) {
     let cache = repo::PageCache::default();
     assert!(cache.current(&pool).await.unwrap().is_none());
     repo::connect(&pool, &row("111", "first secret"))
@@ -360,10 +366,9 @@ async fn the_webhooks_page_cache_follows_a_connect_or_disconnect_at_once() {
         .await
         .unwrap();
     assert!(cache.current(&pool).await.unwrap().is_some());
-    sqlx::query("DELETE FROM pages")
-        .execute(&pool)
-        .await
-        .unwrap();
+    on_db!(&pool, p => {
+        sqlx::query("DELETE FROM pages").execute(p).await.unwrap();
+    });
     assert!(cache.current(&pool).await.unwrap().is_some(), "cached");
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert!(cache.current(&pool).await.unwrap().is_none());

@@ -1,6 +1,7 @@
 //! Key/value settings (page display name and, later, other admin settings).
 
-use sqlx::{Sqlite, SqlitePool};
+use crate::backend::Exec;
+use crate::on_exec;
 
 /// Settings keys, in one place so typos cannot create new keys.
 pub mod keys {
@@ -10,40 +11,46 @@ pub mod keys {
     pub const TOKEN_PROBLEM: &str = "page.token_problem";
 }
 
-pub async fn get(pool: &SqlitePool, key: &str) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_optional(pool)
-        .await?;
+pub async fn get<'c>(exec: impl Into<Exec<'c>>, key: &str) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = on_exec!(exec, c => {
+        sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(c)
+            .await?
+    });
     Ok(row.map(|r| r.0))
 }
 
-pub async fn set<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
-    executor: E,
+pub async fn set<'c>(
+    exec: impl Into<Exec<'c>>,
     key: &str,
     value: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-    )
-    .bind(key)
-    .bind(value)
-    .bind(now)
-    .execute(executor)
-    .await?;
+    on_exec!(exec, c => {
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value,
+                                             updated_at = excluded.updated_at",
+        )
+        .bind(key)
+        .bind(value)
+        .bind(now)
+        .execute(c)
+        .await?
+        .rows_affected()
+    });
     Ok(())
 }
 
-pub async fn remove<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
-    executor: E,
-    key: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM settings WHERE key = $1")
-        .bind(key)
-        .execute(executor)
-        .await?;
+pub async fn remove<'c>(exec: impl Into<Exec<'c>>, key: &str) -> Result<(), sqlx::Error> {
+    on_exec!(exec, c => {
+        sqlx::query("DELETE FROM settings WHERE key = $1")
+            .bind(key)
+            .execute(c)
+            .await?
+            .rows_affected()
+    });
     Ok(())
 }
 
@@ -51,15 +58,9 @@ pub async fn remove<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
 mod tests {
     use super::*;
 
-    async fn pool() -> SqlitePool {
-        let pool = crate::db::connect("sqlite::memory:").await.unwrap();
-        crate::db::migrate(&pool).await.unwrap();
-        pool
-    }
+    crate::test_on_both_backends!(memory: missing_key_is_none_then_set_and_overwrite);
 
-    #[tokio::test]
-    async fn missing_key_is_none_then_set_and_overwrite() {
-        let pool = pool().await;
+    async fn missing_key_is_none_then_set_and_overwrite(pool: crate::backend::Db) {
         assert_eq!(get(&pool, keys::PAGE_NAME).await.unwrap(), None);
         set(&pool, keys::PAGE_NAME, "First", 1).await.unwrap();
         set(&pool, keys::PAGE_NAME, "Second", 2).await.unwrap();
