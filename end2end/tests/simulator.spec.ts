@@ -155,6 +155,10 @@ test("the persistent menu, the clock and Try draft", async ({ page }) => {
   await expect(chat.locator(".sim-line").last()).toContainText("Draft menu, not live");
   await expect(chat.getByLabel("The page is typing")).toHaveCount(0);
   await tools.getByLabel(/Try draft/).uncheck();
+  // Wait for the switch to be confirmed, as a person would: a message sent before it may
+  // still run the draft.
+  await expect(tools.getByRole("status").last()).toContainText("runs the published flow again");
+  await expect(phone.locator(".badge.draft")).toHaveCount(0);
   await phone.getByLabel("Message").fill("menu");
   await phone.getByRole("button", { name: "Send" }).click();
   await expect(chat.locator(".sim-line").last()).toContainText("How can we help?");
