@@ -4,7 +4,8 @@
 //! Repositories take `impl Into<DbRef>` and run their SQL with [`on_db!`], which expands the
 //! same code once per backend: the SQL text is shared (`$1` placeholders work on both), and
 //! each arm is type-checked against its own driver, so there are no generic database bounds to
-//! carry around. Where the SQL must differ, the arm names its backend (`Backend::of`). A
+//! carry around. Where the SQL must differ, the function matches on the backend or picks the
+//! text with [`PerBackend`]. A
 //! caller that still holds a `&SqlitePool` passes it unchanged: the port to both backends
 //! goes one repository at a time (docs/postgres.md lists which are done).
 
@@ -55,9 +56,11 @@ impl Backend {
             None
         }
     }
+}
 
-    pub fn of<'a>(db: impl Into<DbRef<'a>>) -> Backend {
-        match db.into() {
+impl DbRef<'_> {
+    pub fn backend(self) -> Backend {
+        match self {
             DbRef::Sqlite(_) => Backend::Sqlite,
             DbRef::Postgres(_) => Backend::Postgres,
         }
@@ -98,18 +101,6 @@ impl<'a> From<&'a Db> for DbRef<'a> {
 }
 
 impl Db {
-    pub fn backend(&self) -> Backend {
-        Backend::of(self)
-    }
-
-    /// The SQLite pool, for the parts of Baton not yet ported to both backends.
-    pub fn sqlite(&self) -> Option<&SqlitePool> {
-        match self {
-            Db::Sqlite(pool) => Some(pool),
-            Db::Postgres(_) => None,
-        }
-    }
-
     /// Applies this backend's migrations.
     pub async fn migrate(&self) -> Result<(), DbError> {
         match self {

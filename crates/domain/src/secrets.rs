@@ -59,16 +59,20 @@ static PG_TEST_KEYS: OnceLock<Mutex<HashMap<String, Key>>> = OnceLock::new();
 /// database gets one: without `BATON_SECRET_KEY` a PostgreSQL database has no key at all.
 /// Only `backend::testing` calls this.
 pub fn give_test_database_a_key(pool: &sqlx::PgPool) {
-    let name = pool
-        .connect_options()
-        .get_database()
-        .unwrap_or_default()
-        .to_owned();
+    let name = database_name(pool);
     PG_TEST_KEYS
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .insert(name, random_key());
+}
+
+/// The name of the PostgreSQL database behind `pool` (the key of [`PG_TEST_KEYS`]).
+fn database_name(pool: &sqlx::PgPool) -> String {
+    pool.connect_options()
+        .get_database()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn parse_key(text: &str) -> Option<Key> {
@@ -141,11 +145,7 @@ fn key_for(db: DbRef<'_>) -> Result<Key, SecretsError> {
     let pool = match db {
         DbRef::Sqlite(pool) => pool,
         DbRef::Postgres(pool) => {
-            let name = pool
-                .connect_options()
-                .get_database()
-                .unwrap_or_default()
-                .to_owned();
+            let name = database_name(pool);
             let keys = PG_TEST_KEYS.get_or_init(Default::default);
             let keys = keys.lock().unwrap_or_else(|p| p.into_inner());
             return keys

@@ -113,28 +113,16 @@ pub async fn save_draft_at<'a>(
              revision = revision + 1
          WHERE id = 1 AND revision = $4 RETURNING revision"
     };
-    let row: Option<(i64,)> = match db.into() {
-        // SQLite ignores a parameter the statement does not use; PostgreSQL refuses to bind
-        // one, so the INSERT form gets three.
-        DbRef::Sqlite(pool) => {
-            sqlx::query_as(sql)
-                .bind(flow_json)
-                .bind(now)
-                .bind(by)
-                .bind(expected)
-                .fetch_optional(pool)
-                .await?
-        }
-        DbRef::Postgres(pool) => {
-            let query = sqlx::query_as(sql).bind(flow_json).bind(now).bind(by);
-            let query = if expected == 0 {
-                query
-            } else {
-                query.bind(expected)
-            };
-            query.fetch_optional(pool).await?
-        }
-    };
+    // The INSERT form has three parameters: PostgreSQL refuses a fourth.
+    let row: Option<(i64,)> = on_db!(db, pool => {
+        let query = sqlx::query_as(sql).bind(flow_json).bind(now).bind(by);
+        let query = if expected == 0 {
+            query
+        } else {
+            query.bind(expected)
+        };
+        query.fetch_optional(pool).await?
+    });
     Ok(row.map(|(r,)| r))
 }
 

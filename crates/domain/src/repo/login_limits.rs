@@ -4,7 +4,7 @@
 //! attempt takes its own rows back. On PostgreSQL the check and the count are serialised per scope
 //! with an advisory lock, so the limit holds across several Baton instances.
 
-use crate::backend::DbRef;
+use crate::backend::{DbRef, PerBackend};
 use crate::on_db;
 
 /// Failures counted over this window...
@@ -16,13 +16,17 @@ pub const MAX_FAILURES: i64 = 5;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt(Vec<i64>);
 
-/// The statements an attempt runs, the same on both backends but for the row id's name
-/// (SQLite's implicit `rowid`; the PostgreSQL table has an `id` column).
-struct Sql {
-    count: &'static str,
-    insert: &'static str,
-    prune: &'static str,
-}
+/// Counting a failure returns the row's id: SQLite's implicit `rowid`, the PostgreSQL
+/// table's `id` column.
+const INSERT: PerBackend = PerBackend {
+    sqlite: "INSERT INTO login_failures (scope, at) VALUES ($1, $2) RETURNING rowid",
+    postgres: "INSERT INTO login_failures (scope, at) VALUES ($1, $2) RETURNING id",
+};
+/// Taking a failure back, by that id.
+const FORGET: PerBackend = PerBackend {
+    sqlite: "DELETE FROM login_failures WHERE rowid = $1",
+    postgres: "DELETE FROM login_failures WHERE id = $1",
+};
 
 const RECENT: &str = "SELECT COUNT(*), MIN(at) FROM (
      SELECT at FROM login_failures WHERE scope = $1 AND at >= $2 ORDER BY at DESC LIMIT $3
@@ -47,10 +51,9 @@ pub async fn begin_attempt<'a>(
 ) -> Result<Result<Attempt, i64>, sqlx::Error> {
     // The same steps on both backends; only how the transaction starts differs.
     macro_rules! attempt {
-        ($tx:ident, $sql:expr) => {{
-            let sql: Sql = $sql;
+        ($tx:ident, $insert:expr) => {{
             for scope in scopes {
-                let recent = sqlx::query_as(sql.count)
+                let recent = sqlx::query_as(RECENT)
                     .bind(scope)
                     .bind(now - WINDOW_SECS)
                     .bind(MAX_FAILURES)
@@ -63,14 +66,14 @@ pub async fn begin_attempt<'a>(
             }
             let mut ids = Vec::with_capacity(scopes.len());
             for scope in scopes {
-                let id: i64 = sqlx::query_scalar(sql.insert)
+                let id: i64 = sqlx::query_scalar($insert)
                     .bind(scope)
                     .bind(now)
                     .fetch_one(&mut *$tx)
                     .await?;
                 ids.push(id);
             }
-            sqlx::query(sql.prune)
+            sqlx::query(PRUNE)
                 .bind(now - WINDOW_SECS)
                 .execute(&mut *$tx)
                 .await?;
@@ -82,15 +85,7 @@ pub async fn begin_attempt<'a>(
         DbRef::Sqlite(pool) => {
             // One write transaction: SQLite's single writer serialises attempts.
             let mut tx = crate::db::write_tx(pool).await?;
-            attempt!(
-                tx,
-                Sql {
-                    count: RECENT,
-                    insert:
-                        "INSERT INTO login_failures (scope, at) VALUES ($1, $2) RETURNING rowid",
-                    prune: PRUNE,
-                }
-            )
+            attempt!(tx, INSERT.sqlite)
         }
         DbRef::Postgres(pool) => {
             let mut tx = pool.begin().await?;
@@ -104,14 +99,7 @@ pub async fn begin_attempt<'a>(
                     .execute(&mut *tx)
                     .await?;
             }
-            attempt!(
-                tx,
-                Sql {
-                    count: RECENT,
-                    insert: "INSERT INTO login_failures (scope, at) VALUES ($1, $2) RETURNING id",
-                    prune: PRUNE,
-                }
-            )
+            attempt!(tx, INSERT.postgres)
         }
     }
 }
@@ -119,19 +107,15 @@ pub async fn begin_attempt<'a>(
 /// Takes back the rows of an attempt that turned out to be right.
 pub async fn forget<'a>(db: impl Into<DbRef<'a>>, attempt: &Attempt) -> Result<(), sqlx::Error> {
     let db = db.into();
+    let sql = FORGET.get(db.backend());
     for id in &attempt.0 {
-        match db {
-            DbRef::Sqlite(pool) => sqlx::query("DELETE FROM login_failures WHERE rowid = $1")
+        on_db!(db, pool => {
+            sqlx::query(sql)
                 .bind(id)
                 .execute(pool)
                 .await?
-                .rows_affected(),
-            DbRef::Postgres(pool) => sqlx::query("DELETE FROM login_failures WHERE id = $1")
-                .bind(id)
-                .execute(pool)
-                .await?
-                .rows_affected(),
-        };
+                .rows_affected()
+        });
     }
     Ok(())
 }
