@@ -46,7 +46,7 @@ async fn main() {
         .unwrap_or(100_000);
     let (_dir, db_url) = support::temp_db();
     let state = support::state_on(&db_url).await;
-    let pool = &state.pool;
+    let pool = state.pool.as_sqlite().expect("this bench runs on SQLite");
     // No Graph calls are made: the page only has to be connected.
     support::connect_page(&state, "http://127.0.0.1:9/v21.0", "secret").await;
 

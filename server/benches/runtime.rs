@@ -81,7 +81,7 @@ async fn main() {
         .unwrap()
         .len();
     let (calls,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'done'")
-        .fetch_one(&state.pool)
+        .fetch_one(state.pool.as_sqlite().unwrap())
         .await
         .unwrap();
 

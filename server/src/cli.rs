@@ -109,8 +109,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let pool = startup::open_database(&config).await?;
-            let deliveries = domain::db::open_deliveries(&pool).await?;
-            deliveries.pool.close().await;
+            let deliveries = startup::open_deliveries(&pool).await?;
+            deliveries.close().await;
             pool.close().await;
             println!(
                 "database is up to date ({})",

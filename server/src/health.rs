@@ -13,7 +13,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>)
     // Reading the workers' lag is also the database check.
     match state
         .workers
-        .report(&state.pool, &state.deliveries, &state.clock)
+        .report((&state.pool).into(), &state.deliveries, &state.clock)
         .await
     {
         Ok(workers) => (

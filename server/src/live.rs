@@ -61,7 +61,7 @@ pub const SESSION_CHECK: Duration = Duration::from_secs(5);
 struct Watch {
     rx: tokio::sync::broadcast::Receiver<String>,
     check: tokio::time::Interval,
-    pool: sqlx::SqlitePool,
+    pool: domain::backend::Db,
     clock: domain::Clock,
     token_hash: String,
     _slot: StreamSlot,

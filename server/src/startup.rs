@@ -12,11 +12,11 @@ use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
-use sqlx::SqlitePool;
 use tower_http::trace::TraceLayer;
 
 use app::server::AppState;
 use app::{shell, App};
+use domain::backend::Db;
 use domain::live::Live;
 use domain::repo::{audit::Actor, pages};
 use domain::runtime::{self, RuntimeConfig, Wake};
@@ -26,15 +26,26 @@ use std::net::SocketAddr;
 use crate::config::Config;
 use crate::health;
 
-/// Opens the database and applies migrations.
-pub async fn open_database(config: &Config) -> anyhow::Result<SqlitePool> {
-    let pool = db::connect(&config.database_url).await?;
-    db::migrate(&pool).await?;
+/// Opens the database (SQLite or PostgreSQL, as the URL says) and applies migrations.
+/// PostgreSQL takes an advisory lock while it migrates, so instances starting together apply
+/// each migration once.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = domain::backend::open(&config.database_url).await?;
+    db.migrate().await?;
     domain::secrets::init_from_env()?;
-    if pages::seal_stored(&pool).await? {
+    if pages::seal_stored(&db).await? {
         tracing::info!("page secrets stored before encryption are now sealed");
     }
-    Ok(pool)
+    Ok(db)
+}
+
+/// Where the webhook's deliveries are kept: a SQLite file of their own beside the database,
+/// or the PostgreSQL database itself.
+pub async fn open_deliveries(db: &Db) -> anyhow::Result<db::Deliveries> {
+    Ok(match db {
+        Db::Sqlite(pool) => db::open_deliveries(pool).await?,
+        Db::Postgres(pool) => db::Deliveries::Postgres(pool.clone()),
+    })
 }
 
 /// Everything request handlers share.
@@ -44,7 +55,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         .context("reading the Leptos site configuration")?
         .leptos_options;
     leptos_options.site_addr = config.addr;
-    let deliveries = db::open_deliveries(&pool).await?;
+    let deliveries = open_deliveries(&pool).await?;
     let (wake, clock) = (Wake::default(), Clock::system());
     let ingest = domain::ingest::Ingest::start(deliveries.clone(), clock.clone(), wake.clone());
     Ok(AppState {

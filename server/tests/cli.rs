@@ -46,7 +46,7 @@ fn other_databases_get_plain_answers_without_echoing_the_password() {
         (
             &["serve"][..],
             "postgres://baton:s3cret-pw@127.0.0.1:9/baton",
-            "PostgreSQL is not supported by this command yet: only `baton migrate`",
+            "could not open the database",
         ),
         (
             &["migrate"][..],

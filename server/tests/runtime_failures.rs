@@ -218,7 +218,7 @@ async fn a_database_error_reading_the_flow_retries_the_batch() {
     let (router, state) = setup(&graph, &db).await;
     // The published versions become unreadable for a while.
     sqlx::query("ALTER TABLE flow_versions RENAME TO flow_versions_away")
-        .execute(&state.pool)
+        .execute(state.pool.as_sqlite().unwrap())
         .await
         .unwrap();
     deliver_get_started(&router).await;
@@ -230,7 +230,7 @@ async fn a_database_error_reading_the_flow_retries_the_batch() {
     assert!(pending.iter().all(|e| e.status == "pending"), "{pending:?}");
 
     sqlx::query("ALTER TABLE flow_versions_away RENAME TO flow_versions")
-        .execute(&state.pool)
+        .execute(state.pool.as_sqlite().unwrap())
         .await
         .unwrap();
     finish(&state, &graph).await;
@@ -262,7 +262,10 @@ async fn calls_claimed_by_a_failed_round_are_requeued_while_running() {
          WHEN OLD.status = 'sending' AND NEW.status = 'pending'
          BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
     ] {
-        sqlx::query(sql).execute(&state.pool).await.unwrap();
+        sqlx::query(sql)
+            .execute(state.pool.as_sqlite().unwrap())
+            .await
+            .unwrap();
     }
     support::spawn_runtime(&state, &graph);
     let sending = || async {
@@ -287,7 +290,10 @@ async fn calls_claimed_by_a_failed_round_are_requeued_while_running() {
         "DROP TRIGGER stuck",
         "ALTER TABLE pages_away RENAME TO pages",
     ] {
-        sqlx::query(sql).execute(&state.pool).await.unwrap();
+        sqlx::query(sql)
+            .execute(state.pool.as_sqlite().unwrap())
+            .await
+            .unwrap();
     }
     while sending().await > 0 {
         assert!(
@@ -423,7 +429,7 @@ async fn a_restart_processes_what_was_stored_and_resends_interrupted_calls() {
     );
     // Pretend the process died in the middle of the Graph call...
     sqlx::query("UPDATE outbox SET status = 'sending'")
-        .execute(&state.pool)
+        .execute(state.pool.as_sqlite().unwrap())
         .await
         .unwrap();
     let now = state.clock.now_ms();
@@ -452,7 +458,7 @@ async fn an_event_that_cannot_be_applied_fails_alone_and_leaves_no_trace() {
         "CREATE TRIGGER poison BEFORE INSERT ON transcript WHEN NEW.psid = 'poison'
          BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
     )
-    .execute(&state.pool)
+    .execute(state.pool.as_sqlite().unwrap())
     .await
     .unwrap();
     let message = |psid: &str, n: i64| {
@@ -634,7 +640,7 @@ async fn an_interrupted_send_is_confirmed_by_its_echo_instead_of_sent_twice() {
         .unwrap();
     // The process dies with both replies claimed and (as far as anyone knows) sent.
     sqlx::query("UPDATE outbox SET status = 'sending', attempts = 1 WHERE kind = 'message'")
-        .execute(&state.pool)
+        .execute(state.pool.as_sqlite().unwrap())
         .await
         .unwrap();
     let restart = state.clock.now_ms() + runtime::sender::ECHO_WAIT_MS;

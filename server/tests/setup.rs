@@ -294,7 +294,7 @@ async fn step_two_connects_the_page_only_with_the_right_app_secret() {
     // Every store seals afresh (a new nonce), so an unchanged stored value means no store.
     let stored = || async {
         let (t,): (String,) = sqlx::query_as("SELECT access_token FROM pages")
-            .fetch_one(&w.app.state.pool)
+            .fetch_one(w.app.state.pool.as_sqlite().unwrap())
             .await
             .unwrap();
         t
@@ -426,7 +426,7 @@ async fn steps_four_to_six_check_receivers_push_the_profile_and_send_a_test() {
     )
     .bind(DEFAULT_PAGE_ID)
     .bind(i64::MAX / 4)
-    .execute(&w.app.state.pool)
+    .execute(w.app.state.pool.as_sqlite().unwrap())
     .await
     .unwrap();
     w.ok::<SetupView>(

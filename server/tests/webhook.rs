@@ -261,7 +261,7 @@ async fn a_database_that_cannot_store_gets_503_so_facebook_retries() {
     let app = app_with_page().await;
     // Make inserts fail while the page can still be read.
     sqlx::query("DROP TABLE webhook_events")
-        .execute(&app.state.deliveries.pool)
+        .execute(app.state.deliveries.sqlite().unwrap())
         .await
         .unwrap();
     let (status, _) = app.send(signed(fixture("webhook_message_text.json"))).await;

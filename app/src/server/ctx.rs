@@ -10,7 +10,6 @@ use domain::repo::{sessions, users::UserRow};
 use domain::Clock;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
-use sqlx::SqlitePool;
 
 use super::{state, AppState};
 use crate::error::AppError;
@@ -35,7 +34,7 @@ impl Ctx {
         })
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &domain::backend::Db {
         &self.state.pool
     }
 

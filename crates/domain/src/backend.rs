@@ -112,6 +112,14 @@ impl Db {
         }
     }
 
+    /// The SQLite pool, for SQLite-only code and tests (`None` on PostgreSQL).
+    pub fn as_sqlite(&self) -> Option<&SqlitePool> {
+        match self {
+            Db::Sqlite(pool) => Some(pool),
+            Db::Postgres(_) => None,
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Db::Sqlite(pool) => pool.close().await,
@@ -214,6 +222,45 @@ impl<'c, 't> From<&'c mut Transaction<'t, Postgres>> for Exec<'c> {
     }
 }
 
+/// A write transaction on either backend. On SQLite it holds this process's write turn
+/// (`db::WriteTx`): [`Tx::foreground`] for what a person or a webhook waits for,
+/// [`Tx::background`] for the workers. PostgreSQL has row locks and no turns: both are a
+/// plain transaction. `tx.exec()` is where its statements run.
+pub enum Tx {
+    Sqlite(crate::db::WriteTx),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub async fn foreground<'a>(db: impl Into<DbRef<'a>>) -> Result<Tx, sqlx::Error> {
+        Ok(match db.into() {
+            DbRef::Sqlite(pool) => Tx::Sqlite(crate::db::write_tx(pool).await?),
+            DbRef::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn background<'a>(db: impl Into<DbRef<'a>>) -> Result<Tx, sqlx::Error> {
+        Ok(match db.into() {
+            DbRef::Sqlite(pool) => Tx::Sqlite(crate::db::background_write_tx(pool).await?),
+            DbRef::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub fn exec(&mut self) -> Exec<'_> {
+        match self {
+            Tx::Sqlite(tx) => tx.into(),
+            Tx::Postgres(tx) => tx.into(),
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
 /// A statement whose SQL differs between the backends (for example SQLite's scalar
 /// `MAX(a, b)` against PostgreSQL's `GREATEST(a, b)`); both texts are constants, so each
 /// backend's prepared-statement cache sees one text.
@@ -266,7 +313,6 @@ macro_rules! on_db {
 pub async fn open(url: &str) -> Result<Db, DbError> {
     match Backend::of_url(url) {
         Some(Backend::Sqlite) => Ok(Db::Sqlite(crate::db::connect(url).await?)),
-        // `db::connect` refuses PostgreSQL URLs until `baton serve` runs on it.
         Some(Backend::Postgres) => Ok(Db::Postgres(connect_postgres(url).await?)),
         None => Err(DbError::UnsupportedUrl(scheme_of(url))),
     }
@@ -287,6 +333,16 @@ pub fn scheme_of(url: &str) -> String {
 /// modest number of connections (PostgreSQL's default limit is 100 in all).
 pub async fn connect_postgres(url: &str) -> Result<PgPool, DbError> {
     let options = PgConnectOptions::from_str(url).map_err(DbError::Open)?;
+    // One plain connection first: a wrong host, password or database name gets its own
+    // error at once, where the pool would retry until its timeout and then only say it
+    // timed out.
+    sqlx::Connection::close(
+        <PgConnection as sqlx::Connection>::connect_with(&options)
+            .await
+            .map_err(DbError::Open)?,
+    )
+    .await
+    .map_err(DbError::Open)?;
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))

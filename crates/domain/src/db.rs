@@ -19,10 +19,8 @@ pub static DELIVERIES_MIGRATOR: sqlx::migrate::Migrator =
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// Holds the URL's scheme only: the rest may carry a password.
-    #[error("unsupported database URL scheme {0:?}: Baton supports sqlite: URLs (for example sqlite://data/baton.db)")]
+    #[error("unsupported database URL scheme {0:?}: Baton supports sqlite: URLs (for example sqlite://data/baton.db) and postgres:// URLs")]
     UnsupportedUrl(String),
-    #[error("PostgreSQL is not supported by this command yet: only `baton migrate` runs on it so far, and the rest of Baton still needs SQLite (docs/postgres.md says what is done). Use a sqlite: URL, for example sqlite://data/baton.db")]
-    PostgresNotYet,
     #[error("could not create the database {path}: {source}")]
     CreateDir {
         path: String,
@@ -34,11 +32,9 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// Opens (creating if needed) the SQLite database at `url`.
+/// Opens (creating if needed) the SQLite database at `url` (`backend::open` opens either
+/// backend).
 pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
-    if crate::backend::Backend::of_url(url) == Some(crate::backend::Backend::Postgres) {
-        return Err(DbError::PostgresNotYet);
-    }
     if !url.starts_with("sqlite:") {
         return Err(DbError::UnsupportedUrl(crate::backend::scheme_of(url)));
     }
@@ -124,19 +120,53 @@ fn twin(pool: &SqlitePool, synchronous: SqliteSynchronous) -> SqlitePool {
 /// 0.5 ms for the commit's fsync). The runtime reads events from here and records what it
 /// applied in the main database (`repo::webhook_events` explains the cursor). A database in
 /// memory has no file beside it: its own tables are used, and ingest takes the main write turn.
+///
+/// On PostgreSQL the deliveries are tables of the one database, written by every instance's
+/// ingest at once.
 #[derive(Clone, Debug)]
-pub struct Deliveries {
-    pub pool: SqlitePool,
-    /// True when `pool` is a file of its own (nothing else writes to it).
-    pub own_file: bool,
+pub enum Deliveries {
+    Sqlite {
+        pool: SqlitePool,
+        /// True when `pool` is a file of its own (nothing else writes to it).
+        own_file: bool,
+    },
+    Postgres(sqlx::PgPool),
 }
 
 impl Deliveries {
     /// The main database's own tables: for databases in memory, and tests that want one file.
     pub fn in_main(pool: &SqlitePool) -> Deliveries {
-        Deliveries {
+        Deliveries::Sqlite {
             pool: pool.clone(),
             own_file: false,
+        }
+    }
+
+    /// Where the deliveries are, as repositories take it.
+    pub fn db(&self) -> crate::backend::DbRef<'_> {
+        match self {
+            Deliveries::Sqlite { pool, .. } => pool.into(),
+            Deliveries::Postgres(pool) => pool.into(),
+        }
+    }
+
+    /// The SQLite pool holding the deliveries (`None` on PostgreSQL).
+    pub fn sqlite(&self) -> Option<&SqlitePool> {
+        match self {
+            Deliveries::Sqlite { pool, .. } => Some(pool),
+            Deliveries::Postgres(_) => None,
+        }
+    }
+
+    /// Whether the deliveries are a SQLite file of their own.
+    pub fn own_file(&self) -> bool {
+        matches!(self, Deliveries::Sqlite { own_file: true, .. })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Deliveries::Sqlite { pool, .. } => pool.close().await,
+            Deliveries::Postgres(pool) => pool.close().await,
         }
     }
 }
@@ -194,7 +224,7 @@ pub async fn open_deliveries(main: &SqlitePool) -> Result<Deliveries, DbError> {
              events that arrive now are numbered after the ones it holds"
         );
     }
-    Ok(Deliveries {
+    Ok(Deliveries::Sqlite {
         pool,
         own_file: true,
     })
@@ -411,17 +441,18 @@ async fn begin(pool: &SqlitePool, turn: Turn) -> Result<WriteTx, sqlx::Error> {
     })
 }
 
-impl Deliveries {
-    /// A write transaction on the deliveries: in a file of their own it queues only behind
-    /// other deliveries (SQLite's lock, with no turn of the main database); in the main
-    /// database it is a foreground writer like any other.
-    pub async fn write_tx(&self) -> Result<WriteTx, sqlx::Error> {
-        if !self.own_file {
-            return write_tx(&self.pool).await;
-        }
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _turn: None })
+/// A write transaction on SQLite deliveries: in a file of their own it queues only behind
+/// other deliveries (SQLite's lock, with no turn of the main database); in the main database
+/// it is a foreground writer like any other.
+pub async fn deliveries_write_tx(
+    pool: &SqlitePool,
+    own_file: bool,
+) -> Result<WriteTx, sqlx::Error> {
+    if !own_file {
+        return write_tx(pool).await;
     }
+    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    Ok(WriteTx { tx, _turn: None })
 }
 
 /// Applies every pending migration.

@@ -25,6 +25,7 @@ pub mod inbox;
 pub mod ingest;
 pub mod lanes;
 pub mod live;
+pub mod notify;
 pub mod pages;
 pub mod repo;
 pub mod runtime;
@@ -34,8 +35,6 @@ pub mod setup;
 pub mod simulator;
 
 use std::sync::Arc;
-
-use sqlx::SqlitePool;
 
 pub use clock::Clock;
 
@@ -55,7 +54,8 @@ pub struct ServerConfig {
 /// the two signals between request handlers and the workers.
 #[derive(Clone)]
 pub struct Services {
-    pub pool: SqlitePool,
+    /// The database: SQLite, or PostgreSQL shared with other instances.
+    pub pool: backend::Db,
     pub config: Arc<ServerConfig>,
     /// The built-in offline Messenger Platform (mounted under /sandbox).
     pub sandbox: sandbox::Sandbox,

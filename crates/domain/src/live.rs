@@ -13,11 +13,15 @@ const BACKLOG: usize = 1024;
 /// Open live-update streams per user at most (browser tabs with the Inbox open).
 pub const MAX_STREAMS_PER_USER: usize = 8;
 
+///
+/// On PostgreSQL, changes made on one instance are passed to the others (`crate::notify`),
+/// so an agent's Inbox on instance A shows what was done on instance B.
 #[derive(Clone)]
 pub struct Live {
     changes: broadcast::Sender<String>,
     /// Open streams per user id.
     open: Arc<Mutex<HashMap<i64, usize>>>,
+    remote: crate::notify::Remote,
 }
 
 impl Default for Live {
@@ -25,6 +29,7 @@ impl Default for Live {
         Self {
             changes: broadcast::channel(BACKLOG).0,
             open: Arc::default(),
+            remote: crate::notify::Remote::default(),
         }
     }
 }
@@ -50,8 +55,19 @@ impl Drop for StreamSlot {
 impl Live {
     /// Conversation `psid` changed (new message, state, failed send...).
     pub fn changed(&self, psid: &str) {
+        self.changed_here(psid);
+        self.remote
+            .publish(crate::notify::Note::Changed(psid.to_owned()));
+    }
+
+    /// A change another instance made (or one this instance need not pass on).
+    pub(crate) fn changed_here(&self, psid: &str) {
         // No open inbox screen is not an error.
         let _ = self.changes.send(psid.to_owned());
+    }
+
+    pub(crate) fn remote(&self) -> &crate::notify::Remote {
+        &self.remote
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<String> {

@@ -8,7 +8,6 @@ use flows::Flow;
 use messenger::send::Button;
 use messenger::PAGE_INBOX_APP_ID;
 use sandbox::{NewUser, Sandbox, SandboxError, Speaker, ThreadView, TranscriptItem};
-use sqlx::SqlitePool;
 
 use crate::flows::{draft, published_flow, push};
 use crate::repo::{draft_trials, pages};
@@ -41,7 +40,9 @@ pub enum AgentAct {
 }
 
 /// Refuses unless the built-in sandbox page is connected.
-pub async fn ensure_sandbox(pool: &SqlitePool) -> Result<(), AppError> {
+pub async fn ensure_sandbox<'a>(
+    pool: impl Into<crate::backend::DbRef<'a>>,
+) -> Result<(), AppError> {
     match pages::current(pool).await? {
         Some(page) if page.is_sandbox => Ok(()),
         Some(_) => Err(AppError::Invalid(

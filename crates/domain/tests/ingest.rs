@@ -18,7 +18,7 @@ async fn file_pool() -> (tempfile::TempDir, SqlitePool, db::Deliveries) {
         .unwrap();
     db::migrate(&pool).await.unwrap();
     let store = db::open_deliveries(&pool).await.unwrap();
-    assert!(store.own_file);
+    assert!(store.own_file());
     (dir, pool, store)
 }
 
@@ -52,7 +52,7 @@ async fn count(pool: &SqlitePool, sql: &str) -> i64 {
 #[tokio::test]
 async fn one_group_counts_a_repeated_key_against_the_later_delivery() {
     let (_dir, _main, store) = file_pool().await;
-    let pool = store.pool.clone();
+    let pool = store.sqlite().unwrap().clone();
     webhook_events::store_delivery(&store, Some("page"), "{}", &[event("old")], 1)
         .await
         .unwrap();
@@ -77,7 +77,7 @@ async fn one_group_counts_a_repeated_key_against_the_later_delivery() {
 #[tokio::test]
 async fn concurrent_deliveries_share_commits_and_each_gets_its_answer() {
     let (_dir, _main, store) = file_pool().await;
-    let pool = store.pool.clone();
+    let pool = store.sqlite().unwrap().clone();
     let ingest = Ingest::start(store, Clock::system(), Wake::default());
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..400 {
@@ -111,7 +111,7 @@ async fn concurrent_deliveries_share_commits_and_each_gets_its_answer() {
 #[tokio::test]
 async fn a_database_that_refuses_writes_fails_the_waiting_deliveries_and_stores_nothing() {
     let (_dir, _main, store) = file_pool().await;
-    let pool = store.pool.clone();
+    let pool = store.sqlite().unwrap().clone();
     let ingest = Ingest::start(store, Clock::system(), Wake::default());
     // Same effect as a full disk or a read-only file: every write is refused.
     sqlx::query("CREATE TRIGGER refuse BEFORE INSERT ON webhook_events BEGIN SELECT RAISE(ABORT, 'disk full'); END")
@@ -203,7 +203,11 @@ async fn deliveries_an_older_baton_kept_in_the_database_move_to_their_own_file()
     assert!(dir.path().join("baton.deliveries.db").exists());
     assert_eq!(count(&main, "SELECT COUNT(*) FROM webhook_events").await, 0);
     assert_eq!(
-        count(&store.pool, "SELECT COUNT(*) FROM webhook_deliveries").await,
+        count(
+            store.sqlite().unwrap(),
+            "SELECT COUNT(*) FROM webhook_deliveries"
+        )
+        .await,
         2
     );
     let statuses: Vec<(String, String)> = webhook_events::list(&main, &store, None)
@@ -227,7 +231,11 @@ async fn deliveries_an_older_baton_kept_in_the_database_move_to_their_own_file()
     drop(ingest);
     let again = db::open_deliveries(&main).await.unwrap();
     assert_eq!(
-        count(&again.pool, "SELECT COUNT(*) FROM webhook_events").await,
+        count(
+            again.sqlite().unwrap(),
+            "SELECT COUNT(*) FROM webhook_events"
+        )
+        .await,
         3
     );
 }
@@ -244,7 +252,7 @@ async fn a_lost_deliveries_file_does_not_pass_new_events_off_as_applied() {
         .execute(&main)
         .await
         .unwrap();
-    store.pool.close().await;
+    store.close().await;
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(dir.path().join(format!("baton.deliveries.db{suffix}")));
     }

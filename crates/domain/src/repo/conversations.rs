@@ -65,6 +65,24 @@ pub async fn get<'c>(
     on_exec!(exec, c => sqlx::query_as(&sql).bind(page_id).bind(psid).fetch_optional(c).await)
 }
 
+/// [`get`] inside a write transaction that is about to change the conversation from what it
+/// reads: on PostgreSQL the row stays locked until the transaction ends, so another
+/// instance's change waits instead of being overwritten from a stale read (on SQLite the
+/// write transaction already excludes every other writer).
+pub async fn get_for_update<'c>(
+    exec: impl Into<Exec<'c>>,
+    page_id: &str,
+    psid: &str,
+) -> Result<Option<ConversationRow>, sqlx::Error> {
+    let exec = exec.into();
+    let lock = match exec.backend() {
+        crate::backend::Backend::Sqlite => "",
+        crate::backend::Backend::Postgres => " FOR UPDATE",
+    };
+    let sql = format!("SELECT {COLUMNS} FROM conversations WHERE page_id = $1 AND psid = $2{lock}");
+    on_exec!(exec, c => sqlx::query_as(&sql).bind(page_id).bind(psid).fetch_optional(c).await)
+}
+
 /// Records a message from the user (opens the 24 h window, bumps activity) and returns the
 /// updated conversation, in one statement; `None` when the conversation does not exist.
 pub async fn user_wrote<'c>(

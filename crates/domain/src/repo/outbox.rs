@@ -130,12 +130,17 @@ pub async fn enqueue_many<'c>(
     rows: &[Queued<'_>],
 ) -> Result<(), sqlx::Error> {
     let mut exec = exec.into();
+    // PostgreSQL rows carry the user's work lane (several instances share the sending).
+    let lanes = exec.backend() == crate::backend::Backend::Postgres;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         on_exec!(exec.reborrow(), c => {
-        let mut insert = sqlx::QueryBuilder::new(
+        let mut insert = sqlx::QueryBuilder::new(if lanes {
             "INSERT INTO outbox (page_id, psid, kind, body, transcript_who, transcript_text,
-                 transcript_author, next_attempt_ms, created_ms, priority) ",
-        );
+                 transcript_author, next_attempt_ms, created_ms, priority, lane) "
+        } else {
+            "INSERT INTO outbox (page_id, psid, kind, body, transcript_who, transcript_text,
+                 transcript_author, next_attempt_ms, created_ms, priority) "
+        });
         insert.push_values(chunk, |mut values, q| {
             let (who, text) = match &q.row.transcript {
                 Some((w, t)) => (Some(w.as_str()), Some(t.as_str())),
@@ -152,6 +157,9 @@ pub async fn enqueue_many<'c>(
                 .push_bind(q.now_ms)
                 .push_bind(q.now_ms)
                 .push_bind(q.priority.as_i64());
+            if lanes {
+                values.push_bind(crate::lanes::lane_of(q.page_id, q.psid));
+            }
         });
         // Cached only for one row (see the `repo` module).
         insert
@@ -201,7 +209,7 @@ pub async fn claim_due_looking_at<'a>(
         DbRef::Sqlite(pool) => pool,
         DbRef::Postgres(pool) => {
             let mut rows: Vec<OutboxRow> =
-                sqlx::query_as(&claim_from("outbox o", " FOR UPDATE OF o SKIP LOCKED"))
+                sqlx::query_as(&claim_from("outbox o", "", " FOR UPDATE OF o SKIP LOCKED"))
                     .bind(now_ms)
                     .bind(limit)
                     .fetch_all(pool)
@@ -214,7 +222,7 @@ pub async fn claim_due_looking_at<'a>(
     let window_rows = "(SELECT id, page_id, psid, status, next_attempt_ms, priority
                         FROM outbox INDEXED BY outbox_claim WHERE status = 'pending'
                         ORDER BY priority DESC, id LIMIT $3) o";
-    let mut rows: Vec<OutboxRow> = sqlx::query_as(&claim_from(window_rows, ""))
+    let mut rows: Vec<OutboxRow> = sqlx::query_as(&claim_from(window_rows, "", ""))
         .bind(now_ms)
         .bind(limit)
         .bind(window)
@@ -222,7 +230,7 @@ pub async fn claim_due_looking_at<'a>(
         .await?;
     if (rows.len() as i64) < limit {
         // Rows just claimed are `sending` now: their users' later rows stay blocked.
-        let rest: Vec<OutboxRow> = sqlx::query_as(&claim_from("outbox o", ""))
+        let rest: Vec<OutboxRow> = sqlx::query_as(&claim_from("outbox o", "", ""))
             .bind(now_ms)
             .bind(limit - rows.len() as i64)
             .fetch_all(&mut *tx)
@@ -234,15 +242,62 @@ pub async fn claim_due_looking_at<'a>(
     Ok(rows)
 }
 
+/// [`claim_due`] on PostgreSQL for an instance that holds the work `lanes` (`lanes.rs`):
+/// only their rows are taken, so each row's recovery after a crash belongs to one instance.
+pub async fn claim_due_in_lanes(
+    pool: &sqlx::PgPool,
+    now_ms: i64,
+    limit: i64,
+    lanes: &[i64],
+) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    if lanes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = claim_from(
+        "outbox o",
+        " AND o.lane = ANY($3)",
+        " FOR UPDATE OF o SKIP LOCKED",
+    );
+    let mut rows: Vec<OutboxRow> = sqlx::query_as(&sql)
+        .bind(now_ms)
+        .bind(limit)
+        .bind(lanes)
+        .fetch_all(pool)
+        .await?;
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// On PostgreSQL, rows of `lanes` caught mid-call by an instance that stopped (this one
+/// took the lanes over) go back to pending as [`requeue_in_flight`] does for SQLite's one
+/// sender.
+pub async fn requeue_in_flight_in_lanes(
+    pool: &sqlx::PgPool,
+    messages_at_ms: i64,
+    lanes: &[i64],
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET status = 'pending',
+             next_attempt_ms = CASE WHEN kind = 'message' THEN GREATEST(next_attempt_ms, $1)
+                                    ELSE next_attempt_ms END
+         WHERE status = 'sending' AND lane = ANY($2)",
+    )
+    .bind(messages_at_ms)
+    .bind(lanes)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
 /// The claim statement over the candidate rows `from` (named `o`): the due pending ones whose
 /// user has no earlier unfinished row, urgent first, then oldest, at most `$2` of them, due
-/// at `$1`; `lock` ends the choice (PostgreSQL's row locks).
-fn claim_from(from: &str, lock: &str) -> String {
+/// at `$1`, `and` narrowing the choice; `lock` ends it (PostgreSQL's row locks).
+fn claim_from(from: &str, and: &str, lock: &str) -> String {
     format!(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1
          WHERE id IN (
              SELECT o.id FROM {from}
-             WHERE o.status = 'pending' AND o.next_attempt_ms <= $1
+             WHERE o.status = 'pending' AND o.next_attempt_ms <= $1{and}
                AND NOT EXISTS (SELECT 1 FROM outbox p
                                WHERE p.page_id = o.page_id AND p.psid = o.psid AND p.id < o.id
                                  AND p.status IN ('pending', 'sending'))

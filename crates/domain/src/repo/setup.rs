@@ -3,7 +3,9 @@
 //! times. The pending token is stored sealed and comes back wrapped in [`Secret`].
 
 use messenger::Secret;
-use sqlx::SqlitePool;
+
+use crate::backend::DbRef;
+use crate::on_db;
 
 use crate::secrets;
 use model::{SetupStep, StepReport};
@@ -39,14 +41,17 @@ struct Raw {
     webhook_refused_at: Option<i64>,
 }
 
-pub async fn load(pool: &SqlitePool) -> Result<Progress, sqlx::Error> {
-    let raw: Raw = sqlx::query_as(
-        "SELECT pending_page_id, pending_page_name, pending_token, current_step, confirmed,
-                reports, webhook_verified_at, webhook_refused_at
-         FROM setup_state WHERE id = 1",
-    )
-    .fetch_one(pool)
-    .await?;
+pub async fn load<'a>(db: impl Into<DbRef<'a>>) -> Result<Progress, sqlx::Error> {
+    let db = db.into();
+    let raw: Raw = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT pending_page_id, pending_page_name, pending_token, current_step, confirmed,
+                    reports, webhook_verified_at, webhook_refused_at
+             FROM setup_state WHERE id = 1",
+        )
+        .fetch_one(pool)
+        .await?
+    });
     let pending = match (
         raw.pending_page_id,
         raw.pending_page_name,
@@ -55,7 +60,7 @@ pub async fn load(pool: &SqlitePool) -> Result<Progress, sqlx::Error> {
         (Some(page_id), Some(name), Some(token)) => Some(Pending {
             page_id,
             name,
-            token: Secret::new(secrets::open(pool, &token).map_err(secrets::db_error)?),
+            token: Secret::new(secrets::open(db, &token).map_err(secrets::db_error)?),
         }),
         _ => None,
     };
@@ -71,55 +76,72 @@ pub async fn load(pool: &SqlitePool) -> Result<Progress, sqlx::Error> {
     })
 }
 
-pub async fn set_pending(
-    pool: &SqlitePool,
+pub async fn set_pending<'a>(
+    db: impl Into<DbRef<'a>>,
     pending: Option<&Pending>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    let db = db.into();
     let token = pending
-        .map(|p| secrets::seal(pool, p.token.expose()))
+        .map(|p| secrets::seal(db, p.token.expose()))
         .transpose()
         .map_err(secrets::db_error)?;
-    sqlx::query(
-        "UPDATE setup_state SET pending_page_id = $1, pending_page_name = $2,
-                pending_token = $3, updated_at = $4
-         WHERE id = 1",
-    )
-    .bind(pending.map(|p| p.page_id.as_str()))
-    .bind(pending.map(|p| p.name.as_str()))
-    .bind(token)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-pub async fn set_current(pool: &SqlitePool, step: SetupStep, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE setup_state SET current_step = $1, updated_at = $2 WHERE id = 1")
-        .bind(step.slug())
+    on_db!(db, pool => {
+        sqlx::query(
+            "UPDATE setup_state SET pending_page_id = $1, pending_page_name = $2,
+                    pending_token = $3, updated_at = $4
+             WHERE id = 1",
+        )
+        .bind(pending.map(|p| p.page_id.as_str()))
+        .bind(pending.map(|p| p.name.as_str()))
+        .bind(&token)
         .bind(now)
         .execute(pool)
-        .await?;
+        .await?
+        .rows_affected()
+    });
     Ok(())
 }
 
-pub async fn set_confirmed(
-    pool: &SqlitePool,
+pub async fn set_current<'a>(
+    db: impl Into<DbRef<'a>>,
+    step: SetupStep,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query("UPDATE setup_state SET current_step = $1, updated_at = $2 WHERE id = 1")
+            .bind(step.slug())
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    Ok(())
+}
+
+pub async fn set_confirmed<'a>(
+    db: impl Into<DbRef<'a>>,
     confirmed: &[String],
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let json = serde_json::to_string(confirmed).unwrap_or_else(|_| "[]".into());
-    sqlx::query("UPDATE setup_state SET confirmed = $1, updated_at = $2 WHERE id = 1")
-        .bind(json)
-        .bind(now)
-        .execute(pool)
-        .await?;
+    on_db!(db, pool => {
+        sqlx::query("UPDATE setup_state SET confirmed = $1, updated_at = $2 WHERE id = 1")
+            .bind(&json)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
     Ok(())
 }
 
 /// Replaces the stored report of `report.step`.
-pub async fn save_report(pool: &SqlitePool, report: &StepReport) -> Result<(), sqlx::Error> {
-    edit_reports(pool, report.checked_at, false, |reports| {
+pub async fn save_report<'a>(
+    db: impl Into<DbRef<'a>>,
+    report: &StepReport,
+) -> Result<(), sqlx::Error> {
+    edit_reports(db.into(), report.checked_at, false, |reports| {
         reports.retain(|r| r.step != report.step);
         reports.push(report.clone());
     })
@@ -128,32 +150,26 @@ pub async fn save_report(pool: &SqlitePool, report: &StepReport) -> Result<(), s
 
 /// Forgets the reports of every step but `keep`, and the handshake times (another page or
 /// verify token: what was checked no longer holds).
-pub async fn reset_checks(
-    pool: &SqlitePool,
+pub async fn reset_checks<'a>(
+    db: impl Into<DbRef<'a>>,
     keep: &[SetupStep],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    edit_reports(pool, now, true, |reports| {
+    edit_reports(db.into(), now, true, |reports| {
         reports.retain(|r| keep.contains(&r.step))
     })
     .await
 }
 
-/// Read-modify-write of the stored reports in one write transaction; `forget_handshakes`
-/// also clears the webhook handshake times.
+/// Read-modify-write of the stored reports in one write transaction (on PostgreSQL the
+/// row is locked with `FOR UPDATE`, so two instances' edits do not lose one another);
+/// `forget_handshakes` also clears the webhook handshake times.
 async fn edit_reports(
-    pool: &SqlitePool,
+    db: DbRef<'_>,
     now: i64,
     forget_handshakes: bool,
     edit: impl FnOnce(&mut Vec<StepReport>),
 ) -> Result<(), sqlx::Error> {
-    let mut tx = crate::db::write_tx(pool).await?;
-    let (json,): (String,) = sqlx::query_as("SELECT reports FROM setup_state WHERE id = 1")
-        .fetch_one(&mut *tx)
-        .await?;
-    let mut reports: Vec<StepReport> = serde_json::from_str(&json).unwrap_or_default();
-    edit(&mut reports);
-    let json = serde_json::to_string(&reports).unwrap_or_else(|_| "[]".into());
     let sql = if forget_handshakes {
         "UPDATE setup_state SET reports = $1, webhook_verified_at = NULL,
                 webhook_refused_at = NULL, updated_at = $2
@@ -161,17 +177,43 @@ async fn edit_reports(
     } else {
         "UPDATE setup_state SET reports = $1, updated_at = $2 WHERE id = 1"
     };
-    sqlx::query(sql)
-        .bind(json)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await
+    let edited = |json: String| {
+        let mut reports: Vec<StepReport> = serde_json::from_str(&json).unwrap_or_default();
+        edit(&mut reports);
+        serde_json::to_string(&reports).unwrap_or_else(|_| "[]".into())
+    };
+    match db {
+        DbRef::Sqlite(pool) => {
+            let mut tx = crate::db::write_tx(pool).await?;
+            let (json,): (String,) = sqlx::query_as("SELECT reports FROM setup_state WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(sql)
+                .bind(edited(json))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        }
+        DbRef::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            let (json,): (String,) =
+                sqlx::query_as("SELECT reports FROM setup_state WHERE id = 1 FOR UPDATE")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            sqlx::query(sql)
+                .bind(edited(json))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        }
+    }
 }
 
 /// Records a `GET /webhook` handshake: accepted (the verify token matched) or refused.
-pub async fn record_handshake(
-    pool: &SqlitePool,
+pub async fn record_handshake<'a>(
+    db: impl Into<DbRef<'a>>,
     accepted: bool,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -180,7 +222,7 @@ pub async fn record_handshake(
     } else {
         "UPDATE setup_state SET webhook_refused_at = $1 WHERE id = 1"
     };
-    sqlx::query(sql).bind(now).execute(pool).await?;
+    on_db!(db, pool => sqlx::query(sql).bind(now).execute(pool).await?.rows_affected());
     Ok(())
 }
 
@@ -194,19 +236,21 @@ pub struct Recent {
 }
 
 /// The people of `page_id` who wrote most recently (newest first).
-pub async fn recent_people(
-    pool: &SqlitePool,
+pub async fn recent_people<'a>(
+    db: impl Into<DbRef<'a>>,
     page_id: &str,
     limit: i64,
 ) -> Result<Vec<Recent>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT psid, first_name, last_name, last_user_message_ms FROM conversations
-         WHERE page_id = $1
-         ORDER BY COALESCE(last_user_message_ms, 0) DESC, last_activity_ms DESC
-         LIMIT $2",
-    )
-    .bind(page_id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT psid, first_name, last_name, last_user_message_ms FROM conversations
+             WHERE page_id = $1
+             ORDER BY COALESCE(last_user_message_ms, 0) DESC, last_activity_ms DESC
+             LIMIT $2",
+        )
+        .bind(page_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })
 }

@@ -11,7 +11,10 @@
 
 use std::collections::HashMap;
 
-use sqlx::SqlitePool;
+use sqlx::{PgConnection, SqlitePool};
+
+use crate::backend::{Backend, DbRef, Exec, PerBackend};
+use crate::{on_db, on_exec};
 
 use crate::db::Deliveries;
 
@@ -82,27 +85,73 @@ pub async fn store_deliveries(
     deliveries: &[NewDelivery],
     now: i64,
 ) -> Result<Vec<Stored>, sqlx::Error> {
-    let mut tx = store.write_tx().await?;
-    // This transaction is the only writer (BEGIN IMMEDIATE), so the next ids are known and
-    // the deliveries go in one statement per 1,000 instead of one each.
-    let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM webhook_deliveries")
-        .fetch_one(&mut *tx)
-        .await?;
-    let ids: Vec<i64> = (1..=deliveries.len() as i64).map(|i| last + i).collect();
+    match store {
+        Deliveries::Sqlite { pool, own_file } => {
+            let mut tx = crate::db::deliveries_write_tx(pool, *own_file).await?;
+            // This transaction is the only writer (BEGIN IMMEDIATE), so the next ids are
+            // known and the deliveries go in one statement per 1,000 instead of one each.
+            let (last,): (i64,) =
+                sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM webhook_deliveries")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let ids: Vec<i64> = (1..=deliveries.len() as i64).map(|i| last + i).collect();
+            let stored = insert_group((&mut tx).into(), &ids, deliveries, now).await?;
+            tx.commit().await?;
+            Ok(stored)
+        }
+        Deliveries::Postgres(pool) => {
+            // Several instances store at once: the ids come from the sequence.
+            let mut tx = pool.begin().await?;
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT nextval(pg_get_serial_sequence('webhook_deliveries', 'id'))
+                 FROM generate_series(1, $1)",
+            )
+            .bind(deliveries.len() as i64)
+            .fetch_all(&mut *tx)
+            .await?;
+            let stored = insert_group((&mut tx).into(), &ids, deliveries, now).await?;
+            tx.commit().await?;
+            Ok(stored)
+        }
+    }
+}
+
+/// The user's side of an event: the recipient of the page's own echo, else the sender.
+fn user_of(e: &NewEvent) -> &str {
+    let user = if e.sender_id.as_deref() == Some(e.page_id.as_str()) {
+        &e.recipient_id
+    } else {
+        &e.sender_id
+    };
+    user.as_deref().unwrap_or_default()
+}
+
+/// [`store_deliveries`]' statements, inside the caller's transaction, with the deliveries'
+/// ids chosen.
+async fn insert_group(
+    mut exec: Exec<'_>,
+    ids: &[i64],
+    deliveries: &[NewDelivery],
+    now: i64,
+) -> Result<Vec<Stored>, sqlx::Error> {
+    // PostgreSQL events carry their user's work lane (`lanes.rs`).
+    let lanes = exec.backend() == Backend::Postgres;
     let numbered: Vec<(i64, &NewDelivery)> = ids.iter().copied().zip(deliveries).collect();
     for chunk in numbered.chunks(1000) {
-        let mut insert = sqlx::QueryBuilder::new(
-            "INSERT INTO webhook_deliveries (id, received_at, object, body, events, duplicates) ",
-        );
-        insert.push_values(chunk, |mut row, (id, d)| {
-            row.push_bind(*id)
-                .push_bind(now)
-                .push_bind(&d.object)
-                .push_bind(&d.body)
-                .push_bind(d.events.len() as i64)
-                .push_bind(0i64);
+        on_exec!(exec.reborrow(), c => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO webhook_deliveries (id, received_at, object, body, events, duplicates) ",
+            );
+            insert.push_values(chunk, |mut row, (id, d)| {
+                row.push_bind(*id)
+                    .push_bind(now)
+                    .push_bind(&d.object)
+                    .push_bind(&d.body)
+                    .push_bind(d.events.len() as i64)
+                    .push_bind(0i64);
+            });
+            insert.build().persistent(false).execute(c).await?.rows_affected()
         });
-        insert.build().persistent(false).execute(&mut *tx).await?;
     }
     let all: Vec<(i64, &NewEvent)> = ids
         .iter()
@@ -111,29 +160,38 @@ pub async fn store_deliveries(
         .collect();
     let mut inserted = std::collections::HashSet::new();
     for chunk in all.chunks(EVENTS_PER_STATEMENT) {
-        let mut insert = sqlx::QueryBuilder::new(
+        let columns = if lanes {
             "INSERT INTO webhook_events (dedupe_key, delivery_id, page_id, channel, kind,
-                 sender_id, recipient_id, timestamp_ms, payload, status, received_at) ",
-        );
-        insert.push_values(chunk, |mut row, (delivery_id, e)| {
-            row.push_bind(&e.dedupe_key)
-                .push_bind(*delivery_id)
-                .push_bind(&e.page_id)
-                .push_bind(e.channel)
-                .push_bind(&e.kind)
-                .push_bind(&e.sender_id)
-                .push_bind(&e.recipient_id)
-                .push_bind(e.timestamp_ms)
-                .push_bind(&e.payload)
-                .push_bind(if e.actionable { "pending" } else { "ignored" })
-                .push_bind(now);
+                 sender_id, recipient_id, timestamp_ms, payload, status, received_at, lane) "
+        } else {
+            "INSERT INTO webhook_events (dedupe_key, delivery_id, page_id, channel, kind,
+                 sender_id, recipient_id, timestamp_ms, payload, status, received_at) "
+        };
+        let keys: Vec<(String,)> = on_exec!(exec.reborrow(), c => {
+            let mut insert = sqlx::QueryBuilder::new(columns);
+            insert.push_values(chunk, |mut row, (delivery_id, e)| {
+                row.push_bind(&e.dedupe_key)
+                    .push_bind(*delivery_id)
+                    .push_bind(&e.page_id)
+                    .push_bind(e.channel)
+                    .push_bind(&e.kind)
+                    .push_bind(&e.sender_id)
+                    .push_bind(&e.recipient_id)
+                    .push_bind(e.timestamp_ms)
+                    .push_bind(&e.payload)
+                    .push_bind(if e.actionable { "pending" } else { "ignored" })
+                    .push_bind(now);
+                if lanes {
+                    row.push_bind(crate::lanes::lane_of(&e.page_id, user_of(e)));
+                }
+            });
+            insert.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key");
+            insert
+                .build_query_as()
+                .persistent(false)
+                .fetch_all(c)
+                .await?
         });
-        insert.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key");
-        let keys: Vec<(String,)> = insert
-            .build_query_as()
-            .persistent(false)
-            .fetch_all(&mut *tx)
-            .await?;
         inserted.extend(keys.into_iter().map(|(k,)| k));
     }
     let mut stored = Vec::with_capacity(deliveries.len());
@@ -146,11 +204,14 @@ pub async fn store_deliveries(
             .count() as u64;
         let duplicates = d.events.len() as u64 - new_events;
         if duplicates > 0 {
-            sqlx::query("UPDATE webhook_deliveries SET duplicates = $1 WHERE id = $2")
-                .bind(duplicates as i64)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            on_exec!(exec.reborrow(), c => {
+                sqlx::query("UPDATE webhook_deliveries SET duplicates = $1 WHERE id = $2")
+                    .bind(duplicates as i64)
+                    .bind(id)
+                    .execute(c)
+                    .await?
+                    .rows_affected()
+            });
         }
         stored.push(Stored {
             delivery_id: *id,
@@ -158,7 +219,6 @@ pub async fn store_deliveries(
             duplicates,
         });
     }
-    tx.commit().await?;
     Ok(stored)
 }
 
@@ -178,11 +238,26 @@ pub struct EventRow {
 
 /// Every event with its status, in arrival order (`status` keeps only those with that
 /// status): for tests, the bench and support.
-pub async fn list(
-    main: &SqlitePool,
+pub async fn list<'a>(
+    main: impl Into<DbRef<'a>>,
     store: &Deliveries,
     status: Option<&str>,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
+    let (main, store) = match (main.into(), store) {
+        (DbRef::Sqlite(main), Deliveries::Sqlite { pool, .. }) => (main, pool),
+        (_, Deliveries::Postgres(pool)) => {
+            // One database: each event's status is kept in its row.
+            return sqlx::query_as(
+                "SELECT id, dedupe_key, page_id, channel, kind, sender_id, timestamp_ms,
+                        payload, status
+                 FROM webhook_events WHERE ($1::text IS NULL OR status = $1) ORDER BY id",
+            )
+            .bind(status)
+            .fetch_all(pool)
+            .await;
+        }
+        (DbRef::Postgres(_), _) => return Err(mixed_backends()),
+    };
     // The cursor first: an event applied after this read shows as pending, never the reverse.
     let cursor = applied_through(main).await?;
     let failures: HashMap<i64, String> =
@@ -196,7 +271,7 @@ pub async fn list(
         "SELECT id, dedupe_key, page_id, channel, kind, sender_id, timestamp_ms, payload, status
          FROM webhook_events ORDER BY id",
     )
-    .fetch_all(&store.pool)
+    .fetch_all(store)
     .await?;
     Ok(rows
         .into_iter()
@@ -216,27 +291,43 @@ pub async fn list(
 }
 
 /// The error recorded for an event that could not be applied.
-pub async fn failure(main: &SqlitePool, id: i64) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT error FROM event_failures WHERE event_id = $1")
-            .bind(id)
-            .fetch_optional(main)
-            .await?;
-    Ok(row.map(|(e,)| e))
+pub async fn failure<'a>(
+    main: impl Into<DbRef<'a>>,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    const FAILURE: PerBackend = PerBackend {
+        sqlite: "SELECT error FROM event_failures WHERE event_id = $1",
+        postgres: "SELECT error FROM webhook_events WHERE id = $1 AND status = 'failed'",
+    };
+    let main = main.into();
+    let sql = FAILURE.get(main.backend());
+    let row: Option<(Option<String>,)> =
+        on_db!(main, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await?);
+    Ok(row.and_then(|(e,)| e))
+}
+
+fn mixed_backends() -> sqlx::Error {
+    sqlx::Error::Configuration(
+        "the deliveries and the main database are on different backends".into(),
+    )
 }
 
 pub async fn count_deliveries(store: &Deliveries) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries")
-        .fetch_one(&store.pool)
-        .await?;
+    let (n,): (i64,) = on_db!(store.db(), pool => {
+        sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries")
+            .fetch_one(pool)
+            .await?
+    });
     Ok(n)
 }
 
 /// Unix seconds of the newest webhook delivery stored, if any.
 pub async fn last_delivery_at(store: &Deliveries) -> Result<Option<i64>, sqlx::Error> {
-    let (at,): (Option<i64>,) = sqlx::query_as("SELECT MAX(received_at) FROM webhook_deliveries")
-        .fetch_one(&store.pool)
-        .await?;
+    let (at,): (Option<i64>,) = on_db!(store.db(), pool => {
+        sqlx::query_as("SELECT MAX(received_at) FROM webhook_deliveries")
+            .fetch_one(pool)
+            .await?
+    });
     Ok(at)
 }
 
@@ -253,7 +344,7 @@ where
 
 /// The oldest `limit` events waiting to be applied after the cursor `after`, in arrival order.
 pub async fn pending(
-    store: &Deliveries,
+    store: &SqlitePool,
     after: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
@@ -263,22 +354,33 @@ pub async fn pending(
     )
     .bind(after)
     .bind(limit)
-    .fetch_all(&store.pool)
+    .fetch_all(store)
     .await
 }
 
 /// How many events wait to be applied, and when the oldest was received (unix seconds).
-pub async fn pending_lag(
-    main: &SqlitePool,
+pub async fn pending_lag<'a>(
+    main: impl Into<DbRef<'a>>,
     store: &Deliveries,
 ) -> Result<(i64, Option<i64>), sqlx::Error> {
+    let (main, store) = match (main.into(), store) {
+        (DbRef::Sqlite(main), Deliveries::Sqlite { pool, .. }) => (main, pool),
+        (_, Deliveries::Postgres(pool)) => {
+            return sqlx::query_as(
+                "SELECT COUNT(*), MIN(received_at) FROM webhook_events WHERE status = 'pending'",
+            )
+            .fetch_one(pool)
+            .await;
+        }
+        (DbRef::Postgres(_), _) => return Err(mixed_backends()),
+    };
     let after = applied_through(main).await?;
     sqlx::query_as(
         "SELECT COUNT(*), MIN(received_at) FROM webhook_events
          WHERE status = 'pending' AND id > $1",
     )
     .bind(after)
-    .fetch_one(&store.pool)
+    .fetch_one(store)
     .await
 }
 
@@ -313,6 +415,71 @@ pub async fn fail(
     sqlx::query(
         "INSERT INTO event_failures (event_id, error, failed_at) VALUES ($1, $2, $3)
          ON CONFLICT (event_id) DO UPDATE SET error = excluded.error, failed_at = excluded.failed_at",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// PostgreSQL: the oldest `limit` pending events in the work `lanes` this instance holds, in
+/// arrival order. Each event's status is kept in its row: ids from the identity sequence do
+/// not become visible in id order when several instances store at once, so there is no
+/// cursor. A user's events are acknowledged one after another (Facebook waits for each), so
+/// their ids do follow that user's order.
+pub async fn pending_in_lanes(
+    pool: &sqlx::PgPool,
+    lanes: &[i64],
+    limit: i64,
+) -> Result<Vec<(i64, EventRow)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct WithLane {
+        lane: i64,
+        #[sqlx(flatten)]
+        row: EventRow,
+    }
+    let rows: Vec<WithLane> = sqlx::query_as(
+        "SELECT lane, id, dedupe_key, page_id, channel, kind, sender_id, timestamp_ms, payload,
+                status
+         FROM webhook_events WHERE status = 'pending' AND lane = ANY($1) ORDER BY id LIMIT $2",
+    )
+    .bind(lanes)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.lane, r.row)).collect())
+}
+
+/// PostgreSQL: marks the events `ids` done in this transaction (their effects commit with
+/// it) and returns those that were still pending, which are this transaction's to apply.
+pub async fn claim_done(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    now: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut claimed: Vec<i64> = sqlx::query_scalar(
+        "UPDATE webhook_events SET status = 'done', processed_at = $2
+         WHERE id = ANY($1) AND status = 'pending' RETURNING id",
+    )
+    .bind(ids)
+    .bind(now)
+    .fetch_all(conn)
+    .await?;
+    claimed.sort_unstable();
+    Ok(claimed)
+}
+
+/// PostgreSQL: records that an event claimed in this transaction could not be applied.
+pub async fn fail_in_row(
+    conn: &mut PgConnection,
+    id: i64,
+    error: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE webhook_events SET status = 'failed', error = $2, processed_at = $3 WHERE id = $1",
     )
     .bind(id)
     .bind(error)

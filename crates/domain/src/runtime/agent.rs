@@ -7,9 +7,9 @@
 //! the outbox like any bot message, as a `RESPONSE` inside the 24 h window or with the
 //! `HUMAN_AGENT` tag up to 7 days after the user's last message (`ReplyRule`).
 
+use crate::backend::{DbRef, Tx};
 use crate::Clock;
 use messenger::send::{MessagingType, OutgoingMessage, SendRequest};
-use sqlx::SqlitePool;
 
 use super::engine::Scope;
 use super::handover::{self, Cause};
@@ -62,13 +62,14 @@ pub enum Outcome {
 }
 
 /// Does `action` for the conversation with `psid` on the connected page.
-pub async fn act(
-    pool: &SqlitePool,
+pub async fn act<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     psid: &str,
     actor: &Actor,
     action: AgentAction,
 ) -> Result<Outcome, AgentError> {
+    let pool = pool.into();
     let page = pages::current(pool).await?.ok_or(AgentError::NoPage)?;
     // A Simulator test user trying the draft is answered from the draft, as by the runtime.
     let trying = page.is_sandbox
@@ -85,11 +86,11 @@ pub async fn act(
             .map(|(_, f)| f)
             .ok_or(AgentError::NothingPublished)?
     };
-    // BEGIN IMMEDIATE takes SQLite's write lock up front: a second agent's click waits here
-    // (busy timeout) and then sees the first one's result, instead of failing to upgrade a
-    // read snapshot that went stale.
-    let mut tx = crate::db::write_tx(pool).await?;
-    let c = conv::get(&mut *tx, &page.page_id, psid)
+    // A second agent's click (or the runtime applying this user's event) waits here and
+    // then sees the first one's result: SQLite's BEGIN IMMEDIATE takes the write lock up
+    // front, PostgreSQL locks the conversation's row.
+    let mut tx = Tx::foreground(pool).await?;
+    let c = conv::get_for_update(tx.exec(), &page.page_id, psid)
         .await?
         .ok_or(AgentError::NoConversation)?;
     let scope = Scope {
@@ -109,15 +110,22 @@ pub async fn act(
     if action == AgentAction::MarkAsDone {
         // The message the button that started this handover chose, else the flow's default.
         let back = c.back_to_bot_message.as_deref().or(back);
-        handover::back_to_bot(&mut tx, &mut later, &scope, &flow, &c, back, &cause).await?;
+        handover::back_to_bot(tx.exec(), &mut later, &scope, &flow, &c, back, &cause).await?;
     } else {
         handover::hand_to_inbox(
-            &mut tx, &mut later, &scope, &flow, &c, to_inbox, back, &cause,
+            tx.exec(),
+            &mut later,
+            &scope,
+            &flow,
+            &c,
+            to_inbox,
+            back,
+            &cause,
         )
         .await?;
     }
-    later.flush(&mut tx).await?;
-    let after = conv::get(&mut *tx, &page.page_id, psid)
+    later.flush(tx.exec()).await?;
+    let after = conv::get(tx.exec(), &page.page_id, psid)
         .await?
         .ok_or(AgentError::NoConversation)?;
     let changed = after.state != c.state;
@@ -139,8 +147,8 @@ pub const REPLY_METADATA: &str = "baton:agent_reply";
 /// Queues `text` typed by an agent for the user. Returns true when it goes out with the
 /// `HUMAN_AGENT` tag. Refused with a plain reason when the text is empty or too long, when
 /// Baton does not own the thread, or when Messenger's windows are closed.
-pub async fn reply(
-    pool: &SqlitePool,
+pub async fn reply<'a>(
+    pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     psid: &str,
     text: &str,
@@ -156,12 +164,13 @@ pub async fn reply(
             "Messenger allows at most {MAX_REPLY_CHARS} characters in a message; this one has {chars}."
         )));
     }
+    let pool = pool.into();
     let page = pages::current(pool).await?.ok_or(AgentError::NoPage)?;
     let now_ms = clock.now_ms();
     // The owner and the window are checked in the same write transaction that queues the
     // message, so a handover that lands in between cannot slip past the check.
-    let mut tx = crate::db::write_tx(pool).await?;
-    let c = conv::get(&mut *tx, &page.page_id, psid)
+    let mut tx = Tx::foreground(pool).await?;
+    let c = conv::get_for_update(tx.exec(), &page.page_id, psid)
         .await?
         .ok_or(AgentError::NoConversation)?;
     let message = OutgoingMessage {
@@ -191,7 +200,7 @@ pub async fn reply(
         author: Some(actor.name.clone()),
     };
     outbox::enqueue(
-        &mut tx,
+        tx.exec(),
         &page.page_id,
         psid,
         &[row],

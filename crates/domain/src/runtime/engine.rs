@@ -5,9 +5,9 @@
 //! Transcript lines and outbox rows are appended through a [`Later`], which writes them when
 //! the caller flushes it, before that transaction commits.
 
+use crate::backend::Exec;
 use flows::{Action, Flow, GET_STARTED_PAYLOAD};
 use messenger::webhook::{Event, EventKind};
-use sqlx::SqliteConnection;
 
 use super::compose;
 use super::handover::{back_to_bot, hand_to_inbox, record, Cause};
@@ -34,13 +34,14 @@ pub struct Scope<'a> {
     pub clock_ms: i64,
 }
 
-pub async fn apply(
-    conn: &mut SqliteConnection,
+pub async fn apply<'c>(
+    conn: impl Into<Exec<'c>>,
     later: &mut Later,
     scope: &Scope<'_>,
     channel: &str,
     event: &Event,
 ) -> Result<(), sqlx::Error> {
+    let mut conn = conn.into();
     let at = event.timestamp.unwrap_or(scope.now_ms);
     let scope = &Scope {
         now_ms: at,
@@ -63,14 +64,20 @@ pub async fn apply(
                 // written once, by whichever of the answer and the echo comes first.
                 if let Some(id) = echo.metadata.as_deref().and_then(compose::row_of) {
                     // It writes the row's transcript line itself: after the lines held.
-                    later.flush(conn).await?;
-                    outbox::confirm_by_echo(&mut *conn, id, scope.page_id, psid, scope.clock_ms)
-                        .await?;
+                    later.flush(conn.reborrow()).await?;
+                    outbox::confirm_by_echo(
+                        conn.reborrow(),
+                        id,
+                        scope.page_id,
+                        psid,
+                        scope.clock_ms,
+                    )
+                    .await?;
                 }
                 return Ok(());
             }
             let text = echo.text.clone().unwrap_or_else(|| "(attachment)".into());
-            open(conn, later, scope, psid).await?;
+            open(conn.reborrow(), later, scope, psid).await?;
             later.transcript(
                 scope.page_id,
                 psid,
@@ -79,14 +86,14 @@ pub async fn apply(
                 &text,
                 Some(&echo.mid),
             );
-            conv::touch(&mut *conn, scope.page_id, psid, at, Some(&text)).await
+            conv::touch(conn.reborrow(), scope.page_id, psid, at, Some(&text)).await
         }
         EventKind::Message(m) => {
             let Some(psid) = event.sender.as_deref() else {
                 return Ok(());
             };
             let text = m.text.clone().unwrap_or_else(|| "(attachment)".into());
-            let c = user_wrote(conn, later, scope, psid, &text).await?;
+            let c = user_wrote(conn.reborrow(), later, scope, psid, &text).await?;
             later.transcript(scope.page_id, psid, at, Speaker::User, &text, Some(&m.mid));
             if standby || c.thread_owner != ThreadOwner::Baton {
                 return Ok(()); // a person owns the thread: the bot stays silent
@@ -95,7 +102,7 @@ pub async fn apply(
                 return Ok(());
             };
             if let Some(payload) = m.quick_reply.as_ref().map(|q| q.payload.as_str()) {
-                return tapped(conn, later, scope, flow, &c, payload, &text).await;
+                return tapped(conn.reborrow(), later, scope, flow, &c, payload, &text).await;
             }
             match m
                 .text
@@ -111,7 +118,7 @@ pub async fn apply(
                 return Ok(());
             };
             let title = p.title.clone().unwrap_or_default();
-            let c = user_wrote(conn, later, scope, psid, &title).await?;
+            let c = user_wrote(conn.reborrow(), later, scope, psid, &title).await?;
             later.transcript(
                 scope.page_id,
                 psid,
@@ -136,8 +143,16 @@ pub async fn apply(
                             actor: None,
                             detail: format!("button \"{title}\""),
                         };
-                        back_to_bot(conn, later, scope, flow, &c, Some(confirmation), &cause)
-                            .await?;
+                        back_to_bot(
+                            conn.reborrow(),
+                            later,
+                            scope,
+                            flow,
+                            &c,
+                            Some(confirmation),
+                            &cause,
+                        )
+                        .await?;
                     }
                 }
                 return Ok(());
@@ -147,7 +162,9 @@ pub async fn apply(
                     Some(key) => send(later, scope, flow, psid, key),
                     None => fallback(later, scope, flow, psid),
                 },
-                Some(payload) => tapped(conn, later, scope, flow, &c, payload, &title).await,
+                Some(payload) => {
+                    tapped(conn.reborrow(), later, scope, flow, &c, payload, &title).await
+                }
                 None => Ok(()),
             }
         }
@@ -155,7 +172,7 @@ pub async fn apply(
             let Some(psid) = event.sender.as_deref() else {
                 return Ok(());
             };
-            let c = open(conn, later, scope, psid).await?;
+            let c = open(conn.reborrow(), later, scope, psid).await?;
             if tc
                 .new_owner_app_id
                 .as_deref()
@@ -172,17 +189,19 @@ pub async fn apply(
                     .as_deref()
                     .or_else(|| scope.flow.and_then(|f| flows::handover_messages(f).1));
                 // The platform already gave control back: no take_thread_control needed.
-                conv::set_owner(&mut *conn, scope.page_id, psid, ThreadOwner::Baton).await?;
+                conv::set_owner(conn.reborrow(), scope.page_id, psid, ThreadOwner::Baton).await?;
                 let c = ConversationRow {
                     thread_owner: ThreadOwner::Baton,
                     ..c.clone()
                 };
                 match scope.flow {
-                    Some(flow) => back_to_bot(conn, later, scope, flow, &c, back, &cause).await,
+                    Some(flow) => {
+                        back_to_bot(conn.reborrow(), later, scope, flow, &c, back, &cause).await
+                    }
                     None => Ok(()),
                 }
             } else {
-                conv::set_owner(&mut *conn, scope.page_id, psid, ThreadOwner::Other).await
+                conv::set_owner(conn.reborrow(), scope.page_id, psid, ThreadOwner::Other).await
             }
         }
         EventKind::TakeThreadControl(_) => {
@@ -190,9 +209,9 @@ pub async fn apply(
             let Some(psid) = event.sender.as_deref() else {
                 return Ok(());
             };
-            let c = open(conn, later, scope, psid).await?;
+            let c = open(conn.reborrow(), later, scope, psid).await?;
             if conv::transition(
-                &mut *conn,
+                conn.reborrow(),
                 scope.page_id,
                 psid,
                 Inbox,
@@ -207,7 +226,7 @@ pub async fn apply(
                     detail: "taken by the Page Inbox".into(),
                 };
                 record(
-                    conn,
+                    conn.reborrow(),
                     later,
                     scope.now_ms,
                     &c,
@@ -224,7 +243,7 @@ pub async fn apply(
             let Some(psid) = event.sender.as_deref() else {
                 return Ok(());
             };
-            let c = open(conn, later, scope, psid).await?;
+            let c = open(conn.reborrow(), later, scope, psid).await?;
             let Some(flow) = scope.flow else {
                 return Ok(());
             };
@@ -234,13 +253,23 @@ pub async fn apply(
                 actor: None,
                 detail: "requested by the Page Inbox".into(),
             };
-            hand_to_inbox(conn, later, scope, flow, &c, to_inbox, back, &cause).await
+            hand_to_inbox(
+                conn.reborrow(),
+                later,
+                scope,
+                flow,
+                &c,
+                to_inbox,
+                back,
+                &cause,
+            )
+            .await
         }
         EventKind::Referral(r) => {
             let Some(psid) = event.sender.as_deref() else {
                 return Ok(());
             };
-            open(conn, later, scope, psid).await?;
+            open(conn.reborrow(), later, scope, psid).await?;
             let text = format!(
                 "Arrived from a link or ad (ref {})",
                 r.ref_param.clone().unwrap_or_default()
@@ -254,12 +283,13 @@ pub async fn apply(
 
 /// The conversation, created on first contact (then its profile is fetched once).
 async fn open(
-    conn: &mut SqliteConnection,
+    mut conn: Exec<'_>,
     later: &mut Later,
     scope: &Scope<'_>,
     psid: &str,
 ) -> Result<ConversationRow, sqlx::Error> {
-    let (row, created) = conv::get_or_create(&mut *conn, scope.page_id, psid, scope.now_ms).await?;
+    let (row, created) =
+        conv::get_or_create(conn.reborrow(), scope.page_id, psid, scope.now_ms).await?;
     if created {
         let rows = vec![NewRow {
             kind: Kind::Profile,
@@ -275,24 +305,26 @@ async fn open(
 /// Records that the user wrote (opens the 24 h window) and returns the updated conversation,
 /// creating it on first contact. A known user costs one statement.
 async fn user_wrote(
-    conn: &mut SqliteConnection,
+    mut conn: Exec<'_>,
     later: &mut Later,
     scope: &Scope<'_>,
     psid: &str,
     text: &str,
 ) -> Result<ConversationRow, sqlx::Error> {
-    if let Some(c) = conv::user_wrote(&mut *conn, scope.page_id, psid, scope.now_ms, text).await? {
+    if let Some(c) =
+        conv::user_wrote(conn.reborrow(), scope.page_id, psid, scope.now_ms, text).await?
+    {
         return Ok(c);
     }
-    open(conn, later, scope, psid).await?;
-    conv::user_wrote(&mut *conn, scope.page_id, psid, scope.now_ms, text)
+    open(conn.reborrow(), later, scope, psid).await?;
+    conv::user_wrote(conn.reborrow(), scope.page_id, psid, scope.now_ms, text)
         .await?
         .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// A tapped button / quick reply / menu item (by payload).
 async fn tapped(
-    conn: &mut SqliteConnection,
+    mut conn: Exec<'_>,
     later: &mut Later,
     scope: &Scope<'_>,
     flow: &Flow,
@@ -326,7 +358,7 @@ async fn tapped(
             });
             let back = back.or(flows::handover_messages(flow).1);
             hand_to_inbox(
-                conn,
+                conn.reborrow(),
                 later,
                 scope,
                 flow,
@@ -338,7 +370,16 @@ async fn tapped(
             .await
         }
         Action::ReturnToBot { confirmation } => {
-            back_to_bot(conn, later, scope, flow, c, Some(confirmation), &cause).await
+            back_to_bot(
+                conn.reborrow(),
+                later,
+                scope,
+                flow,
+                c,
+                Some(confirmation),
+                &cause,
+            )
+            .await
         }
     }
 }

@@ -5,8 +5,8 @@
 //! handover ledger and the transcript. Called by the event dispatch (`engine`) and the agent
 //! actions (`agent`).
 
+use crate::backend::Exec;
 use flows::Flow;
-use sqlx::SqliteConnection;
 
 use super::compose;
 use super::engine::Scope;
@@ -31,7 +31,7 @@ fn window_open(c: &ConversationRow, now_ms: i64) -> bool {
 
 /// Ledger entry + system transcript line for a state change of `c` at `at_ms`.
 pub(super) async fn record(
-    conn: &mut SqliteConnection,
+    mut conn: Exec<'_>,
     later: &mut Later,
     at_ms: i64,
     c: &ConversationRow,
@@ -40,7 +40,7 @@ pub(super) async fn record(
     line: &str,
 ) -> Result<(), sqlx::Error> {
     conv::add_ledger(
-        conn,
+        conn.reborrow(),
         &c.page_id,
         &c.psid,
         at_ms,
@@ -60,8 +60,8 @@ pub(super) async fn record(
 // The connection and its held writes travel together; bundling them would hide which calls
 // write directly and which are held.
 #[allow(clippy::too_many_arguments)]
-pub async fn hand_to_inbox(
-    conn: &mut SqliteConnection,
+pub async fn hand_to_inbox<'c>(
+    conn: impl Into<Exec<'c>>,
     later: &mut Later,
     scope: &Scope<'_>,
     flow: &Flow,
@@ -70,8 +70,9 @@ pub async fn hand_to_inbox(
     back_to_bot: Option<&str>,
     cause: &Cause<'_>,
 ) -> Result<(), sqlx::Error> {
+    let mut conn = conn.into();
     if !conv::transition(
-        &mut *conn,
+        conn.reborrow(),
         scope.page_id,
         &c.psid,
         Inbox,
@@ -83,7 +84,7 @@ pub async fn hand_to_inbox(
         return Ok(());
     }
     conv::set_handover_messages(
-        &mut *conn,
+        conn.reborrow(),
         scope.page_id,
         &c.psid,
         confirmation,
@@ -94,7 +95,7 @@ pub async fn hand_to_inbox(
         Some(actor) => format!("Handed to the Page Inbox by {actor}"),
         None => format!("Handed to the Page Inbox ({})", cause.detail),
     };
-    record(conn, later, scope.now_ms, c, Inbox, cause, &by).await?;
+    record(conn.reborrow(), later, scope.now_ms, c, Inbox, cause, &by).await?;
     let mut rows = match confirmation {
         Some(key) if window_open(c, scope.now_ms) => compose::message_rows(flow, key, &c.psid),
         _ => Vec::new(),
@@ -117,8 +118,8 @@ pub async fn hand_to_inbox(
 
 /// Takes thread control back (unless Baton already owns the thread), then sends the
 /// confirmation. Idempotent like `hand_to_inbox`.
-pub async fn back_to_bot(
-    conn: &mut SqliteConnection,
+pub async fn back_to_bot<'c>(
+    conn: impl Into<Exec<'c>>,
     later: &mut Later,
     scope: &Scope<'_>,
     flow: &Flow,
@@ -126,8 +127,9 @@ pub async fn back_to_bot(
     confirmation: Option<&str>,
     cause: &Cause<'_>,
 ) -> Result<(), sqlx::Error> {
+    let mut conn = conn.into();
     if !conv::transition(
-        &mut *conn,
+        conn.reborrow(),
         scope.page_id,
         &c.psid,
         Done,
@@ -142,7 +144,7 @@ pub async fn back_to_bot(
         Some(actor) => format!("Marked done by {actor}"),
         None => format!("Back to the bot ({})", cause.detail),
     };
-    record(conn, later, scope.now_ms, c, Done, cause, &line).await?;
+    record(conn.reborrow(), later, scope.now_ms, c, Done, cause, &line).await?;
     let mut rows = Vec::new();
     if c.thread_owner != ThreadOwner::Baton {
         rows.push(NewRow {
@@ -169,15 +171,16 @@ pub async fn back_to_bot(
 /// Messenger says holds the thread now. Still Baton after a refused pass means the user is
 /// with the bot, not in the inbox; still the Page Inbox after a refused take means the
 /// conversation is still in the inbox. The move is written to the ledger and the transcript.
-pub async fn resync(
-    conn: &mut SqliteConnection,
+pub async fn resync<'c>(
+    conn: impl Into<Exec<'c>>,
     later: &mut Later,
     page_id: &str,
     psid: &str,
     owner: ThreadOwner,
     at_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    let Some(c) = conv::get(&mut *conn, page_id, psid).await? else {
+    let mut conn = conn.into();
+    let Some(c) = conv::get(conn.reborrow(), page_id, psid).await? else {
         return Ok(());
     };
     let state = match owner {
@@ -185,9 +188,10 @@ pub async fn resync(
         ThreadOwner::Baton if c.state == Inbox => ConversationState::Bot,
         _ => c.state,
     };
-    if state == c.state || !conv::transition(&mut *conn, page_id, psid, state, owner, at_ms).await?
+    if state == c.state
+        || !conv::transition(conn.reborrow(), page_id, psid, state, owner, at_ms).await?
     {
-        return conv::set_owner(&mut *conn, page_id, psid, owner).await;
+        return conv::set_owner(conn.reborrow(), page_id, psid, owner).await;
     }
     let line = match owner {
         ThreadOwner::PageInbox => {
@@ -200,5 +204,5 @@ pub async fn resync(
         actor: None,
         detail: line.to_owned(),
     };
-    record(conn, later, at_ms, &c, state, &cause, line).await
+    record(conn.reborrow(), later, at_ms, &c, state, &cause, line).await
 }

@@ -10,7 +10,7 @@
 //! or writes them directly, must [`Later::flush`] first; so must the transaction before it
 //! commits.
 
-use sqlx::SqliteConnection;
+use crate::backend::Exec;
 
 use crate::repo::conversations::{self as conv, NewLine};
 use crate::repo::outbox::{self, NewRow, Priority, Queued};
@@ -72,9 +72,10 @@ impl Later {
     }
 
     /// Writes everything held, in order, and empties the queue.
-    pub async fn flush(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    pub async fn flush<'c>(&mut self, conn: impl Into<Exec<'c>>) -> Result<(), sqlx::Error> {
+        let mut conn = conn.into();
         if !self.lines.is_empty() {
-            conv::add_transcripts(&mut *conn, &self.lines).await?;
+            conv::add_transcripts(conn.reborrow(), &self.lines).await?;
             self.lines.clear();
         }
         if !self.calls.is_empty() {
@@ -89,7 +90,7 @@ impl Later {
                     now_ms: c.now_ms,
                 })
                 .collect();
-            outbox::enqueue_many(&mut *conn, &queued).await?;
+            outbox::enqueue_many(conn.reborrow(), &queued).await?;
             self.calls.clear();
         }
         Ok(())
@@ -100,6 +101,7 @@ impl Later {
 mod tests {
     use super::*;
     use crate::repo::outbox::Kind;
+    use sqlx::SqliteConnection;
 
     fn message(text: &str) -> NewRow {
         NewRow {

@@ -9,6 +9,7 @@ pub(crate) mod compose;
 pub mod engine;
 pub mod handover;
 pub mod later;
+pub mod postgres;
 pub mod sender;
 
 use std::sync::Arc;
@@ -16,6 +17,8 @@ use std::time::Duration;
 
 use messenger::webhook::Event;
 use sqlx::SqlitePool;
+
+use crate::backend::Db;
 use tokio::sync::Notify;
 
 use crate::db::Deliveries;
@@ -28,10 +31,14 @@ pub use compose::metadata;
 /// Wakes the workers when there is new work (instead of waiting for the next poll): the
 /// event worker when events were stored, the outbox worker when calls were queued. Waking
 /// only the one with work saves the other an empty look at the database.
+///
+/// On PostgreSQL the work may be another instance's (it holds the user's lane): each wake is
+/// also sent to the other instances (`crate::notify`).
 #[derive(Clone, Default)]
 pub struct Wake {
     events: Arc<Notify>,
     outbox: Arc<Notify>,
+    remote: crate::notify::Remote,
 }
 
 impl Wake {
@@ -44,11 +51,31 @@ impl Wake {
     /// New webhook events are stored.
     pub fn wake_events(&self) {
         self.events.notify_waiters();
+        self.remote.publish(crate::notify::Note::Events);
     }
 
     /// New calls are queued.
     pub fn wake_outbox(&self) {
         self.outbox.notify_waiters();
+        self.remote.publish(crate::notify::Note::Outbox);
+    }
+
+    /// Both workers of this instance only.
+    pub(crate) fn wake_here(&self) {
+        self.events.notify_waiters();
+        self.outbox.notify_waiters();
+    }
+
+    pub(crate) fn wake_events_here(&self) {
+        self.events.notify_waiters();
+    }
+
+    pub(crate) fn wake_outbox_here(&self) {
+        self.outbox.notify_waiters();
+    }
+
+    pub(crate) fn remote(&self) -> &crate::notify::Remote {
+        &self.remote
     }
 }
 
@@ -92,9 +119,28 @@ impl Touched {
 /// Events applied per transaction (each commit is an fsync).
 const BATCH: usize = 100;
 
-/// Applies up to `limit` pending events from `store`, recording their effects and the
-/// cursor in `pool`. Returns how many were handled.
-pub async fn process_events(
+/// Applies up to `limit` pending events from `store`, recording their effects (and on SQLite
+/// the cursor) in `db`. Returns how many were handled. On PostgreSQL it works on every lane,
+/// as one instance alone (the workers use `postgres::process_events` on their own lanes).
+pub async fn process_events<'a>(
+    db: impl Into<crate::backend::DbRef<'a>>,
+    store: &Deliveries,
+    clock: &Clock,
+    limit: usize,
+) -> Result<Touched, sqlx::Error> {
+    match db.into() {
+        crate::backend::DbRef::Sqlite(pool) => {
+            process_sqlite_events(pool, store, clock, limit).await
+        }
+        crate::backend::DbRef::Postgres(pool) => {
+            let every: Vec<i64> = (0..crate::lanes::LANES).collect();
+            postgres::process_events(pool, None, &every, clock, limit as i64).await
+        }
+    }
+}
+
+/// [`process_events`] on SQLite: the events after the cursor, in one worker's batches.
+async fn process_sqlite_events(
     pool: &SqlitePool,
     store: &Deliveries,
     clock: &Clock,
@@ -116,39 +162,17 @@ async fn process_events_handing_over(
     limit: usize,
     hand_over: &HandOver<'_>,
 ) -> Result<Touched, sqlx::Error> {
+    let sqlite_store = store.sqlite().ok_or_else(|| {
+        sqlx::Error::Configuration("SQLite's event worker needs SQLite deliveries".into())
+    })?;
     let mut after = webhook_events::applied_through(pool).await?;
-    let mut batch = webhook_events::pending(store, after, limit.min(BATCH) as i64).await?;
+    let mut batch = webhook_events::pending(sqlite_store, after, limit.min(BATCH) as i64).await?;
     if batch.is_empty() {
         // Nothing to do: the page and the flow are not read (most wake-ups at low rates).
         return Ok(Touched::default());
     }
-    // Read once per call: the connected page and the published flow (a publish during a
-    // batch applies from the next call, a fraction of a second later).
-    let page = pages::current(pool).await?;
-    // A database failure here fails the batch (the worker retries it); treating it as "no
-    // flow" would mark every event done without an answer. A stored flow that no longer
-    // decodes is different: retrying cannot help, so events are recorded but not answered.
-    let flow = readable(crate::flows::published_flow(pool).await)?.flatten();
-    let flow = flow.map(|(_, f)| f);
-    // Simulator test users trying the draft ("Try draft") get the draft instead. Trials exist
-    // only on the sandbox page: a real page's batches skip the query.
-    let trials = if page.as_ref().is_some_and(|p| p.is_sandbox) {
-        crate::repo::draft_trials::all(pool).await?
-    } else {
-        Vec::new()
-    };
-    let draft = if trials.is_empty() {
-        None
-    } else {
-        readable(crate::flows::draft(pool).await)?
-    };
-    let app_id = page.as_ref().map_or("", |p| p.app_id.as_str());
-    let batch_scope = BatchScope {
-        app_id,
-        flow: flow.as_ref(),
-        draft: draft.as_ref(),
-        trials: &trials,
-    };
+    let reads = BatchReads::read(pool.into()).await?;
+    let batch_scope = reads.scope();
     let mut touched = Touched::default();
     while !batch.is_empty() {
         // Fast path: the batch in one transaction, claimed with one statement. If any event
@@ -170,8 +194,12 @@ async fn process_events_handing_over(
             break;
         }
         after = webhook_events::applied_through(pool).await?;
-        batch = webhook_events::pending(store, after, (limit - touched.count).min(BATCH) as i64)
-            .await?;
+        batch = webhook_events::pending(
+            sqlite_store,
+            after,
+            (limit - touched.count).min(BATCH) as i64,
+        )
+        .await?;
     }
     Ok(touched)
 }
@@ -187,6 +215,55 @@ impl Run<'_> {
     /// The id the cursor moves to once the whole batch is applied.
     fn through(&self) -> i64 {
         self.batch.last().map_or(self.after, |row| row.id)
+    }
+}
+
+/// What a batch reads once: the connected page and the published flow (a publish during a
+/// batch applies from the next one, a fraction of a second later), and the Simulator's draft
+/// trials.
+struct BatchReads {
+    page: Option<pages::PageRow>,
+    flow: Option<flows::Flow>,
+    draft: Option<flows::Flow>,
+    trials: Vec<String>,
+}
+
+impl BatchReads {
+    async fn read(db: crate::backend::DbRef<'_>) -> Result<BatchReads, sqlx::Error> {
+        let page = pages::current(db).await?;
+        // A database failure here fails the batch (the worker retries it); treating it as
+        // "no flow" would mark every event done without an answer. A stored flow that no
+        // longer decodes is different: retrying cannot help, so events are recorded but not
+        // answered.
+        let flow = readable(crate::flows::published_flow(db).await)?.flatten();
+        let flow = flow.map(|(_, f)| f);
+        // Simulator test users trying the draft ("Try draft") get the draft instead. Trials
+        // exist only on the sandbox page: a real page's batches skip the query.
+        let trials = if page.as_ref().is_some_and(|p| p.is_sandbox) {
+            crate::repo::draft_trials::all(db).await?
+        } else {
+            Vec::new()
+        };
+        let draft = if trials.is_empty() {
+            None
+        } else {
+            readable(crate::flows::draft(db).await)?
+        };
+        Ok(BatchReads {
+            page,
+            flow,
+            draft,
+            trials,
+        })
+    }
+
+    fn scope(&self) -> BatchScope<'_> {
+        BatchScope {
+            app_id: self.page.as_ref().map_or("", |p| p.app_id.as_str()),
+            flow: self.flow.as_ref(),
+            draft: self.draft.as_ref(),
+            trials: &self.trials,
+        }
     }
 }
 
@@ -378,7 +455,7 @@ impl Workers {
 
     pub async fn report(
         &self,
-        pool: &SqlitePool,
+        pool: crate::backend::DbRef<'_>,
         store: &Deliveries,
         clock: &Clock,
     ) -> Result<WorkerReport, sqlx::Error> {
@@ -419,9 +496,10 @@ impl Workers {
     }
 }
 
-/// Starts both workers, supervised; they run until the process ends.
+/// Starts the workers, supervised; they run until the process ends. On PostgreSQL this
+/// instance shares the work with the others through work lanes (`postgres`).
 pub fn spawn(
-    pool: SqlitePool,
+    db: Db,
     store: Deliveries,
     config: RuntimeConfig,
     wake: Wake,
@@ -429,6 +507,15 @@ pub fn spawn(
     clock: Clock,
     workers: &Workers,
 ) {
+    let pool = match db {
+        Db::Sqlite(pool) => pool,
+        Db::Postgres(pool) => {
+            let instance = postgres::instance_name();
+            crate::notify::start(pool.clone(), instance.clone(), &wake, &live);
+            let lanes = crate::lanes::Lanes::new(pool, instance, postgres::LEASE);
+            return postgres::spawn(lanes, config, wake, live, clock, workers);
+        }
+    };
     // Applying events and recording calls commit without waiting for the disk (see
     // `db::relaxed_twin` for why that loses nothing); claims wait for it, through pools of
     // the workers' own (their connections start on the workers' thread).
@@ -463,11 +550,11 @@ pub fn spawn(
 
 async fn event_loop(pool: SqlitePool, store: Deliveries, wake: Wake, live: Live, clock: Clock) {
     loop {
-        match process_events(&pool, &store, &clock, 500).await {
+        match process_sqlite_events(&pool, &store, &clock, 500).await {
             Ok(t) if t.count == 0 => wait(&wake.events, Duration::from_millis(500)).await,
             Ok(t) => {
                 t.tell(&live);
-                wake.wake_outbox(); // new outbox rows for the sender
+                wake.wake_outbox_here(); // new outbox rows for the sender
             }
             Err(e) => {
                 tracing::error!(error = %e, "event worker: database error; retrying in 1 s");
@@ -556,15 +643,12 @@ impl Sender {
             }
             self.stale = false;
         }
-        let sent = sender::send_due(
-            &pools.claim,
-            &pools.record,
-            &self.http,
-            graph_api_url,
-            now_ms,
-            limit,
-        )
-        .await;
+        let round = sender::Round {
+            claim: (&pools.claim).into(),
+            record: (&pools.record).into(),
+            lanes: None,
+        };
+        let sent = sender::send_due(round, &self.http, graph_api_url, now_ms, limit).await;
         self.stale = sent.is_err();
         sent
     }
@@ -615,25 +699,47 @@ impl Budget {
 }
 
 /// Runs both steps until there is nothing left to do now (tests and the CLI use this
-/// instead of the background loops). Calls waiting for a retry later are left waiting.
-pub async fn drain(
-    pool: &SqlitePool,
+/// instead of the background loops). Calls waiting for a retry later are left waiting. On
+/// PostgreSQL it works on every lane, as one instance alone.
+pub async fn drain<'a>(
+    db: impl Into<crate::backend::DbRef<'a>>,
     store: &Deliveries,
     clock: &Clock,
     graph_api_url: &str,
 ) -> Result<(), sqlx::Error> {
     let mut sender = Sender::default();
-    let pools = Pools {
-        claim: pool.clone(),
-        record: pool.clone(),
-    };
-    loop {
-        let events = process_events(pool, store, clock, 1000).await?;
-        let calls = sender
-            .step(&pools, graph_api_url, clock.now_ms(), 1000)
-            .await?;
-        if events.count == 0 && calls.count == 0 {
-            return Ok(());
+    match db.into() {
+        crate::backend::DbRef::Sqlite(pool) => {
+            let pools = Pools {
+                claim: pool.clone(),
+                record: pool.clone(),
+            };
+            loop {
+                let events = process_sqlite_events(pool, store, clock, 1000).await?;
+                let calls = sender
+                    .step(&pools, graph_api_url, clock.now_ms(), 1000)
+                    .await?;
+                if events.count == 0 && calls.count == 0 {
+                    return Ok(());
+                }
+            }
+        }
+        crate::backend::DbRef::Postgres(pool) => {
+            let every: Vec<i64> = (0..crate::lanes::LANES).collect();
+            loop {
+                let events = postgres::process_events(pool, None, &every, clock, 1000).await?;
+                let round = sender::Round {
+                    claim: pool.into(),
+                    record: pool.into(),
+                    lanes: None,
+                };
+                let calls =
+                    sender::send_due(round, &sender.http, graph_api_url, clock.now_ms(), 1000)
+                        .await?;
+                if events.count == 0 && calls.count == 0 {
+                    return Ok(());
+                }
+            }
         }
     }
 }

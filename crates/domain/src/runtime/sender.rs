@@ -9,10 +9,9 @@ use std::sync::Arc;
 use messenger::send::SendRequest;
 use messenger::{ErrorKind, GraphApi, GraphError, PAGE_INBOX_APP_ID};
 use rand::Rng;
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{compose, Touched};
-use crate::db;
+use crate::backend::{DbRef, Exec, Tx};
 use crate::repo::conversations as conv;
 use crate::repo::outbox::{self, Kind, OutboxRow};
 use crate::repo::pages;
@@ -47,20 +46,35 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 /// 640 calls/s, over twice Meta's per-page cap.
 const MAX_IN_FLIGHT: i64 = 128;
 
-/// Makes up to `limit` due calls (at most [`MAX_IN_FLIGHT`]): claimed through `pool`, whose
-/// commit reaches the disk before any call is made, and recorded through `record_pool`
-/// (see `db::relaxed_twin`), over `http`'s connections. Returns how many rows were claimed,
-/// and whose.
+/// Where a round claims and records its calls.
+#[derive(Clone, Copy)]
+pub struct Round<'a> {
+    /// Claims go here; on SQLite their commit reaches the disk before any call is made.
+    pub claim: DbRef<'a>,
+    /// Results go here (on SQLite, `db::relaxed_twin`).
+    pub record: DbRef<'a>,
+    /// On PostgreSQL, the work lanes this instance holds: only their rows are claimed
+    /// (`None`: every row, for one instance alone and tests).
+    pub lanes: Option<&'a [i64]>,
+}
+
+/// Makes up to `limit` due calls (at most [`MAX_IN_FLIGHT`]), claimed and recorded as `round`
+/// says, over `http`'s connections. Returns how many rows were claimed, and whose.
 pub async fn send_due(
-    pool: &SqlitePool,
-    record_pool: &SqlitePool,
+    round: Round<'_>,
     http: &messenger::graph::HttpClient,
     default_graph_url: &str,
     now_ms: i64,
     limit: i64,
 ) -> Result<Touched, sqlx::Error> {
-    // The claim takes a background writer's turn itself (a write transaction).
-    let rows = outbox::claim_due(pool, now_ms, limit.min(MAX_IN_FLIGHT)).await?;
+    let limit = limit.min(MAX_IN_FLIGHT);
+    // On SQLite the claim takes a background writer's turn itself (a write transaction).
+    let rows = match (round.claim, round.lanes) {
+        (DbRef::Postgres(pool), Some(lanes)) => {
+            outbox::claim_due_in_lanes(pool, now_ms, limit, lanes).await?
+        }
+        (claim, _) => outbox::claim_due(claim, now_ms, limit).await?,
+    };
     let mut touched = Touched::default();
     for row in &rows {
         touched.add(Some(&row.psid));
@@ -69,11 +83,11 @@ pub async fn send_due(
     if rows.is_empty() {
         return Ok(touched);
     }
-    let Some(page) = pages::current(pool).await? else {
-        let mut tx = db::background_write_tx(pool).await?;
+    let Some(page) = pages::current(round.claim).await? else {
+        let mut tx = Tx::background(round.claim).await?;
         for row in &rows {
             outbox::retry_later(
-                &mut tx,
+                tx.exec(),
                 row.id,
                 now_ms + BACKOFF_CAP_MS,
                 "no_page",
@@ -124,19 +138,19 @@ pub async fn send_due(
             }
             joined = tasks.try_join_next();
         }
-        let mut tx = db::background_write_tx(record_pool).await?;
+        let mut tx = Tx::background(round.record).await?;
         // Plain successes (most calls) are recorded together; the rest one by one.
         let (plain, other): (Vec<_>, Vec<_>) = finished
             .into_iter()
             .partition(|(row, result, _)| matches!(result, Ok(Done::Plain)) && !token_probe(row));
         let plain: Vec<&OutboxRow> = plain.iter().map(|(row, _, _)| row).collect();
-        outbox::complete_many(&mut tx, &plain, now_ms).await?;
+        outbox::complete_many(tx.exec(), &plain, now_ms).await?;
         let mut later = super::later::Later::default();
         for (row, result, owner) in other {
-            record(&mut tx, &row, result, now_ms).await?;
+            record(tx.exec(), &row, result, now_ms).await?;
             if let Some(owner) = owner {
                 super::handover::resync(
-                    &mut tx,
+                    tx.exec(),
                     &mut later,
                     &row.page_id,
                     &row.psid,
@@ -144,7 +158,7 @@ pub async fn send_due(
                     now_ms,
                 )
                 .await?;
-                later.flush(&mut tx).await?;
+                later.flush(tx.exec()).await?;
             }
         }
         tx.commit().await?;
@@ -205,7 +219,7 @@ async fn call(graph: &dyn GraphApi, row: &OutboxRow) -> Result<Done, GraphError>
 }
 
 async fn record(
-    conn: &mut SqliteConnection,
+    mut conn: Exec<'_>,
     row: &OutboxRow,
     result: Result<Done, GraphError>,
     now: i64,
@@ -214,10 +228,10 @@ async fn record(
         Ok(done) => {
             match done {
                 Done::Plain => {}
-                Done::Hold(ms) => outbox::delay_next(&mut *conn, row, now + ms as i64).await?,
+                Done::Hold(ms) => outbox::delay_next(conn.reborrow(), row, now + ms as i64).await?,
                 Done::Profile(p) => {
                     conv::set_profile(
-                        &mut *conn,
+                        conn.reborrow(),
                         &row.page_id,
                         &row.psid,
                         p.first_name.as_deref(),
@@ -227,11 +241,11 @@ async fn record(
                     .await?
                 }
             }
-            outbox::complete(&mut *conn, row, now).await?;
+            outbox::complete(conn.reborrow(), row, now).await?;
             // The call that checked a refused token went through: the token works again
             // (fixed on Meta's side), so the admins' notice goes.
             if token_probe(row) {
-                settings::remove(&mut *conn, keys::TOKEN_PROBLEM).await?;
+                settings::remove(conn.reborrow(), keys::TOKEN_PROBLEM).await?;
             }
             Ok(())
         }
@@ -249,16 +263,17 @@ async fn record(
                 // one a minute, and tell admins (cleared when a page is connected again).
                 tracing::error!(id = row.id, %code, "Facebook refuses the page token; the outbox waits");
                 let until = now + TOKEN_RETRY_MS;
-                outbox::retry_later(&mut *conn, row.id, until, &code, reason).await?;
-                outbox::pause_page(&mut *conn, &row.page_id, until).await?;
+                outbox::retry_later(conn.reborrow(), row.id, until, &code, reason).await?;
+                outbox::pause_page(conn.reborrow(), &row.page_id, until).await?;
                 let notice = format!("{TOKEN_NOTICE} (Facebook error {code})");
-                return settings::set(&mut *conn, keys::TOKEN_PROBLEM, &notice, now / 1000).await;
+                return settings::set(conn.reborrow(), keys::TOKEN_PROBLEM, &notice, now / 1000)
+                    .await;
             }
             let give_up = now - row.created_ms > GIVE_UP_AFTER_MS;
             if err.is_retryable() && !give_up {
                 tracing::warn!(id = row.id, kind = %row.kind, attempts = row.attempts, %code, "Graph call failed; will retry");
                 outbox::retry_later(
-                    &mut *conn,
+                    conn.reborrow(),
                     row.id,
                     now + backoff_ms(row.attempts),
                     &code,
@@ -272,7 +287,7 @@ async fn record(
                 } else {
                     reason.to_owned()
                 };
-                outbox::fail(&mut *conn, row, now, &code, &reason).await
+                outbox::fail(conn.reborrow(), row, now, &code, &reason).await
             }
         }
     }

@@ -1,0 +1,346 @@
+//! The runtime's workers when several Baton instances share one PostgreSQL database. The
+//! work is cut into lanes (`crate::lanes`): this instance applies the events and makes the
+//! calls of the lanes it holds, and nothing else, so each event is applied once and each
+//! user's events and calls keep their order while instances come and go.
+//!
+//! - A refresher renews the leases every third of [`LEASE`] and publishes the lanes held.
+//!   Lanes it takes over from a stopped instance may hold calls that instance had started:
+//!   they go back to pending (messages after waiting for their echo, as after a crash on
+//!   SQLite).
+//! - The event worker reads the oldest pending events of its lanes and applies each lane's
+//!   share in a transaction opened with `Lanes::begin_on`, which it marks done in: if the
+//!   lane was lost meanwhile, nothing is done.
+//! - The outbox worker claims only rows of its lanes.
+//!
+//! Webhooks arrive at any instance; `notify` wakes the instance that holds the lane.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+use super::{
+    decode, engine, later, wait, BatchReads, BatchScope, Budget, RuntimeConfig, Touched, Wake,
+    Workers,
+};
+use crate::lanes::Lanes;
+use crate::live::Live;
+use crate::repo::{outbox, webhook_events};
+use crate::Clock;
+
+/// How long a lane stays an instance's without a refresh: a stopped instance's users wait
+/// this long, at most, before another instance answers them.
+pub const LEASE: Duration = Duration::from_secs(6);
+
+/// Events read per round.
+const ROUND: i64 = 500;
+
+/// A name for this instance among those sharing the database: host, process and start time.
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "baton".into());
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros());
+    format!("{host}-{}-{started}", std::process::id())
+}
+
+/// Starts the lane refresher and both workers, supervised, for this instance (`lanes`).
+pub fn spawn(
+    lanes: Lanes,
+    config: RuntimeConfig,
+    wake: Wake,
+    live: Live,
+    clock: Clock,
+    workers: &Workers,
+) {
+    let (held_tx, held) = watch::channel(Vec::<i64>::new());
+    let refresher = (lanes.clone(), wake.clone(), clock.clone());
+    workers.supervise("lanes", move || {
+        let (lanes, wake, clock, held_tx) = (
+            refresher.0.clone(),
+            refresher.1.clone(),
+            refresher.2.clone(),
+            held_tx.clone(),
+        );
+        async move { refresh_loop(lanes, held_tx, wake, clock).await }
+    });
+    let events = (
+        lanes.clone(),
+        held.clone(),
+        wake.clone(),
+        live.clone(),
+        clock.clone(),
+    );
+    workers.supervise("events", move || {
+        let (lanes, held, wake, live, clock) = events.clone();
+        async move { event_loop(lanes, held, wake, live, clock).await }
+    });
+    let pool = lanes.pool().clone();
+    workers.supervise("outbox", move || {
+        let (pool, held, config, wake, live, clock) = (
+            pool.clone(),
+            held.clone(),
+            config.clone(),
+            wake.clone(),
+            live.clone(),
+            clock.clone(),
+        );
+        async move { outbox_loop(pool, held, config, wake, live, clock).await }
+    });
+}
+
+async fn refresh_loop(lanes: Lanes, held_tx: watch::Sender<Vec<i64>>, wake: Wake, clock: Clock) {
+    loop {
+        match lanes.refresh().await {
+            Ok(now_held) => {
+                let before = held_tx.borrow().clone();
+                let taken: Vec<i64> = now_held
+                    .iter()
+                    .copied()
+                    .filter(|l| !before.contains(l))
+                    .collect();
+                if !taken.is_empty() {
+                    // Calls another instance had started in these lanes before it stopped (or
+                    // gave them up) go back to pending. A message first waits for its echo,
+                    // which marks it done if it did arrive.
+                    let messages_at = clock.now_ms() + super::sender::ECHO_WAIT_MS;
+                    match outbox::requeue_in_flight_in_lanes(lanes.pool(), messages_at, &taken)
+                        .await
+                    {
+                        Ok(0) => {}
+                        Ok(n) => tracing::warn!(
+                            rows = n,
+                            "calls interrupted on another instance will be made again unless \
+                             Messenger echoes them"
+                        ),
+                        Err(e) => {
+                            tracing::error!(error = %e, "lanes: could not requeue interrupted calls");
+                            tokio::time::sleep(LEASE / 6).await;
+                            continue; // taken again (and requeued) next time
+                        }
+                    }
+                    tracing::info!(lanes = now_held.len(), "this instance's work lanes changed");
+                }
+                let changed = before != now_held;
+                held_tx.send_replace(now_held);
+                if changed {
+                    wake.wake_here();
+                }
+            }
+            Err(e) => {
+                // Without a refresh the leases run out and other instances take the work;
+                // this instance's `begin_on` then finds its lanes gone and does nothing.
+                tracing::error!(error = %e, "lanes: refresh failed; retrying");
+            }
+        }
+        tokio::time::sleep(LEASE / 3).await;
+    }
+}
+
+async fn event_loop(
+    lanes: Lanes,
+    held: watch::Receiver<Vec<i64>>,
+    wake: Wake,
+    live: Live,
+    clock: Clock,
+) {
+    loop {
+        let lanes_now = held.borrow().clone();
+        match process_events(lanes.pool(), Some(&lanes), &lanes_now, &clock, ROUND).await {
+            Ok(t) if t.count == 0 => wait(&wake.events, Duration::from_millis(500)).await,
+            Ok(t) => {
+                t.tell(&live);
+                wake.wake_outbox_here(); // this lane's calls are this instance's to make
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "event worker: database error; retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Applies up to `limit` pending events of the lanes `held`, each lane's share in a
+/// transaction of its own. With `lanes`, each transaction first checks that this instance
+/// still holds the lane; without (one instance alone: tests, the CLI), every lane is applied.
+pub async fn process_events(
+    pool: &PgPool,
+    lanes: Option<&Lanes>,
+    held: &[i64],
+    clock: &Clock,
+    limit: i64,
+) -> Result<Touched, sqlx::Error> {
+    let pending = webhook_events::pending_in_lanes(pool, held, limit).await?;
+    if pending.is_empty() {
+        return Ok(Touched::default());
+    }
+    let reads = BatchReads::read(pool.into()).await?;
+    let shared = reads.scope();
+    let mut by_lane: BTreeMap<i64, Vec<webhook_events::EventRow>> = BTreeMap::new();
+    for (lane, row) in pending {
+        by_lane.entry(lane).or_default().push(row);
+    }
+    let mut touched = Touched::default();
+    for (lane, rows) in by_lane {
+        apply_lane(pool, lanes, lane, &rows, &shared, clock, &mut touched).await?;
+    }
+    Ok(touched)
+}
+
+/// A transaction for `lane`'s work, or `None` when this instance no longer holds it.
+async fn begin(
+    pool: &PgPool,
+    lanes: Option<&Lanes>,
+    lane: i64,
+) -> Result<Option<sqlx::Transaction<'static, sqlx::Postgres>>, sqlx::Error> {
+    match lanes {
+        Some(lanes) => lanes.begin_on(lane).await,
+        None => Ok(Some(pool.begin().await?)),
+    }
+}
+
+/// Applies one lane's events (in id order) in one transaction; if one fails, the lane's
+/// events are applied again one per savepoint, so only the failing one is marked failed.
+async fn apply_lane(
+    pool: &PgPool,
+    lanes: Option<&Lanes>,
+    lane: i64,
+    rows: &[webhook_events::EventRow],
+    shared: &BatchScope<'_>,
+    clock: &Clock,
+    touched: &mut Touched,
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let Some(mut tx) = begin(pool, lanes, lane).await? else {
+        return Ok(()); // the lane moved to another instance
+    };
+    // Rows another transaction applied since they were read are not ours.
+    let claimed = webhook_events::claim_done(&mut tx, &ids, clock.now()).await?;
+    let mine: Vec<&webhook_events::EventRow> = rows
+        .iter()
+        .filter(|r| claimed.binary_search(&r.id).is_ok())
+        .collect();
+    let mut later = later::Later::default();
+    let mut users = Vec::new();
+    let mut failed = false;
+    for row in &mine {
+        match decode(row) {
+            Ok(event) => {
+                let (scope, user) = shared.scope(row, &event, clock);
+                if let Err(e) =
+                    engine::apply(&mut *tx, &mut later, &scope, &row.channel, &event).await
+                {
+                    tracing::warn!(event = row.id, error = %e, "event failed; applying its lane one by one");
+                    failed = true;
+                    break;
+                }
+                users.extend(user);
+            }
+            Err(e) => webhook_events::fail_in_row(&mut tx, row.id, &e, clock.now()).await?,
+        }
+    }
+    if !failed {
+        if let Err(e) = later.flush(&mut *tx).await {
+            tracing::warn!(error = %e, "a lane's writes failed; applying it one by one");
+            failed = true;
+        }
+    }
+    if !failed {
+        tx.commit().await?;
+        touched.count += mine.len();
+        for user in &users {
+            touched.add(Some(user));
+        }
+        return Ok(());
+    }
+    tx.rollback().await?;
+    let Some(mut tx) = begin(pool, lanes, lane).await? else {
+        return Ok(());
+    };
+    let claimed = webhook_events::claim_done(&mut tx, &ids, clock.now()).await?;
+    for row in rows.iter().filter(|r| claimed.binary_search(&r.id).is_ok()) {
+        let event = match decode(row) {
+            Ok(event) => event,
+            Err(e) => {
+                webhook_events::fail_in_row(&mut tx, row.id, &e, clock.now()).await?;
+                continue;
+            }
+        };
+        let (scope, user) = shared.scope(row, &event, clock);
+        touched.add(user.as_deref());
+        touched.count += 1;
+        let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+        let mut later = later::Later::default();
+        let applied =
+            match engine::apply(&mut *savepoint, &mut later, &scope, &row.channel, &event).await {
+                Ok(()) => later.flush(&mut *savepoint).await,
+                Err(e) => Err(e),
+            };
+        match applied {
+            Ok(()) => savepoint.commit().await?,
+            Err(e) => {
+                savepoint.rollback().await?;
+                tracing::error!(event = row.id, error = %e, "event could not be applied");
+                webhook_events::fail_in_row(&mut tx, row.id, &e.to_string(), clock.now()).await?;
+            }
+        }
+    }
+    tx.commit().await
+}
+
+async fn outbox_loop(
+    pool: PgPool,
+    held: watch::Receiver<Vec<i64>>,
+    config: RuntimeConfig,
+    wake: Wake,
+    live: Live,
+    clock: Clock,
+) {
+    let http = messenger::graph::HttpClient::new();
+    let mut budget = Budget::new(config.calls_per_second);
+    // After a round failed part-way, its claimed rows are still `sending`: they go back to
+    // pending before the next round (no other instance claims in these lanes).
+    let mut stale = false;
+    loop {
+        let allowed = budget.available(tokio::time::Instant::now().into_std());
+        if let Some(wait) = budget.wait_for_round() {
+            tokio::time::sleep(wait).await;
+            continue;
+        }
+        let lanes_now = held.borrow().clone();
+        if stale {
+            let messages_at = clock.now_ms() + super::sender::ECHO_WAIT_MS;
+            if let Err(e) = outbox::requeue_in_flight_in_lanes(&pool, messages_at, &lanes_now).await
+            {
+                tracing::error!(error = %e, "outbox worker: database error; retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            stale = false;
+        }
+        let round = super::sender::Round {
+            claim: (&pool).into(),
+            record: (&pool).into(),
+            lanes: Some(&lanes_now),
+        };
+        match super::sender::send_due(round, &http, &config.graph_api_url, clock.now_ms(), allowed)
+            .await
+        {
+            Ok(t) if t.count == 0 => wait(&wake.outbox, Duration::from_millis(100)).await,
+            Ok(t) => {
+                t.tell(&live);
+                budget.spend(t.count);
+            }
+            Err(e) => {
+                stale = true;
+                tracing::error!(error = %e, "outbox worker: database error; retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
