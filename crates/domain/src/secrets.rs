@@ -52,7 +52,8 @@ type Key = [u8; 32];
 static ENV_KEY: OnceLock<Option<Key>> = OnceLock::new();
 static FILE_KEYS: OnceLock<Mutex<HashMap<PathBuf, Key>>> = OnceLock::new();
 static MEMORY_KEY: OnceLock<Key> = OnceLock::new();
-/// Keys of PostgreSQL test databases, by database name (see [`give_test_database_a_key`]).
+/// Keys of PostgreSQL test databases, by database name (see [`give_test_database_a_key`]
+/// and [`set_database_key`]).
 static PG_TEST_KEYS: OnceLock<Mutex<HashMap<String, Key>>> = OnceLock::new();
 
 /// Gives a PostgreSQL test database a random key of its own, as an in-memory SQLite
@@ -65,6 +66,19 @@ pub fn give_test_database_a_key(pool: &sqlx::PgPool) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .insert(name, random_key());
+}
+
+/// Gives the PostgreSQL database behind `pool` the key `hex` in this process, as
+/// `BATON_SECRET_KEY=hex` would: the bench and tests prepare a database here that `baton
+/// serve` processes then open with that variable.
+pub fn set_database_key(pool: &sqlx::PgPool, hex: &str) -> Result<(), SecretsError> {
+    let key = parse_key(hex).ok_or(SecretsError::BadEnvKey)?;
+    PG_TEST_KEYS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(database_name(pool), key);
+    Ok(())
 }
 
 /// The name of the PostgreSQL database behind `pool` (the key of [`PG_TEST_KEYS`]).

@@ -155,16 +155,34 @@ impl Load {
         sink: &Sink,
         http: &reqwest::Client,
     ) -> Phase {
+        self.run_spread(label, pace, &[webhook_url.to_owned()], &[pid], sink, http)
+            .await
+    }
+
+    /// [`Load::run`] against several instances, as a round-robin load balancer spreads
+    /// deliveries: each goes to the next webhook in turn, and a retry to the one after
+    /// (a stopped instance is skipped). CPU time is that of all the processes `pids`.
+    pub async fn run_spread(
+        &mut self,
+        label: &str,
+        pace: Pace,
+        webhook_urls: &[String],
+        pids: &[u32],
+        sink: &Sink,
+        http: &reqwest::Client,
+    ) -> Phase {
         let lanes = self.plan(pace);
         let events: u32 = lanes.iter().map(|l| l.len() as u32).sum();
         let expected_total = self.deliveries;
-        let before = usage_of(pid);
-        let url: Arc<str> = webhook_url.into();
+        let cpu = || pids.iter().map(|&pid| usage_of(pid).cpu).sum::<Duration>();
+        let before = cpu();
+        let urls: Arc<[String]> = webhook_urls.into();
+        let turn = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let patience = self.patience;
         let start = tokio::time::Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
         for lane in lanes {
-            let (http, url) = (http.clone(), url.clone());
+            let (http, urls, turn) = (http.clone(), urls.clone(), turn.clone());
             tasks.spawn(async move {
                 let mut acks = Vec::with_capacity(lane.len());
                 let (mut retries, mut lost) = (0u32, 0u32);
@@ -190,8 +208,9 @@ impl Load {
                             retries += 1;
                             tokio::time::sleep(Duration::from_millis(100)).await;
                         }
+                        let at = turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let sent = http
-                            .post(&*url)
+                            .post(&urls[at % urls.len()])
                             .header("content-type", "application/json")
                             .header(signature::HEADER_SHA256, &d.sha256)
                             .header("X-Hub-Signature", &d.sha1)
@@ -228,7 +247,7 @@ impl Load {
             .map(|t| t.saturating_duration_since(start.into_std()).as_secs_f64())
             .unwrap_or(f64::NAN)
             .max(sent_s);
-        let after = usage_of(pid);
+        let after = cpu();
         acks.sort();
         let ms = |d: Option<&Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0);
         let pct = |p: f64| ms(acks.get(((acks.len().max(1) - 1) as f64 * p).round() as usize));
@@ -244,7 +263,7 @@ impl Load {
             answered_s,
             end_to_end_per_s: events as f64 / answered_s,
             all_answered,
-            cpu_ms_per_event: (after.cpu.saturating_sub(before.cpu)).as_secs_f64() * 1000.0
+            cpu_ms_per_event: (after.saturating_sub(before)).as_secs_f64() * 1000.0
                 / events.max(1) as f64,
         }
     }

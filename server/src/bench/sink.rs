@@ -34,8 +34,8 @@ pub struct Sink {
     pub graph_url: String,
     texts: Arc<AtomicU64>,
     recorded: Arc<Mutex<Recorded>>,
-    /// Where echoes go (none: no echoes).
-    echo_to: Arc<Mutex<Option<String>>>,
+    /// Where echoes go (none: no echoes): one webhook, or several instances' in turn.
+    echo_to: Arc<Mutex<Vec<String>>>,
     /// How long each send waits after it is recorded before it is answered.
     delay: Duration,
     http: reqwest::Client,
@@ -66,7 +66,13 @@ impl Sink {
     /// From now on, every text message sent is echoed to `webhook_url` (signed, with the
     /// send's metadata), retried every 200 ms for up to two minutes until acknowledged.
     pub fn echo_to(&self, webhook_url: &str) {
-        *self.echo_to.lock().unwrap() = Some(webhook_url.to_owned());
+        self.echo_to_any(&[webhook_url.to_owned()]);
+    }
+
+    /// Echoes go to these webhooks in turn (instances behind a load balancer); one that
+    /// does not acknowledge is skipped for the next.
+    pub fn echo_to_any(&self, webhook_urls: &[String]) {
+        *self.echo_to.lock().unwrap() = webhook_urls.to_vec();
     }
 
     /// Text messages received so far.
@@ -105,11 +111,11 @@ async fn answer(State(sink): State<Sink>, uri: Uri, body: Bytes) -> Response {
             sink.texts.fetch_add(1, Ordering::Relaxed) + 1
         };
         let echo_to = sink.echo_to.lock().unwrap().clone();
-        if let Some(url) = echo_to {
+        if !echo_to.is_empty() {
             let metadata = sent["message"]["metadata"].as_str().map(str::to_owned);
             tokio::spawn(echo(
                 sink.http.clone(),
-                url,
+                echo_to,
                 recipient.clone(),
                 n,
                 text.to_owned(),
@@ -126,10 +132,11 @@ async fn answer(State(sink): State<Sink>, uri: Uri, body: Bytes) -> Response {
     Json(json!({"recipient_id": recipient, "message_id": format!("m_sink_{n}")})).into_response()
 }
 
-/// Messenger's echo of send number `n` to `psid`, delivered to `url` until acknowledged.
+/// Messenger's echo of send number `n` to `psid`, delivered to one of `urls` (starting at
+/// the `n`th, moving on after a failure) until acknowledged.
 async fn echo(
     http: reqwest::Client,
-    url: String,
+    urls: Vec<String>,
     psid: String,
     n: u64,
     text: String,
@@ -143,9 +150,12 @@ async fn echo(
     .to_string();
     let sig = signature::sign_sha256(APP_SECRET.as_bytes(), body.as_bytes());
     let until = Instant::now() + Duration::from_secs(120);
+    let mut next = n as usize;
     while Instant::now() < until {
+        let url = &urls[next % urls.len()];
+        next += 1;
         let sent = http
-            .post(&url)
+            .post(url)
             .header("content-type", "application/json")
             .header(signature::HEADER_SHA256, &sig)
             .body(body.clone())

@@ -63,6 +63,19 @@ impl Target {
         port: Option<u16>,
         send_rate: u32,
     ) -> anyhow::Result<Target> {
+        Target::serve_with(exe, db_url, graph_url, log_path, port, send_rate, &[]).await
+    }
+
+    /// [`Target::serve`] with more environment variables (`BATON_SECRET_KEY` on PostgreSQL).
+    pub async fn serve_with(
+        exe: &Path,
+        db_url: &str,
+        graph_url: &str,
+        log_path: &Path,
+        port: Option<u16>,
+        send_rate: u32,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Target> {
         let port = match port {
             Some(p) => p,
             None => free_port()?,
@@ -81,6 +94,7 @@ impl Target {
             .env("BATON_SEND_RATE", send_rate.to_string())
             .env("RUST_LOG", filter)
             .env_remove("BATON_AUTO_SANDBOX")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -244,13 +258,28 @@ async fn wait_healthy(url: &str, child: &mut Child, log: &Path) -> anyhow::Resul
 /// the bench flow published. Returns its URL.
 pub async fn prepare_database(dir: &Path, graph_url: &str) -> anyhow::Result<String> {
     let db_url = format!("sqlite://{}/baton.db", dir.display());
+    prepare_database_at(&db_url, graph_url, None).await?;
+    Ok(db_url)
+}
+
+/// [`prepare_database`] at `db_url` (an empty PostgreSQL database, say). On PostgreSQL the
+/// page secrets are sealed with `secret_key`, which `baton serve` then needs as
+/// `BATON_SECRET_KEY`.
+pub async fn prepare_database_at(
+    db_url: &str,
+    graph_url: &str,
+    secret_key: Option<&str>,
+) -> anyhow::Result<()> {
     let config = Config::resolve(ConfigArgs {
-        database_url: Some(db_url.clone()),
+        database_url: Some(db_url.to_owned()),
         addr: Some("127.0.0.1:0".into()),
         graph_api_url: Some(graph_url.to_owned()),
         ..Default::default()
     })?;
     let state = startup::build_state(&config).await?;
+    if let (domain::backend::Db::Postgres(pool), Some(key)) = (&state.pool, secret_key) {
+        domain::secrets::set_database_key(pool, key)?;
+    }
     let page = PageRow {
         page_id: PAGE_ID.into(),
         name: "Bench page".into(),
@@ -271,7 +300,7 @@ pub async fn prepare_database(dir: &Path, graph_url: &str) -> anyhow::Result<Str
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     state.pool.close().await;
-    Ok(db_url)
+    Ok(())
 }
 
 /// The example flow (the handover story and a main menu) plus ten keyword rules: `kN` is
@@ -294,4 +323,29 @@ pub fn bench_flow() -> flows::Flow {
         });
     }
     flow
+}
+
+/// On PostgreSQL: waits (up to 30 s) until each of the instances `pids` holds its share of the
+/// work lanes. The first instance takes every lane and gives some back as others start.
+pub async fn wait_for_lanes(pool: &sqlx::PgPool, pids: &[u32]) -> anyhow::Result<()> {
+    // Each takes up to the fair share (rounded up), so the last one gets what is left.
+    let n = pids.len().max(1) as i64;
+    let least = domain::lanes::LANES - (n - 1) * domain::lanes::fair_share(n);
+    for _ in 0..300 {
+        let owners: Vec<Option<String>> = sqlx::query_scalar("SELECT owner FROM work_lanes")
+            .fetch_all(pool)
+            .await?;
+        let held = |pid: u32| {
+            let tag = format!("-{pid}-");
+            owners
+                .iter()
+                .filter(|o| o.as_deref().is_some_and(|o| o.contains(&tag)))
+                .count() as i64
+        };
+        if pids.iter().all(|&pid| held(pid) >= least) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the instances did not share the work lanes within 30 s")
 }
