@@ -6,6 +6,9 @@
 # start_test_postgres starts a private cluster in a temporary folder (a unix socket only, no
 # TCP port, fsync off: nothing in it outlives the run), exports BATON_TEST_POSTGRES_URL for
 # the tests, and stops and removes it when the calling script exits.
+# start_bench_postgres does the same with PostgreSQL's durable defaults (every commit
+# flushed to disk, as in production) for scripts/bench.sh, and exports
+# BATON_BENCH_POSTGRES_URL.
 
 ensure_postgres() {
   if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
@@ -15,7 +18,19 @@ ensure_postgres() {
 }
 
 start_test_postgres() {
-  local bin dir
+  start_postgres_cluster 55432 "-c fsync=off -c synchronous_commit=off"
+  export BATON_TEST_POSTGRES_URL=$BATON_PG_URL
+}
+
+start_bench_postgres() {
+  start_postgres_cluster 55433 ""
+  export BATON_BENCH_POSTGRES_URL=$BATON_PG_URL
+}
+
+# start_postgres_cluster PORT EXTRA_OPTIONS: a cluster in a temporary folder listening on a
+# unix socket there; its URL is left in BATON_PG_URL.
+start_postgres_cluster() {
+  local port=$1 extra=$2 bin dir
   bin=$(compgen -G "/usr/lib/postgresql/*/bin" | sort -V | tail -n 1)
   dir=$(mktemp -d "${TMPDIR:-/tmp}/baton-pg.XXXXXX")
   # PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user
@@ -27,14 +42,15 @@ start_test_postgres() {
   fi
   step "Starting a throwaway PostgreSQL server ($("$bin/postgres" --version))"
   "${as[@]}" "$bin/initdb" -D "$dir/data" -U baton -A trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
+  # shellcheck disable=SC2086 # $extra is a list of options
   "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-k $dir -c listen_addresses= -p 55432 -c fsync=off -c synchronous_commit=off -c max_connections=300" \
+    -o "-k $dir -c listen_addresses= -p $port $extra -c max_connections=300" \
     start >/dev/null
   BATON_TEST_PG_DIR=$dir
   BATON_TEST_PG_AS=("${as[@]}")
   BATON_TEST_PG_BIN=$bin
   trap stop_test_postgres EXIT
-  export BATON_TEST_POSTGRES_URL="postgres://baton@localhost/postgres?host=$dir&port=55432"
+  BATON_PG_URL="postgres://baton@localhost/postgres?host=$dir&port=$port"
 }
 
 stop_test_postgres() {

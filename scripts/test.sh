@@ -38,8 +38,9 @@ cargo test --workspace --locked
 step "Release build (cargo leptos build --release --split)"
 cargo leptos build --release --split
 
-step "Benchmark smoke run (baton bench --quick: every reply once and in order)"
-target/release/baton bench --quick --peer off --out target/bench/smoke.json
+step "Benchmark smoke run (baton bench --quick: every reply once and in order, SQLite and 3 instances on PostgreSQL)"
+target/release/baton bench --quick --peer off --postgres "$BATON_TEST_POSTGRES_URL" --instances 3 \
+  --out target/bench/smoke.json
 
 step "End-to-end tests (Playwright, Chromium)"
 (cd end2end && npx playwright test)

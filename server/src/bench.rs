@@ -56,7 +56,19 @@ pub struct BenchArgs {
     /// A short smoke run (for CI): 200 and 500 deliveries/s for 1 s each, 1,000 flat out.
     #[arg(long)]
     pub quick: bool,
+    /// Also run Baton on PostgreSQL: a server URL (a database of its own is created on it for
+    /// each row, and dropped after), e.g. postgres://user:password@localhost/postgres.
+    /// scripts/bench.sh starts a throwaway local server and passes it.
+    #[arg(long, value_name = "URL")]
+    pub postgres: Option<String>,
+    /// With --postgres: how many `baton serve` instances share the database, one row each.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    pub instances: Vec<u32>,
 }
+
+/// The page secrets' key (BATON_SECRET_KEY) of the bench's PostgreSQL databases, which live
+/// only for the run.
+const BENCH_SECRET_KEY: &str = "6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PeerMode {
@@ -92,11 +104,15 @@ struct LoadShape {
 
 #[derive(Debug, Serialize)]
 struct ServerReport {
-    name: &'static str,
+    name: String,
+    /// Baton processes sharing the work (several only on PostgreSQL).
+    instances: usize,
     description: String,
     phases: Vec<Phase>,
     sustained_end_to_end_per_s: f64,
+    /// The largest of the instances' peak resident memory.
     peak_rss_mb: f64,
+    /// CPU time of all the instances together, per event.
     cpu_ms_per_event: f64,
     exactly_once_in_order: Check,
 }
@@ -115,6 +131,13 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.rates.iter().all(|r| *r > 0) && args.seconds > 0.0,
         "--rates and --seconds must be > 0"
+    );
+    anyhow::ensure!(
+        args.instances
+            .iter()
+            .all(|n| (1..=domain::lanes::LANES as u32).contains(n)),
+        "--instances must be between 1 and {}",
+        domain::lanes::LANES
     );
     let run_peer = match args.peer {
         PeerMode::Off => false,
@@ -139,13 +162,21 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
     servers.push(
         measure(
             &args,
-            baton,
+            vec![baton],
             &sink,
             &http,
+            "baton".into(),
             format!("Baton (SQLite, send budget {} calls/s)", args.send_budget),
         )
         .await,
     );
+    if let Some(server) = &args.postgres {
+        for &n in &args.instances {
+            eprintln!("Baton on PostgreSQL: {n} instance(s) on a fresh database…");
+            let row = postgres_row(&args, server, n as usize, out_dir, &http).await?;
+            servers.push(row);
+        }
+    }
     if run_peer {
         eprintln!("Peer: starting the bottender bot (bench/peer)…");
         let sink = Sink::start().await?;
@@ -155,9 +186,10 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
         servers.push(
             measure(
                 &args,
-                peer,
+                vec![peer],
                 &sink,
                 &http,
+                "peer".into(),
                 "bottender 1.5.5 on Node (memory only, nothing on disk)".into(),
             )
             .await,
@@ -197,8 +229,8 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
     let failed: Vec<&str> = report
         .servers
         .iter()
-        .filter(|s| s.name == "baton" && !s.exactly_once_in_order.passed())
-        .map(|s| s.name)
+        .filter(|s| s.name != "peer" && !s.exactly_once_in_order.passed())
+        .map(|s| s.name.as_str())
         .collect();
     anyhow::ensure!(
         failed.is_empty(),
@@ -207,27 +239,89 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One row on PostgreSQL: a fresh database on `server`, `n` instances sharing it (each
+/// delivery goes to the next instance in turn), measured as one server; the database is
+/// dropped afterwards.
+async fn postgres_row(
+    args: &BenchArgs,
+    server: &str,
+    n: usize,
+    out_dir: &std::path::Path,
+    http: &reqwest::Client,
+) -> anyhow::Result<ServerReport> {
+    let (db_url, name) = domain::backend::create_database(server, "baton_bench")
+        .await
+        .context("creating the bench database on the PostgreSQL server")?;
+    let sink = Sink::start().await?;
+    let row = async {
+        target::prepare_database_at(&db_url, &sink.graph_url, Some(BENCH_SECRET_KEY))
+            .await
+            .context("preparing Baton's PostgreSQL database")?;
+        let exe = std::env::current_exe().context("finding the baton executable")?;
+        let mut targets = Vec::new();
+        for i in 0..n {
+            let log = out_dir.join(format!("baton-pg{n}-{i}.log"));
+            let _ = std::fs::remove_file(&log);
+            let target = Target::serve_with(
+                &exe,
+                &db_url,
+                &sink.graph_url,
+                &log,
+                None,
+                args.send_budget,
+                &[("BATON_SECRET_KEY", BENCH_SECRET_KEY)],
+            )
+            .await?;
+            targets.push(target);
+        }
+        let pool = sqlx::PgPool::connect(&db_url).await?;
+        let pids: Vec<u32> = targets.iter().map(|t| t.pid).collect();
+        target::wait_for_lanes(&pool, &pids).await?;
+        pool.close().await;
+        Ok::<_, anyhow::Error>(
+            measure(
+                args,
+                targets,
+                &sink,
+                http,
+                format!("pg×{n}"),
+                format!("Baton on PostgreSQL, {n} instance(s), round-robin"),
+            )
+            .await,
+        )
+    }
+    .await;
+    if let Err(e) = domain::backend::drop_database(server, &name).await {
+        eprintln!("  could not drop the bench database {name}: {e}");
+    }
+    row
+}
+
+/// Runs every phase against `targets` (one server, or several instances sharing the load).
 async fn measure(
     args: &BenchArgs,
-    target: Target,
+    targets: Vec<Target>,
     sink: &Sink,
     http: &reqwest::Client,
+    name: String,
     description: String,
 ) -> ServerReport {
+    let urls: Vec<String> = targets.iter().map(|t| t.webhook_url.clone()).collect();
+    let pids: Vec<u32> = targets.iter().map(|t| t.pid).collect();
     let mut load = Load::new(args.users);
     let mut phases = Vec::new();
     for &rate in &args.rates {
         let events = ((rate as f64 * args.seconds).round() as u32).max(1);
         eprintln!(
-            "  {}: {rate} deliveries/s for {} s ({events})…",
-            target.name, args.seconds
+            "  {name}: {rate} deliveries/s for {} s ({events})…",
+            args.seconds
         );
         let phase = load
-            .run(
+            .run_spread(
                 &format!("{rate}/s"),
                 Pace::Fixed { rate, events },
-                &target.webhook_url,
-                target.pid,
+                &urls,
+                &pids,
                 sink,
                 http,
             )
@@ -236,18 +330,18 @@ async fn measure(
         phases.push(phase);
     }
     eprintln!(
-        "  {}: {} deliveries flat out from {} senders…",
-        target.name, args.flat_out, args.senders
+        "  {name}: {} deliveries flat out from {} senders…",
+        args.flat_out, args.senders
     );
     let flat = load
-        .run(
+        .run_spread(
             "flat out",
             Pace::Flat {
                 senders: args.senders,
                 events: args.flat_out,
             },
-            &target.webhook_url,
-            target.pid,
+            &urls,
+            &pids,
             sink,
             http,
         )
@@ -255,21 +349,23 @@ async fn measure(
     report_phase(&flat);
     let sustained = flat.end_to_end_per_s;
     phases.push(flat);
-    let usage = target.usage();
+    let usages: Vec<target::Usage> = targets.iter().map(Target::usage).collect();
     let events: u32 = phases.iter().map(|p| p.events).sum();
     let check = load.check(sink);
-    target.stop().await;
+    let instances = targets.len();
+    for target in targets {
+        target.stop().await;
+    }
+    let cpu: Duration = usages.iter().map(|u| u.cpu).sum();
+    let peak = usages.iter().map(|u| u.peak_rss_bytes).max().unwrap_or(0);
     ServerReport {
-        name: if description.starts_with("Baton") {
-            "baton"
-        } else {
-            "peer"
-        },
+        name,
+        instances,
         description,
         phases,
         sustained_end_to_end_per_s: sustained,
-        peak_rss_mb: usage.peak_rss_bytes as f64 / 1e6,
-        cpu_ms_per_event: usage.cpu.as_secs_f64() * 1000.0 / events.max(1) as f64,
+        peak_rss_mb: peak as f64 / 1e6,
+        cpu_ms_per_event: cpu.as_secs_f64() * 1000.0 / events.max(1) as f64,
         exactly_once_in_order: check,
     }
 }
@@ -301,7 +397,8 @@ fn print_table(report: &Report) {
     for s in servers {
         header += &format!("{:>14}", s.name);
     }
-    if servers.len() == 2 {
+    let with_ratio = servers.len() == 2 && servers[1].name == "peer";
+    if with_ratio {
         header += &format!("{:>14}", "baton / peer");
     }
     println!("{header}");
@@ -310,7 +407,7 @@ fn print_table(report: &Report) {
         for v in &values {
             line += &format!("{:>14}", format!("{v:.1}{unit}"));
         }
-        if values.len() == 2 && values[1] > 0.0 {
+        if with_ratio && values[1] > 0.0 {
             let ratio = if higher_is_better {
                 values[0] / values[1]
             } else {
@@ -386,6 +483,13 @@ fn print_table(report: &Report) {
         );
     }
     println!("{line}");
+    if servers
+        .iter()
+        .any(|s| s.instances > 1 || s.name.starts_with("pg"))
+    {
+        println!("pg×N: N instances of Baton on one PostgreSQL database, deliveries round-robin;");
+        println!("      peak RSS is the largest instance's, CPU per event all instances' together");
+    }
     for s in servers.iter().filter(|s| !s.exactly_once_in_order.passed()) {
         let c = &s.exactly_once_in_order;
         println!(

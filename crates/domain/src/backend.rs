@@ -351,6 +351,59 @@ pub async fn connect_postgres(url: &str) -> Result<PgPool, DbError> {
         .map_err(DbError::Open)
 }
 
+/// Creates a new, empty database named `{prefix}_{process}_{n}_{nanos}` on the PostgreSQL
+/// server `url` points at; returns `url` with its database name replaced, and the name. For
+/// tests and the bench, which drop it afterwards ([`drop_database`]).
+pub async fn create_database(url: &str, prefix: &str) -> Result<(String, String), DbError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let admin = connect_postgres(url).await?;
+    let name = format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos())
+    );
+    // The name is made of letters, digits and underscores only: no quoting needed.
+    let created = sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await;
+    admin.close().await;
+    created.map_err(DbError::Open)?;
+    Ok((with_database(url, &name), name))
+}
+
+/// Drops the database `name` (made by [`create_database`]) on the server `url` points at,
+/// closing its connections first.
+pub async fn drop_database(url: &str, name: &str) -> Result<(), DbError> {
+    let admin = connect_postgres(url).await?;
+    let dropped = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&admin)
+        .await;
+    admin.close().await;
+    dropped.map_err(DbError::Open)?;
+    Ok(())
+}
+
+/// `url` naming the database `name` instead: the path after the host is replaced, the query
+/// (`?host=/run/postgresql` for a unix socket, say) is kept.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let authority_end = base
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|start| base[start..].find('/').map(|i| start + i))
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{name}", &base[..authority_end]);
+    if !query.is_empty() {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
 /// Runs each named `async fn name(db: Db)` as two tests, `sqlite::name` and `postgres::name`,
 /// each on a fresh database of its own: `test_on_both_backends!(memory: a, b)` gives the
 /// SQLite run an in-memory database, `disk:` a file (for tests that need several connections
@@ -447,43 +500,19 @@ pub mod testing {
 
     /// Creates a new, empty database on the server `url` points at and returns its name.
     async fn create_database(url: &str) -> String {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let admin = connect_postgres(url)
+        super::create_database(url, "baton_test")
             .await
-            .expect("connect to the test PostgreSQL");
-        let name = format!(
-            "baton_test_{}_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&admin)
-            .await
-            .expect("create a test database");
-        admin.close().await;
-        name
+            .expect("create a test database")
+            .1
     }
 
     /// A URL to a new, empty (unmigrated) database on the server `url` points at: `url` with
     /// its database name replaced.
     pub async fn empty_postgres_database(url: &str) -> String {
-        let name = create_database(url).await;
-        let (base, query) = url.split_once('?').unwrap_or((url, ""));
-        let authority_end = base
-            .find("://")
-            .map(|i| i + 3)
-            .and_then(|start| base[start..].find('/').map(|i| start + i))
-            .unwrap_or(base.len());
-        let mut out = format!("{}/{name}", &base[..authority_end]);
-        if !query.is_empty() {
-            out.push('?');
-            out.push_str(query);
-        }
-        out
+        super::create_database(url, "baton_test")
+            .await
+            .expect("create a test database")
+            .0
     }
 
     /// Creates a new database on the server `url` points at and returns a migrated pool on it.
@@ -501,5 +530,32 @@ pub mod testing {
             .expect("migrate the test database");
         crate::secrets::give_test_database_a_key(&pool);
         pool
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn a_url_names_another_database_and_keeps_its_options() {
+        assert_eq!(
+            with_database(
+                "postgres://u:p@db.example:5433/baton?sslmode=require",
+                "b_1"
+            ),
+            "postgres://u:p@db.example:5433/b_1?sslmode=require"
+        );
+        assert_eq!(
+            with_database(
+                "postgres://baton@localhost/postgres?host=/tmp/pg&port=55432",
+                "b_2"
+            ),
+            "postgres://baton@localhost/b_2?host=/tmp/pg&port=55432"
+        );
+        assert_eq!(
+            with_database("postgresql://db.example", "b_3"),
+            "postgresql://db.example/b_3"
+        );
     }
 }
