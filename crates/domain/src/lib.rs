@@ -31,6 +31,7 @@ pub mod repo;
 pub mod runtime;
 pub mod sandbox_store;
 pub mod secrets;
+pub mod send_budget;
 pub mod setup;
 pub mod simulator;
 

@@ -10,7 +10,8 @@
 //! - The event worker reads the oldest pending events of its lanes and applies each lane's
 //!   share in a transaction opened with `Lanes::begin_on`, which it marks done in: if the
 //!   lane was lost meanwhile, nothing is done.
-//! - The outbox worker claims only rows of its lanes.
+//! - The outbox worker claims only rows of its lanes, within the page's send cap shared by
+//!   every instance (`send_budget`).
 //!
 //! Webhooks arrive at any instance; `notify` wakes the instance that holds the lane.
 
@@ -21,12 +22,12 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 
 use super::{
-    decode, engine, later, wait, BatchReads, BatchScope, Budget, RuntimeConfig, Touched, Wake,
-    Workers,
+    decode, engine, later, wait, BatchReads, BatchScope, RuntimeConfig, Touched, Wake, Workers,
 };
 use crate::lanes::Lanes;
 use crate::live::Live;
 use crate::repo::{outbox, webhook_events};
+use crate::send_budget::{SharedBudget, Take};
 use crate::Clock;
 
 /// How long a lane stays an instance's without a refresh: a stopped instance's users wait
@@ -302,16 +303,12 @@ async fn outbox_loop(
     clock: Clock,
 ) {
     let http = messenger::graph::HttpClient::new();
-    let mut budget = Budget::new(config.calls_per_second);
+    // The page's send cap is shared with the other instances (`send_budget`).
+    let budget = SharedBudget::new(pool.clone(), config.calls_per_second);
     // After a round failed part-way, its claimed rows are still `sending`: they go back to
     // pending before the next round (no other instance claims in these lanes).
     let mut stale = false;
     loop {
-        let allowed = budget.available(tokio::time::Instant::now().into_std());
-        if let Some(wait) = budget.wait_for_round() {
-            tokio::time::sleep(wait).await;
-            continue;
-        }
         let lanes_now = held.borrow().clone();
         if stale {
             let messages_at = clock.now_ms() + super::sender::ECHO_WAIT_MS;
@@ -323,19 +320,34 @@ async fn outbox_loop(
             }
             stale = false;
         }
+        // Only rounds that may find work take tokens: an idle instance waits for a wake.
+        let allowed = match budget.take(super::sender::MAX_IN_FLIGHT).await {
+            Ok(Take::Granted(n)) => n,
+            Ok(Take::Wait(wait)) => {
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "outbox worker: database error; retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
         let round = super::sender::Round {
             claim: (&pool).into(),
             record: (&pool).into(),
             lanes: Some(&lanes_now),
         };
-        match super::sender::send_due(round, &http, &config.graph_api_url, clock.now_ms(), allowed)
-            .await
-        {
+        let sent =
+            super::sender::send_due(round, &http, &config.graph_api_url, clock.now_ms(), allowed)
+                .await;
+        let made = sent.as_ref().map_or(0, |t| t.count as i64);
+        if let Err(e) = budget.give_back(allowed - made).await {
+            tracing::warn!(error = %e, "outbox worker: could not give back unused send budget");
+        }
+        match sent {
             Ok(t) if t.count == 0 => wait(&wake.outbox, Duration::from_millis(100)).await,
-            Ok(t) => {
-                t.tell(&live);
-                budget.spend(t.count);
-            }
+            Ok(t) => t.tell(&live),
             Err(e) => {
                 stale = true;
                 tracing::error!(error = %e, "outbox worker: database error; retrying in 1 s");

@@ -44,7 +44,7 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 /// budget lifted, a round could otherwise open one connection per waiting user (a 1,000-user
 /// backlog took Baton from 36 MB to over 110 MB). 128 calls of 200 ms each still allow
 /// 640 calls/s, over twice Meta's per-page cap.
-const MAX_IN_FLIGHT: i64 = 128;
+pub const MAX_IN_FLIGHT: i64 = 128;
 
 /// Where a round claims and records its calls.
 #[derive(Clone, Copy)]
