@@ -145,6 +145,25 @@ impl Lanes {
         Ok(held.map(|_| tx))
     }
 
+    /// [`Lanes::begin_on`] for several lanes at once: the transaction, and those of `lanes`
+    /// this instance still holds (locked until it ends; the others must not be worked on).
+    pub async fn begin_on_lanes(
+        &self,
+        lanes: &[i64],
+    ) -> Result<(Transaction<'static, Postgres>, Vec<i64>), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let mut held: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT lane FROM work_lanes
+             WHERE lane = ANY($1) AND owner = $2 AND lease_until > {NOW_MS} FOR SHARE"
+        ))
+        .bind(lanes)
+        .bind(&self.owner)
+        .fetch_all(&mut *tx)
+        .await?;
+        held.sort_unstable();
+        Ok((tx, held))
+    }
+
     /// Gives every lane back at once (a clean shutdown), so the others need not wait for
     /// the leases to run out.
     pub async fn release_all(&self) -> Result<(), sqlx::Error> {

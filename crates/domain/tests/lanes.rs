@@ -281,3 +281,29 @@ async fn work(lanes: Lanes, behaviour: Behaviour) {
         }
     }
 }
+
+#[tokio::test]
+async fn a_transaction_on_several_lanes_gets_only_those_still_held() {
+    let Some(pool) = pg().await else { return };
+    let lease = Duration::from_secs(30);
+    let a = Lanes::new(instance_pool(&pool).await, "a", lease);
+    let b = Lanes::new(instance_pool(&pool).await, "b", lease);
+    let held_by_a = a.refresh().await.unwrap();
+    assert_eq!(held_by_a.len(), 64);
+    // b holds none yet: every lane is a's.
+    let (tx, held) = b.begin_on_lanes(&[0, 1, 2]).await.unwrap();
+    assert!(held.is_empty(), "{held:?}");
+    tx.rollback().await.unwrap();
+    // b starts, a gives half back, b takes it.
+    b.refresh().await.unwrap();
+    a.refresh().await.unwrap();
+    let b_lanes = b.refresh().await.unwrap();
+    assert_eq!(b_lanes.len(), 32, "{b_lanes:?}");
+    let a_lanes = a.refresh().await.unwrap();
+    let ask = [a_lanes[0], b_lanes[0], a_lanes[1]];
+    let (tx, held) = a.begin_on_lanes(&ask).await.unwrap();
+    let mut want = vec![a_lanes[0], a_lanes[1]];
+    want.sort_unstable();
+    assert_eq!(held, want);
+    tx.commit().await.unwrap();
+}

@@ -7,9 +7,9 @@
 //!   Lanes it takes over from a stopped instance may hold calls that instance had started:
 //!   they go back to pending (messages after waiting for their echo, as after a crash on
 //!   SQLite).
-//! - The event worker reads the oldest pending events of its lanes and applies each lane's
-//!   share in a transaction opened with `Lanes::begin_on`, which it marks done in: if the
-//!   lane was lost meanwhile, nothing is done.
+//! - The event worker reads the oldest pending events of its lanes and applies them in one
+//!   transaction opened with `Lanes::begin_on_lanes`, which it marks them done in: the
+//!   events of a lane lost meanwhile are left to its new holder.
 //! - The outbox worker claims only rows of its lanes, within the page's send cap shared by
 //!   every instance (`send_budget`).
 //!
@@ -166,9 +166,10 @@ async fn event_loop(
     }
 }
 
-/// Applies up to `limit` pending events of the lanes `held`, each lane's share in a
-/// transaction of its own. With `lanes`, each transaction first checks that this instance
-/// still holds the lane; without (one instance alone: tests, the CLI), every lane is applied.
+/// Applies up to `limit` pending events of the lanes `held`, in one transaction (or, when an
+/// event fails, one per lane). With `lanes`, a transaction first checks that this instance
+/// still holds the lanes and applies only theirs; without (one instance alone: tests, the
+/// CLI), every lane is applied.
 pub async fn process_events(
     pool: &PgPool,
     lanes: Option<&Lanes>,
@@ -182,15 +183,80 @@ pub async fn process_events(
     }
     let reads = BatchReads::read(pool.into()).await?;
     let shared = reads.scope();
+    let mut touched = Touched::default();
+    // Fast path: every lane's share in one transaction (one commit for the round).
+    if apply_all(pool, lanes, &pending, &shared, clock, &mut touched).await? {
+        return Ok(touched);
+    }
+    // An event failed: each lane on its own, so only the failing one is marked failed.
     let mut by_lane: BTreeMap<i64, Vec<webhook_events::EventRow>> = BTreeMap::new();
     for (lane, row) in pending {
         by_lane.entry(lane).or_default().push(row);
     }
-    let mut touched = Touched::default();
     for (lane, rows) in by_lane {
         apply_lane(pool, lanes, lane, &rows, &shared, clock, &mut touched).await?;
     }
     Ok(touched)
+}
+
+/// Applies the events `pending` (lane, event; in id order) of the lanes this instance still
+/// holds in one transaction. False (and nothing changed) when an event failed to apply.
+async fn apply_all(
+    pool: &PgPool,
+    lanes: Option<&Lanes>,
+    pending: &[(i64, webhook_events::EventRow)],
+    shared: &BatchScope<'_>,
+    clock: &Clock,
+    touched: &mut Touched,
+) -> Result<bool, sqlx::Error> {
+    let mut wanted: Vec<i64> = pending.iter().map(|(lane, _)| *lane).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let (mut tx, held) = match lanes {
+        Some(lanes) => lanes.begin_on_lanes(&wanted).await?,
+        None => (pool.begin().await?, wanted),
+    };
+    let ids: Vec<i64> = pending
+        .iter()
+        .filter(|(lane, _)| held.binary_search(lane).is_ok())
+        .map(|(_, row)| row.id)
+        .collect();
+    // Rows another transaction applied since they were read are not ours.
+    let claimed = webhook_events::claim_done(&mut tx, &ids, clock.now()).await?;
+    let mut later = later::Later::default();
+    let mut users = Vec::new();
+    let mut count = 0;
+    for (_, row) in pending
+        .iter()
+        .filter(|(_, r)| claimed.binary_search(&r.id).is_ok())
+    {
+        count += 1;
+        match decode(row) {
+            Ok(event) => {
+                let (scope, user) = shared.scope(row, &event, clock);
+                if let Err(e) =
+                    engine::apply(&mut *tx, &mut later, &scope, &row.channel, &event).await
+                {
+                    tracing::warn!(event = row.id, error = %e, "event failed; applying lane by lane");
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                users.extend(user);
+            }
+            Err(e) => webhook_events::fail_in_row(&mut tx, row.id, &e, clock.now()).await?,
+        }
+    }
+    if let Err(e) = later.flush(&mut *tx).await {
+        tracing::warn!(error = %e, "a round's writes failed; applying lane by lane");
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    tx.commit().await?;
+    touched.count += count;
+    for user in &users {
+        touched.add(Some(user));
+    }
+    Ok(true)
 }
 
 /// A transaction for `lane`'s work, or `None` when this instance no longer holds it.
