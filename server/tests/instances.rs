@@ -77,7 +77,8 @@ async fn three_instances_answer_every_message_once_in_order_when_one_dies() {
             (load, phase)
         })
     };
-    // Kill the second instance once replies flow.
+    // Kill the second instance once replies flow, at a moment it has calls in flight (rows
+    // it claimed, and not yet recorded, while the sink holds each call for 100 ms).
     let started = Instant::now();
     while sink.count() < 150 {
         assert!(
@@ -85,6 +86,25 @@ async fn three_instances_answer_every_message_once_in_order_when_one_dies() {
             "no replies before the kill"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let victim = format!("%-{}-%", instances[1].pid);
+    loop {
+        let (in_flight,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM outbox o JOIN work_lanes l ON l.lane = o.lane
+             WHERE o.status = 'sending' AND l.owner LIKE $1",
+        )
+        .bind(&victim)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if in_flight > 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the second instance never had a call in flight"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let killed = instances.remove(1);
     let killed_pid = killed.pid;
