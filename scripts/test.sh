@@ -34,6 +34,9 @@ start_test_postgres
 step "Rust tests (unit and integration; SQLite and PostgreSQL)"
 cargo test --workspace --locked
 
+step "The server's in-process suites again, on PostgreSQL"
+BATON_TEST_BACKEND=postgres cargo test --locked -p server --tests
+
 # --split: the screens are lazy routes, each its own wasm chunk (see app/src/app.rs).
 step "Release build (cargo leptos build --release --split)"
 cargo leptos build --release --split

@@ -217,10 +217,8 @@ async fn a_database_error_reading_the_flow_retries_the_batch() {
     let (graph, fake) = fake_graph(vec![]).await;
     let (router, state) = setup(&graph, &db).await;
     // The published versions become unreadable for a while.
-    sqlx::query("ALTER TABLE flow_versions RENAME TO flow_versions_away")
-        .execute(state.pool.as_sqlite().unwrap())
-        .await
-        .unwrap();
+    let away = "ALTER TABLE flow_versions RENAME TO flow_versions_away";
+    support::raw_sql(&state.pool, away, away).await;
     deliver_get_started(&router).await;
     let failed = runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10).await;
     assert!(failed.is_err(), "{failed:?}");
@@ -229,10 +227,8 @@ async fn a_database_error_reading_the_flow_retries_the_batch() {
         .unwrap();
     assert!(pending.iter().all(|e| e.status == "pending"), "{pending:?}");
 
-    sqlx::query("ALTER TABLE flow_versions_away RENAME TO flow_versions")
-        .execute(state.pool.as_sqlite().unwrap())
-        .await
-        .unwrap();
+    let back = "ALTER TABLE flow_versions_away RENAME TO flow_versions";
+    support::raw_sql(&state.pool, back, back).await;
     finish(&state, &graph).await;
     let rows = message_rows(outbox::list_for(&state.pool, PAGE, USER).await.unwrap());
     assert_eq!(rows.len(), 1, "the Get Started answer, once");
@@ -256,17 +252,19 @@ async fn calls_claimed_by_a_failed_round_are_requeued_while_running() {
         .unwrap();
     // The sender will claim the calls, then fail to read the connected page; putting rows
     // back to pending fails too, for now.
-    for sql in [
-        "ALTER TABLE pages RENAME TO pages_away",
-        "CREATE TRIGGER stuck BEFORE UPDATE OF status ON outbox
+    support::raw_sql(
+        &state.pool,
+        "ALTER TABLE pages RENAME TO pages_away;
+         CREATE TRIGGER stuck BEFORE UPDATE OF status ON outbox
          WHEN OLD.status = 'sending' AND NEW.status = 'pending'
          BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
-    ] {
-        sqlx::query(sql)
-            .execute(state.pool.as_sqlite().unwrap())
-            .await
-            .unwrap();
-    }
+        "ALTER TABLE pages RENAME TO pages_away;
+         CREATE FUNCTION stuck() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'disk I/O error'; END $$;
+         CREATE TRIGGER stuck BEFORE UPDATE OF status ON outbox FOR EACH ROW
+         WHEN (OLD.status = 'sending' AND NEW.status = 'pending') EXECUTE FUNCTION stuck()",
+    )
+    .await;
     support::spawn_runtime(&state, &graph);
     let sending = || async {
         let rows = outbox::list_for(&state.pool, PAGE, USER).await.unwrap();
@@ -286,15 +284,12 @@ async fn calls_claimed_by_a_failed_round_are_requeued_while_running() {
 
     // The database recovers: the rows go back to pending, the reply (after waiting for an
     // echo that never comes) goes out once.
-    for sql in [
-        "DROP TRIGGER stuck",
-        "ALTER TABLE pages_away RENAME TO pages",
-    ] {
-        sqlx::query(sql)
-            .execute(state.pool.as_sqlite().unwrap())
-            .await
-            .unwrap();
-    }
+    support::raw_sql(
+        &state.pool,
+        "DROP TRIGGER stuck; ALTER TABLE pages_away RENAME TO pages",
+        "DROP TRIGGER stuck ON outbox; ALTER TABLE pages_away RENAME TO pages",
+    )
+    .await;
     while sending().await > 0 {
         assert!(
             started.elapsed() < Duration::from_secs(20),
@@ -400,8 +395,7 @@ async fn permanent_errors_are_recorded_with_their_reason_and_not_retried() {
 
 #[tokio::test]
 async fn a_restart_processes_what_was_stored_and_resends_interrupted_calls() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}/b.db", dir.path().display());
+    let (_dir, db) = support::temp_db_url().await;
     let (graph, fake) = fake_graph(vec![]).await;
     {
         // First life: the webhook stored the event, then the process died before the worker ran.
@@ -428,10 +422,8 @@ async fn a_restart_processes_what_was_stored_and_resends_interrupted_calls() {
             .is_empty()
     );
     // Pretend the process died in the middle of the Graph call...
-    sqlx::query("UPDATE outbox SET status = 'sending'")
-        .execute(state.pool.as_sqlite().unwrap())
-        .await
-        .unwrap();
+    let sending = "UPDATE outbox SET status = 'sending'";
+    support::raw_sql(&state.pool, sending, sending).await;
     let now = state.clock.now_ms();
     assert_eq!(
         outbox::requeue_in_flight(&state.pool, now).await.unwrap(),
@@ -454,13 +446,16 @@ async fn an_event_that_cannot_be_applied_fails_alone_and_leaves_no_trace() {
     let (graph, _fake) = fake_graph(vec![]).await;
     let (router, state) = setup(&graph, &db).await;
     // Any transcript line for this user makes the database refuse the whole event.
-    sqlx::query(
+    support::raw_sql(
+        &state.pool,
         "CREATE TRIGGER poison BEFORE INSERT ON transcript WHEN NEW.psid = 'poison'
          BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+        "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'poisoned'; END $$;
+         CREATE TRIGGER poison BEFORE INSERT ON transcript FOR EACH ROW
+         WHEN (NEW.psid = 'poison') EXECUTE FUNCTION poison()",
     )
-    .execute(state.pool.as_sqlite().unwrap())
-    .await
-    .unwrap();
+    .await;
     let message = |psid: &str, n: i64| {
         json!({"sender": {"id": psid}, "recipient": {"id": PAGE}, "timestamp": 1_800_000_000_000i64 + n,
                "message": {"mid": format!("m_{psid}_{n}"), "text": "menu"}})
@@ -639,10 +634,8 @@ async fn an_interrupted_send_is_confirmed_by_its_echo_instead_of_sent_twice() {
         .await
         .unwrap();
     // The process dies with both replies claimed and (as far as anyone knows) sent.
-    sqlx::query("UPDATE outbox SET status = 'sending', attempts = 1 WHERE kind = 'message'")
-        .execute(state.pool.as_sqlite().unwrap())
-        .await
-        .unwrap();
+    let sending = "UPDATE outbox SET status = 'sending', attempts = 1 WHERE kind = 'message'";
+    support::raw_sql(&state.pool, sending, sending).await;
     let restart = state.clock.now_ms() + runtime::sender::ECHO_WAIT_MS;
     outbox::requeue_in_flight(&state.pool, restart)
         .await

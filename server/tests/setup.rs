@@ -293,10 +293,12 @@ async fn step_two_connects_the_page_only_with_the_right_app_secret() {
     // With the app known, step 1 names a missing permission too, and keeps the working token.
     // Every store seals afresh (a new nonce), so an unchanged stored value means no store.
     let stored = || async {
-        let (t,): (String,) = sqlx::query_as("SELECT access_token FROM pages")
-            .fetch_one(w.app.state.pool.as_sqlite().unwrap())
-            .await
-            .unwrap();
+        let (t,): (String,) = domain::on_db!(&w.app.state.pool, pool => {
+            sqlx::query_as("SELECT access_token FROM pages")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        });
         t
     };
     let before = stored().await;
@@ -419,16 +421,19 @@ async fn steps_four_to_six_check_receivers_push_the_profile_and_send_a_test() {
     let psid = w.someone_writes("Ana").await;
     // A newer conversation Facebook does not know (kept from a page connected before under
     // the same id): the probe skips it.
-    sqlx::query(
-        "INSERT INTO conversations (page_id, psid, first_name, last_user_message_ms,
-                                    last_activity_ms)
-         VALUES ($1, '24999999999999999', 'Ghost', $2, $2)",
-    )
-    .bind(DEFAULT_PAGE_ID)
-    .bind(i64::MAX / 4)
-    .execute(w.app.state.pool.as_sqlite().unwrap())
-    .await
-    .unwrap();
+    domain::on_db!(&w.app.state.pool, pool => {
+        sqlx::query(
+            "INSERT INTO conversations (page_id, psid, first_name, last_user_message_ms,
+                                        last_activity_ms)
+             VALUES ($1, '24999999999999999', 'Ghost', $2, $2)",
+        )
+        .bind(DEFAULT_PAGE_ID)
+        .bind(i64::MAX / 4)
+        .execute(pool)
+        .await
+        .unwrap()
+        .rows_affected()
+    });
     w.ok::<SetupView>(
         "setup/confirm",
         &[("item", "response-method"), ("done", "true")],

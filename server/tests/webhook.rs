@@ -260,10 +260,20 @@ async fn no_connected_page_means_403() {
 async fn a_database_that_cannot_store_gets_503_so_facebook_retries() {
     let app = app_with_page().await;
     // Make inserts fail while the page can still be read.
-    sqlx::query("DROP TABLE webhook_events")
-        .execute(app.state.deliveries.sqlite().unwrap())
-        .await
-        .unwrap();
+    match &app.state.deliveries {
+        domain::db::Deliveries::Sqlite { pool, .. } => {
+            sqlx::query("DROP TABLE webhook_events")
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        domain::db::Deliveries::Postgres(pool) => {
+            sqlx::query("DROP TABLE webhook_events CASCADE")
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
     let (status, _) = app.send(signed(fixture("webhook_message_text.json"))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }

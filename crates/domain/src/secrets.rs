@@ -58,14 +58,15 @@ static PG_TEST_KEYS: OnceLock<Mutex<HashMap<String, Key>>> = OnceLock::new();
 
 /// Gives a PostgreSQL test database a random key of its own, as an in-memory SQLite
 /// database gets one: without `BATON_SECRET_KEY` a PostgreSQL database has no key at all.
-/// Only `backend::testing` calls this.
+/// A database that has one keeps it (a test opening it again). Only tests call this.
 pub fn give_test_database_a_key(pool: &sqlx::PgPool) {
     let name = database_name(pool);
     PG_TEST_KEYS
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(name, random_key());
+        .entry(name)
+        .or_insert_with(random_key);
 }
 
 /// Gives the PostgreSQL database behind `pool` the key `hex` in this process, as

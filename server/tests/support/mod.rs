@@ -28,16 +28,57 @@ pub fn temp_db() -> (tempfile::TempDir, String) {
     (dir, url)
 }
 
+/// [`temp_db`], or with `BATON_TEST_BACKEND=postgres` a new database on the test
+/// PostgreSQL server (for tests that open the same database twice).
+pub async fn temp_db_url() -> (tempfile::TempDir, String) {
+    let (dir, url) = temp_db();
+    if !on_postgres() {
+        return (dir, url);
+    }
+    let server = domain::backend::testing::postgres_url()
+        .expect("BATON_TEST_BACKEND=postgres needs BATON_TEST_POSTGRES_URL");
+    (
+        dir,
+        domain::backend::testing::empty_postgres_database(&server).await,
+    )
+}
+
 /// Baton's state (migrated database, sandbox, live hub) on `db_url`, as `baton serve`
-/// builds it.
+/// builds it. With `BATON_TEST_BACKEND=postgres` a SQLite URL is replaced by a new database
+/// on the test PostgreSQL server.
 pub async fn state_on(db_url: &str) -> AppState {
+    let db_url = if on_postgres() && db_url.starts_with("sqlite:") {
+        let server = domain::backend::testing::postgres_url()
+            .expect("BATON_TEST_BACKEND=postgres needs BATON_TEST_POSTGRES_URL");
+        domain::backend::testing::empty_postgres_database(&server).await
+    } else {
+        db_url.to_owned()
+    };
     let config = Config::resolve(ConfigArgs {
-        database_url: Some(db_url.to_owned()),
+        database_url: Some(db_url),
         addr: Some("127.0.0.1:0".into()),
         ..Default::default()
     })
     .unwrap();
-    startup::build_state(&config).await.unwrap()
+    let state = startup::build_state(&config).await.unwrap();
+    if let domain::backend::Db::Postgres(pool) = &state.pool {
+        // As an in-memory SQLite database gets a key of its own.
+        domain::secrets::give_test_database_a_key(pool);
+    }
+    state
+}
+
+/// Runs raw SQL (several statements allowed) on the test's database, in its backend's
+/// dialect: for tests that break the database on purpose.
+pub async fn raw_sql(db: &domain::backend::Db, sqlite: &str, postgres: &str) {
+    match db {
+        domain::backend::Db::Sqlite(pool) => {
+            sqlx::raw_sql(sqlite).execute(pool).await.unwrap();
+        }
+        domain::backend::Db::Postgres(pool) => {
+            sqlx::raw_sql(postgres).execute(pool).await.unwrap();
+        }
+    }
 }
 
 /// Connects a (non-sandbox) page whose Graph API is at `graph` and whose webhooks are signed
@@ -153,6 +194,26 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// The variable that moves the in-process suites (every `TestApp`) to PostgreSQL:
+/// `BATON_TEST_BACKEND=postgres`, with `BATON_TEST_POSTGRES_URL` naming the server.
+/// scripts/test.sh runs the server suites once on SQLite and once so.
+pub const BACKEND_VAR: &str = "BATON_TEST_BACKEND";
+
+/// Whether this run's `TestApp`s are on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var(BACKEND_VAR).is_ok_and(|v| v == "postgres")
+}
+
+/// For tests about SQLite itself (its files, its write turns): true, with a line on stderr,
+/// when the run is on PostgreSQL and the test should end there.
+pub fn sqlite_only() -> bool {
+    let skip = on_postgres();
+    if skip {
+        eprintln!("skipped: a SQLite-only test ({BACKEND_VAR}=postgres)");
+    }
+    skip
+}
+
 impl TestApp {
     pub async fn new() -> Self {
         Self::with_config(ConfigArgs::default()).await
@@ -160,7 +221,12 @@ impl TestApp {
 
     /// A fresh app whose settings are `args` (a temporary database and a free port filled in).
     pub async fn with_config(args: ConfigArgs) -> Self {
-        let (dir, db_url) = temp_db();
+        let (dir, mut db_url) = temp_db();
+        if on_postgres() {
+            let server = domain::backend::testing::postgres_url()
+                .expect("BATON_TEST_BACKEND=postgres needs BATON_TEST_POSTGRES_URL");
+            db_url = domain::backend::testing::empty_postgres_database(&server).await;
+        }
         let config = Config::resolve(ConfigArgs {
             database_url: Some(db_url),
             addr: Some("127.0.0.1:0".into()),
@@ -168,6 +234,9 @@ impl TestApp {
         })
         .unwrap();
         let state = startup::build_state(&config).await.unwrap();
+        if let domain::backend::Db::Postgres(pool) = &state.pool {
+            domain::secrets::give_test_database_a_key(pool);
+        }
         Self {
             router: startup::router(state.clone()),
             state,
