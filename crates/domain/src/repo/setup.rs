@@ -4,8 +4,8 @@
 
 use messenger::Secret;
 
-use crate::backend::DbRef;
-use crate::on_db;
+use crate::backend::{Backend, DbRef, Tx};
+use crate::{on_db, on_exec};
 
 use crate::secrets;
 use model::{SetupStep, StepReport};
@@ -182,33 +182,22 @@ async fn edit_reports(
         edit(&mut reports);
         serde_json::to_string(&reports).unwrap_or_else(|_| "[]".into())
     };
-    match db {
-        DbRef::Sqlite(pool) => {
-            let mut tx = crate::db::write_tx(pool).await?;
-            let (json,): (String,) = sqlx::query_as("SELECT reports FROM setup_state WHERE id = 1")
-                .fetch_one(&mut *tx)
-                .await?;
-            sqlx::query(sql)
-                .bind(edited(json))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await
-        }
-        DbRef::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            let (json,): (String,) =
-                sqlx::query_as("SELECT reports FROM setup_state WHERE id = 1 FOR UPDATE")
-                    .fetch_one(&mut *tx)
-                    .await?;
-            sqlx::query(sql)
-                .bind(edited(json))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await
-        }
-    }
+    let mut tx = Tx::foreground(db).await?;
+    let select = match tx.exec().backend() {
+        Backend::Sqlite => "SELECT reports FROM setup_state WHERE id = 1",
+        Backend::Postgres => "SELECT reports FROM setup_state WHERE id = 1 FOR UPDATE",
+    };
+    let (json,): (String,) = on_exec!(tx.exec(), c => sqlx::query_as(select).fetch_one(c).await?);
+    let json = edited(json);
+    on_exec!(tx.exec(), c => {
+        sqlx::query(sql)
+            .bind(&json)
+            .bind(now)
+            .execute(c)
+            .await?
+            .rows_affected()
+    });
+    tx.commit().await
 }
 
 /// Records a `GET /webhook` handshake: accepted (the verify token matched) or refused.

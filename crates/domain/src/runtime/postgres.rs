@@ -15,7 +15,6 @@
 //!
 //! Webhooks arrive at any instance; `notify` wakes the instance that holds the lane.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -167,7 +166,7 @@ async fn event_loop(
 }
 
 /// Applies up to `limit` pending events of the lanes `held`, in one transaction (or, when an
-/// event fails, one per lane). With `lanes`, a transaction first checks that this instance
+/// event fails, again with one savepoint per event). With `lanes`, a transaction first checks that this instance
 /// still holds the lanes and applies only theirs; without (one instance alone: tests, the
 /// CLI), every lane is applied.
 pub async fn process_events(
@@ -188,27 +187,20 @@ pub async fn process_events(
     if apply_all(pool, lanes, &pending, &shared, clock, &mut touched).await? {
         return Ok(touched);
     }
-    // An event failed: each lane on its own, so only the failing one is marked failed.
-    let mut by_lane: BTreeMap<i64, Vec<webhook_events::EventRow>> = BTreeMap::new();
-    for (lane, row) in pending {
-        by_lane.entry(lane).or_default().push(row);
-    }
-    for (lane, rows) in by_lane {
-        apply_lane(pool, lanes, lane, &rows, &shared, clock, &mut touched).await?;
-    }
+    // An event failed: again, one savepoint per event, so only that one is marked failed.
+    apply_one_by_one(pool, lanes, &pending, &shared, clock, &mut touched).await?;
     Ok(touched)
 }
 
-/// Applies the events `pending` (lane, event; in id order) of the lanes this instance still
-/// holds in one transaction. False (and nothing changed) when an event failed to apply.
-async fn apply_all(
+/// A transaction for the events `pending` (lane, event), fenced on their lanes, and the ids
+/// it has marked done: those of lanes this instance still holds, still pending. Only those
+/// are this transaction's to apply.
+async fn begin_fenced(
     pool: &PgPool,
     lanes: Option<&Lanes>,
     pending: &[(i64, webhook_events::EventRow)],
-    shared: &BatchScope<'_>,
     clock: &Clock,
-    touched: &mut Touched,
-) -> Result<bool, sqlx::Error> {
+) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, Vec<i64>), sqlx::Error> {
     let mut wanted: Vec<i64> = pending.iter().map(|(lane, _)| *lane).collect();
     wanted.sort_unstable();
     wanted.dedup();
@@ -221,8 +213,21 @@ async fn apply_all(
         .filter(|(lane, _)| held.binary_search(lane).is_ok())
         .map(|(_, row)| row.id)
         .collect();
-    // Rows another transaction applied since they were read are not ours.
     let claimed = webhook_events::claim_done(&mut tx, &ids, clock.now()).await?;
+    Ok((tx, claimed))
+}
+
+/// Applies the events `pending` (lane, event; in id order) of the lanes this instance still
+/// holds in one transaction. False (and nothing changed) when an event failed to apply.
+async fn apply_all(
+    pool: &PgPool,
+    lanes: Option<&Lanes>,
+    pending: &[(i64, webhook_events::EventRow)],
+    shared: &BatchScope<'_>,
+    clock: &Clock,
+    touched: &mut Touched,
+) -> Result<bool, sqlx::Error> {
+    let (mut tx, claimed) = begin_fenced(pool, lanes, pending, clock).await?;
     let mut later = later::Later::default();
     let mut users = Vec::new();
     let mut count = 0;
@@ -237,7 +242,7 @@ async fn apply_all(
                 if let Err(e) =
                     engine::apply(&mut *tx, &mut later, &scope, &row.channel, &event).await
                 {
-                    tracing::warn!(event = row.id, error = %e, "event failed; applying lane by lane");
+                    tracing::warn!(event = row.id, error = %e, "event failed; applying the round one by one");
                     tx.rollback().await?;
                     return Ok(false);
                 }
@@ -247,7 +252,7 @@ async fn apply_all(
         }
     }
     if let Err(e) = later.flush(&mut *tx).await {
-        tracing::warn!(error = %e, "a round's writes failed; applying lane by lane");
+        tracing::warn!(error = %e, "a round's writes failed; applying it one by one");
         tx.rollback().await?;
         return Ok(false);
     }
@@ -259,78 +264,21 @@ async fn apply_all(
     Ok(true)
 }
 
-/// A transaction for `lane`'s work, or `None` when this instance no longer holds it.
-async fn begin(
+/// Applies the events `pending` one savepoint each: one that fails rolls back alone and is
+/// marked failed; the others commit.
+async fn apply_one_by_one(
     pool: &PgPool,
     lanes: Option<&Lanes>,
-    lane: i64,
-) -> Result<Option<sqlx::Transaction<'static, sqlx::Postgres>>, sqlx::Error> {
-    match lanes {
-        Some(lanes) => lanes.begin_on(lane).await,
-        None => Ok(Some(pool.begin().await?)),
-    }
-}
-
-/// Applies one lane's events (in id order) in one transaction; if one fails, the lane's
-/// events are applied again one per savepoint, so only the failing one is marked failed.
-async fn apply_lane(
-    pool: &PgPool,
-    lanes: Option<&Lanes>,
-    lane: i64,
-    rows: &[webhook_events::EventRow],
+    pending: &[(i64, webhook_events::EventRow)],
     shared: &BatchScope<'_>,
     clock: &Clock,
     touched: &mut Touched,
 ) -> Result<(), sqlx::Error> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let Some(mut tx) = begin(pool, lanes, lane).await? else {
-        return Ok(()); // the lane moved to another instance
-    };
-    // Rows another transaction applied since they were read are not ours.
-    let claimed = webhook_events::claim_done(&mut tx, &ids, clock.now()).await?;
-    let mine: Vec<&webhook_events::EventRow> = rows
+    let (mut tx, claimed) = begin_fenced(pool, lanes, pending, clock).await?;
+    for (_, row) in pending
         .iter()
-        .filter(|r| claimed.binary_search(&r.id).is_ok())
-        .collect();
-    let mut later = later::Later::default();
-    let mut users = Vec::new();
-    let mut failed = false;
-    for row in &mine {
-        match decode(row) {
-            Ok(event) => {
-                let (scope, user) = shared.scope(row, &event, clock);
-                if let Err(e) =
-                    engine::apply(&mut *tx, &mut later, &scope, &row.channel, &event).await
-                {
-                    tracing::warn!(event = row.id, error = %e, "event failed; applying its lane one by one");
-                    failed = true;
-                    break;
-                }
-                users.extend(user);
-            }
-            Err(e) => webhook_events::fail_in_row(&mut tx, row.id, &e, clock.now()).await?,
-        }
-    }
-    if !failed {
-        if let Err(e) = later.flush(&mut *tx).await {
-            tracing::warn!(error = %e, "a lane's writes failed; applying it one by one");
-            failed = true;
-        }
-    }
-    if !failed {
-        tx.commit().await?;
-        touched.count += mine.len();
-        for user in &users {
-            touched.add(Some(user));
-        }
-        return Ok(());
-    }
-    tx.rollback().await?;
-    let Some(mut tx) = begin(pool, lanes, lane).await? else {
-        return Ok(());
-    };
-    let claimed = webhook_events::claim_done(&mut tx, &ids, clock.now()).await?;
-    for row in rows.iter().filter(|r| claimed.binary_search(&r.id).is_ok()) {
+        .filter(|(_, r)| claimed.binary_search(&r.id).is_ok())
+    {
         let event = match decode(row) {
             Ok(event) => event,
             Err(e) => {
