@@ -43,6 +43,7 @@ pub async fn inbox_events(State(state): State<AppState>, headers: HeaderMap) -> 
         .unwrap_or_default();
     let watch = Watch {
         rx: state.live.subscribe(),
+        live: state.live.clone(),
         check: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_CHECK, SESSION_CHECK),
         pool: state.pool.clone(),
         clock: state.clock.clone(),
@@ -60,6 +61,7 @@ pub const SESSION_CHECK: Duration = Duration::from_secs(5);
 /// What an open stream holds: its notifications, the session check and its place.
 struct Watch {
     rx: tokio::sync::broadcast::Receiver<String>,
+    live: domain::live::Live,
     check: tokio::time::Interval,
     pool: domain::backend::Db,
     clock: domain::Clock,
@@ -78,7 +80,8 @@ async fn still_allowed(w: &Watch) -> bool {
 }
 
 /// The notifications as SSE events; ends when the session ends (sign-out, expiry, the user
-/// disabled or their role changed), checked every [`SESSION_CHECK`].
+/// disabled or their role changed), checked every [`SESSION_CHECK`], or when the server
+/// shuts down.
 fn changes(watch: Watch) -> impl Stream<Item = Result<Event, Infallible>> {
     stream::unfold(watch, |mut w| async move {
         loop {
@@ -94,6 +97,9 @@ fn changes(watch: Watch) -> impl Stream<Item = Result<Event, Infallible>> {
                     }
                     return None;
                 }
+                // The server is stopping; the browser reconnects to another instance or
+                // once this one is back.
+                () = w.live.closed() => return None,
             };
             return Some((Ok(event), w));
         }

@@ -246,7 +246,12 @@ const WORKERS_NICE: i32 = 10;
 /// Facebook's timeout, and what they have not done yet is safely stored. The SQLite threads
 /// sqlx starts for the workers' own connections inherit the priority. If the priority cannot
 /// be lowered (some containers forbid it) the workers run at normal priority.
-fn spawn_workers(state: &AppState, config: RuntimeConfig) -> anyhow::Result<()> {
+///
+/// Returns this instance's work lanes on PostgreSQL (given back at a clean shutdown).
+fn spawn_workers(
+    state: &AppState,
+    config: RuntimeConfig,
+) -> anyhow::Result<Option<domain::lanes::Lanes>> {
     let (pool, deliveries, wake, live, clock, workers) = (
         state.pool.clone(),
         state.deliveries.clone(),
@@ -259,6 +264,7 @@ fn spawn_workers(state: &AppState, config: RuntimeConfig) -> anyhow::Result<()> 
         .enable_all()
         .build()
         .context("starting the runtime workers' scheduler")?;
+    let (lanes_tx, lanes_rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("baton-workers".into())
         .spawn(move || {
@@ -267,12 +273,15 @@ fn spawn_workers(state: &AppState, config: RuntimeConfig) -> anyhow::Result<()> 
                 tracing::warn!(error = %e, "could not lower the workers' CPU priority");
             }
             rt.block_on(async move {
-                runtime::spawn(pool, deliveries, config, wake, live, clock, &workers);
+                let lanes = runtime::spawn(pool, deliveries, config, wake, live, clock, &workers);
+                let _ = lanes_tx.send(lanes);
                 std::future::pending::<()>().await
             })
         })
         .context("starting the runtime workers' thread")?;
-    Ok(())
+    lanes_rx
+        .recv()
+        .context("the runtime workers' thread stopped at once")
 }
 
 /// Runs the server until Ctrl-C / SIGTERM.
@@ -315,7 +324,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     };
     prepare_sandbox_page(&state, addr, auto_sandbox()).await?;
-    spawn_workers(
+    let lanes = spawn_workers(
         &state,
         RuntimeConfig {
             graph_api_url: config.graph_api_url.clone(),
@@ -325,10 +334,24 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     println!("Baton is running at http://{addr}/");
     let service =
         router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let live = state.live.clone();
     axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Open Inbox streams never end by themselves: end them, or the shutdown waits.
+            live.close();
+        })
         .await
         .context("server error")?;
+    if let Some(lanes) = lanes {
+        // The other instances take this one's users now instead of when the leases run out.
+        match lanes.release_all().await {
+            Ok(()) => tracing::info!("work lanes given back to the other instances"),
+            Err(e) => {
+                tracing::warn!(error = %e, "work lanes not given back; they expire in a few seconds")
+            }
+        }
+    }
     if let Some(mut saved) = sandbox_saved {
         sandbox_store::save_if_changed(&state.pool, &state.clock, &state.sandbox, &mut saved)
             .await

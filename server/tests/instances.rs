@@ -3,7 +3,7 @@
 //! after). One instance is killed with SIGKILL mid-burst: every acknowledged message is still
 //! answered exactly once and in each user's order, by the instances left, once the dead
 //! one's work lanes run out. Then an agent's live Inbox stream on instance A shows a Mark as
-//! done clicked on instance B.
+//! done clicked on instance B, and a clean stop of A gives its lanes to B at once.
 //!
 //! Needs `BATON_TEST_POSTGRES_URL` (scripts/test.sh starts a throwaway server); without it
 //! the test says `skipped:` and passes.
@@ -229,6 +229,24 @@ async fn three_instances_answer_every_message_once_in_order_when_one_dies() {
             .await
             .unwrap();
     assert_eq!(state, "done");
+
+    // A clean stop (SIGTERM, as in a rolling deploy) gives A's lanes back at once: B holds
+    // them all right after, well before A's leases would have run out.
+    let a_pid = instances[0].pid;
+    let a = instances.remove(0);
+    assert!(a.terminate().await, "A did not stop on SIGTERM");
+    let owners: Vec<Option<String>> = sqlx::query_scalar("SELECT owner FROM work_lanes")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(
+        owners.iter().all(|o| !owned_by(a_pid, o)),
+        "A still holds lanes after it stopped: {owners:?}"
+    );
+    let b_pid = instances[0].pid;
+    server::bench::target::wait_for_lanes(&pool, &[b_pid])
+        .await
+        .unwrap();
     pool.close().await;
     for target in instances {
         target.kill_hard().await;

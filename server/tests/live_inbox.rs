@@ -98,3 +98,23 @@ async fn a_user_may_hold_only_a_few_streams() {
     drop(open.pop());
     open_stream(&app, &agent).await;
 }
+
+#[tokio::test]
+async fn streams_end_when_the_server_shuts_down() {
+    let app = TestApp::new().await;
+    let agent = app.signed_in(Role::Agent).await;
+    let resp = open_stream(&app, &agent).await;
+    // What `baton serve` does on SIGTERM, so the shutdown does not wait for browsers.
+    app.state.live.close();
+    let mut body = resp.into_body();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            match body.frame().await {
+                None | Some(Err(_)) => return true,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert_eq!(ended, Ok(true), "the stream is still open after close()");
+}

@@ -19,6 +19,8 @@
 //! Times are the database's clock, so instances need not agree on the time. SQLite has one
 //! worker per database and no lanes.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::{PgPool, Postgres, Transaction};
@@ -46,6 +48,8 @@ pub struct Lanes {
     pool: PgPool,
     owner: String,
     lease: Duration,
+    /// Set by [`Lanes::release_all`]: the instance is stopping and takes no more lanes.
+    released: Arc<AtomicBool>,
 }
 
 impl Lanes {
@@ -57,6 +61,7 @@ impl Lanes {
             pool,
             owner: owner.into(),
             lease,
+            released: Arc::default(),
         }
     }
 
@@ -75,6 +80,9 @@ impl Lanes {
     /// Renews this instance's lanes, balances them against the other instances alive, and
     /// returns the lanes it holds now, in order. Call it well within the lease (a third of it).
     pub async fn refresh(&self) -> Result<Vec<i64>, sqlx::Error> {
+        if self.released.load(Ordering::SeqCst) {
+            return Ok(Vec::new());
+        }
         let lease = self.lease_ms();
         sqlx::query(&format!(
             "INSERT INTO work_instances (owner, alive_until) VALUES ($1, {NOW_MS} + $2)
@@ -165,8 +173,10 @@ impl Lanes {
     }
 
     /// Gives every lane back at once (a clean shutdown), so the others need not wait for
-    /// the leases to run out.
+    /// the leases to run out; this instance takes none again. Work under way in a lane's
+    /// transaction finishes first (the lane's row is locked until then).
     pub async fn release_all(&self) -> Result<(), sqlx::Error> {
+        self.released.store(true, Ordering::SeqCst);
         sqlx::query("UPDATE work_lanes SET owner = NULL, lease_until = 0 WHERE owner = $1")
             .bind(&self.owner)
             .execute(&self.pool)

@@ -3,9 +3,10 @@
 //! browser that has the inbox open, which then reloads what it shows.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, Notify};
 
 /// How many notifications a slow browser may fall behind before it is told to reload all.
 const BACKLOG: usize = 1024;
@@ -22,6 +23,9 @@ pub struct Live {
     /// Open streams per user id.
     open: Arc<Mutex<HashMap<i64, usize>>>,
     remote: crate::notify::Remote,
+    /// Set when the server shuts down: open streams end, so the shutdown need not wait for
+    /// browsers to hang up.
+    closing: Arc<(AtomicBool, Notify)>,
 }
 
 impl Default for Live {
@@ -30,6 +34,7 @@ impl Default for Live {
             changes: broadcast::channel(BACKLOG).0,
             open: Arc::default(),
             remote: crate::notify::Remote::default(),
+            closing: Arc::default(),
         }
     }
 }
@@ -72,6 +77,24 @@ impl Live {
 
     pub fn subscribe(&self) -> broadcast::Receiver<String> {
         self.changes.subscribe()
+    }
+
+    /// The server is shutting down: every open stream ends ([`Live::closed`]).
+    pub fn close(&self) {
+        self.closing.0.store(true, Ordering::SeqCst);
+        self.closing.1.notify_waiters();
+    }
+
+    /// Resolves once [`Live::close`] was called.
+    pub async fn closed(&self) {
+        loop {
+            // Created before the check, so a close in between still wakes it.
+            let notified = self.closing.1.notified();
+            if self.closing.0.load(Ordering::SeqCst) {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// A place for one more stream of `user_id`, or `None` when they have

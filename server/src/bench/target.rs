@@ -121,6 +121,23 @@ impl Target {
         let _ = self.child.wait().await;
     }
 
+    /// Asks the process to stop (SIGTERM, as a service manager does) and waits up to 10 s
+    /// for it to exit; kills it after that. Returns whether it exited by itself.
+    pub async fn terminate(mut self) -> bool {
+        let pid = rustix::process::Pid::from_raw(self.pid as i32);
+        let asked = pid.is_some_and(|pid| {
+            rustix::process::kill_process(pid, rustix::process::Signal::TERM).is_ok()
+        });
+        let exited = asked
+            && tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+                .await
+                .is_ok();
+        if !exited {
+            let _ = self.child.kill().await;
+        }
+        exited
+    }
+
     /// The peer bot (bench/peer/server.js), installed with `npm ci` when needed.
     pub async fn peer(dir: &Path, graph_url: &str) -> anyhow::Result<Target> {
         let script = dir.join("server.js");

@@ -162,7 +162,7 @@ pub async fn call_server_fn(
 /// Starts the runtime's workers for `state` (webhook events, outbox) sending through `graph`.
 #[allow(dead_code)] // not every test binary runs the workers
 pub fn spawn_runtime(state: &AppState, graph: &str) {
-    domain::runtime::spawn(
+    let _lanes = domain::runtime::spawn(
         state.pool.clone(),
         state.deliveries.clone(),
         domain::runtime::RuntimeConfig {

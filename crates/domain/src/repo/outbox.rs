@@ -244,8 +244,9 @@ pub async fn claim_due_looking_at<'a>(
 
 /// [`claim_due`] on PostgreSQL for an instance that holds the work `lanes` (`lanes.rs`):
 /// only their rows are taken, so each row's recovery after a crash belongs to one instance.
+/// Run it in the transaction that holds the lanes (`Lanes::begin_on_lanes`).
 pub async fn claim_due_in_lanes(
-    pool: &sqlx::PgPool,
+    conn: &mut sqlx::PgConnection,
     now_ms: i64,
     limit: i64,
     lanes: &[i64],
@@ -262,7 +263,7 @@ pub async fn claim_due_in_lanes(
         .bind(now_ms)
         .bind(limit)
         .bind(lanes)
-        .fetch_all(pool)
+        .fetch_all(conn)
         .await?;
     rows.sort_by_key(|r| r.id);
     Ok(rows)

@@ -497,7 +497,8 @@ impl Workers {
 }
 
 /// Starts the workers, supervised; they run until the process ends. On PostgreSQL this
-/// instance shares the work with the others through work lanes (`postgres`).
+/// instance shares the work with the others through work lanes (`postgres`), which are
+/// returned so that a clean shutdown can give them back at once (`Lanes::release_all`).
 pub fn spawn(
     db: Db,
     store: Deliveries,
@@ -506,14 +507,15 @@ pub fn spawn(
     live: Live,
     clock: Clock,
     workers: &Workers,
-) {
+) -> Option<crate::lanes::Lanes> {
     let pool = match db {
         Db::Sqlite(pool) => pool,
         Db::Postgres(pool) => {
             let instance = postgres::instance_name();
             crate::notify::start(pool.clone(), instance.clone(), &wake, &live);
             let lanes = crate::lanes::Lanes::new(pool, instance, postgres::LEASE);
-            return postgres::spawn(lanes, config, wake, live, clock, workers);
+            postgres::spawn(lanes.clone(), config, wake, live, clock, workers);
+            return Some(lanes);
         }
     };
     // Applying events and recording calls commit without waiting for the disk (see
@@ -546,6 +548,7 @@ pub fn spawn(
         );
         async move { outbox_loop(pools, config, wake, live, clock).await }
     });
+    None
 }
 
 async fn event_loop(pool: SqlitePool, store: Deliveries, wake: Wake, live: Live, clock: Clock) {

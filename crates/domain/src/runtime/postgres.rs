@@ -50,6 +50,7 @@ pub fn instance_name() -> String {
 }
 
 /// Starts the lane refresher and both workers, supervised, for this instance (`lanes`).
+/// At a clean shutdown, `lanes.release_all()` hands the lanes to the other instances at once.
 pub fn spawn(
     lanes: Lanes,
     config: RuntimeConfig,
@@ -80,17 +81,16 @@ pub fn spawn(
         let (lanes, held, wake, live, clock) = events.clone();
         async move { event_loop(lanes, held, wake, live, clock).await }
     });
-    let pool = lanes.pool().clone();
     workers.supervise("outbox", move || {
-        let (pool, held, config, wake, live, clock) = (
-            pool.clone(),
+        let (lanes, held, config, wake, live, clock) = (
+            lanes.clone(),
             held.clone(),
             config.clone(),
             wake.clone(),
             live.clone(),
             clock.clone(),
         );
-        async move { outbox_loop(pool, held, config, wake, live, clock).await }
+        async move { outbox_loop(lanes, held, config, wake, live, clock).await }
     });
 }
 
@@ -309,13 +309,14 @@ async fn apply_one_by_one(
 }
 
 async fn outbox_loop(
-    pool: PgPool,
+    lanes: Lanes,
     held: watch::Receiver<Vec<i64>>,
     config: RuntimeConfig,
     wake: Wake,
     live: Live,
     clock: Clock,
 ) {
+    let pool = lanes.pool().clone();
     let http = messenger::graph::HttpClient::new();
     // The page's send cap is shared with the other instances (`send_budget`).
     let budget = SharedBudget::new(pool.clone(), config.calls_per_second);
@@ -350,7 +351,7 @@ async fn outbox_loop(
         let round = super::sender::Round {
             claim: (&pool).into(),
             record: (&pool).into(),
-            lanes: Some(&lanes_now),
+            lanes: Some((&lanes, &lanes_now)),
         };
         let sent =
             super::sender::send_due(round, &http, &config.graph_api_url, clock.now_ms(), allowed)

@@ -53,9 +53,10 @@ pub struct Round<'a> {
     pub claim: DbRef<'a>,
     /// Results go here (on SQLite, `db::relaxed_twin`).
     pub record: DbRef<'a>,
-    /// On PostgreSQL, the work lanes this instance holds: only their rows are claimed
-    /// (`None`: every row, for one instance alone and tests).
-    pub lanes: Option<&'a [i64]>,
+    /// On PostgreSQL, this instance's work lanes and those it holds: only their rows are
+    /// claimed, in a transaction that checks it still holds them (`None`: every row, for one
+    /// instance alone and tests).
+    pub lanes: Option<(&'a crate::lanes::Lanes, &'a [i64])>,
 }
 
 /// Makes up to `limit` due calls (at most [`MAX_IN_FLIGHT`]), claimed and recorded as `round`
@@ -70,8 +71,11 @@ pub async fn send_due(
     let limit = limit.min(MAX_IN_FLIGHT);
     // On SQLite the claim takes a background writer's turn itself (a write transaction).
     let rows = match (round.claim, round.lanes) {
-        (DbRef::Postgres(pool), Some(lanes)) => {
-            outbox::claim_due_in_lanes(pool, now_ms, limit, lanes).await?
+        (DbRef::Postgres(_), Some((lanes, held))) => {
+            let (mut tx, held) = lanes.begin_on_lanes(held).await?;
+            let rows = outbox::claim_due_in_lanes(&mut tx, now_ms, limit, &held).await?;
+            tx.commit().await?;
+            rows
         }
         (claim, _) => outbox::claim_due(claim, now_ms, limit).await?,
     };
