@@ -8,3 +8,7 @@ CREATE TABLE send_budget (
     refilled_ms BIGINT NOT NULL
 );
 INSERT INTO send_budget (id, tokens, refilled_ms) VALUES (1, 0, 0);
+
+-- A note on 0001 (whose text cannot change once applied): webhook_events.lane is the lane of
+-- the event's user, which for the page's own echoes is the recipient, not the sender
+-- (webhook_events::user_of), so an echo lands in the lane of the call it confirms.

@@ -8,6 +8,10 @@
 //! stored as 'pending' with an id up to it has been applied, and those that could not be have
 //! a row in `event_failures`. Events stored as 'ignored' are never applied. An event's status
 //! is therefore read from both databases (see [`list`]).
+//!
+//! On PostgreSQL the deliveries are tables of the one database, stored by every instance at
+//! once, and each event keeps its status in its row (`pending` → `done` / `failed`), because
+//! ids from a sequence do not become visible in id order: see [`pending_in_lanes`].
 
 use std::collections::HashMap;
 
