@@ -114,6 +114,9 @@ struct ServerReport {
     peak_rss_mb: f64,
     /// CPU time of all the instances together, per event.
     cpu_ms_per_event: f64,
+    /// On PostgreSQL, the local server's CPU time per event (`None` when it is not on this
+    /// machine, or on SQLite, whose work is in Baton's own process).
+    database_cpu_ms_per_event: Option<f64>,
     exactly_once_in_order: Check,
 }
 
@@ -308,6 +311,8 @@ async fn measure(
 ) -> ServerReport {
     let urls: Vec<String> = targets.iter().map(|t| t.webhook_url.clone()).collect();
     let pids: Vec<u32> = targets.iter().map(|t| t.pid).collect();
+    let on_postgres = name.starts_with("pg");
+    let database_before = on_postgres.then(target::postgres_cpu);
     let mut load = Load::new(args.users);
     let mut phases = Vec::new();
     for &rate in &args.rates {
@@ -351,6 +356,9 @@ async fn measure(
     phases.push(flat);
     let usages: Vec<target::Usage> = targets.iter().map(Target::usage).collect();
     let events: u32 = phases.iter().map(|p| p.events).sum();
+    let database_cpu = database_before
+        .filter(|before| !before.is_empty())
+        .map(|before| target::postgres_cpu_since(&before));
     let check = load.check(sink);
     let instances = targets.len();
     for target in targets {
@@ -366,6 +374,8 @@ async fn measure(
         sustained_end_to_end_per_s: sustained,
         peak_rss_mb: peak as f64 / 1e6,
         cpu_ms_per_event: cpu.as_secs_f64() * 1000.0 / events.max(1) as f64,
+        database_cpu_ms_per_event: database_cpu
+            .map(|cpu| cpu.as_secs_f64() * 1000.0 / events.max(1) as f64),
         exactly_once_in_order: check,
     }
 }
@@ -471,6 +481,19 @@ fn print_table(report: &Report) {
         " ms",
         false,
     );
+    if servers
+        .iter()
+        .any(|s| s.database_cpu_ms_per_event.is_some())
+    {
+        let mut line = format!("{:<34}", "+ PostgreSQL's CPU per event");
+        for s in servers {
+            let cell = s
+                .database_cpu_ms_per_event
+                .map_or_else(|| "–".to_owned(), |v| format!("{v:.1} ms"));
+            line += &format!("{cell:>14}");
+        }
+        println!("{line}");
+    }
     let mut line = format!("{:<34}", "every message answered once, in order");
     for s in servers {
         line += &format!(

@@ -366,3 +366,27 @@ pub async fn wait_for_lanes(pool: &sqlx::PgPool, pids: &[u32]) -> anyhow::Result
     }
     bail!("the instances did not share the work lanes within 30 s")
 }
+
+/// CPU time each local PostgreSQL server process has used so far (by pid): the bench's own
+/// throwaway server runs on this machine, and its work is part of Baton's cost on PostgreSQL.
+pub fn postgres_cpu() -> std::collections::HashMap<u32, Duration> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Default::default();
+    };
+    dir.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() == "postgres")
+        })
+        .map(|pid| (pid, usage_of(pid).cpu))
+        .collect()
+}
+
+/// CPU the PostgreSQL processes used between two [`postgres_cpu`] readings (a process that
+/// started in between counts from zero; one that ended in between is missed).
+pub fn postgres_cpu_since(before: &std::collections::HashMap<u32, Duration>) -> Duration {
+    postgres_cpu()
+        .into_iter()
+        .map(|(pid, now)| now.saturating_sub(before.get(&pid).copied().unwrap_or_default()))
+        .sum()
+}
