@@ -58,15 +58,41 @@ enum Plan {
     WordPrefixScan(String),
 }
 
-async fn plan(pool: &SqlitePool, q: &ListQuery<'_>) -> Result<Plan, sqlx::Error> {
-    let term = q.search.trim();
+/// What a search term asks for, on either backend: everything (no term), a substring of the
+/// name or of a line a person wrote (3 characters or more), the start of a word of the name
+/// (1–2 letters or digits), or nothing (a short term no word can start with).
+enum Term<'a> {
+    All,
+    Substring(&'a str),
+    WordPrefix(&'a str),
+    Nothing,
+}
+
+fn classify(search: &str) -> Term<'_> {
+    let term = search.trim();
     if term.is_empty() {
-        return Ok(Plan::All);
+        Term::All
+    } else if term.chars().count() >= 3 {
+        Term::Substring(term)
+    } else if term.chars().all(char::is_alphanumeric) {
+        Term::WordPrefix(term)
+    } else {
+        // Word prefixes are made of letters and digits; "%" or "a-" can start no word.
+        Term::Nothing
     }
+}
+
+async fn plan(pool: &SqlitePool, q: &ListQuery<'_>) -> Result<Plan, sqlx::Error> {
+    let (term, substring) = match classify(q.search) {
+        Term::All => return Ok(Plan::All),
+        Term::Nothing => return Ok(Plan::Nothing),
+        Term::Substring(term) => (term, true),
+        Term::WordPrefix(term) => (term, false),
+    };
     let max = q.index_max_hits.unwrap_or(INDEX_MAX_HITS);
     let escaped = like_escape(&term.to_lowercase());
     let quoted = format!("\"{}\"", term.replace('"', "\"\""));
-    if term.chars().count() >= 3 {
+    if substring {
         // Counting stops after max + 1 hits in each index, so this costs ~2 ms at most.
         let hits: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM conversation_name_fts
@@ -83,10 +109,6 @@ async fn plan(pool: &SqlitePool, q: &ListQuery<'_>) -> Result<Plan, sqlx::Error>
         } else {
             Plan::Substring(quoted)
         });
-    }
-    if !term.chars().all(char::is_alphanumeric) {
-        // Word prefixes are made of letters and digits; "%" or "a-" can start no word.
-        return Ok(Plan::Nothing);
     }
     let prefix = format!("{quoted}*");
     let hits: i64 = sqlx::query_scalar(
@@ -152,15 +174,15 @@ async fn list_postgres(
     pool: &PgPool,
     q: &ListQuery<'_>,
 ) -> Result<Vec<ConversationRow>, sqlx::Error> {
-    let term = q.search.trim();
-    let escaped = like_escape(&term.to_lowercase());
+    let term = classify(q.search);
     let mut sql = list_statement!(sqlx::Postgres, q, |sql| {
-        if term.is_empty() {
-        } else if term.chars().count() >= 3 {
-            let pattern = format!("%{escaped}%");
-            // The name (conversations_name_trgm), or any line a person wrote
-            // (transcript_text_trgm: the same expression and condition as the index).
-            sql.push(format!(" AND (lower({NAME}) LIKE "))
+        match term {
+            Term::All => {}
+            Term::Substring(term) => {
+                let pattern = format!("%{}%", like_escape(&term.to_lowercase()));
+                // The name (conversations_name_trgm), or any line a person wrote
+                // (transcript_text_trgm: the same expression and condition as the index).
+                sql.push(format!(" AND (lower({NAME}) LIKE "))
                 .push_bind(pattern.clone())
                 .push(
                     " ESCAPE '\\' OR (page_id, psid) IN (SELECT t.page_id, t.psid FROM transcript t
@@ -168,15 +190,19 @@ async fn list_postgres(
                 )
                 .push_bind(pattern)
                 .push(" ESCAPE '\\'))");
-        } else if term.chars().all(char::is_alphanumeric) {
-            // The start of the name, or of a word after a space.
-            sql.push(format!(" AND (lower({NAME}) LIKE "))
-                .push_bind(format!("{escaped}%"))
-                .push(format!(" ESCAPE '\\' OR lower({NAME}) LIKE "))
-                .push_bind(format!("% {escaped}%"))
-                .push(" ESCAPE '\\')");
-        } else {
-            sql.push(" AND FALSE");
+            }
+            Term::WordPrefix(term) => {
+                // The start of the name, or of a word after a space.
+                let escaped = like_escape(&term.to_lowercase());
+                sql.push(format!(" AND (lower({NAME}) LIKE "))
+                    .push_bind(format!("{escaped}%"))
+                    .push(format!(" ESCAPE '\\' OR lower({NAME}) LIKE "))
+                    .push_bind(format!("% {escaped}%"))
+                    .push(" ESCAPE '\\')");
+            }
+            Term::Nothing => {
+                sql.push(" AND FALSE");
+            }
         }
     });
     sql.build_query_as().fetch_all(pool).await
