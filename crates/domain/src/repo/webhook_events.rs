@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use sqlx::{PgConnection, SqlitePool};
 
-use crate::backend::{Backend, DbRef, Exec, PerBackend};
+use crate::backend::{DbRef, Exec, PerBackend};
 use crate::{on_db, on_exec};
 
 use crate::db::Deliveries;
@@ -113,7 +113,7 @@ pub async fn store_deliveries(
             .bind(deliveries.len() as i64)
             .fetch_all(&mut *tx)
             .await?;
-            let stored = insert_group((&mut tx).into(), &ids, deliveries, now).await?;
+            let stored = insert_group_postgres(&mut tx, &ids, deliveries, now).await?;
             tx.commit().await?;
             Ok(stored)
         }
@@ -130,16 +130,86 @@ fn user_of(e: &NewEvent) -> &str {
     user.as_deref().unwrap_or_default()
 }
 
-/// [`store_deliveries`]' statements, inside the caller's transaction, with the deliveries'
-/// ids chosen.
+/// [`store_deliveries`]' statements on PostgreSQL: the same rows as [`insert_group`], each
+/// table in one statement whatever the group's size (the columns as arrays, `UNNEST`ed), so
+/// the server prepares each statement once instead of parsing a new text per group size.
+/// Events carry their user's work lane (`lanes.rs`).
+async fn insert_group_postgres(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    deliveries: &[NewDelivery],
+    now: i64,
+) -> Result<Vec<Stored>, sqlx::Error> {
+    let objects: Vec<Option<&str>> = deliveries.iter().map(|d| d.object.as_deref()).collect();
+    let bodies: Vec<&str> = deliveries.iter().map(|d| d.body.as_str()).collect();
+    let counts: Vec<i64> = deliveries.iter().map(|d| d.events.len() as i64).collect();
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (id, received_at, object, body, events, duplicates)
+         SELECT id, $2, object, body, events, 0
+         FROM UNNEST($1::bigint[], $3::text[], $4::text[], $5::bigint[])
+              AS d(id, object, body, events)",
+    )
+    .bind(ids)
+    .bind(now)
+    .bind(&objects)
+    .bind(&bodies)
+    .bind(&counts)
+    .execute(&mut *conn)
+    .await?;
+    let all: Vec<(i64, &NewEvent)> = ids
+        .iter()
+        .zip(deliveries)
+        .flat_map(|(id, d)| d.events.iter().map(move |e| (*id, e)))
+        .collect();
+    let column = |f: &dyn Fn(&NewEvent) -> Option<&str>| -> Vec<Option<String>> {
+        all.iter().map(|(_, e)| f(e).map(str::to_owned)).collect()
+    };
+    let keys: Vec<String> = sqlx::query_scalar(
+        "INSERT INTO webhook_events (dedupe_key, delivery_id, page_id, channel, kind, sender_id,
+             recipient_id, timestamp_ms, payload, status, received_at, lane)
+         SELECT key, delivery, page, channel, kind, sender, recipient, at, payload, status, $12,
+                lane
+         FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::bigint[], $9::text[], $10::text[], $11::bigint[])
+              AS e(key, delivery, page, channel, kind, sender, recipient, at, payload, status,
+                   lane)
+         ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
+    )
+    .bind(column(&|e| Some(&e.dedupe_key)))
+    .bind(all.iter().map(|(id, _)| *id).collect::<Vec<i64>>())
+    .bind(column(&|e| Some(&e.page_id)))
+    .bind(column(&|e| Some(e.channel)))
+    .bind(column(&|e| Some(&e.kind)))
+    .bind(column(&|e| e.sender_id.as_deref()))
+    .bind(column(&|e| e.recipient_id.as_deref()))
+    .bind(
+        all.iter()
+            .map(|(_, e)| e.timestamp_ms)
+            .collect::<Vec<Option<i64>>>(),
+    )
+    .bind(column(&|e| Some(&e.payload)))
+    .bind(column(&|e| {
+        Some(if e.actionable { "pending" } else { "ignored" })
+    }))
+    .bind(
+        all.iter()
+            .map(|(_, e)| crate::lanes::lane_of(&e.page_id, user_of(e)))
+            .collect::<Vec<i64>>(),
+    )
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    tally(conn.into(), ids, deliveries, keys.into_iter().collect()).await
+}
+
+/// [`store_deliveries`]' statements on SQLite, inside the caller's transaction, with the
+/// deliveries' ids chosen.
 async fn insert_group(
     mut exec: Exec<'_>,
     ids: &[i64],
     deliveries: &[NewDelivery],
     now: i64,
 ) -> Result<Vec<Stored>, sqlx::Error> {
-    // PostgreSQL events carry their user's work lane (`lanes.rs`).
-    let lanes = exec.backend() == Backend::Postgres;
     let numbered: Vec<(i64, &NewDelivery)> = ids.iter().copied().zip(deliveries).collect();
     for chunk in numbered.chunks(1000) {
         on_exec!(exec.reborrow(), c => {
@@ -164,13 +234,8 @@ async fn insert_group(
         .collect();
     let mut inserted = std::collections::HashSet::new();
     for chunk in all.chunks(EVENTS_PER_STATEMENT) {
-        let columns = if lanes {
-            "INSERT INTO webhook_events (dedupe_key, delivery_id, page_id, channel, kind,
-                 sender_id, recipient_id, timestamp_ms, payload, status, received_at, lane) "
-        } else {
-            "INSERT INTO webhook_events (dedupe_key, delivery_id, page_id, channel, kind,
-                 sender_id, recipient_id, timestamp_ms, payload, status, received_at) "
-        };
+        let columns = "INSERT INTO webhook_events (dedupe_key, delivery_id, page_id, channel,
+                 kind, sender_id, recipient_id, timestamp_ms, payload, status, received_at) ";
         let keys: Vec<(String,)> = on_exec!(exec.reborrow(), c => {
             let mut insert = sqlx::QueryBuilder::new(columns);
             insert.push_values(chunk, |mut row, (delivery_id, e)| {
@@ -185,9 +250,6 @@ async fn insert_group(
                     .push_bind(&e.payload)
                     .push_bind(if e.actionable { "pending" } else { "ignored" })
                     .push_bind(now);
-                if lanes {
-                    row.push_bind(crate::lanes::lane_of(&e.page_id, user_of(e)));
-                }
             });
             insert.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key");
             insert
@@ -198,6 +260,18 @@ async fn insert_group(
         });
         inserted.extend(keys.into_iter().map(|(k,)| k));
     }
+    tally(exec, ids, deliveries, inserted).await
+}
+
+/// The end of storing a group: each delivery's new events and duplicates (a key is new for
+/// the first delivery that carries it, `inserted` holding the keys stored now), recorded on
+/// the deliveries that had duplicates.
+async fn tally(
+    mut exec: Exec<'_>,
+    ids: &[i64],
+    deliveries: &[NewDelivery],
+    mut inserted: std::collections::HashSet<String>,
+) -> Result<Vec<Stored>, sqlx::Error> {
     let mut stored = Vec::with_capacity(deliveries.len());
     for (id, d) in ids.iter().zip(deliveries) {
         // A key is new for the first delivery that carries it and a duplicate after that.
