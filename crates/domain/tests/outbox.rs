@@ -151,7 +151,7 @@ async fn a_claim_through_the_window_takes_the_same_rows_as_a_look_at_everything(
     }
 }
 
-/// PostgreSQL's claim (one statement, skipping locked rows) takes the rows SQLite's takes,
+/// PostgreSQL's claim (the same two steps, in one transaction) takes the rows SQLite's takes,
 /// round after round, on the same random backlogs.
 #[tokio::test]
 async fn postgres_claims_the_rows_sqlite_claims() {
@@ -167,4 +167,51 @@ async fn postgres_claims_the_rows_sqlite_claims() {
         backlog(&[&sqlite, &pg], &mut next).await;
         claim_alike((&sqlite, 3), (&pg, 3), &mut next).await;
     }
+}
+
+/// An instance claims only in the work lanes it holds, and the rows it takes there are the
+/// ones a claim over everything would take first among them.
+#[tokio::test]
+async fn postgres_claims_in_lanes_take_only_those_lanes() {
+    let Some(Db::Postgres(pg)) = testing::postgres().await else {
+        return;
+    };
+    let db = Db::Postgres(pg.clone());
+    let mut next = sequence();
+    backlog(&[&db], &mut next).await;
+    let lane = |r: &outbox::OutboxRow| domain::lanes::lane_of(&r.page_id, &r.psid);
+    let every: Vec<i64> = (0..domain::lanes::LANES).collect();
+    // What a claim over every lane would take (rolled back): two of its rows' lanes.
+    let mut tx = pg.begin().await.unwrap();
+    let all = outbox::claim_due_in_lanes(&mut tx, 2_000, 100, &every)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    let mut lanes: Vec<i64> = all.iter().take(2).map(lane).collect();
+    lanes.sort_unstable();
+    lanes.dedup();
+    let mut tx = pg.begin().await.unwrap();
+    let claimed = outbox::claim_due_in_lanes(&mut tx, 2_000, 100, &lanes)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        claimed.iter().all(|r| lanes.contains(&lane(r))),
+        "{claimed:?}"
+    );
+    let in_lanes: Vec<&str> = all
+        .iter()
+        .filter(|r| lanes.contains(&lane(r)))
+        .map(|r| r.body.as_str())
+        .collect();
+    let taken: Vec<&str> = claimed.iter().map(|r| r.body.as_str()).collect();
+    assert_eq!(taken, in_lanes);
+    // The other lanes' due rows are still there for their holders.
+    let mut tx = pg.begin().await.unwrap();
+    let rest = outbox::claim_due_in_lanes(&mut tx, 2_000, 100, &every)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(rest.iter().all(|r| !lanes.contains(&lane(r))), "{rest:?}");
+    assert_eq!(claimed.len() + rest.len(), all.len());
 }
