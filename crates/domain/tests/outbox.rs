@@ -151,7 +151,7 @@ async fn a_claim_through_the_window_takes_the_same_rows_as_a_look_at_everything(
     }
 }
 
-/// PostgreSQL's claim (the same two steps, in one transaction) takes the rows SQLite's takes,
+/// PostgreSQL's claim (one statement, skipping locked rows) takes the rows SQLite's takes,
 /// round after round, on the same random backlogs.
 #[tokio::test]
 async fn postgres_claims_the_rows_sqlite_claims() {

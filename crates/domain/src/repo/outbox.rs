@@ -196,8 +196,9 @@ pub const CLAIM_WINDOW: i64 = 1024;
 /// The result is the same as one look through everything: both steps take rows in the same
 /// order, and the second starts where the window ends.
 ///
-/// On PostgreSQL the same two steps run in one transaction (several instances claim through
-/// work lanes: [`claim_due_in_lanes`]).
+/// On PostgreSQL the claim is one statement over every due row, skipping rows another claim
+/// holds (`FOR UPDATE SKIP LOCKED`); the window is SQLite's tuning. (Several instances will
+/// claim through work lanes: docs/postgres.md.)
 pub async fn claim_due_looking_at<'a>(
     pool: impl Into<DbRef<'a>>,
     now_ms: i64,
@@ -207,9 +208,13 @@ pub async fn claim_due_looking_at<'a>(
     let pool = match pool.into() {
         DbRef::Sqlite(pool) => pool,
         DbRef::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            let rows = claim_postgres(&mut tx, now_ms, limit, window, None).await?;
-            tx.commit().await?;
+            let mut rows: Vec<OutboxRow> =
+                sqlx::query_as(&claim_from("outbox o", "", " FOR UPDATE OF o SKIP LOCKED"))
+                    .bind(now_ms)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?;
+            rows.sort_by_key(|r| r.id);
             return Ok(rows);
         }
     };
@@ -217,7 +222,7 @@ pub async fn claim_due_looking_at<'a>(
     let window_rows = "(SELECT id, page_id, psid, status, next_attempt_ms, priority
                         FROM outbox INDEXED BY outbox_claim WHERE status = 'pending'
                         ORDER BY priority DESC, id LIMIT $3) o";
-    let mut rows: Vec<OutboxRow> = sqlx::query_as(&claim_from(window_rows, ""))
+    let mut rows: Vec<OutboxRow> = sqlx::query_as(&claim_from(window_rows, "", ""))
         .bind(now_ms)
         .bind(limit)
         .bind(window)
@@ -225,7 +230,7 @@ pub async fn claim_due_looking_at<'a>(
         .await?;
     if (rows.len() as i64) < limit {
         // Rows just claimed are `sending` now: their users' later rows stay blocked.
-        let rest: Vec<OutboxRow> = sqlx::query_as(&claim_from("outbox o", ""))
+        let rest: Vec<OutboxRow> = sqlx::query_as(&claim_from("outbox o", "", ""))
             .bind(now_ms)
             .bind(limit - rows.len() as i64)
             .fetch_all(&mut *tx)
@@ -239,8 +244,7 @@ pub async fn claim_due_looking_at<'a>(
 
 /// [`claim_due`] on PostgreSQL for an instance that holds the work `lanes` (`lanes.rs`):
 /// only their rows are taken, so each row's recovery after a crash belongs to one instance.
-/// Run it in the transaction that holds the lanes (`Lanes::begin_on_lanes`): no other
-/// instance claims in them meanwhile.
+/// Run it in the transaction that holds the lanes (`Lanes::begin_on_lanes`).
 pub async fn claim_due_in_lanes(
     conn: &mut sqlx::PgConnection,
     now_ms: i64,
@@ -250,46 +254,17 @@ pub async fn claim_due_in_lanes(
     if lanes.is_empty() {
         return Ok(Vec::new());
     }
-    claim_postgres(conn, now_ms, limit, CLAIM_WINDOW, Some(lanes)).await
-}
-
-/// PostgreSQL's claim, in the caller's transaction: SQLite's two steps (the first `window`
-/// pending rows in claim order, then, if they held fewer than `limit`, every due row), with
-/// `lanes` narrowing both. Without the window, a backlog made every claim test each of its
-/// rows for an earlier unfinished one: measured at 2.4 ms of the server's CPU per event with
-/// 1,000 users behind. The outer `status = 'pending'` is checked again on a row another
-/// transaction changed meanwhile.
-async fn claim_postgres(
-    conn: &mut sqlx::PgConnection,
-    now_ms: i64,
-    limit: i64,
-    window: i64,
-    lanes: Option<&[i64]>,
-) -> Result<Vec<OutboxRow>, sqlx::Error> {
-    let window_rows = "(SELECT id, page_id, psid, status, next_attempt_ms, priority, lane
-                        FROM outbox WHERE status = 'pending'
-                        ORDER BY priority DESC, id LIMIT $3) o";
-    let (window_and, rest_and) = match lanes {
-        Some(_) => (" AND o.lane = ANY($4)", " AND o.lane = ANY($3)"),
-        None => ("", ""),
-    };
-    let first = claim_from(window_rows, window_and);
-    let mut query = sqlx::query_as(&first).bind(now_ms).bind(limit).bind(window);
-    if let Some(lanes) = lanes {
-        query = query.bind(lanes);
-    }
-    let mut rows: Vec<OutboxRow> = query.fetch_all(&mut *conn).await?;
-    if (rows.len() as i64) < limit {
-        let rest = claim_from("outbox o", rest_and);
-        let mut query = sqlx::query_as(&rest)
-            .bind(now_ms)
-            .bind(limit - rows.len() as i64);
-        if let Some(lanes) = lanes {
-            query = query.bind(lanes);
-        }
-        let more: Vec<OutboxRow> = query.fetch_all(&mut *conn).await?;
-        rows.extend(more);
-    }
+    let sql = claim_from(
+        "outbox o",
+        " AND o.lane = ANY($3)",
+        " FOR UPDATE OF o SKIP LOCKED",
+    );
+    let mut rows: Vec<OutboxRow> = sqlx::query_as(&sql)
+        .bind(now_ms)
+        .bind(limit)
+        .bind(lanes)
+        .fetch_all(conn)
+        .await?;
     rows.sort_by_key(|r| r.id);
     Ok(rows)
 }
@@ -317,17 +292,17 @@ pub async fn requeue_in_flight_in_lanes(
 
 /// The claim statement over the candidate rows `from` (named `o`): the due pending ones whose
 /// user has no earlier unfinished row, urgent first, then oldest, at most `$2` of them, due
-/// at `$1`, `and` narrowing the choice.
-fn claim_from(from: &str, and: &str) -> String {
+/// at `$1`, `and` narrowing the choice; `lock` ends it (PostgreSQL's row locks).
+fn claim_from(from: &str, and: &str, lock: &str) -> String {
     format!(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1
-         WHERE status = 'pending' AND id IN (
+         WHERE id IN (
              SELECT o.id FROM {from}
              WHERE o.status = 'pending' AND o.next_attempt_ms <= $1{and}
                AND NOT EXISTS (SELECT 1 FROM outbox p
                                WHERE p.page_id = o.page_id AND p.psid = o.psid AND p.id < o.id
                                  AND p.status IN ('pending', 'sending'))
-             ORDER BY o.priority DESC, o.id LIMIT $2)
+             ORDER BY o.priority DESC, o.id LIMIT $2{lock})
          RETURNING {COLUMNS}"
     )
 }
