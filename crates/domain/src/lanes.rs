@@ -11,7 +11,10 @@
 //!   fair share (64 / instances alive), and gives back lanes above it, so a new instance gets
 //!   work and a stopped one's lanes go to the others once its lease runs out.
 //! - [`Lanes::begin_on`] opens the transaction that does a lane's work, and first checks
-//!   (and share-locks until the transaction ends) that this instance still holds the lane.
+//!   (and locks `FOR KEY SHARE` until the transaction ends) that this instance still holds
+//!   the lane. That lock stops another instance from taking the lane (taking locks `FOR
+//!   UPDATE` and skips locked rows) but not this one's lease renewal, a plain `UPDATE` of
+//!   other columns: a long piece of work never makes its own lease run out.
 //!   An instance that paused past its lease finds the lane gone and does nothing; one whose
 //!   lease runs out while it commits keeps the lane until then, because taking a lane skips
 //!   locked rows. Work is therefore never done by two instances at once.
@@ -144,7 +147,7 @@ impl Lanes {
         let mut tx = self.pool.begin().await?;
         let held: Option<i64> = sqlx::query_scalar(&format!(
             "SELECT lane FROM work_lanes
-             WHERE lane = $1 AND owner = $2 AND lease_until > {NOW_MS} FOR SHARE"
+             WHERE lane = $1 AND owner = $2 AND lease_until > {NOW_MS} FOR KEY SHARE"
         ))
         .bind(lane)
         .bind(&self.owner)
@@ -162,7 +165,7 @@ impl Lanes {
         let mut tx = self.pool.begin().await?;
         let mut held: Vec<i64> = sqlx::query_scalar(&format!(
             "SELECT lane FROM work_lanes
-             WHERE lane = ANY($1) AND owner = $2 AND lease_until > {NOW_MS} FOR SHARE"
+             WHERE lane = ANY($1) AND owner = $2 AND lease_until > {NOW_MS} FOR KEY SHARE"
         ))
         .bind(lanes)
         .bind(&self.owner)

@@ -307,3 +307,27 @@ async fn a_transaction_on_several_lanes_gets_only_those_still_held() {
     assert_eq!(held, want);
     tx.commit().await.unwrap();
 }
+
+/// Work under way in a lane does not hold up its own lease's renewal (or the lane could
+/// expire under a long piece of work), yet still keeps other instances from taking it.
+#[tokio::test]
+async fn work_under_way_does_not_block_renewing_the_lease() {
+    let Some(pool) = pg().await else { return };
+    let lease = Duration::from_millis(500);
+    let a = Lanes::new(instance_pool(&pool).await, "a", lease);
+    let b = Lanes::new(instance_pool(&pool).await, "b", lease);
+    assert_eq!(a.refresh().await.unwrap().len(), 64);
+    let work = a.begin_on(0).await.unwrap().expect("a holds lane 0");
+    let renewed = tokio::time::timeout(Duration::from_secs(5), a.refresh())
+        .await
+        .expect("the renewal waited for the work")
+        .unwrap();
+    assert!(renewed.contains(&0));
+    // a stops renewing; once its leases run out b takes every lane but the one being worked.
+    tokio::time::sleep(lease * 2).await;
+    let taken = b.refresh().await.unwrap();
+    assert!(!taken.contains(&0), "{taken:?}");
+    assert_eq!(taken.len(), 63);
+    work.commit().await.unwrap();
+    assert!(b.refresh().await.unwrap().contains(&0));
+}
