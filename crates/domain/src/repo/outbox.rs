@@ -196,9 +196,9 @@ pub const CLAIM_WINDOW: i64 = 1024;
 /// The result is the same as one look through everything: both steps take rows in the same
 /// order, and the second starts where the window ends.
 ///
-/// On PostgreSQL the claim is one statement over every due row, skipping rows another claim
-/// holds (`FOR UPDATE SKIP LOCKED`); the window is SQLite's tuning. (Several instances will
-/// claim through work lanes: docs/postgres.md.)
+/// On PostgreSQL the claim is one statement over each user's first unfinished row
+/// ([`claim_first_unfinished`]); the window is SQLite's tuning. (Several instances claim
+/// through work lanes: [`claim_due_in_lanes`].)
 pub async fn claim_due_looking_at<'a>(
     pool: impl Into<DbRef<'a>>,
     now_ms: i64,
@@ -208,12 +208,11 @@ pub async fn claim_due_looking_at<'a>(
     let pool = match pool.into() {
         DbRef::Sqlite(pool) => pool,
         DbRef::Postgres(pool) => {
-            let mut rows: Vec<OutboxRow> =
-                sqlx::query_as(&claim_from("outbox o", "", " FOR UPDATE OF o SKIP LOCKED"))
-                    .bind(now_ms)
-                    .bind(limit)
-                    .fetch_all(pool)
-                    .await?;
+            let mut rows: Vec<OutboxRow> = sqlx::query_as(&claim_first_unfinished(false))
+                .bind(now_ms)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
             rows.sort_by_key(|r| r.id);
             return Ok(rows);
         }
@@ -222,7 +221,7 @@ pub async fn claim_due_looking_at<'a>(
     let window_rows = "(SELECT id, page_id, psid, status, next_attempt_ms, priority
                         FROM outbox INDEXED BY outbox_claim WHERE status = 'pending'
                         ORDER BY priority DESC, id LIMIT $3) o";
-    let mut rows: Vec<OutboxRow> = sqlx::query_as(&claim_from(window_rows, "", ""))
+    let mut rows: Vec<OutboxRow> = sqlx::query_as(&claim_from(window_rows))
         .bind(now_ms)
         .bind(limit)
         .bind(window)
@@ -230,7 +229,7 @@ pub async fn claim_due_looking_at<'a>(
         .await?;
     if (rows.len() as i64) < limit {
         // Rows just claimed are `sending` now: their users' later rows stay blocked.
-        let rest: Vec<OutboxRow> = sqlx::query_as(&claim_from("outbox o", "", ""))
+        let rest: Vec<OutboxRow> = sqlx::query_as(&claim_from("outbox o"))
             .bind(now_ms)
             .bind(limit - rows.len() as i64)
             .fetch_all(&mut *tx)
@@ -254,12 +253,7 @@ pub async fn claim_due_in_lanes(
     if lanes.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = claim_from(
-        "outbox o",
-        " AND o.lane = ANY($3)",
-        " FOR UPDATE OF o SKIP LOCKED",
-    );
-    let mut rows: Vec<OutboxRow> = sqlx::query_as(&sql)
+    let mut rows: Vec<OutboxRow> = sqlx::query_as(&claim_first_unfinished(true))
         .bind(now_ms)
         .bind(limit)
         .bind(lanes)
@@ -267,6 +261,30 @@ pub async fn claim_due_in_lanes(
         .await?;
     rows.sort_by_key(|r| r.id);
     Ok(rows)
+}
+
+/// PostgreSQL's claim: each user's first unfinished row (pending or sending, in id order),
+/// kept when it is pending and due, urgent first, then oldest, at most `$2` of them, due at
+/// `$1` (with `lanes`, only users of the lanes `$3`). The same rows as [`claim_from`]'s "no
+/// earlier unfinished row", found by one pass over the unfinished rows in the
+/// `outbox_user_open` index's order. The anti-join `claim_from` writes could be planned as a
+/// nested loop with a scan inside when the table's statistics were taken while it was still
+/// small, which is what a burst makes: claims then took seconds and replies stalled. The
+/// outer `status = 'pending'` is checked again on a row another transaction changed
+/// meanwhile, so a row is never claimed twice.
+fn claim_first_unfinished(lanes: bool) -> String {
+    let lane = if lanes { " AND lane = ANY($3)" } else { "" };
+    format!(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1
+         WHERE status = 'pending' AND id IN (
+             SELECT id FROM (
+                 SELECT DISTINCT ON (page_id, psid) id, status, next_attempt_ms, priority
+                 FROM outbox WHERE status IN ('pending', 'sending'){lane}
+                 ORDER BY page_id, psid, id) first
+             WHERE status = 'pending' AND next_attempt_ms <= $1
+             ORDER BY priority DESC, id LIMIT $2)
+         RETURNING {COLUMNS}"
+    )
 }
 
 /// On PostgreSQL, rows of `lanes` caught mid-call by an instance that stopped (this one
@@ -290,19 +308,19 @@ pub async fn requeue_in_flight_in_lanes(
     .rows_affected())
 }
 
-/// The claim statement over the candidate rows `from` (named `o`): the due pending ones whose
-/// user has no earlier unfinished row, urgent first, then oldest, at most `$2` of them, due
-/// at `$1`, `and` narrowing the choice; `lock` ends it (PostgreSQL's row locks).
-fn claim_from(from: &str, and: &str, lock: &str) -> String {
+/// SQLite's claim statement over the candidate rows `from` (named `o`): the due pending ones
+/// whose user has no earlier unfinished row, urgent first, then oldest, at most `$2` of them,
+/// due at `$1`.
+fn claim_from(from: &str) -> String {
     format!(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1
          WHERE id IN (
              SELECT o.id FROM {from}
-             WHERE o.status = 'pending' AND o.next_attempt_ms <= $1{and}
+             WHERE o.status = 'pending' AND o.next_attempt_ms <= $1
                AND NOT EXISTS (SELECT 1 FROM outbox p
                                WHERE p.page_id = o.page_id AND p.psid = o.psid AND p.id < o.id
                                  AND p.status IN ('pending', 'sending'))
-             ORDER BY o.priority DESC, o.id LIMIT $2{lock})
+             ORDER BY o.priority DESC, o.id LIMIT $2)
          RETURNING {COLUMNS}"
     )
 }
