@@ -819,14 +819,15 @@ mod tests {
         let (count, asked, statuses, at) = apply_five(false).await;
         assert_eq!((count, asked), (5, 4));
         assert!(statuses.iter().all(|s| s == "done"), "{statuses:?}");
-        assert_eq!(at, -4);
+        // The wall clock under the test clock may tick a second before the final read.
+        assert!((-5..=-4).contains(&at), "{at}");
         // A writer waiting after every event: each event commits alone, the rest go back to
         // pending and are applied next, in arrival order, each exactly once. The last
         // transaction began after the fourth hand-over.
         let (count, asked, statuses, at) = apply_five(true).await;
         assert_eq!((count, asked), (5, 4));
         assert!(statuses.iter().all(|s| s == "done"), "{statuses:?}");
-        assert_eq!(at, 0);
+        assert!((-1..=0).contains(&at), "{at}");
     }
 
     #[tokio::test]
