@@ -35,12 +35,24 @@ pub async fn temp_db_url() -> (tempfile::TempDir, String) {
     if !on_postgres() {
         return (dir, url);
     }
+    (dir, postgres_test_database().await)
+}
+
+/// A new, empty database on the test PostgreSQL server.
+async fn postgres_test_database() -> String {
     let server = domain::backend::testing::postgres_url()
         .expect("BATON_TEST_BACKEND=postgres needs BATON_TEST_POSTGRES_URL");
-    (
-        dir,
-        domain::backend::testing::empty_postgres_database(&server).await,
-    )
+    domain::backend::testing::empty_postgres_database(&server).await
+}
+
+/// Baton's state for `config`, as `baton serve` builds it; a PostgreSQL test database gets
+/// a key of its own for the page secrets, as an in-memory SQLite database does.
+async fn build_state(config: &Config) -> AppState {
+    let state = startup::build_state(config).await.unwrap();
+    if let domain::backend::Db::Postgres(pool) = &state.pool {
+        domain::secrets::give_test_database_a_key(pool);
+    }
+    state
 }
 
 /// Baton's state (migrated database, sandbox, live hub) on `db_url`, as `baton serve`
@@ -48,9 +60,7 @@ pub async fn temp_db_url() -> (tempfile::TempDir, String) {
 /// on the test PostgreSQL server.
 pub async fn state_on(db_url: &str) -> AppState {
     let db_url = if on_postgres() && db_url.starts_with("sqlite:") {
-        let server = domain::backend::testing::postgres_url()
-            .expect("BATON_TEST_BACKEND=postgres needs BATON_TEST_POSTGRES_URL");
-        domain::backend::testing::empty_postgres_database(&server).await
+        postgres_test_database().await
     } else {
         db_url.to_owned()
     };
@@ -60,12 +70,7 @@ pub async fn state_on(db_url: &str) -> AppState {
         ..Default::default()
     })
     .unwrap();
-    let state = startup::build_state(&config).await.unwrap();
-    if let domain::backend::Db::Postgres(pool) = &state.pool {
-        // As an in-memory SQLite database gets a key of its own.
-        domain::secrets::give_test_database_a_key(pool);
-    }
-    state
+    build_state(&config).await
 }
 
 /// Runs raw SQL (several statements allowed) on the test's database, in its backend's
@@ -204,16 +209,6 @@ pub fn on_postgres() -> bool {
     std::env::var(BACKEND_VAR).is_ok_and(|v| v == "postgres")
 }
 
-/// For tests about SQLite itself (its files, its write turns): true, with a line on stderr,
-/// when the run is on PostgreSQL and the test should end there.
-pub fn sqlite_only() -> bool {
-    let skip = on_postgres();
-    if skip {
-        eprintln!("skipped: a SQLite-only test ({BACKEND_VAR}=postgres)");
-    }
-    skip
-}
-
 impl TestApp {
     pub async fn new() -> Self {
         Self::with_config(ConfigArgs::default()).await
@@ -221,22 +216,14 @@ impl TestApp {
 
     /// A fresh app whose settings are `args` (a temporary database and a free port filled in).
     pub async fn with_config(args: ConfigArgs) -> Self {
-        let (dir, mut db_url) = temp_db();
-        if on_postgres() {
-            let server = domain::backend::testing::postgres_url()
-                .expect("BATON_TEST_BACKEND=postgres needs BATON_TEST_POSTGRES_URL");
-            db_url = domain::backend::testing::empty_postgres_database(&server).await;
-        }
+        let (dir, db_url) = temp_db_url().await;
         let config = Config::resolve(ConfigArgs {
             database_url: Some(db_url),
             addr: Some("127.0.0.1:0".into()),
             ..args
         })
         .unwrap();
-        let state = startup::build_state(&config).await.unwrap();
-        if let domain::backend::Db::Postgres(pool) = &state.pool {
-            domain::secrets::give_test_database_a_key(pool);
-        }
+        let state = build_state(&config).await;
         Self {
             router: startup::router(state.clone()),
             state,
