@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::{PgConnection, SqlitePool};
+use sqlx::{PgConnection, SqliteConnection, SqlitePool};
 
 use crate::backend::{DbRef, Exec, PerBackend};
 use crate::{on_db, on_exec};
@@ -99,7 +99,7 @@ pub async fn store_deliveries(
                     .fetch_one(&mut *tx)
                     .await?;
             let ids: Vec<i64> = (1..=deliveries.len() as i64).map(|i| last + i).collect();
-            let stored = insert_group((&mut tx).into(), &ids, deliveries, now).await?;
+            let stored = insert_group(&mut tx, &ids, deliveries, now).await?;
             tx.commit().await?;
             Ok(stored)
         }
@@ -118,6 +118,14 @@ pub async fn store_deliveries(
             Ok(stored)
         }
     }
+}
+
+/// Every event of `deliveries` with its delivery's id, in order.
+fn with_delivery_ids<'a>(ids: &[i64], deliveries: &'a [NewDelivery]) -> Vec<(i64, &'a NewEvent)> {
+    ids.iter()
+        .zip(deliveries)
+        .flat_map(|(id, d)| d.events.iter().map(move |e| (*id, e)))
+        .collect()
 }
 
 /// The user's side of an event: the recipient of the page's own echo, else the sender.
@@ -156,11 +164,7 @@ async fn insert_group_postgres(
     .bind(&counts)
     .execute(&mut *conn)
     .await?;
-    let all: Vec<(i64, &NewEvent)> = ids
-        .iter()
-        .zip(deliveries)
-        .flat_map(|(id, d)| d.events.iter().map(move |e| (*id, e)))
-        .collect();
+    let all = with_delivery_ids(ids, deliveries);
     let column = |f: &dyn Fn(&NewEvent) -> Option<&str>| -> Vec<Option<String>> {
         all.iter().map(|(_, e)| f(e).map(str::to_owned)).collect()
     };
@@ -205,62 +209,55 @@ async fn insert_group_postgres(
 /// [`store_deliveries`]' statements on SQLite, inside the caller's transaction, with the
 /// deliveries' ids chosen.
 async fn insert_group(
-    mut exec: Exec<'_>,
+    conn: &mut SqliteConnection,
     ids: &[i64],
     deliveries: &[NewDelivery],
     now: i64,
 ) -> Result<Vec<Stored>, sqlx::Error> {
     let numbered: Vec<(i64, &NewDelivery)> = ids.iter().copied().zip(deliveries).collect();
     for chunk in numbered.chunks(1000) {
-        on_exec!(exec.reborrow(), c => {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO webhook_deliveries (id, received_at, object, body, events, duplicates) ",
-            );
-            insert.push_values(chunk, |mut row, (id, d)| {
-                row.push_bind(*id)
-                    .push_bind(now)
-                    .push_bind(&d.object)
-                    .push_bind(&d.body)
-                    .push_bind(d.events.len() as i64)
-                    .push_bind(0i64);
-            });
-            insert.build().persistent(false).execute(c).await?.rows_affected()
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO webhook_deliveries (id, received_at, object, body, events, duplicates) ",
+        );
+        insert.push_values(chunk, |mut row, (id, d)| {
+            row.push_bind(*id)
+                .push_bind(now)
+                .push_bind(&d.object)
+                .push_bind(&d.body)
+                .push_bind(d.events.len() as i64)
+                .push_bind(0i64);
         });
+        insert.build().persistent(false).execute(&mut *conn).await?;
     }
-    let all: Vec<(i64, &NewEvent)> = ids
-        .iter()
-        .zip(deliveries)
-        .flat_map(|(id, d)| d.events.iter().map(move |e| (*id, e)))
-        .collect();
+    let all = with_delivery_ids(ids, deliveries);
     let mut inserted = std::collections::HashSet::new();
     for chunk in all.chunks(EVENTS_PER_STATEMENT) {
-        let columns = "INSERT INTO webhook_events (dedupe_key, delivery_id, page_id, channel,
-                 kind, sender_id, recipient_id, timestamp_ms, payload, status, received_at) ";
-        let keys: Vec<(String,)> = on_exec!(exec.reborrow(), c => {
-            let mut insert = sqlx::QueryBuilder::new(columns);
-            insert.push_values(chunk, |mut row, (delivery_id, e)| {
-                row.push_bind(&e.dedupe_key)
-                    .push_bind(*delivery_id)
-                    .push_bind(&e.page_id)
-                    .push_bind(e.channel)
-                    .push_bind(&e.kind)
-                    .push_bind(&e.sender_id)
-                    .push_bind(&e.recipient_id)
-                    .push_bind(e.timestamp_ms)
-                    .push_bind(&e.payload)
-                    .push_bind(if e.actionable { "pending" } else { "ignored" })
-                    .push_bind(now);
-            });
-            insert.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key");
-            insert
-                .build_query_as()
-                .persistent(false)
-                .fetch_all(c)
-                .await?
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO webhook_events (dedupe_key, delivery_id, page_id, channel, kind,
+                 sender_id, recipient_id, timestamp_ms, payload, status, received_at) ",
+        );
+        insert.push_values(chunk, |mut row, (delivery_id, e)| {
+            row.push_bind(&e.dedupe_key)
+                .push_bind(*delivery_id)
+                .push_bind(&e.page_id)
+                .push_bind(e.channel)
+                .push_bind(&e.kind)
+                .push_bind(&e.sender_id)
+                .push_bind(&e.recipient_id)
+                .push_bind(e.timestamp_ms)
+                .push_bind(&e.payload)
+                .push_bind(if e.actionable { "pending" } else { "ignored" })
+                .push_bind(now);
         });
+        insert.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key");
+        let keys: Vec<(String,)> = insert
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await?;
         inserted.extend(keys.into_iter().map(|(k,)| k));
     }
-    tally(exec, ids, deliveries, inserted).await
+    tally(conn.into(), ids, deliveries, inserted).await
 }
 
 /// The end of storing a group: each delivery's new events and duplicates (a key is new for
