@@ -727,23 +727,19 @@ pub async fn drain<'a>(
                 }
             }
         }
-        crate::backend::DbRef::Postgres(pool) => {
-            let every: Vec<i64> = (0..crate::lanes::LANES).collect();
-            loop {
-                let events = postgres::process_events(pool, None, &every, clock, 1000).await?;
-                let round = sender::Round {
-                    claim: pool.into(),
-                    record: pool.into(),
-                    lanes: None,
-                };
-                let calls =
-                    sender::send_due(round, &sender.http, graph_api_url, clock.now_ms(), 1000)
-                        .await?;
-                if events.count == 0 && calls.count == 0 {
-                    return Ok(());
-                }
+        crate::backend::DbRef::Postgres(pool) => loop {
+            let events = process_events(pool, store, clock, 1000).await?;
+            let round = sender::Round {
+                claim: pool.into(),
+                record: pool.into(),
+                lanes: None,
+            };
+            let calls =
+                sender::send_due(round, &sender.http, graph_api_url, clock.now_ms(), 1000).await?;
+            if events.count == 0 && calls.count == 0 {
+                return Ok(());
             }
-        }
+        },
     }
 }
 
