@@ -64,6 +64,10 @@ pub struct BenchArgs {
     /// With --postgres: how many `baton serve` instances share the database, one row each.
     #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
     pub instances: Vec<u32>,
+    /// With --postgres: write the database's state (queues, lanes, activity, the claims'
+    /// plans) after every phase, not only after one whose replies stalled.
+    #[arg(long)]
+    pub snapshots: bool,
 }
 
 /// The page secrets' key (BATON_SECRET_KEY) of the bench's PostgreSQL databases, which live
@@ -170,6 +174,7 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
             &http,
             "baton".into(),
             format!("Baton (SQLite, send budget {} calls/s)", args.send_budget),
+            None,
         )
         .await,
     );
@@ -194,6 +199,7 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
                 &http,
                 "peer".into(),
                 "bottender 1.5.5 on Node (memory only, nothing on disk)".into(),
+                None,
             )
             .await,
         );
@@ -289,18 +295,24 @@ async fn postgres_row(
                 http,
                 format!("pg×{n}"),
                 format!("Baton on PostgreSQL, {n} instance(s), round-robin"),
+                Some((&db_url, out_dir)),
             )
             .await,
         )
     }
     .await;
-    if let Err(e) = domain::backend::drop_database(server, &name).await {
+    if matches!(&row, Ok(r) if !r.exactly_once_in_order.passed()) {
+        eprintln!("  kept the database {name} of this row to look into: {db_url}");
+    } else if let Err(e) = domain::backend::drop_database(server, &name).await {
         eprintln!("  could not drop the bench database {name}: {e}");
     }
     row
 }
 
 /// Runs every phase against `targets` (one server, or several instances sharing the load).
+/// With `postgres` (the database's URL and the report's folder), a phase whose replies
+/// stalled leaves a snapshot of the database there, taken while the instances still run.
+#[allow(clippy::too_many_arguments)]
 async fn measure(
     args: &BenchArgs,
     targets: Vec<Target>,
@@ -308,6 +320,7 @@ async fn measure(
     http: &reqwest::Client,
     name: String,
     description: String,
+    postgres: Option<(&str, &std::path::Path)>,
 ) -> ServerReport {
     let urls: Vec<String> = targets.iter().map(|t| t.webhook_url.clone()).collect();
     let pids: Vec<u32> = targets.iter().map(|t| t.pid).collect();
@@ -332,6 +345,7 @@ async fn measure(
             )
             .await;
         report_phase(&phase);
+        snapshot_after(&phase, &name, postgres, args.snapshots).await;
         phases.push(phase);
     }
     eprintln!(
@@ -352,6 +366,7 @@ async fn measure(
         )
         .await;
     report_phase(&flat);
+    snapshot_after(&flat, &name, postgres, args.snapshots).await;
     let sustained = flat.end_to_end_per_s;
     phases.push(flat);
     let usages: Vec<target::Usage> = targets.iter().map(Target::usage).collect();
@@ -377,6 +392,28 @@ async fn measure(
         database_cpu_ms_per_event: database_cpu
             .map(|cpu| cpu.as_secs_f64() * 1000.0 / events.max(1) as f64),
         exactly_once_in_order: check,
+    }
+}
+
+async fn snapshot_after(
+    phase: &Phase,
+    name: &str,
+    postgres: Option<(&str, &std::path::Path)>,
+    always: bool,
+) {
+    let Some((db_url, dir)) = postgres.filter(|_| always || !phase.all_answered) else {
+        return;
+    };
+    let label: String = format!("{name}-{}", phase.label)
+        .replace('×', "x")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let kind = if phase.all_answered { "state" } else { "stall" };
+    let path = dir.join(format!("{kind}-{label}.txt"));
+    match target::postgres_snapshot(db_url, &path).await {
+        Ok(()) => eprintln!("    the database's state is in {}", path.display()),
+        Err(e) => eprintln!("    could not take the database's state: {e:#}"),
     }
 }
 

@@ -263,6 +263,12 @@ pub async fn claim_due_in_lanes(
     Ok(rows)
 }
 
+/// The statement [`claim_due_in_lanes`] runs (binds: due time, limit, lanes), for
+/// `baton bench` to `EXPLAIN` when replies stall.
+pub fn claim_in_lanes_statement() -> String {
+    claim_first_unfinished(true)
+}
+
 /// PostgreSQL's claim: each user's first unfinished row (pending or sending, in id order),
 /// kept when it is pending and due, urgent first, then oldest, at most `$2` of them, due at
 /// `$1` (with `lanes`, only users of the lanes `$3`). The same rows as [`claim_from`]'s "no
