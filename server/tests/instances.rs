@@ -11,6 +11,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use domain::runtime::postgres::instance_pid;
 use server::bench::load::{Load, Pace};
 use server::bench::sink::Sink;
 use server::bench::target::{prepare_database_at, Target, PAGE_ID};
@@ -87,16 +88,20 @@ async fn three_instances_answer_every_message_once_in_order_when_one_dies() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let victim = format!("%-{}-%", instances[1].pid);
+    let victim = instances[1].pid;
     loop {
-        let (in_flight,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM outbox o JOIN work_lanes l ON l.lane = o.lane
-             WHERE o.status = 'sending' AND l.owner LIKE $1",
+        // The owners of the lanes with a call in flight.
+        let owners: Vec<Option<String>> = sqlx::query_scalar(
+            "SELECT l.owner FROM outbox o JOIN work_lanes l ON l.lane = o.lane
+             WHERE o.status = 'sending'",
         )
-        .bind(&victim)
-        .fetch_one(&pool)
+        .fetch_all(&pool)
         .await
         .unwrap();
+        let in_flight = owners
+            .iter()
+            .filter(|o| o.as_deref().and_then(instance_pid) == Some(victim))
+            .count();
         if in_flight > 0 {
             break;
         }
@@ -143,11 +148,8 @@ async fn three_instances_answer_every_message_once_in_order_when_one_dies() {
             .fetch_all(&pool)
             .await
             .unwrap();
-    let owned_by = |pid: u32, owner: &Option<String>| {
-        owner
-            .as_deref()
-            .is_some_and(|o| o.contains(&format!("-{pid}-")))
-    };
+    let owned_by =
+        |pid: u32, owner: &Option<String>| owner.as_deref().and_then(instance_pid) == Some(pid);
     assert!(
         owners
             .iter()

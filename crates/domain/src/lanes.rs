@@ -144,16 +144,8 @@ impl Lanes {
         &self,
         lane: i64,
     ) -> Result<Option<Transaction<'static, Postgres>>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        let held: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT lane FROM work_lanes
-             WHERE lane = $1 AND owner = $2 AND lease_until > {NOW_MS} FOR KEY SHARE"
-        ))
-        .bind(lane)
-        .bind(&self.owner)
-        .fetch_optional(&mut *tx)
-        .await?;
-        Ok(held.map(|_| tx))
+        let (tx, held) = self.begin_on_lanes(&[lane]).await?;
+        Ok((!held.is_empty()).then_some(tx))
     }
 
     /// [`Lanes::begin_on`] for several lanes at once: the transaction, and those of `lanes`

@@ -12,6 +12,7 @@ use tokio::process::{Child, Command};
 
 use domain::repo::audit::Actor;
 use domain::repo::pages::{self, PageRow};
+use domain::runtime::postgres::instance_pid;
 use flows::{KeywordRule, MatchKind, Message, Part, TextPart};
 use messenger::Secret;
 
@@ -353,10 +354,9 @@ pub async fn wait_for_lanes(pool: &sqlx::PgPool, pids: &[u32]) -> anyhow::Result
             .fetch_all(pool)
             .await?;
         let held = |pid: u32| {
-            let tag = format!("-{pid}-");
             owners
                 .iter()
-                .filter(|o| o.as_deref().is_some_and(|o| o.contains(&tag)))
+                .filter(|o| o.as_deref().and_then(instance_pid) == Some(pid))
                 .count() as i64
         };
         if pids.iter().all(|&pid| held(pid) >= least) {

@@ -301,17 +301,14 @@ pub async fn requeue_in_flight_in_lanes(
     messages_at_ms: i64,
     lanes: &[i64],
 ) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
-        "UPDATE outbox SET status = 'pending',
-             next_attempt_ms = CASE WHEN kind = 'message' THEN GREATEST(next_attempt_ms, $1)
-                                    ELSE next_attempt_ms END
-         WHERE status = 'sending' AND lane = ANY($2)",
+    Ok(
+        sqlx::query(&format!("{} AND lane = ANY($2)", REQUEUE.postgres))
+            .bind(messages_at_ms)
+            .bind(lanes)
+            .execute(pool)
+            .await?
+            .rows_affected(),
     )
-    .bind(messages_at_ms)
-    .bind(lanes)
-    .execute(pool)
-    .await?
-    .rows_affected())
 }
 
 /// SQLite's claim statement over the candidate rows `from` (named `o`): the due pending ones
@@ -550,6 +547,19 @@ pub async fn fail<'c>(
     Ok(())
 }
 
+/// Calls caught mid-call go back to pending; messages wait until `$1` for their echo first.
+const REQUEUE: PerBackend = PerBackend {
+    sqlite: "UPDATE outbox SET status = 'pending',
+                 next_attempt_ms = CASE WHEN kind = 'message' THEN MAX(next_attempt_ms, $1)
+                                        ELSE next_attempt_ms END
+             WHERE status = 'sending'",
+    postgres: "UPDATE outbox SET status = 'pending',
+                 next_attempt_ms = CASE WHEN kind = 'message'
+                                        THEN GREATEST(next_attempt_ms, $1)
+                                        ELSE next_attempt_ms END
+             WHERE status = 'sending'",
+};
+
 /// After a crash (or a failed round), rows caught mid-call go back to pending. A message may
 /// have reached the user already: it waits until `messages_at_ms` so that its echo, which
 /// names the row, can mark it done first ([`confirm_by_echo`]); only a message whose echo
@@ -559,17 +569,6 @@ pub async fn requeue_in_flight<'c>(
     exec: impl Into<Exec<'c>>,
     messages_at_ms: i64,
 ) -> Result<u64, sqlx::Error> {
-    const REQUEUE: PerBackend = PerBackend {
-        sqlite: "UPDATE outbox SET status = 'pending',
-                     next_attempt_ms = CASE WHEN kind = 'message' THEN MAX(next_attempt_ms, $1)
-                                            ELSE next_attempt_ms END
-                 WHERE status = 'sending'",
-        postgres: "UPDATE outbox SET status = 'pending',
-                     next_attempt_ms = CASE WHEN kind = 'message'
-                                            THEN GREATEST(next_attempt_ms, $1)
-                                            ELSE next_attempt_ms END
-                 WHERE status = 'sending'",
-    };
     let exec = exec.into();
     let sql = REQUEUE.get(exec.backend());
     Ok(on_exec!(exec, c => {

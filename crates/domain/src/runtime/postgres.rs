@@ -49,6 +49,15 @@ pub fn instance_name() -> String {
     format!("{host}-{}-{started}", std::process::id())
 }
 
+/// The process id in an [`instance_name`] (the host name may itself contain dashes).
+pub fn instance_pid(name: &str) -> Option<u32> {
+    let mut parts = name.rsplitn(3, '-');
+    let _started = parts.next()?;
+    let pid = parts.next()?;
+    parts.next()?;
+    pid.parse().ok()
+}
+
 /// Starts the lane refresher and both workers, supervised, for this instance (`lanes`).
 /// At a clean shutdown, `lanes.release_all()` hands the lanes to the other instances at once.
 pub fn spawn(
@@ -369,5 +378,19 @@ async fn outbox_loop(
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instance_name_gives_back_its_process_id() {
+        let name = instance_name();
+        assert_eq!(instance_pid(&name), Some(std::process::id()));
+        assert_eq!(instance_pid("web-3-eu-4242-1796399529645746"), Some(4242));
+        assert_eq!(instance_pid("4242-17963995"), None);
+        assert_eq!(instance_pid("host-notapid-1"), None);
     }
 }
