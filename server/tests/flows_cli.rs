@@ -1,20 +1,53 @@
 //! `baton flows ...` and `baton page ...` as a person runs them: the real binary on a temp
-//! database, exit codes, stdout and the problems listed on stderr.
+//! database (a SQLite file, or PostgreSQL with `BATON_TEST_BACKEND=postgres`, as
+//! scripts/test.sh runs the server suites a second time), exit codes, stdout and the problems
+//! listed on stderr.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod support;
+
 const KIT: &str = "../crates/flows/tests/fixtures/handover_kit.json";
 const CANONICAL: &str = "../crates/flows/tests/fixtures/handover_kit.canonical.json";
 
-fn baton(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_baton"))
+/// The page secrets' key the commands get on PostgreSQL, where Baton keeps no key file.
+const SECRET_KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+/// A test's folder and the database its commands share: a SQLite file in the folder, or with
+/// `BATON_TEST_BACKEND=postgres` a new database on the test PostgreSQL server.
+struct TestDb {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl TestDb {
+    fn new() -> TestDb {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let (dir, url) = rt.block_on(support::temp_db_url());
+        TestDb { dir, url }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `baton` with this database (and, on PostgreSQL, the secrets' key).
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
+        command
+            .env("BATON_DATABASE_URL", &self.url)
+            .env("RUST_LOG", "off");
+        if self.url.starts_with("postgres") {
+            command.env("BATON_SECRET_KEY", SECRET_KEY);
+        }
+        command
+    }
+}
+
+fn baton(db: &TestDb, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    db.command()
         .args(args)
-        .env(
-            "BATON_DATABASE_URL",
-            format!("sqlite://{}/baton.db", dir.display()),
-        )
-        .env("RUST_LOG", "off")
         .envs(envs.iter().copied())
         .output()
         .unwrap()
@@ -25,8 +58,8 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// Runs and asserts success; returns stdout.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = baton(dir, args, &[]);
+fn ok(db: &TestDb, args: &[&str]) -> String {
+    let out = baton(db, args, &[]);
     assert!(
         out.status.success(),
         "{args:?} failed: {}{}",
@@ -48,17 +81,17 @@ fn write(dir: &Path, name: &str, content: &str) -> String {
 
 #[test]
 fn import_of_a_bad_file_lists_every_problem_and_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDb::new();
     let good = write(dir.path(), "good.json", &fixture(KIT));
-    ok(dir.path(), &["flows", "import", &good]);
-    let before = ok(dir.path(), &["flows", "export"]);
+    ok(&dir, &["flows", "import", &good]);
+    let before = ok(&dir, &["flows", "export"]);
 
     let mut bad: serde_json::Value = serde_json::from_str(&fixture(KIT)).unwrap();
     bad["messages"][3]["parts"][0]["buttons"][1]["title"] = "Talk to a real human!!!!".into();
     bad["messages"][0]["parts"][0]["buttons"][0]["action"]["confirmation"] = "nope".into();
     bad["greeting"] = "".into();
     let bad = write(dir.path(), "bad.json", &bad.to_string());
-    let out = baton(dir.path(), &["flows", "import", &bad], &[]);
+    let out = baton(&dir, &["flows", "import", &bad], &[]);
     assert!(!out.status.success());
     let err = text(&out.stderr);
     for line in [
@@ -70,44 +103,41 @@ fn import_of_a_bad_file_lists_every_problem_and_changes_nothing() {
         assert!(err.contains(line), "missing {line:?} in:\n{err}");
     }
     assert_eq!(err.lines().count(), 4, "one problem per line:\n{err}");
-    assert_eq!(ok(dir.path(), &["flows", "export"]), before);
+    assert_eq!(ok(&dir, &["flows", "export"]), before);
 
-    let out = baton(dir.path(), &["flows", "import", "/no/such/file.json"], &[]);
+    let out = baton(&dir, &["flows", "import", "/no/such/file.json"], &[]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("could not read /no/such/file.json"));
 }
 
 #[test]
 fn import_then_export_gives_the_file_back_byte_for_byte() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDb::new();
     // An empty database exports the empty flow.
     assert_eq!(
-        ok(dir.path(), &["flows", "export"]),
+        ok(&dir, &["flows", "export"]),
         "{\n  \"version\": 1,\n  \"messages\": [],\n  \"triggers\": {}\n}\n"
     );
     let canonical = fixture(CANONICAL);
     let file = write(dir.path(), "kit.json", &canonical);
-    let said = ok(dir.path(), &["flows", "import", &file]);
+    let said = ok(&dir, &["flows", "import", &file]);
     assert!(said.contains("4 messages"), "{said}");
-    assert_eq!(ok(dir.path(), &["flows", "export"]), canonical);
+    assert_eq!(ok(&dir, &["flows", "export"]), canonical);
     let target = dir.path().join("out.json");
-    ok(
-        dir.path(),
-        &["flows", "export", &target.display().to_string()],
-    );
+    ok(&dir, &["flows", "export", &target.display().to_string()]);
     assert_eq!(std::fs::read_to_string(&target).unwrap(), canonical);
 }
 
 #[test]
 fn publish_versions_and_rollback() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = baton(dir.path(), &["flows", "publish"], &[]);
+    let dir = TestDb::new();
+    let out = baton(&dir, &["flows", "publish"], &[]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("no draft to publish"));
 
     let kit = write(dir.path(), "kit.json", &fixture(KIT));
-    ok(dir.path(), &["flows", "import", &kit]);
-    let said = ok(dir.path(), &["flows", "publish"]);
+    ok(&dir, &["flows", "import", &kit]);
+    let said = ok(&dir, &["flows", "publish"]);
     assert!(
         said.contains("published version 1 (first version)"),
         "{said}"
@@ -117,8 +147,8 @@ fn publish_versions_and_rollback() {
     let mut flow: serde_json::Value = serde_json::from_str(&fixture(KIT)).unwrap();
     flow["greeting"] = "Hello again".into();
     let changed = write(dir.path(), "changed.json", &flow.to_string());
-    ok(dir.path(), &["flows", "import", &changed]);
-    let said = ok(dir.path(), &["flows", "publish"]);
+    ok(&dir, &["flows", "import", &changed]);
+    let said = ok(&dir, &["flows", "publish"]);
     assert!(
         said.contains(
             "published version 2 (0 messages added, 0 changed, 0 removed; greeting changed)"
@@ -126,21 +156,21 @@ fn publish_versions_and_rollback() {
         "{said}"
     );
 
-    let said = ok(dir.path(), &["flows", "rollback", "1"]);
+    let said = ok(&dir, &["flows", "rollback", "1"]);
     assert!(
         said.contains("published version 3 with the flow of version 1"),
         "{said}"
     );
-    assert_eq!(ok(dir.path(), &["flows", "export"]), fixture(CANONICAL));
+    assert_eq!(ok(&dir, &["flows", "export"]), fixture(CANONICAL));
 
-    let list = ok(dir.path(), &["flows", "versions"]);
+    let list = ok(&dir, &["flows", "versions"]);
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(lines.len(), 3, "{list}");
     assert!(lines[0].starts_with("version 3 ") && lines[0].contains("(rollback to version 1)"));
     assert!(lines[1].starts_with("version 2 ") && lines[1].contains("by cli"));
     assert!(lines[2].starts_with("version 1 ") && lines[2].contains("first version"));
 
-    let out = baton(dir.path(), &["flows", "rollback", "7"], &[]);
+    let out = baton(&dir, &["flows", "rollback", "7"], &[]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("There is no version 7 (versions go from 1 to 3)"));
 }
@@ -172,9 +202,9 @@ fn start_sandbox(
 
 #[test]
 fn page_sandbox_then_publish_pushes_the_profile_or_says_why_not() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDb::new();
     let kit = write(dir.path(), "kit.json", &fixture(KIT));
-    ok(dir.path(), &["flows", "import", &kit]);
+    ok(&dir, &["flows", "import", &kit]);
 
     // Nothing listens at BATON_ADDR: the version is published, each push step fails.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
@@ -182,9 +212,9 @@ fn page_sandbox_then_publish_pushes_the_profile_or_says_why_not() {
         .local_addr()
         .unwrap()
         .to_string();
-    let out = baton(dir.path(), &["page", "sandbox"], &[("BATON_ADDR", &closed)]);
+    let out = baton(&dir, &["page", "sandbox"], &[("BATON_ADDR", &closed)]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = baton(dir.path(), &["flows", "publish"], &[]);
+    let out = baton(&dir, &["flows", "publish"], &[]);
     assert!(!out.status.success());
     let said = text(&out.stdout);
     assert!(
@@ -200,19 +230,19 @@ fn page_sandbox_then_publish_pushes_the_profile_or_says_why_not() {
         err.contains("version 1 is live, but the messenger profile push failed"),
         "{err}"
     );
-    assert!(ok(dir.path(), &["flows", "versions"]).contains("[profile push FAILED]"));
+    assert!(ok(&dir, &["flows", "versions"]).contains("[profile push FAILED]"));
 
     // The sandbox served where `baton serve` mounts it: publishing again re-pushes.
     let (sb, addr, _rt) = start_sandbox(true);
     let addr = addr.to_string();
-    let out = baton(dir.path(), &["page", "sandbox"], &[("BATON_ADDR", &addr)]);
+    let out = baton(&dir, &["page", "sandbox"], &[("BATON_ADDR", &addr)]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let said = text(&out.stdout);
     let expected = format!(
         "connected the sandbox page Baton Demo (1234567890); its Graph API is http://{addr}/sandbox/v21.0"
     );
     assert!(said.contains(&expected), "{said}");
-    let said = ok(dir.path(), &["flows", "publish"]);
+    let said = ok(&dir, &["flows", "publish"]);
     assert!(said.contains("published version 2 (0 messages added, 0 changed, 0 removed)"));
     assert!(said.contains("  Get Started button: ok, set"), "{said}");
     let profile = sb.messenger_profile(sandbox::DEFAULT_PAGE_ID).unwrap();
@@ -221,13 +251,13 @@ fn page_sandbox_then_publish_pushes_the_profile_or_says_why_not() {
 
 #[test]
 fn page_connect_checks_the_token_then_publish_pushes_the_profile() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDb::new();
     let (sb, addr, _rt) = start_sandbox(false);
     let graph = format!("http://{addr}/v21.0");
     let env = [("BATON_GRAPH_API_URL", graph.as_str())];
     let connect = |token: &str, page: &str| {
         baton(
-            dir.path(),
+            &dir,
             &[
                 "page",
                 "connect",
@@ -262,8 +292,8 @@ fn page_connect_checks_the_token_then_publish_pushes_the_profile() {
     assert!(text(&out.stdout).contains("connected page Baton Demo (1234567890)"));
 
     let kit = write(dir.path(), "kit.json", &fixture(KIT));
-    ok(dir.path(), &["flows", "import", &kit]);
-    let out = baton(dir.path(), &["flows", "publish"], &env);
+    ok(&dir, &["flows", "import", &kit]);
+    let out = baton(&dir, &["flows", "publish"], &env);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let said = text(&out.stdout);
     for line in [
@@ -281,16 +311,17 @@ fn page_connect_checks_the_token_then_publish_pushes_the_profile() {
         profile["persistent_menu"][0]["call_to_actions"][0]["payload"],
         "b1:menu:0"
     );
-    assert!(ok(dir.path(), &["flows", "versions"]).contains("[profile pushed]"));
+    assert!(ok(&dir, &["flows", "versions"]).contains("[profile pushed]"));
 }
 
 #[test]
 fn page_connect_takes_secrets_from_the_environment_or_stdin() {
     use std::io::Write;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDb::new();
     let (_sb, addr, _rt) = start_sandbox(false);
     let graph = format!("http://{addr}/v21.0");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+    let mut child = dir
+        .command()
         .args([
             "page",
             "connect",
@@ -301,11 +332,6 @@ fn page_connect_takes_secrets_from_the_environment_or_stdin() {
             "--app-id",
             sandbox::DEFAULT_APP_ID,
         ])
-        .env(
-            "BATON_DATABASE_URL",
-            format!("sqlite://{}/baton.db", dir.path().display()),
-        )
-        .env("RUST_LOG", "off")
         .env("BATON_GRAPH_API_URL", &graph)
         .env("BATON_PAGE_ACCESS_TOKEN", sandbox::DEFAULT_PAGE_TOKEN)
         .env("BATON_VERIFY_TOKEN", "verify-me")
