@@ -676,3 +676,88 @@ async fn an_interrupted_send_is_confirmed_by_its_echo_instead_of_sent_twice() {
         .unwrap();
     assert_eq!(bot_lines(&transcript), 1);
 }
+
+/// On PostgreSQL, `victim` (a trigger function) reports the first `times` writes it sees as a
+/// deadlock's victim, as PostgreSQL does to one of two transactions that wait on each other.
+/// A sequence counts them: it is not rolled back with the failed transaction.
+fn deadlock_victim(times: u32, table: &str, when: &str) -> String {
+    format!(
+        "CREATE SEQUENCE victim_seen;
+         CREATE FUNCTION victim() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+             IF nextval('victim_seen') <= {times} THEN
+                 RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected';
+             END IF;
+             RETURN NEW;
+         END $$;
+         CREATE TRIGGER victim BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW
+             WHEN ({when}) EXECUTE FUNCTION victim()"
+    )
+}
+
+/// A deadlock is the database's doing, not the event's: the round is rolled back and applied
+/// again, and no event is marked failed (under load two of Baton's transactions can wait on
+/// each other's conversation rows; before, the event lost that way was never answered).
+#[tokio::test]
+async fn a_deadlock_while_applying_events_retries_the_round_instead_of_failing_them() {
+    if !support::on_postgres() {
+        eprintln!("skipped: PostgreSQL only (BATON_TEST_BACKEND=postgres): SQLite has one writer");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/b.db", dir.path().display());
+    let (graph, fake) = fake_graph(vec![]).await;
+    let (router, state) = setup(&graph, &db).await;
+    // Two attempts in a row: the round's fast path and its one-by-one pass both hit it.
+    support::raw_sql(
+        &state.pool,
+        "",
+        &deadlock_victim(2, "conversations", "TRUE"),
+    )
+    .await;
+    deliver_get_started(&router).await;
+    for attempt in 1..=2 {
+        let round = runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10).await;
+        assert!(round.is_err(), "attempt {attempt}: {round:?}");
+        let events = webhook_events::list(&state.pool, &state.deliveries, None)
+            .await
+            .unwrap();
+        assert!(events.iter().all(|e| e.status == "pending"), "{events:?}");
+    }
+    finish(&state, &graph).await;
+    let events = webhook_events::list(&state.pool, &state.deliveries, None)
+        .await
+        .unwrap();
+    assert!(events.iter().all(|e| e.status == "done"), "{events:?}");
+    let rows = message_rows(outbox::list_for(&state.pool, PAGE, USER).await.unwrap());
+    assert_eq!(rows.len(), 1, "the Get Started answer, once");
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
+}
+
+/// A call that was made stays made: when the database gives up on recording its result for
+/// the moment (a deadlock), recording is tried again, and the message is not put back to be
+/// sent a second time.
+#[tokio::test]
+async fn a_deadlock_while_recording_results_does_not_send_the_message_again() {
+    if !support::on_postgres() {
+        eprintln!("skipped: PostgreSQL only (BATON_TEST_BACKEND=postgres): SQLite has one writer");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/b.db", dir.path().display());
+    let (graph, fake) = fake_graph(vec![]).await;
+    let (router, state) = setup(&graph, &db).await;
+    deliver_get_started(&router).await;
+    runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10)
+        .await
+        .unwrap();
+    let victim = deadlock_victim(2, "outbox", "NEW.status = 'done' AND NEW.kind = 'message'");
+    support::raw_sql(&state.pool, "", &victim).await;
+    runtime::drain(&state.pool, &state.deliveries, &state.clock, &graph)
+        .await
+        .unwrap();
+    let rows = message_rows(outbox::list_for(&state.pool, PAGE, USER).await.unwrap());
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].status.as_str(), rows[0].attempts), ("done", 1));
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
+}

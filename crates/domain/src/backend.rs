@@ -261,6 +261,40 @@ impl Tx {
     }
 }
 
+/// Whether `e` says nothing about the work itself, only that the database could not do it
+/// just now, so the same work done again may well succeed: a deadlock or serialization
+/// failure (PostgreSQL rolls back one of two transactions that wait on each other), a busy or
+/// locked SQLite file, a server shutting down, or a lost connection. Such an error must not
+/// mark an event as failed: the round is applied again.
+pub fn is_transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let Some(code) = db.code() else {
+                return false;
+            };
+            if db
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some()
+            {
+                // serialization_failure, deadlock_detected, lock_not_available, the server
+                // shutting down or starting, connection exceptions (08xxx).
+                matches!(
+                    code.as_ref(),
+                    "40001" | "40P01" | "55P03" | "57P01" | "57P02" | "57P03"
+                ) || code.starts_with("08")
+            } else {
+                // SQLite: SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
+                code.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+            }
+        }
+        _ => false,
+    }
+}
+
 /// A statement whose SQL differs between the backends (for example SQLite's scalar
 /// `MAX(a, b)` against PostgreSQL's `GREATEST(a, b)`); both texts are constants, so each
 /// backend's prepared-statement cache sees one text.

@@ -347,8 +347,11 @@ async fn apply_batch(
     for (i, (row, event)) in good.iter().enumerate() {
         let (scope, user) = shared.scope(row, event, clock);
         if let Err(e) = engine::apply(&mut tx, &mut later, &scope, &row.channel, event).await {
-            tracing::warn!(event = row.id, error = %e, "event failed; applying its batch one by one");
             tx.rollback().await?;
+            if crate::backend::is_transient(&e) {
+                return Err(e); // the whole batch again (the cursor did not move)
+            }
+            tracing::warn!(event = row.id, error = %e, "event failed; applying its batch one by one");
             return Ok(None);
         }
         users.extend(user);
@@ -363,8 +366,11 @@ async fn apply_batch(
     }
     // The batch's transcript lines and outbox rows, in one INSERT each.
     if let Err(e) = later.flush(&mut tx).await {
-        tracing::warn!(error = %e, "a batch's writes failed; applying it one by one");
         tx.rollback().await?;
+        if crate::backend::is_transient(&e) {
+            return Err(e);
+        }
+        tracing::warn!(error = %e, "a batch's writes failed; applying it one by one");
         return Ok(None);
     }
     tx.commit().await?;
@@ -375,7 +381,8 @@ async fn apply_batch(
 }
 
 /// Applies `batch` one event per savepoint: an event that fails rolls back alone and is
-/// marked failed; the others commit.
+/// marked failed; the others commit. An error that is the database's for now
+/// (`backend::is_transient`) fails no event: the batch is rolled back and the error returned.
 async fn apply_one_by_one(
     pool: &SqlitePool,
     clock: &Clock,
@@ -405,6 +412,12 @@ async fn apply_one_by_one(
             };
         match applied {
             Ok(()) => savepoint.commit().await?,
+            Err(e) if crate::backend::is_transient(&e) => {
+                // Not the event's fault: nothing of the batch is kept, it runs again.
+                savepoint.rollback().await?;
+                tx.rollback().await?;
+                return Err(e);
+            }
             Err(e) => {
                 savepoint.rollback().await?; // every effect of this event
                 tracing::error!(event = row.id, error = %e, "event could not be applied");

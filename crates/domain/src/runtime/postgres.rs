@@ -23,6 +23,7 @@ use tokio::sync::watch;
 use super::{
     decode, engine, later, wait, BatchReads, BatchScope, RuntimeConfig, Touched, Wake, Workers,
 };
+use crate::backend::is_transient;
 use crate::lanes::Lanes;
 use crate::live::Live;
 use crate::repo::{outbox, webhook_events};
@@ -166,6 +167,10 @@ async fn event_loop(
                 t.tell(&live);
                 wake.wake_outbox_here(); // this lane's calls are this instance's to make
             }
+            Err(e) if is_transient(&e) => {
+                tracing::warn!(error = %e, "event worker: the database could not apply the round just now; again shortly");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             Err(e) => {
                 tracing::error!(error = %e, "event worker: database error; retrying in 1 s");
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -251,8 +256,11 @@ async fn apply_all(
                 if let Err(e) =
                     engine::apply(&mut *tx, &mut later, &scope, &row.channel, &event).await
                 {
-                    tracing::warn!(event = row.id, error = %e, "event failed; applying the round one by one");
                     tx.rollback().await?;
+                    if is_transient(&e) {
+                        return Err(e); // the whole round again, shortly
+                    }
+                    tracing::warn!(event = row.id, error = %e, "event failed; applying the round one by one");
                     return Ok(false);
                 }
                 users.extend(user);
@@ -261,8 +269,11 @@ async fn apply_all(
         }
     }
     if let Err(e) = later.flush(&mut *tx).await {
-        tracing::warn!(error = %e, "a round's writes failed; applying it one by one");
         tx.rollback().await?;
+        if is_transient(&e) {
+            return Err(e);
+        }
+        tracing::warn!(error = %e, "a round's writes failed; applying it one by one");
         return Ok(false);
     }
     tx.commit().await?;
@@ -274,7 +285,8 @@ async fn apply_all(
 }
 
 /// Applies the events `pending` one savepoint each: one that fails rolls back alone and is
-/// marked failed; the others commit.
+/// marked failed; the others commit. An error that is the database's for now
+/// ([`is_transient`]) fails no event: the round is rolled back and the error returned.
 async fn apply_one_by_one(
     pool: &PgPool,
     lanes: Option<&Lanes>,
@@ -307,6 +319,12 @@ async fn apply_one_by_one(
             };
         match applied {
             Ok(()) => savepoint.commit().await?,
+            Err(e) if is_transient(&e) => {
+                // Not the event's fault: nothing of the round is kept, it runs again.
+                savepoint.rollback().await?;
+                tx.rollback().await?;
+                return Err(e);
+            }
             Err(e) => {
                 savepoint.rollback().await?;
                 tracing::error!(event = row.id, error = %e, "event could not be applied");

@@ -142,32 +142,76 @@ pub async fn send_due(
             }
             joined = tasks.try_join_next();
         }
-        let mut tx = Tx::background(round.record).await?;
-        // Plain successes (most calls) are recorded together; the rest one by one.
-        let (plain, other): (Vec<_>, Vec<_>) = finished
-            .into_iter()
-            .partition(|(row, result, _)| matches!(result, Ok(Done::Plain)) && !token_probe(row));
-        let plain: Vec<&OutboxRow> = plain.iter().map(|(row, _, _)| row).collect();
-        outbox::complete_many(tx.exec(), &plain, now_ms).await?;
-        let mut later = super::later::Later::default();
-        for (row, result, owner) in other {
-            record(tx.exec(), &row, result, now_ms).await?;
-            if let Some(owner) = owner {
-                super::handover::resync(
-                    tx.exec(),
-                    &mut later,
+        // A user's profile goes in first, one statement each. In the group's transaction it
+        // would lock conversations in the order the calls finished, while an event round
+        // locks them in the order the events came: on PostgreSQL the two could deadlock.
+        for (row, result, _) in &finished {
+            if let Ok(Done::Profile(p)) = result {
+                conv::set_profile(
+                    round.record,
                     &row.page_id,
                     &row.psid,
-                    owner,
-                    now_ms,
+                    p.first_name.as_deref(),
+                    p.last_name.as_deref(),
+                    p.profile_pic.as_deref(),
                 )
                 .await?;
-                later.flush(tx.exec()).await?;
             }
         }
-        tx.commit().await?;
+        // The calls are made: their results must be recorded, not the calls made again. A
+        // transaction the database gave up on for now (a deadlock, a busy file) is retried.
+        let mut attempt = 0;
+        loop {
+            match record_group(round.record, &finished, now_ms).await {
+                Ok(()) => break,
+                Err(e) if crate::backend::is_transient(&e) && attempt < RECORD_ATTEMPTS => {
+                    attempt += 1;
+                    tracing::warn!(error = %e, attempt, "recording call results failed for now; again");
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
     Ok(touched)
+}
+
+/// Tries at recording a group of results before the round gives up (its calls are then
+/// put back, and messages wait for their echo before being sent again).
+const RECORD_ATTEMPTS: u64 = 5;
+
+type Finished = (OutboxRow, Result<Done, GraphError>, Option<ThreadOwner>);
+
+/// Records the results of `finished` calls in one transaction.
+async fn record_group(
+    db: DbRef<'_>,
+    finished: &[Finished],
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = Tx::background(db).await?;
+    // Plain successes (most calls) are recorded together; the rest one by one.
+    let (plain, other): (Vec<_>, Vec<_>) = finished
+        .iter()
+        .partition(|(row, result, _)| matches!(result, Ok(Done::Plain)) && !token_probe(row));
+    let plain: Vec<&OutboxRow> = plain.iter().map(|(row, _, _)| row).collect();
+    outbox::complete_many(tx.exec(), &plain, now_ms).await?;
+    let mut later = super::later::Later::default();
+    for (row, result, owner) in other {
+        record(tx.exec(), row, result, now_ms).await?;
+        if let Some(owner) = owner {
+            super::handover::resync(
+                tx.exec(),
+                &mut later,
+                &row.page_id,
+                &row.psid,
+                *owner,
+                now_ms,
+            )
+            .await?;
+            later.flush(tx.exec()).await?;
+        }
+    }
+    tx.commit().await
 }
 
 /// The thread owner an app id stands for (`None`: nobody holds the thread).
@@ -225,24 +269,16 @@ async fn call(graph: &dyn GraphApi, row: &OutboxRow) -> Result<Done, GraphError>
 async fn record(
     mut conn: Exec<'_>,
     row: &OutboxRow,
-    result: Result<Done, GraphError>,
+    result: &Result<Done, GraphError>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     match result {
         Ok(done) => {
             match done {
-                Done::Plain => {}
-                Done::Hold(ms) => outbox::delay_next(conn.reborrow(), row, now + ms as i64).await?,
-                Done::Profile(p) => {
-                    conv::set_profile(
-                        conn.reborrow(),
-                        &row.page_id,
-                        &row.psid,
-                        p.first_name.as_deref(),
-                        p.last_name.as_deref(),
-                        p.profile_pic.as_deref(),
-                    )
-                    .await?
+                // The profile itself was written before the group's transaction.
+                Done::Plain | Done::Profile(_) => {}
+                Done::Hold(ms) => {
+                    outbox::delay_next(conn.reborrow(), row, now + *ms as i64).await?
                 }
             }
             outbox::complete(conn.reborrow(), row, now).await?;
