@@ -478,11 +478,12 @@ pub async fn postgres_snapshot(db_url: &str, path: &Path) -> anyhow::Result<()> 
     tx.rollback().await?;
     push_plan(&mut out, plan);
     let _ = writeln!(out, "== plan of the event claim over every lane");
-    let plan = sqlx::query_scalar::<_, String>(
-        "EXPLAIN (ANALYZE, BUFFERS) SELECT id FROM webhook_events
-         WHERE status = 'pending' AND lane = ANY($1) ORDER BY id LIMIT 500",
-    )
+    let plan = sqlx::query_scalar::<_, String>(&format!(
+        "EXPLAIN (ANALYZE, BUFFERS) {}",
+        domain::repo::webhook_events::PENDING_IN_LANES
+    ))
     .bind(&all_lanes)
+    .bind(500_i64)
     .fetch_all(&pool)
     .await;
     push_plan(&mut out, plan);
