@@ -41,10 +41,10 @@ BATON_TEST_BACKEND=postgres cargo test --locked -p server --tests
 step "Release build (cargo leptos build --release --split)"
 cargo leptos build --release --split
 
-# SQLite only: the PostgreSQL rows have an open intermittent stall under overload
-# (docs/postgres.md, "Not done yet"); server/tests/instances.rs covers PostgreSQL here.
+# On SQLite, and on the test PostgreSQL server with 1 and 3 instances sharing a database.
 step "Benchmark smoke run (baton bench --quick: every reply once and in order)"
-target/release/baton bench --quick --peer off --out target/bench/smoke.json
+target/release/baton bench --quick --peer off --postgres "$BATON_TEST_POSTGRES_URL" \
+  --instances 1,3 --out target/bench/smoke.json
 
 step "End-to-end tests (Playwright, Chromium)"
 (cd end2end && npx playwright test)
