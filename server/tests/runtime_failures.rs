@@ -695,19 +695,27 @@ fn deadlock_victim(times: u32, table: &str, when: &str) -> String {
     )
 }
 
+/// For the tests of deadlocks: Baton on PostgreSQL with the handover kit and a fake Graph
+/// API, or `None` on SQLite, whose single writer cannot deadlock.
+async fn on_postgres() -> Option<(String, FakeGraph, axum::Router, AppState)> {
+    if !support::on_postgres() {
+        eprintln!("skipped: PostgreSQL only (BATON_TEST_BACKEND=postgres): SQLite has one writer");
+        return None;
+    }
+    let (graph, fake) = fake_graph(vec![]).await;
+    // A SQLite URL is replaced by a new PostgreSQL database (`support::state_on`).
+    let (router, state) = setup(&graph, "sqlite::memory:").await;
+    Some((graph, fake, router, state))
+}
+
 /// A deadlock is the database's doing, not the event's: the round is rolled back and applied
 /// again, and no event is marked failed (under load two of Baton's transactions can wait on
 /// each other's conversation rows; before, the event lost that way was never answered).
 #[tokio::test]
 async fn a_deadlock_while_applying_events_retries_the_round_instead_of_failing_them() {
-    if !support::on_postgres() {
-        eprintln!("skipped: PostgreSQL only (BATON_TEST_BACKEND=postgres): SQLite has one writer");
+    let Some((graph, fake, router, state)) = on_postgres().await else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}/b.db", dir.path().display());
-    let (graph, fake) = fake_graph(vec![]).await;
-    let (router, state) = setup(&graph, &db).await;
+    };
     // Two attempts in a row: the round's fast path and its one-by-one pass both hit it.
     support::raw_sql(
         &state.pool,
@@ -739,14 +747,9 @@ async fn a_deadlock_while_applying_events_retries_the_round_instead_of_failing_t
 /// sent a second time.
 #[tokio::test]
 async fn a_deadlock_while_recording_results_does_not_send_the_message_again() {
-    if !support::on_postgres() {
-        eprintln!("skipped: PostgreSQL only (BATON_TEST_BACKEND=postgres): SQLite has one writer");
+    let Some((graph, fake, router, state)) = on_postgres().await else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}/b.db", dir.path().display());
-    let (graph, fake) = fake_graph(vec![]).await;
-    let (router, state) = setup(&graph, &db).await;
+    };
     deliver_get_started(&router).await;
     runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10)
         .await
