@@ -569,7 +569,65 @@ pub mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{is_transient, testing, with_database, Db};
+    use sqlx::ConnectOptions;
+
+    /// A SQLite file another connection holds the write lock of answers SQLITE_BUSY (once its
+    /// wait runs out): transient. A constraint violation is the work's own fault: not.
+    #[tokio::test]
+    async fn busy_sqlite_is_transient_and_a_constraint_is_not() {
+        let (db, _dir) = testing::sqlite_on_disk().await;
+        let Db::Sqlite(pool) = &db else {
+            unreachable!()
+        };
+        let mut holder = pool.acquire().await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *holder)
+            .await
+            .unwrap();
+        let file = pool.connect_options().get_filename().to_owned();
+        let mut impatient = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(file)
+            .busy_timeout(std::time::Duration::ZERO)
+            .connect()
+            .await
+            .unwrap();
+        let busy =
+            sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ('a', 'b', 0)")
+                .execute(&mut impatient)
+                .await
+                .unwrap_err();
+        assert!(is_transient(&busy), "{busy:?}");
+        sqlx::query("ROLLBACK").execute(&mut *holder).await.unwrap();
+        let twice = "INSERT INTO settings (key, value, updated_at) VALUES ('k', 'v', 0)";
+        sqlx::query(twice).execute(pool).await.unwrap();
+        let duplicate = sqlx::query(twice).execute(pool).await.unwrap_err();
+        assert!(!is_transient(&duplicate), "{duplicate:?}");
+    }
+
+    /// PostgreSQL: a deadlock's victim and a serialization failure are transient; a
+    /// constraint violation or a syntax error is not.
+    #[tokio::test]
+    async fn postgres_deadlocks_are_transient_and_mistakes_are_not() {
+        let Some(Db::Postgres(pool)) = testing::postgres().await else {
+            return;
+        };
+        let raise = |code: &str| {
+            format!("DO $$ BEGIN RAISE EXCEPTION 'staged' USING ERRCODE = '{code}'; END $$")
+        };
+        for (code, transient) in [
+            ("40P01", true),
+            ("40001", true),
+            ("23505", false),
+            ("42601", false),
+        ] {
+            let e = sqlx::raw_sql(&raise(code))
+                .execute(&pool)
+                .await
+                .unwrap_err();
+            assert_eq!(is_transient(&e), transient, "{code}: {e:?}");
+        }
+    }
 
     #[test]
     fn a_url_names_another_database_and_keeps_its_options() {
