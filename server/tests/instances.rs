@@ -11,10 +11,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use domain::runtime::postgres::instance_pid;
 use server::bench::load::{Load, Pace};
 use server::bench::sink::Sink;
-use server::bench::target::{prepare_database_at, Target, PAGE_ID};
+use server::bench::target::{owned_by, prepare_database_at, Target, PAGE_ID};
 
 /// The key every instance seals and opens the page secrets with (BATON_SECRET_KEY).
 const SECRET_KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
@@ -98,10 +97,7 @@ async fn three_instances_answer_every_message_once_in_order_when_one_dies() {
         .fetch_all(&pool)
         .await
         .unwrap();
-        let in_flight = owners
-            .iter()
-            .filter(|o| o.as_deref().and_then(instance_pid) == Some(victim))
-            .count();
+        let in_flight = owners.iter().filter(|o| owned_by(victim, o)).count();
         if in_flight > 0 {
             break;
         }
@@ -148,8 +144,6 @@ async fn three_instances_answer_every_message_once_in_order_when_one_dies() {
             .fetch_all(&pool)
             .await
             .unwrap();
-    let owned_by =
-        |pid: u32, owner: &Option<String>| owner.as_deref().and_then(instance_pid) == Some(pid);
     assert!(
         owners
             .iter()

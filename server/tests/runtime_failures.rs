@@ -144,6 +144,16 @@ async fn finish(state: &AppState, graph: &str) {
     panic!("outbox never finished");
 }
 
+/// Every stored event's status, oldest first.
+async fn event_statuses(state: &AppState) -> Vec<String> {
+    webhook_events::list(&state.pool, &state.deliveries, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.status)
+        .collect()
+}
+
 fn message_rows(rows: Vec<outbox::OutboxRow>) -> Vec<outbox::OutboxRow> {
     rows.into_iter()
         .filter(|r| r.kind == outbox::Kind::Message)
@@ -222,10 +232,8 @@ async fn a_database_error_reading_the_flow_retries_the_batch() {
     deliver_get_started(&router).await;
     let failed = runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10).await;
     assert!(failed.is_err(), "{failed:?}");
-    let pending = webhook_events::list(&state.pool, &state.deliveries, None)
-        .await
-        .unwrap();
-    assert!(pending.iter().all(|e| e.status == "pending"), "{pending:?}");
+    let statuses = event_statuses(&state).await;
+    assert!(statuses.iter().all(|s| s == "pending"), "{statuses:?}");
 
     let back = "ALTER TABLE flow_versions_away RENAME TO flow_versions";
     support::raw_sql(&state.pool, back, back).await;
@@ -727,16 +735,12 @@ async fn a_deadlock_while_applying_events_retries_the_round_instead_of_failing_t
     for attempt in 1..=2 {
         let round = runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10).await;
         assert!(round.is_err(), "attempt {attempt}: {round:?}");
-        let events = webhook_events::list(&state.pool, &state.deliveries, None)
-            .await
-            .unwrap();
-        assert!(events.iter().all(|e| e.status == "pending"), "{events:?}");
+        let statuses = event_statuses(&state).await;
+        assert!(statuses.iter().all(|s| s == "pending"), "{statuses:?}");
     }
     finish(&state, &graph).await;
-    let events = webhook_events::list(&state.pool, &state.deliveries, None)
-        .await
-        .unwrap();
-    assert!(events.iter().all(|e| e.status == "done"), "{events:?}");
+    let statuses = event_statuses(&state).await;
+    assert!(statuses.iter().all(|s| s == "done"), "{statuses:?}");
     let rows = message_rows(outbox::list_for(&state.pool, PAGE, USER).await.unwrap());
     assert_eq!(rows.len(), 1, "the Get Started answer, once");
     assert_eq!(fake.sends.load(Ordering::SeqCst), 1);

@@ -353,18 +353,18 @@ pub async fn wait_for_lanes(pool: &sqlx::PgPool, pids: &[u32]) -> anyhow::Result
         let owners: Vec<Option<String>> = sqlx::query_scalar("SELECT owner FROM work_lanes")
             .fetch_all(pool)
             .await?;
-        let held = |pid: u32| {
-            owners
-                .iter()
-                .filter(|o| o.as_deref().and_then(instance_pid) == Some(pid))
-                .count() as i64
-        };
+        let held = |pid: u32| owners.iter().filter(|o| owned_by(pid, o)).count() as i64;
         if pids.iter().all(|&pid| held(pid) >= least) {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     bail!("the instances did not share the work lanes within 30 s")
+}
+
+/// Whether a work lane's `owner` (from `work_lanes`) is the `baton serve` process `pid`.
+pub fn owned_by(pid: u32, owner: &Option<String>) -> bool {
+    owner.as_deref().and_then(instance_pid) == Some(pid)
 }
 
 /// CPU time each local PostgreSQL server process has used so far (by pid): the bench's own
