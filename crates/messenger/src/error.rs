@@ -92,6 +92,16 @@ pub enum ErrorKind {
     Transient,
     /// 27: page routing (Conversation Routing) prevents take_thread_control.
     RoutingPrevents,
+    /// "(#10) Handover Protocol APIs disabled for this page" (any code): the page's routing
+    /// settings refuse thread-control calls.
+    HandoverDisabled,
+    /// 10/1893063: Facebook restricted the page from messaging for a while.
+    PageRestricted,
+    /// The `HUMAN_AGENT` tag refused: the app lacks Meta's Human Agent permission.
+    HumanAgentNotApproved,
+    /// 100 naming `thread_control`: the page does not take a handover inside a message (the
+    /// older Handover Protocol settings); hand over with the separate call instead.
+    ThreadControlUnsupported,
     /// Anything else.
     Other,
 }
@@ -101,8 +111,17 @@ impl ErrorKind {
     /// distinguishes handover refusals, whose codes Meta does not document.
     pub fn from_code(code: i64, subcode: Option<i64>, message: &str) -> Self {
         use ErrorKind::*;
+        let text = message.to_ascii_lowercase();
         match (code, subcode) {
             (190, _) => TokenExpired,
+            _ if text.contains("handover protocol") && text.contains("disabled") => {
+                HandoverDisabled
+            }
+            (10, Some(1893063)) => PageRestricted,
+            (10 | 100 | 200, _) if text.contains("human_agent") || text.contains("human agent") => {
+                HumanAgentNotApproved
+            }
+            (100, _) if text.contains("thread_control") => ThreadControlUnsupported,
             (10, Some(2018278 | 2018065)) => OutsideWindow,
             (10, Some(2018108)) => PolicyBlocked,
             (10, Some(2018300)) => NotThreadOwner,
@@ -138,8 +157,30 @@ impl ErrorKind {
             RateLimited => "Facebook is rate-limiting; retrying",
             Transient => "Temporary Facebook error; retrying",
             RoutingPrevents => "Page routing settings prevent Baton from taking the conversation",
+            HandoverDisabled => "The page's routing settings refuse handovers (\"Handover Protocol APIs disabled\"): make Baton's app the default app for Messenger and keep Page Inbox connected",
+            PageRestricted => "Facebook has temporarily restricted this page from sending messages",
+            HumanAgentNotApproved => "This app does not have Meta's Human Agent permission, so replies more than 24 h after the customer's last message are refused (request it in App Review)",
+            ThreadControlUnsupported => "This page does not accept a handover inside a message; Baton hands over with a separate call",
             Other => "Facebook returned an unexpected error",
         }
+    }
+}
+
+impl ErrorKind {
+    /// Whether a handover call (or a message carrying one) refused with this error was
+    /// refused because of who holds the thread or the page's routing settings, as opposed to
+    /// the message itself. Such a refusal will not change by retrying.
+    pub fn refuses_handover(self) -> bool {
+        use ErrorKind::*;
+        matches!(
+            self,
+            HandoverRefused
+                | HandoverDisabled
+                | RoutingPrevents
+                | PageRestricted
+                | NotThreadOwner
+                | PermissionMissing
+        )
     }
 }
 

@@ -85,6 +85,12 @@ fn mapping_table() {
         (10, None, "(#10) Only the thread owner can pass thread control", HandoverRefused, false, "Conversation is controlled by another app (check Page routing settings)"),
         (100, None, "(#100) Invalid target app for thread control", HandoverRefused, false, "Conversation is controlled by another app (check Page routing settings)"),
         (10, Some(2018300), "(#10) Message failed to send because another app is controlling this thread now.", NotThreadOwner, false, "The conversation is with a human agent"),
+        (10, None, "(#10) Handover Protocol APIs disabled for this page", HandoverDisabled, false, "The page's routing settings refuse handovers (\"Handover Protocol APIs disabled\"): make Baton's app the default app for Messenger and keep Page Inbox connected"),
+        (100, Some(2018300), "Handover protocol APIs are disabled", HandoverDisabled, false, "The page's routing settings refuse handovers (\"Handover Protocol APIs disabled\"): make Baton's app the default app for Messenger and keep Page Inbox connected"),
+        (10, Some(1893063), "(#10) This Page is temporarily restricted", PageRestricted, false, "Facebook has temporarily restricted this page from sending messages"),
+        (10, None, "(#10) This app may not use the HUMAN_AGENT tag", HumanAgentNotApproved, false, "This app does not have Meta's Human Agent permission, so replies more than 24 h after the customer's last message are refused (request it in App Review)"),
+        (200, None, "(#200) Requires the human agent permission", HumanAgentNotApproved, false, "This app does not have Meta's Human Agent permission, so replies more than 24 h after the customer's last message are refused (request it in App Review)"),
+        (100, None, "(#100) Param thread_control is not supported", ThreadControlUnsupported, false, "This page does not accept a handover inside a message; Baton hands over with a separate call"),
         (2018032, None, "", Other, false, "Facebook returned an unexpected error"),
         (999, Some(1), "", Other, false, "Facebook returned an unexpected error"),
     ];
@@ -93,6 +99,31 @@ fn mapping_table() {
         assert_eq!(e.kind(), kind, "{code}/{sub:?}");
         assert_eq!(e.is_retryable(), retry, "{code}/{sub:?}");
         assert_eq!(e.plain_message(), plain, "{code}/{sub:?}");
+    }
+    // What counts as the page refusing a handover (as opposed to the message itself).
+    let refusing: Vec<ErrorKind> = rows
+        .iter()
+        .map(|r| r.3)
+        .filter(|k| k.refuses_handover())
+        .collect();
+    for kind in [
+        HandoverDisabled,
+        HandoverRefused,
+        RoutingPrevents,
+        PageRestricted,
+        NotThreadOwner,
+        PermissionMissing,
+    ] {
+        assert!(refusing.contains(&kind), "{kind:?}");
+    }
+    for kind in [
+        OutsideWindow,
+        InvalidParameter,
+        RateLimited,
+        ThreadControlUnsupported,
+        HumanAgentNotApproved,
+    ] {
+        assert!(!kind.refuses_handover(), "{kind:?}");
     }
 }
 

@@ -311,3 +311,34 @@ fn metadata_and_structure() {
     }));
     assert!(matches!(violations(&r)[0].1, ViolationKind::Conflict(_)));
 }
+
+#[test]
+fn a_message_can_carry_its_handover_and_reads_back_from_any_id_form() {
+    let req = SendRequest::text("24000000000000001", "You're now chatting to a real person")
+        .with_pass_to("263902037430900");
+    let json = serde_json::to_value(&req).unwrap();
+    assert_eq!(
+        json["thread_control"],
+        serde_json::json!({"control_type": "pass", "app_id": 263902037430900u64})
+    );
+    assert_eq!(req.validate(), Ok(()));
+    for id in [
+        serde_json::json!("263902037430900"),
+        serde_json::json!(263902037430900u64),
+    ] {
+        let mut wire = json.clone();
+        wire["thread_control"]["app_id"] = id;
+        let back: SendRequest = serde_json::from_value(wire).unwrap();
+        assert_eq!(back, req);
+    }
+    // A pass names its app, and travels only with a message.
+    let mut bad = req.clone();
+    bad.thread_control.as_mut().unwrap().app_id = None;
+    assert!(bad.validate().is_err());
+    let mut bad = SendRequest::action("1", messenger::send::SenderAction::TypingOn);
+    bad.thread_control = req.thread_control.clone();
+    assert!(bad.validate().is_err());
+    // Without one, the field is left out.
+    let plain = serde_json::to_value(SendRequest::text("1", "hi")).unwrap();
+    assert!(plain.get("thread_control").is_none());
+}

@@ -32,7 +32,12 @@ pub struct GraphFail {
 }
 
 impl GraphFail {
-    fn new(status: u16, code: i64, subcode: Option<i64>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        status: u16,
+        code: i64,
+        subcode: Option<i64>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             code,

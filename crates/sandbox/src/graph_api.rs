@@ -181,6 +181,11 @@ fn edge_call(sb: &Sandbox, call: &Call, edge: &str, path: &str) -> GraphResult {
 }
 
 fn send(sb: &Sandbox, call: &Call) -> GraphResult {
+    if let Some(tag) = call.body.get("tag").and_then(Value::as_str) {
+        if messenger::send::REMOVED_TAGS.contains(&tag) {
+            return Err(GraphFail::removed_tag(tag));
+        }
+    }
     let req: SendRequest = serde_json::from_value(call.body.clone())
         .map_err(|e| GraphFail::invalid_param(format!("Invalid send request: {e}")))?;
     let app = sb.app_id().to_owned();
@@ -215,6 +220,7 @@ fn handover(sb: &Sandbox, call: &Call, edge: &str) -> GraphResult {
     }
     let app = sb.app_id().to_owned();
     let page = call.page_id.clone();
+    sb.with_world(|w, _| w.refuses_call(&page))?;
     match edge {
         "pass_thread_control" => {
             let target = id_of(call.body.get("target_app_id")).ok_or_else(|| {

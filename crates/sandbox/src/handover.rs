@@ -11,7 +11,7 @@ use crate::world::World;
 
 impl World {
     /// The primary, or one of the page's secondary receivers (`crate::settings`).
-    fn may_receive(&self, page_id: &str, app: &str) -> bool {
+    pub(crate) fn may_receive(&self, page_id: &str, app: &str) -> bool {
         app == self.primary
             || self
                 .pages
@@ -169,8 +169,9 @@ impl World {
         Ok(())
     }
 
-    /// `release_thread_control` by the owner: the thread becomes idle (the primary gets the
-    /// next user message on `messaging`).
+    /// `release_thread_control` by the owner: the thread goes back to the page's default app
+    /// under Conversation Routing, else it becomes idle (the primary gets the next user
+    /// message on `messaging`).
     pub fn release(
         &mut self,
         app: &str,
@@ -184,6 +185,7 @@ impl World {
                 "Only the thread owner can release thread control",
             ));
         }
+        let to = self.released_to(page_id);
         self.record(
             page_id,
             psid,
@@ -192,7 +194,7 @@ impl World {
                 action: "release".into(),
                 by_app_id: app.into(),
                 from: owner,
-                to: None,
+                to,
                 metadata: None,
             },
         )

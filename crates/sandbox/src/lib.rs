@@ -23,6 +23,7 @@ mod fail;
 mod graph_api;
 mod handover;
 mod outbound;
+mod routing;
 mod settings;
 mod snapshot;
 mod transcript;
@@ -45,6 +46,7 @@ pub use config::{
 };
 pub use delivery::{Attempt, DeliveryRecord, DeliveryStatus};
 pub use fail::{GraphFail, SandboxError};
+pub use routing::Refusal;
 pub use settings::{PageSettings, PageUpdate};
 pub use snapshot::{PageSnapshot, Snapshot, SnapshotChanges, SNAPSHOT_VERSION};
 pub use transcript::{OwnerChange, Speaker, ThreadView, TranscriptItem};

@@ -3,8 +3,8 @@
 
 use messenger::limits::{HUMAN_AGENT_WINDOW, STANDARD_WINDOW};
 use messenger::send::{
-    MessageTag, MessagingType, OutgoingAttachment, SendRequest, SendResponse, SenderAction,
-    Template,
+    ControlType, MessageTag, MessagingType, OutgoingAttachment, SendRequest, SendResponse,
+    SenderAction, Template,
 };
 use messenger::PAGE_INBOX_APP_ID;
 use serde_json::{json, Value};
@@ -16,7 +16,9 @@ use crate::world::World;
 impl World {
     /// Performs a send by `app_id` on `page_id`. Baton (the primary) must own the thread (or
     /// it is idle); Page Inbox agents may always type. Window: 24 h for RESPONSE/UPDATE, 7 days
-    /// for MESSAGE_TAG + HUMAN_AGENT and for Page Inbox agents.
+    /// for MESSAGE_TAG + HUMAN_AGENT (with the Human Agent permission) and for Page Inbox
+    /// agents. A `thread_control` hands the thread over once the message is delivered; when
+    /// the page refuses it, nothing is delivered (`crate::routing`).
     pub fn send(
         &mut self,
         app_id: &str,
@@ -37,25 +39,44 @@ impl World {
                 }
             }
         }
-        let window = match (req.messaging_type, req.tag) {
-            _ if is_agent => Some(HUMAN_AGENT_WINDOW),
-            (Some(MessagingType::MessageTag), Some(MessageTag::HumanAgent)) => {
-                Some(HUMAN_AGENT_WINDOW)
-            }
-            // Other tags are not window-bound (Baton does not use them).
-            (Some(MessagingType::MessageTag), _) => None,
-            _ => Some(STANDARD_WINDOW),
+        let human_agent_tag = req.messaging_type == Some(MessagingType::MessageTag)
+            && req.tag == Some(MessageTag::HumanAgent);
+        // HUMAN_AGENT is the only tag that reaches past 24 hours (the other tags are gone).
+        let window = if is_agent || human_agent_tag {
+            HUMAN_AGENT_WINDOW
+        } else {
+            STANDARD_WINDOW
         };
-        if let Some(w) = window {
-            let inside = u
-                .last_user_msg
-                .is_some_and(|t| now - t <= w.as_millis() as i64);
-            if !inside {
-                return Err(GraphFail::outside_window());
+        let inside = u
+            .last_user_msg
+            .is_some_and(|t| now - t <= window.as_millis() as i64);
+        if !inside {
+            return Err(GraphFail::outside_window());
+        }
+        let owner = u.owner.clone();
+        let page = &self.pages[page_id];
+        if !is_agent {
+            let control = req.thread_control.as_ref().map(|c| c.control_type);
+            if let Some(fail) = page.refuses_send(control) {
+                return Err(fail);
+            }
+            if human_agent_tag && !page.human_agent {
+                return Err(GraphFail::human_agent_not_approved());
+            }
+        }
+        if let Some(tc) = &req.thread_control {
+            // Checked before anything is delivered: the message and the handover go together.
+            if let (ControlType::Pass, Some(target)) = (tc.control_type, tc.app_id.as_deref()) {
+                if target == app_id || !self.may_receive(page_id, target) {
+                    return Err(GraphFail::handover(
+                        "The target app is not a secondary receiver of this page",
+                    ));
+                }
             }
         }
         let Some(message) = &req.message else {
             // Sender action: no message id, no echo; the user sees the typing indicator.
+            let u = self.recipient_mut(page_id, &psid)?;
             match req.sender_action {
                 Some(SenderAction::TypingOn) => u.typing_since = Some(now),
                 Some(SenderAction::TypingOff) => u.typing_since = None,
@@ -66,7 +87,6 @@ impl World {
                 message_id: None,
             });
         };
-        let owner = u.owner.clone();
         let mid = self.new_mid();
         let mut item = TranscriptItem {
             mid: mid.clone(),
@@ -114,6 +134,15 @@ impl World {
             "message": echo,
         });
         self.emit(page_id, channel, event);
+        if let Some(tc) = &req.thread_control {
+            let metadata = message.metadata.clone();
+            match (tc.control_type, tc.app_id.as_deref()) {
+                (ControlType::Pass, Some(target)) => {
+                    self.pass(app_id, page_id, &psid, target, metadata, now)?
+                }
+                _ => self.release(app_id, page_id, &psid, now)?,
+            }
+        }
         Ok(SendResponse {
             recipient_id: psid,
             message_id: Some(mid),

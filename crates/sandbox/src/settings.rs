@@ -1,12 +1,13 @@
 //! Per-page settings a test or the setup wizard changes to produce each setup failure: the
-//! token's permissions, an expired token, the secondary receivers, Conversation Routing, and
-//! the webhook subscription (`GET`/`PUT /_sandbox/pages/{page_id}`).
+//! token's permissions, an expired token, the secondary receivers, Conversation Routing (and
+//! how the page refuses handovers), the Human Agent permission, and the webhook subscription (`GET`/`PUT /_sandbox/pages/{page_id}`).
 
 use messenger::PAGE_INBOX_APP_ID;
 use serde::{Deserialize, Serialize};
 
 use crate::config::DEFAULT_SCOPES;
 use crate::fail::SandboxError;
+use crate::routing::Refusal;
 use crate::world::PageState;
 use crate::Sandbox;
 
@@ -26,8 +27,13 @@ pub struct PageSettings {
     pub token_expired: bool,
     /// App ids listed by `secondary_receivers`; Baton may pass threads only to these.
     pub secondary_receivers: Vec<String>,
-    /// Reported as `messaging_feature_status.msgr_multi_app`.
+    /// Conversation Routing with Baton's app as the default app (reported as
+    /// `messaging_feature_status.msgr_multi_app`); off = the older Handover Protocol settings.
     pub conversation_routing: bool,
+    /// How the page refuses handovers (`off` when they work).
+    pub refuse_handovers: Refusal,
+    /// The app has Meta's Human Agent permission.
+    pub human_agent: bool,
     /// Fields Baton is subscribed to; `None` = not subscribed.
     pub subscribed_fields: Option<Vec<String>>,
 }
@@ -44,6 +50,10 @@ pub struct PageUpdate {
     pub secondary_receivers: Option<Vec<String>>,
     #[serde(default)]
     pub conversation_routing: Option<bool>,
+    #[serde(default)]
+    pub refuse_handovers: Option<Refusal>,
+    #[serde(default)]
+    pub human_agent: Option<bool>,
     /// Removes Baton's webhook subscription (as `DELETE /{page-id}/subscribed_apps` does).
     #[serde(default)]
     pub unsubscribe: bool,
@@ -74,6 +84,8 @@ fn settings_of(page: &PageState) -> PageSettings {
         token_expired: page.token_expired,
         secondary_receivers: page.secondary_receivers.clone(),
         conversation_routing: page.conversation_routing,
+        refuse_handovers: page.refuse_handovers,
+        human_agent: page.human_agent,
         subscribed_fields: page.subscribed_fields.clone(),
     }
 }
@@ -146,6 +158,12 @@ impl Sandbox {
         if let Some(routing) = update.conversation_routing {
             page.conversation_routing = routing;
         }
+        if let Some(refusal) = update.refuse_handovers {
+            page.refuse_handovers = refusal;
+        }
+        if let Some(human_agent) = update.human_agent {
+            page.human_agent = human_agent;
+        }
         if update.unsubscribe {
             page.subscribed_fields = None;
         }
@@ -175,7 +193,8 @@ mod tests {
         let s = sb.page_settings(DEFAULT_PAGE_ID).unwrap();
         assert_eq!(s.scopes, DEFAULT_SCOPES);
         assert_eq!(s.secondary_receivers, [PAGE_INBOX_APP_ID]);
-        assert!(!s.token_expired && !s.conversation_routing);
+        assert!(!s.token_expired && s.conversation_routing && s.human_agent);
+        assert_eq!(s.refuse_handovers, Refusal::Off);
         assert!(s.subscribed_fields.is_some());
         assert_eq!(sb.page_settings("42"), None);
 
@@ -185,14 +204,16 @@ mod tests {
                 DEFAULT_PAGE_ID,
                 PageUpdate {
                     scopes: Some(vec![" pages_messaging ".into(), "pages_messaging".into()]),
-                    conversation_routing: Some(true),
+                    conversation_routing: Some(false),
+                    refuse_handovers: Some(Refusal::SeparateCalls),
                     unsubscribe: true,
                     ..Default::default()
                 },
             )
             .unwrap();
         assert_eq!(s.scopes, ["pages_messaging"]);
-        assert!(s.conversation_routing);
+        assert!(!s.conversation_routing);
+        assert_eq!(s.refuse_handovers, Refusal::SeparateCalls);
         assert_eq!(s.subscribed_fields, None);
         assert_eq!(s.secondary_receivers, [PAGE_INBOX_APP_ID], "kept");
         assert!(sb.take_changes().header_changed);

@@ -39,8 +39,17 @@ pub struct PageSnapshot {
     pub token_expired: bool,
     #[serde(default = "default_secondary_receivers")]
     pub secondary_receivers: Vec<String>,
+    /// Snapshots from before the sandbox played Conversation Routing load as classic pages.
     #[serde(default)]
     pub conversation_routing: bool,
+    #[serde(default)]
+    pub refuse_handovers: crate::Refusal,
+    #[serde(default = "yes")]
+    pub human_agent: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What changed since the previous [`Sandbox::take_changes`]: the small part of the state
@@ -114,6 +123,8 @@ impl Sandbox {
                 page.token_expired = p.token_expired;
                 page.secondary_receivers = p.secondary_receivers;
                 page.conversation_routing = p.conversation_routing;
+                page.refuse_handovers = p.refuse_handovers;
+                page.human_agent = p.human_agent;
             }
         }
         w.users.clear();
@@ -147,6 +158,8 @@ fn header(w: &World, clock_offset_ms: i64) -> Snapshot {
                 token_expired: p.token_expired,
                 secondary_receivers: p.secondary_receivers.clone(),
                 conversation_routing: p.conversation_routing,
+                refuse_handovers: p.refuse_handovers,
+                human_agent: p.human_agent,
             })
             .collect(),
         users: Vec::new(),

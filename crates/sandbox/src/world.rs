@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::config::{Limits, SandboxConfig};
 use crate::fail::{GraphFail, SandboxError};
+use crate::routing::Refusal;
 use crate::settings::{default_scopes, default_secondary_receivers};
 use crate::transcript::{OwnerChange, ThreadView, TranscriptItem};
 
@@ -36,8 +37,14 @@ pub(crate) struct PageState {
     pub token_expired: bool,
     /// App ids Baton may pass threads to (Page Inbox by default).
     pub secondary_receivers: Vec<String>,
-    /// What `messaging_feature_status.msgr_multi_app` reports.
+    /// Conversation Routing (Baton's app is the default app): what
+    /// `messaging_feature_status.msgr_multi_app` reports, released threads go back to Baton,
+    /// and a message may carry its own `thread_control` (`crate::routing`).
     pub conversation_routing: bool,
+    /// How the page refuses handovers, if it does.
+    pub refuse_handovers: Refusal,
+    /// The app has Meta's Human Agent permission (the `HUMAN_AGENT` tag works).
+    pub human_agent: bool,
 }
 
 impl PageState {
@@ -152,7 +159,9 @@ impl World {
                     scopes: default_scopes(),
                     token_expired: false,
                     secondary_receivers: default_secondary_receivers(),
-                    conversation_routing: false,
+                    conversation_routing: true,
+                    refuse_handovers: Refusal::Off,
+                    human_agent: true,
                 };
                 (p.id.clone(), state)
             })

@@ -229,6 +229,17 @@ async fn move_to_inbox_take_variant_and_baton_takes_back() {
 #[tokio::test]
 async fn release_makes_thread_idle_until_next_user_message() {
     let env = env().await;
+    // The older Handover Protocol settings: a released thread is idle (under Conversation
+    // Routing it goes back to the default app, see tests/routing.rs).
+    env.sandbox
+        .update_page(
+            PAGE,
+            sandbox::PageUpdate {
+                conversation_routing: Some(false),
+                ..Default::default()
+            },
+        )
+        .unwrap();
     let psid = env.user();
     env.sandbox.user_says(&psid, "hi").unwrap();
     env.client.release_thread_control(&psid).await.unwrap();

@@ -377,18 +377,20 @@ async fn messaging_feature_status_follows_conversation_routing() {
         env.client.messaging_feature_status().await.unwrap(),
         FeatureStatus {
             hop_v2: Some(true),
-            msgr_multi_app: Some(false)
-        }
+            msgr_multi_app: Some(true)
+        },
+        "a sandbox page plays Conversation Routing unless told otherwise"
     );
-    set_page(&env, |u| u.conversation_routing = Some(true));
+    set_page(&env, |u| u.conversation_routing = Some(false));
     assert_eq!(
         env.client
             .messaging_feature_status()
             .await
             .unwrap()
             .msgr_multi_app,
-        Some(true)
+        Some(false)
     );
+    set_page(&env, |u| u.conversation_routing = Some(true));
     let (status, body) = get_json(
         &format!("{}/v21.0/me", env.base),
         &[
@@ -415,7 +417,9 @@ async fn snapshots_keep_page_settings_and_old_ones_still_load() {
                 scopes: Some(vec!["pages_messaging".into()]),
                 token_expired: Some(true),
                 secondary_receivers: Some(vec!["555".into()]),
-                conversation_routing: Some(true),
+                conversation_routing: Some(false),
+                refuse_handovers: Some(sandbox::Refusal::All),
+                human_agent: Some(false),
                 unsubscribe: true,
             },
         )
@@ -461,19 +465,25 @@ async fn control_api_reads_and_changes_page_settings() {
         page,
         json!({"id": PAGE, "name": "Baton Demo", "scopes": DEFAULT_SCOPES,
             "token_expired": false, "secondary_receivers": [INBOX],
-            "conversation_routing": false, "subscribed_fields": BATON_SUBSCRIBED_FIELDS})
+            "conversation_routing": true, "refuse_handovers": "off", "human_agent": true,
+            "subscribed_fields": BATON_SUBSCRIBED_FIELDS})
     );
     sb.take_changes();
     let (s, page) = call_json(
         &app,
         "PUT",
         &uri,
-        Some(json!({"token_expired": true, "unsubscribe": true, "conversation_routing": true})),
+        Some(
+            json!({"token_expired": true, "unsubscribe": true, "conversation_routing": false,
+                    "refuse_handovers": "restricted", "human_agent": false}),
+        ),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{page}");
     assert_eq!(page["token_expired"], true);
-    assert_eq!(page["conversation_routing"], true);
+    assert_eq!(page["conversation_routing"], false);
+    assert_eq!(page["refuse_handovers"], "restricted");
+    assert_eq!(page["human_agent"], false);
     assert_eq!(page["subscribed_fields"], Value::Null);
     assert_eq!(page["scopes"], json!(DEFAULT_SCOPES), "unchanged");
     assert!(sb.take_changes().header_changed);

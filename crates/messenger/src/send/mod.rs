@@ -20,6 +20,59 @@ pub struct SendRequest {
     pub message: Option<OutgoingMessage>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_action: Option<SenderAction>,
+    /// Conversation Routing: a thread-control change made by the same call as the message
+    /// (`{"control_type": "pass", "app_id": ...}`), so both succeed or fail together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_control: Option<ThreadControl>,
+}
+
+/// The Send API's `thread_control` field: after delivering the message, pass the thread to
+/// `app_id`, or release it (back to the page's default app).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadControl {
+    pub control_type: ControlType,
+    /// The app that gets the thread (`pass` only). Sent as a number, as Meta's samples do.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "app_id_as_number",
+        deserialize_with = "app_id_any"
+    )]
+    pub app_id: Option<String>,
+}
+
+/// `thread_control.control_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlType {
+    Pass,
+    Release,
+}
+
+impl ThreadControl {
+    /// Pass the thread to `app_id` with the message.
+    pub fn pass(app_id: impl Into<String>) -> Self {
+        Self {
+            control_type: ControlType::Pass,
+            app_id: Some(app_id.into()),
+        }
+    }
+}
+
+fn app_id_as_number<S: serde::Serializer>(id: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match id.as_deref().map(|i| (i, i.parse::<u64>())) {
+        Some((_, Ok(n))) => s.serialize_u64(n),
+        Some((i, Err(_))) => s.serialize_str(i),
+        None => s.serialize_none(),
+    }
+}
+
+fn app_id_any<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
 }
 
 /// `recipient: {"id": PSID}`.
@@ -40,15 +93,22 @@ pub enum MessagingType {
     MessageTag,
 }
 
-/// `tag` for `MESSAGE_TAG` sends. Baton only uses `HUMAN_AGENT` (7-day window).
+/// `tag` for `MESSAGE_TAG` sends. `HUMAN_AGENT` (a person's reply up to 7 days after the
+/// user's last message; needs Meta's Human Agent permission) is the only tag left: Meta removed
+/// `CONFIRMED_EVENT_UPDATE`, `POST_PURCHASE_UPDATE` and `ACCOUNT_UPDATE` on April 27, 2026 and
+/// answers them with error 100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MessageTag {
     HumanAgent,
-    ConfirmedEventUpdate,
-    PostPurchaseUpdate,
-    AccountUpdate,
 }
+
+/// The tags Meta removed on April 27, 2026 (they now fail with error 100).
+pub const REMOVED_TAGS: [&str; 3] = [
+    "CONFIRMED_EVENT_UPDATE",
+    "POST_PURCHASE_UPDATE",
+    "ACCOUNT_UPDATE",
+];
 
 /// `sender_action`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +239,7 @@ impl SendRequest {
             tag: None,
             message: Some(message),
             sender_action: None,
+            thread_control: None,
         }
     }
 
@@ -198,7 +259,14 @@ impl SendRequest {
             tag: None,
             message: None,
             sender_action: Some(action),
+            thread_control: None,
         }
+    }
+
+    /// Passes the thread to `app_id` in the same call (Conversation Routing).
+    pub fn with_pass_to(mut self, app_id: impl Into<String>) -> Self {
+        self.thread_control = Some(ThreadControl::pass(app_id));
+        self
     }
 
     /// Sets `message.metadata` (no-op for sender actions).

@@ -85,6 +85,17 @@ impl SendRequest {
         if self.messaging_type == Some(MessagingType::MessageTag) && self.tag.is_none() {
             c.push("tag", ViolationKind::Missing);
         }
+        if let Some(tc) = &self.thread_control {
+            if self.message.is_none() {
+                c.push(
+                    "thread_control",
+                    ViolationKind::Conflict("thread_control travels with a message"),
+                );
+            }
+            if tc.control_type == super::ControlType::Pass {
+                c.non_empty("thread_control.app_id", tc.app_id.as_deref());
+            }
+        }
         if let Some(m) = &self.message {
             match (&m.text, &m.attachment) {
                 (Some(_), Some(_)) => c.push(
