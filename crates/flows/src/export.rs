@@ -7,7 +7,7 @@
 //! `text, buttons, quick_replies` / `url, quick_replies` / `seconds`;
 //! `title, action` in buttons, quick replies and menu items; `target, confirmation` in
 //! handover actions; `get_started, fallback, keywords` in triggers; `match, words, message`
-//! in keyword rules; `to_inbox_message, back_to_bot_message` in `handover`.
+//! in keyword rules; `to_inbox_message, back_to_bot_message, unavailable_text` in `handover`.
 //! Empty lists and absent optional values are left out (`messages` and `triggers` are always
 //! written). Hence export -> [`crate::parse_flow`] -> export is byte-identical.
 

@@ -90,6 +90,7 @@ pub fn example_flow() -> Flow {
         handover: Some(HandoverSettings {
             to_inbox_message: Some("now_human".into()),
             back_to_bot_message: Some("back_in_bot".into()),
+            ..Default::default()
         }),
         persistent_menu: vec![
             MenuItem {

@@ -95,7 +95,8 @@ pub use import::{flow_from_value, parse_flow};
 pub use kit::{example_flow, handover_kit, HANDOVER_KIT_KEYS};
 pub use model::{
     Action, Button, Choice, Flow, HandoverSettings, HandoverTarget, ImagePart, KeywordRule,
-    MatchKind, MenuItem, Message, Part, QuickReply, TextPart, Triggers, TypingPart, FLOW_VERSION,
+    MatchKind, MenuItem, Message, Part, QuickReply, TextPart, Triggers, TypingPart,
+    DEFAULT_UNAVAILABLE_TEXT, FLOW_VERSION,
 };
 pub use payload::{
     all_postbacks, find_button_by_title, payload_for, resolve_payload, ButtonKind, ResolvedAction,

@@ -309,6 +309,24 @@ pub struct HandoverSettings {
     /// "Message 3": sent after the conversation comes back to the bot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub back_to_bot_message: Option<String>,
+    /// Sent when Messenger refuses a handover for good (the page's routing settings): the
+    /// user must not believe a person is there. `None`: [`DEFAULT_UNAVAILABLE_TEXT`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable_text: Option<String>,
+}
+
+/// What the user reads when no one can take the conversation, unless the flow says otherwise.
+pub const DEFAULT_UNAVAILABLE_TEXT: &str = "Sorry, no one can take your conversation right \
+    now. You're still chatting with the bot; please try again later.";
+
+impl Flow {
+    /// The text sent when a handover is refused for good (the flow's, else the default).
+    pub fn unavailable_text(&self) -> &str {
+        self.handover
+            .as_ref()
+            .and_then(|h| h.unavailable_text.as_deref())
+            .unwrap_or(DEFAULT_UNAVAILABLE_TEXT)
+    }
 }
 
 #[cfg(test)]

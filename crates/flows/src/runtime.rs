@@ -218,6 +218,7 @@ mod tests {
         flow.handover = Some(HandoverSettings {
             to_inbox_message: Some("main_menu".into()),
             back_to_bot_message: Some("talk_to_human".into()),
+            ..Default::default()
         });
         assert_eq!(
             handover_messages(&flow),
@@ -237,6 +238,7 @@ mod tests {
         flow.handover = Some(HandoverSettings {
             to_inbox_message: None,
             back_to_bot_message: Some("main_menu".into()),
+            ..Default::default()
         });
         assert_eq!(
             handover_messages(&flow),

@@ -43,6 +43,17 @@ pub fn describe_changes<'a>(old: &'a Flow, new: &'a Flow) -> Vec<String> {
         d.choice(to_inbox, " ", &h.to_inbox_message, &i.to_inbox_message);
         let back = "Handover settings changed: message when moved back to the bot";
         d.choice(back, " ", &h.back_to_bot_message, &i.back_to_bot_message);
+        if h.unavailable_text != i.unavailable_text {
+            d.push(match &i.unavailable_text {
+                Some(t) => format!(
+                    "Handover settings changed: text when no one can take the conversation set to {}",
+                    quote(t)
+                ),
+                None => "Handover settings changed: text when no one can take the conversation \
+                         back to the default"
+                    .to_owned(),
+            });
+        }
     });
     let menu = |f: &'a Flow| tappables(&f.persistent_menu, |m| (&m.title, &m.action));
     let (a, b) = (menu(old), menu(new));

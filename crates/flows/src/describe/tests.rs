@@ -217,6 +217,7 @@ fn handover_menu_greeting_version() {
         f.handover = Some(HandoverSettings {
             to_inbox_message: Some("main_menu".into()),
             back_to_bot_message: None,
+            ..Default::default()
         });
         f.persistent_menu[1].title = "Human".into();
         f.persistent_menu.push(MenuItem {

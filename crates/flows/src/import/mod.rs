@@ -72,10 +72,15 @@ fn read_flow(w: &mut Walker, v: &Value) -> Option<Flow> {
     let handover = match map.get("handover") {
         None | Some(Value::Null) => None,
         Some(h) => w
-            .object(h, "handover", &["to_inbox_message", "back_to_bot_message"])
+            .object(
+                h,
+                "handover",
+                &["to_inbox_message", "back_to_bot_message", "unavailable_text"],
+            )
             .map(|m| HandoverSettings {
                 to_inbox_message: w.opt_str(m, "handover", "to_inbox_message"),
                 back_to_bot_message: w.opt_str(m, "handover", "back_to_bot_message"),
+                unavailable_text: w.opt_str(m, "handover", "unavailable_text"),
             }),
     };
     let persistent_menu = w

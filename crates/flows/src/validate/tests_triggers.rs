@@ -64,6 +64,7 @@ fn handover_section_references() {
         after(|f| f.handover = Some(HandoverSettings {
             to_inbox_message: Some("x".into()),
             back_to_bot_message: Some("y".into()),
+            ..Default::default()
         })),
         [
             r#"handover.to_inbox_message: no message with key "x""#,
@@ -74,6 +75,36 @@ fn handover_section_references() {
         after(|f| f.handover = Some(HandoverSettings::default())),
         Vec::<String>::new()
     );
+    let unavailable = |text: &str| {
+        let text = text.to_owned();
+        after(move |f| {
+            f.handover = Some(HandoverSettings {
+                unavailable_text: Some(text),
+                ..Default::default()
+            })
+        })
+    };
+    assert_eq!(unavailable("Nobody is in today"), Vec::<String>::new());
+    assert_eq!(
+        unavailable(" "),
+        ["handover.unavailable_text: must not be empty"]
+    );
+    assert_eq!(
+        unavailable(&"x".repeat(2001)),
+        ["handover.unavailable_text: longer than 2000 characters (2001)"]
+    );
+}
+
+#[test]
+fn the_unavailable_text_defaults_and_round_trips_through_the_file() {
+    let mut flow = crate::example_flow();
+    assert_eq!(flow.unavailable_text(), crate::DEFAULT_UNAVAILABLE_TEXT);
+    assert!(!crate::to_json(&flow).contains("unavailable_text"), "absent stays absent");
+    flow.handover.as_mut().unwrap().unavailable_text = Some("Back on Monday".into());
+    assert_eq!(flow.unavailable_text(), "Back on Monday");
+    let json = crate::to_json(&flow);
+    assert!(json.contains(r#""unavailable_text": "Back on Monday""#), "{json}");
+    assert_eq!(crate::parse_flow(&json), Ok(flow));
 }
 
 #[test]

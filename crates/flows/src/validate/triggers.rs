@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::checks::{reference, text_len};
 use super::{Cx, Place};
-use crate::limits::{GREETING_MAX, MENU_ITEMS_MAX, MENU_TITLE_MAX};
+use crate::limits::{GREETING_MAX, MENU_ITEMS_MAX, MENU_TITLE_MAX, TEXT_MAX};
 use crate::model::MatchKind;
 use crate::payload::ButtonKind;
 use crate::problem::{field, index, Problem};
@@ -54,6 +54,9 @@ impl Cx<'_> {
             }
             if let Some(k) = &h.back_to_bot_message {
                 reference(out, self.keys, "handover.back_to_bot_message", k);
+            }
+            if let Some(text) = &h.unavailable_text {
+                text_len(out, "handover.unavailable_text", text, TEXT_MAX);
             }
         }
 
