@@ -5,91 +5,11 @@
 mod support;
 
 use app::model::AgentAction;
-use app::server::AppState;
 use domain::repo::audit::Actor;
 use domain::repo::{conversations, outbox, webhook_events};
 use domain::runtime::{self, agent};
-use sandbox::{NewUser, Speaker};
 
-struct Live {
-    state: AppState,
-    graph: String,
-    psid: String,
-    _dir: tempfile::TempDir,
-}
-
-const PAGE: &str = sandbox::DEFAULT_PAGE_ID;
-
-async fn live() -> Live {
-    let (dir, db_url) = support::temp_db();
-    let state = support::state_on(&db_url).await;
-    let (_, graph) = support::serve_with_sandbox_page(&state).await;
-    let user = state
-        .sandbox
-        .create_user(NewUser {
-            first_name: Some("Ana".into()),
-            last_name: Some("Silva".into()),
-            ..Default::default()
-        })
-        .unwrap();
-    Live {
-        state,
-        graph,
-        psid: user.psid,
-        _dir: dir,
-    }
-}
-
-impl Live {
-    /// Lets webhooks arrive and the runtime do everything it can now.
-    async fn settle(&self) {
-        for _ in 0..6 {
-            self.state.sandbox.settle().await;
-            runtime::drain(
-                &self.state.pool,
-                &self.state.deliveries,
-                &self.state.clock,
-                &self.graph,
-            )
-            .await
-            .unwrap();
-        }
-    }
-
-    /// What the user saw from the page, in order (bot and Page Inbox messages).
-    fn seen(&self) -> Vec<String> {
-        self.state
-            .sandbox
-            .transcript(&self.psid)
-            .unwrap()
-            .into_iter()
-            .filter(|t| t.from != Speaker::User)
-            .map(|t| t.text.unwrap_or_default())
-            .collect()
-    }
-
-    fn owner(&self) -> String {
-        self.state
-            .sandbox
-            .thread(&self.psid)
-            .unwrap()
-            .owner
-            .to_owned()
-    }
-
-    async fn state_of(&self) -> &'static str {
-        conversations::get(&self.state.pool, PAGE, &self.psid)
-            .await
-            .unwrap()
-            .unwrap()
-            .state
-            .as_str()
-    }
-}
-
-const MENU: &str = "How can we help?";
-const NOW_HUMAN: &str = "You're now chatting to a real person";
-const BACK: &str = "You're now back in the bot";
+use support::live::{live, Live, BACK, MENU, NOW_HUMAN, PAGE};
 
 #[tokio::test]
 async fn the_seed_story_from_get_started_to_human_and_back() {
@@ -179,21 +99,15 @@ async fn the_seed_story_from_get_started_to_human_and_back() {
 }
 
 async fn handed_over(s: &Live) {
-    s.state.sandbox.user_get_started(&s.psid).unwrap();
-    s.settle().await;
-    s.state.sandbox.user_says(&s.psid, "human").unwrap(); // keyword → talk_to_human
-    s.settle().await;
-    s.state
-        .sandbox
-        .user_taps_title(&s.psid, "Talk to human")
-        .unwrap();
-    s.settle().await;
+    s.asks_for_a_person().await;
     assert_eq!(s.owner(), "page_inbox");
 }
 
 /// Messenger refuses the pass (the Page Inbox is not a secondary receiver of this page): the
-/// conversation does not stay "in the inbox" while the bot still holds the thread. Baton asks
-/// who holds it and follows, with the reason in the transcript and the ledger.
+/// confirmation carried the pass, so the user never reads "You're now chatting to a real
+/// person"; they read that no one can take the conversation, and it does not stay "in the
+/// inbox" while the bot still holds the thread. Baton asks who holds it and follows, with the
+/// reason in the transcript and the ledger.
 #[tokio::test]
 async fn a_refused_handover_leaves_the_user_with_the_bot_and_says_why() {
     let s = live().await;
@@ -216,7 +130,8 @@ async fn a_refused_handover_leaves_the_user_with_the_bot_and_says_why() {
             .unwrap();
         s.settle().await;
     }
-    assert!(s.seen()[2].starts_with(NOW_HUMAN), "{:?}", s.seen());
+    assert_eq!(s.seen().len(), 3, "{:?}", s.seen());
+    assert_eq!(s.seen()[2], flows::DEFAULT_UNAVAILABLE_TEXT);
     assert_eq!(s.owner(), "baton", "Messenger kept the thread with Baton");
     assert_eq!(s.state_of().await, "bot");
     let transcript = conversations::transcript(&s.state.pool, PAGE, &s.psid)

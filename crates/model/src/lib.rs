@@ -28,7 +28,8 @@ pub use inbox::{
 pub use settings::PageName;
 pub use setup::{
     Check, CheckState, ConfirmItem, PageHealth, PageSummary, PendingPage, RecentPerson, SetupStep,
-    SetupView, StepReport, CONFIRM_ITEMS, SECONDARY_RECEIVER, TEST_MESSAGE,
+    SetupView, StepReport, CONFIRM_ITEMS, DEFAULT_BOT_DISCLOSURE, MAX_BOT_DISCLOSURE_CHARS,
+    SECONDARY_RECEIVER, TEST_MESSAGE,
 };
 pub use simulator::{
     offset_words, SimButton, SimFrom, SimLedgerLine, SimLine, SimMenuItem, SimOverview, SimOwner,

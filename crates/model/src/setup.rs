@@ -275,6 +275,13 @@ pub struct PageHealth {
     pub checked_at: i64,
 }
 
+/// What a newly connected page's bot says about itself before its first message and when a
+/// user comes back to it from a person (Settings → Facebook Page changes or turns it off).
+pub const DEFAULT_BOT_DISCLOSURE: &str = "You're chatting with an automated assistant.";
+
+/// Longest bot disclosure accepted (Messenger's text limit).
+pub const MAX_BOT_DISCLOSURE_CHARS: usize = 2000;
+
 /// The text step 6 sends.
 pub const TEST_MESSAGE: &str =
     "This is a test message from Baton's setup wizard: the page is connected.";

@@ -272,8 +272,8 @@ async fn wait_healthy(url: &str, child: &mut Child, log: &Path) -> anyhow::Resul
     )
 }
 
-/// A migrated database in `dir` with the page connected to the Graph API at `graph_url` and
-/// the bench flow published. Returns its URL.
+/// A migrated database in `dir` with the page connected to the Graph API at `graph_url` (bot
+/// disclosure off) and the bench flow published. Returns its URL.
 pub async fn prepare_database(dir: &Path, graph_url: &str) -> anyhow::Result<String> {
     let db_url = format!("sqlite://{}/baton.db", dir.display());
     prepare_database_at(&db_url, graph_url, None).await?;
@@ -310,6 +310,9 @@ pub async fn prepare_database_at(
         connected_at: state.clock.now(),
     };
     pages::connect(&state.pool, &page).await?;
+    // The bench measures the flow's replies and checks one per message: without the bot's
+    // disclosure (sent once per new user, it would add a call per user).
+    pages::set_bot_disclosure(&state.pool, PAGE_ID, None).await?;
     let flow = flows::to_json(&bench_flow());
     domain::flows::import(&state.pool, &state.clock, &Actor::cli(), &flow)
         .await

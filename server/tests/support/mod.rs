@@ -4,6 +4,8 @@
 //! `tower::ServiceExt::oneshot`.
 #![allow(dead_code)]
 
+pub mod live;
+
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -87,7 +89,7 @@ pub async fn raw_sql(db: &domain::backend::Db, sqlite: &str, postgres: &str) {
 }
 
 /// Connects a (non-sandbox) page whose Graph API is at `graph` and whose webhooks are signed
-/// with `app_secret`.
+/// with `app_secret`. Its bot disclosure is off (see [`quiet_bot`]).
 pub async fn connect_page(state: &AppState, graph: &str, app_secret: &str) {
     let page = PageRow {
         page_id: PAGE_ID.into(),
@@ -101,6 +103,16 @@ pub async fn connect_page(state: &AppState, graph: &str, app_secret: &str) {
         connected_at: 0,
     };
     pages::connect(&state.pool, &page).await.unwrap();
+    quiet_bot(state).await;
+}
+
+/// Turns the connected page's bot disclosure off (a newly connected page has it on), so that
+/// what a test's users get is the flow's messages alone, one call per reply; the disclosure
+/// has tests of its own (routing.rs).
+pub async fn quiet_bot(state: &AppState) {
+    pages::set_bot_disclosure(&state.pool, PAGE_ID, None)
+        .await
+        .unwrap();
 }
 
 /// The handover kit flow file (crates/flows/tests/fixtures).
@@ -123,8 +135,8 @@ pub async fn publish_kit(state: &AppState, graph: &str) {
 }
 
 /// Serves `state` on a free local port as `baton serve` does, with the built-in sandbox page
-/// connected, the sandbox delivering to this server's /webhook and the handover kit
-/// published. Returns the address and the sandbox's Graph API URL.
+/// connected (bot disclosure off, see [`quiet_bot`]), the sandbox delivering to this server's
+/// /webhook and the handover kit published. Returns the address and the sandbox's Graph API URL.
 #[allow(dead_code)] // not every test binary serves on a port
 pub async fn serve_with_sandbox_page(state: &AppState) -> (std::net::SocketAddr, String) {
     use std::net::SocketAddr;
@@ -139,6 +151,7 @@ pub async fn serve_with_sandbox_page(state: &AppState) -> (std::net::SocketAddr,
     domain::pages::connect_sandbox(&state.pool, &state.clock, &Actor::cli(), &graph)
         .await
         .unwrap();
+    quiet_bot(state).await;
     publish_kit(state, &graph).await;
     (addr, graph)
 }

@@ -23,11 +23,13 @@ pub struct ConversationRow {
     pub last_user_message_ms: Option<i64>,
     pub last_activity_ms: i64,
     pub last_text: Option<String>,
+    /// When the bot said it is an automated assistant (`None`: not yet).
+    pub disclosed_ms: Option<i64>,
 }
 
 const COLUMNS: &str = "page_id, psid, first_name, last_name, profile_pic, profile_fetched, state,
     thread_owner, handover_message, back_to_bot_message, last_user_message_ms, last_activity_ms,
-    last_text";
+    last_text, disclosed_ms";
 
 /// The conversation, created in state `bot` (owned by Baton) on first contact.
 pub async fn get_or_create<'c>(
@@ -100,14 +102,14 @@ pub async fn user_wrote<'c>(
                  WHERE page_id = $1 AND psid = $2
                  RETURNING page_id, psid, first_name, last_name, profile_pic, profile_fetched,
                      state, thread_owner, handover_message, back_to_bot_message,
-                     last_user_message_ms, last_activity_ms, last_text",
+                     last_user_message_ms, last_activity_ms, last_text, disclosed_ms",
         postgres: "UPDATE conversations
                  SET last_user_message_ms = GREATEST(COALESCE(last_user_message_ms, 0), $3),
                      last_activity_ms = GREATEST(last_activity_ms, $3), last_text = $4
                  WHERE page_id = $1 AND psid = $2
                  RETURNING page_id, psid, first_name, last_name, profile_pic, profile_fetched,
                      state, thread_owner, handover_message, back_to_bot_message,
-                     last_user_message_ms, last_activity_ms, last_text",
+                     last_user_message_ms, last_activity_ms, last_text, disclosed_ms",
     };
     let exec = exec.into();
     let sql = USER_WROTE.get(exec.backend());
@@ -203,6 +205,43 @@ pub async fn set_owner<'c>(
             .map(|r| r.rows_affected())
     })?;
     Ok(())
+}
+
+/// Records that the bot disclosure went out (or is queued) at `at_ms`.
+pub async fn mark_disclosed<'c>(
+    exec: impl Into<Exec<'c>>,
+    page_id: &str,
+    psid: &str,
+    at_ms: i64,
+) -> Result<(), sqlx::Error> {
+    on_exec!(exec, c => {
+        sqlx::query("UPDATE conversations SET disclosed_ms = $3 WHERE page_id = $1 AND psid = $2")
+            .bind(page_id)
+            .bind(psid)
+            .bind(at_ms)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// When the conversation last changed list (its newest ledger entry), if ever.
+pub async fn last_move_ms<'c>(
+    exec: impl Into<Exec<'c>>,
+    page_id: &str,
+    psid: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row: (Option<i64>,) = on_exec!(exec, c => {
+        sqlx::query_as(
+            "SELECT MAX(at_ms) FROM handover_ledger WHERE page_id = $1 AND psid = $2",
+        )
+        .bind(page_id)
+        .bind(psid)
+        .fetch_one(c)
+        .await?
+    });
+    Ok(row.0)
 }
 
 /// Remembers which messages belong to the current handover.

@@ -137,7 +137,7 @@ macro_rules! list_statement {
         let mut $sql = QueryBuilder::<$db>::new(
             "SELECT page_id, psid, first_name, last_name, profile_pic, profile_fetched, state,
                     thread_owner, handover_message, back_to_bot_message, last_user_message_ms,
-                    last_activity_ms, last_text
+                    last_activity_ms, last_text, disclosed_ms
              FROM conversations WHERE page_id = ",
         );
         $sql.push_bind(q.page_id);

@@ -174,6 +174,16 @@ pub async fn connect<'a>(db: impl Into<DbRef<'a>>, page: &PageRow) -> Result<(),
         .bind(page.connected_at)
         .execute(&mut *tx)
         .await?;
+        // A page connected for the first time tells its users they talk to a bot; one
+        // connected before keeps what its admins chose.
+        sqlx::query(
+            "INSERT INTO page_settings (page_id, bot_disclosure) VALUES ($1, $2)
+             ON CONFLICT (page_id) DO NOTHING",
+        )
+        .bind(&page.page_id)
+        .bind(model::DEFAULT_BOT_DISCLOSURE)
+        .execute(&mut *tx)
+        .await?;
         // A new connection (or a new token) ends a pause for a refused token; the waiting
         // calls go out at their next attempt, within a minute.
         sqlx::query("DELETE FROM settings WHERE key = $1")
@@ -184,4 +194,37 @@ pub async fn connect<'a>(db: impl Into<DbRef<'a>>, page: &PageRow) -> Result<(),
     });
     changed();
     Ok(())
+}
+
+/// The line telling `page_id`'s users they talk to an automated assistant (`None`: off).
+pub async fn bot_disclosure<'a>(
+    db: impl Into<DbRef<'a>>,
+    page_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(Option<String>,)> = on_db!(db.into(), pool => {
+        sqlx::query_as("SELECT bot_disclosure FROM page_settings WHERE page_id = $1")
+            .bind(page_id)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(row.and_then(|r| r.0))
+}
+
+/// Turns the bot disclosure on with `text`, or off with `None`.
+pub async fn set_bot_disclosure<'a>(
+    db: impl Into<DbRef<'a>>,
+    page_id: &str,
+    text: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    on_db!(db.into(), pool => {
+        sqlx::query(
+            "INSERT INTO page_settings (page_id, bot_disclosure) VALUES ($1, $2)
+             ON CONFLICT (page_id) DO UPDATE SET bot_disclosure = excluded.bot_disclosure",
+        )
+        .bind(page_id)
+        .bind(text)
+        .execute(pool)
+        .await
+        .map(|_| ())
+    })
 }

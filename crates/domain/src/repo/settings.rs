@@ -9,6 +9,14 @@ pub mod keys {
     /// Set while Facebook refuses the page token (error 190) and the outbox waits: the
     /// plain reason, shown to admins. Cleared when a page is connected again.
     pub const TOKEN_PROBLEM: &str = "page.token_problem";
+    /// Set when Messenger refused a handover for good (the page's routing settings): what
+    /// happened and where to fix it, shown to admins and by the setup wizard's routing step.
+    /// Cleared by the next handover that goes through.
+    pub const HANDOVER_PROBLEM: &str = "page.handover_problem";
+    /// Set when Messenger refused a `HUMAN_AGENT` reply because the app lacks the Human Agent
+    /// permission (the wizard's Human Agent step shows it). Cleared by the next one that goes
+    /// through.
+    pub const HUMAN_AGENT_PROBLEM: &str = "page.human_agent_problem";
 }
 
 pub async fn get<'c>(exec: impl Into<Exec<'c>>, key: &str) -> Result<Option<String>, sqlx::Error> {

@@ -89,6 +89,7 @@ pub async fn act<'a>(
     // A second agent's click (or the runtime applying this user's event) waits here and
     // then sees the first one's result: SQLite's BEGIN IMMEDIATE takes the write lock up
     // front, PostgreSQL locks the conversation's row.
+    let disclosure = pages::bot_disclosure(pool, &page.page_id).await?;
     let mut tx = Tx::foreground(pool).await?;
     let c = conv::get_for_update(tx.exec(), &page.page_id, psid)
         .await?
@@ -99,6 +100,7 @@ pub async fn act<'a>(
         flow: Some(&flow),
         now_ms: clock.now_ms(),
         clock_ms: clock.now_ms(),
+        disclosure: disclosure.as_deref(),
     };
     let cause = Cause {
         kind: model::HandoverCause::Agent,

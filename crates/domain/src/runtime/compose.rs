@@ -127,6 +127,48 @@ pub fn message_rows(flow: &Flow, key: &str, psid: &str) -> Vec<NewRow> {
     rows
 }
 
+/// `message.metadata` of the bot disclosure ("you are talking to an automated assistant").
+pub const DISCLOSURE_METADATA: &str = "baton:disclosure";
+/// `message.metadata` of the text sent when a handover is refused for good.
+pub const UNAVAILABLE_METADATA: &str = "baton:unavailable";
+/// Body (metadata) of the pass that follows a handover message.
+pub const HANDOVER_METADATA: &str = "baton:handover";
+/// Body (metadata) of the pass made after a person replied from the Page Inbox.
+pub const PERSON_REPLIED_METADATA: &str = "baton:person_replied";
+
+/// A plain text from the bot (the disclosure, the "no one can take this" text).
+pub fn text_row(psid: &str, text: &str, metadata: &str) -> NewRow {
+    let request = SendRequest::text(psid, text).with_metadata(metadata);
+    NewRow {
+        kind: Kind::Message,
+        body: serde_json::to_string(&request).unwrap_or_default(),
+        transcript: Some((Speaker::Bot, text.to_owned())),
+        author: None,
+    }
+}
+
+/// Makes the last message of `rows` hand the thread to the Page Inbox in the same call (the
+/// Send API's `thread_control`), so the confirmation and the handover succeed or fail
+/// together; whatever came after it (a trailing typing indicator) is dropped, since Baton can
+/// no longer message the user then. False when `rows` has no message to carry it.
+pub fn pass_with_last_message(rows: &mut Vec<NewRow>) -> bool {
+    let Some(last) = rows.iter().rposition(|r| r.kind == Kind::Message) else {
+        return false;
+    };
+    let Ok(request) = serde_json::from_str::<SendRequest>(&rows[last].body) else {
+        return false;
+    };
+    let request = request.with_pass_to(messenger::PAGE_INBOX_APP_ID);
+    rows[last].body = serde_json::to_string(&request).unwrap_or_default();
+    rows.truncate(last + 1);
+    true
+}
+
+/// Whether a queued message's body hands the thread over with it (cheap: no parse).
+pub fn carries_pass(body: &str) -> bool {
+    body.contains("\"thread_control\"")
+}
+
 /// A typing row's body: the sender action and how long to hold the next row.
 fn typing_body(request: &SendRequest, hold_ms: u64) -> String {
     serde_json::json!({ "request": request, "hold_ms": hold_ms }).to_string()
@@ -187,6 +229,40 @@ mod tests {
         let buttons = &json["message"]["attachment"]["payload"]["buttons"];
         assert_eq!(buttons[0]["type"], "web_url");
         assert_eq!(buttons[1]["type"], "postback");
+    }
+
+    #[test]
+    fn the_handover_travels_on_the_last_message_and_nothing_follows_it() {
+        let mut flow = kit();
+        let key = flow.messages[1].key.clone();
+        flow.messages[1]
+            .parts
+            .push(Part::Typing(flows::TypingPart { seconds: 1 }));
+        let mut rows = message_rows(&flow, &key, "1");
+        assert_eq!(rows.len(), 2);
+        assert!(pass_with_last_message(&mut rows));
+        assert_eq!(rows.len(), 1, "the trailing typing row is gone");
+        assert!(carries_pass(&rows[0].body));
+        let json: serde_json::Value = serde_json::from_str(&rows[0].body).unwrap();
+        assert_eq!(json["thread_control"]["control_type"], "pass");
+        assert_eq!(
+            json["thread_control"]["app_id"].to_string(),
+            messenger::PAGE_INBOX_APP_ID
+        );
+        let mut only_typing = vec![rows_typing()];
+        assert!(!pass_with_last_message(&mut only_typing));
+        assert!(!carries_pass(
+            &text_row("1", "hi", DISCLOSURE_METADATA).body
+        ));
+    }
+
+    fn rows_typing() -> NewRow {
+        NewRow {
+            kind: Kind::Typing,
+            body: typing_body(&SendRequest::action("1", SenderAction::TypingOn), 1000),
+            transcript: None,
+            author: None,
+        }
     }
 
     #[test]

@@ -9,9 +9,9 @@ use crate::backend::Exec;
 use flows::{Action, Flow, GET_STARTED_PAYLOAD};
 use messenger::webhook::{Event, EventKind};
 
-use super::compose;
-use super::handover::{back_to_bot, hand_to_inbox, record, Cause};
+use super::handover::{back_to_bot, hand_to_inbox, person_replied, record, Cause};
 use super::later::Later;
+use super::{bot, compose};
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::outbox::{self, Kind, NewRow, Priority};
 use model::ConversationState::Inbox;
@@ -32,6 +32,8 @@ pub struct Scope<'a> {
     /// Baton's clock when the work is done: when outbox rows are queued (an event's own
     /// timestamp may lie in the past or, from a platform whose clock runs ahead, the future).
     pub clock_ms: i64,
+    /// The page's bot disclosure ("you are talking to an automated assistant"), if on.
+    pub disclosure: Option<&'a str>,
 }
 
 pub async fn apply<'c>(
@@ -77,7 +79,7 @@ pub async fn apply<'c>(
                 return Ok(());
             }
             let text = echo.text.clone().unwrap_or_else(|| "(attachment)".into());
-            open(conn.reborrow(), later, scope, psid).await?;
+            let c = open(conn.reborrow(), later, scope, psid).await?;
             later.transcript(
                 scope.page_id,
                 psid,
@@ -86,7 +88,18 @@ pub async fn apply<'c>(
                 &text,
                 Some(&echo.mid),
             );
-            conv::touch(conn.reborrow(), scope.page_id, psid, at, Some(&text)).await
+            conv::touch(conn.reborrow(), scope.page_id, psid, at, Some(&text)).await?;
+            // Not Baton's send: a person answered from Meta's inbox (or another app did). In
+            // a conversation the bot still has, the person has it from now on. An echo from
+            // before the conversation last moved (a reply typed just before Done, delivered
+            // late) does not undo that move.
+            if c.state != Inbox {
+                let moved = conv::last_move_ms(conn.reborrow(), scope.page_id, psid).await?;
+                if moved.is_none_or(|t| at > t) {
+                    person_replied(conn.reborrow(), later, scope, &c).await?;
+                }
+            }
+            Ok(())
         }
         EventKind::Message(m) => {
             let Some(psid) = event.sender.as_deref() else {
@@ -102,15 +115,22 @@ pub async fn apply<'c>(
                 return Ok(());
             };
             if let Some(payload) = m.quick_reply.as_ref().map(|q| q.payload.as_str()) {
+                if c.state == Inbox && !returns_to_bot(flow, payload) {
+                    return Ok(());
+                }
                 return tapped(conn.reborrow(), later, scope, flow, &c, payload, &text).await;
+            }
+            if c.state == Inbox {
+                // A person has the conversation, though Messenger did not move the thread.
+                return Ok(());
             }
             match m
                 .text
                 .as_deref()
                 .and_then(|t| flows::match_keyword(flow, t))
             {
-                Some(key) => send(later, scope, flow, psid, key),
-                None => fallback(later, scope, flow, psid),
+                Some(key) => bot::say(conn.reborrow(), later, scope, flow, &c, key).await,
+                None => bot::fallback(conn.reborrow(), later, scope, flow, &c).await,
             }
         }
         EventKind::Postback(p) => {
@@ -158,9 +178,11 @@ pub async fn apply<'c>(
                 return Ok(());
             }
             match p.payload.as_deref() {
+                // While a person has the conversation only its way back works.
+                Some(payload) if c.state == Inbox && !returns_to_bot(flow, payload) => Ok(()),
                 Some(GET_STARTED_PAYLOAD) => match flow.triggers.get_started.as_deref() {
-                    Some(key) => send(later, scope, flow, psid, key),
-                    None => fallback(later, scope, flow, psid),
+                    Some(key) => bot::say(conn.reborrow(), later, scope, flow, &c, key).await,
+                    None => bot::fallback(conn.reborrow(), later, scope, flow, &c).await,
                 },
                 Some(payload) => {
                     tapped(conn.reborrow(), later, scope, flow, &c, payload, &title).await
@@ -334,7 +356,7 @@ async fn tapped(
 ) -> Result<(), sqlx::Error> {
     let Some(found) = flows::resolve_payload(flow, payload) else {
         // Not a button of the published flow (older version, forged): treat as unknown.
-        return fallback(later, scope, flow, &c.psid);
+        return bot::fallback(conn, later, scope, flow, c).await;
     };
     let cause = Cause {
         kind: HandoverCause::Button,
@@ -342,7 +364,7 @@ async fn tapped(
         detail: format!("button \"{title}\""),
     };
     match found.action {
-        Action::GoTo { message } => send(later, scope, flow, &c.psid, message),
+        Action::GoTo { message } => bot::say(conn, later, scope, flow, c, message).await,
         Action::Url { .. } => Ok(()),
         Action::Handover { confirmation, .. } => {
             // The way back: the return-to-bot button on the confirmation message, else the
@@ -384,26 +406,8 @@ async fn tapped(
     }
 }
 
-fn send(
-    later: &mut Later,
-    scope: &Scope<'_>,
-    flow: &Flow,
-    psid: &str,
-    key: &str,
-) -> Result<(), sqlx::Error> {
-    let rows = compose::message_rows(flow, key, psid);
-    later.enqueue(scope.page_id, psid, rows, Priority::Bulk, scope.clock_ms);
-    Ok(())
-}
-
-fn fallback(
-    later: &mut Later,
-    scope: &Scope<'_>,
-    flow: &Flow,
-    psid: &str,
-) -> Result<(), sqlx::Error> {
-    match flow.triggers.fallback.as_deref() {
-        Some(key) => send(later, scope, flow, psid, key),
-        None => Ok(()),
-    }
+/// Whether `payload` is a button of `flow` that hands the user back to the bot.
+fn returns_to_bot(flow: &Flow, payload: &str) -> bool {
+    flows::resolve_payload(flow, payload)
+        .is_some_and(|found| matches!(found.action, Action::ReturnToBot { .. }))
 }

@@ -1,9 +1,11 @@
-//! The handover state machine: a conversation moves bot → inbox (the confirmation message,
-//! then pass_thread_control to the Page Inbox) and inbox → done (take_thread_control unless
-//! Baton already owns the thread, then the back-in-bot message). Each move is one conditional
-//! UPDATE, so it happens once however many events or agents ask for it, and is written to the
-//! handover ledger and the transcript. Called by the event dispatch (`engine`) and the agent
-//! actions (`agent`).
+//! The handover state machine: a conversation moves bot → inbox (the confirmation message
+//! carrying the pass to the Page Inbox, `thread_control`, so both happen or neither does), bot
+//! → inbox when a person answers from the Page Inbox without a handover, and inbox → done
+//! (take_thread_control unless Baton already owns the thread, the bot disclosure, then the
+//! back-in-bot message). Each move is one conditional UPDATE, so it happens once however many
+//! events or agents ask for it, and is written to the handover ledger and the transcript.
+//! Called by the event dispatch (`engine`) and the agent actions (`agent`); what happens when
+//! Messenger refuses a move is `refusal`.
 
 use crate::backend::Exec;
 use flows::Flow;
@@ -24,7 +26,7 @@ pub struct Cause<'a> {
 }
 
 /// Whether Messenger's standard 24 h window is open for this conversation at `now_ms`.
-fn window_open(c: &ConversationRow, now_ms: i64) -> bool {
+pub(super) fn window_open(c: &ConversationRow, now_ms: i64) -> bool {
     c.last_user_message_ms
         .is_some_and(|t| now_ms - t <= messenger::limits::STANDARD_WINDOW_MS)
 }
@@ -100,12 +102,16 @@ pub async fn hand_to_inbox<'c>(
         Some(key) if window_open(c, scope.now_ms) => compose::message_rows(flow, key, &c.psid),
         _ => Vec::new(),
     };
-    rows.push(NewRow {
-        kind: Kind::Pass,
-        body: "baton:handover".into(),
-        transcript: None,
-        author: None,
-    });
+    // One call where the page takes it (the sender falls back to two when it does not);
+    // without a confirmation to carry it, the separate call.
+    if !compose::pass_with_last_message(&mut rows) {
+        rows.push(NewRow {
+            kind: Kind::Pass,
+            body: compose::HANDOVER_METADATA.into(),
+            transcript: None,
+            author: None,
+        });
+    }
     later.enqueue(
         scope.page_id,
         &c.psid,
@@ -155,7 +161,11 @@ pub async fn back_to_bot<'c>(
         });
     }
     if let Some(key) = confirmation.filter(|_| window_open(c, scope.now_ms)) {
-        rows.extend(compose::message_rows(flow, key, &c.psid));
+        let message = compose::message_rows(flow, key, &c.psid);
+        if !message.is_empty() {
+            super::bot::disclose(conn.reborrow(), scope, c, &mut rows).await?;
+        }
+        rows.extend(message);
     }
     later.enqueue(
         scope.page_id,
@@ -167,10 +177,67 @@ pub async fn back_to_bot<'c>(
     Ok(())
 }
 
+/// A person answered from Meta's Page Inbox in a conversation the bot has (no handover: under
+/// Conversation Routing anyone on the page may reply there): the conversation is with a person
+/// from now on, exactly as after a handover, and the bot stays silent until it is marked done
+/// or the user returns to the bot. Where the platform allows it the thread follows (a pass to
+/// the Page Inbox), so the person's tools see it as theirs; if Messenger refuses, the
+/// conversation stays with the person anyway (`refusal`).
+pub async fn person_replied(
+    mut conn: Exec<'_>,
+    later: &mut Later,
+    scope: &Scope<'_>,
+    c: &ConversationRow,
+) -> Result<(), sqlx::Error> {
+    let owner = match c.thread_owner {
+        ThreadOwner::Baton => ThreadOwner::PageInbox,
+        other => other,
+    };
+    if !conv::transition(
+        conn.reborrow(),
+        scope.page_id,
+        &c.psid,
+        Inbox,
+        owner,
+        scope.now_ms,
+    )
+    .await?
+    {
+        return Ok(());
+    }
+    let back = scope.flow.and_then(|f| flows::handover_messages(f).1);
+    conv::set_handover_messages(conn.reborrow(), scope.page_id, &c.psid, None, back).await?;
+    let cause = Cause {
+        kind: HandoverCause::PageInbox,
+        actor: None,
+        detail: "a person replied from the Page Inbox".into(),
+    };
+    let line = "A person replied from the Page Inbox: the bot stays silent until the \
+                conversation is marked done";
+    record(conn.reborrow(), later, scope.now_ms, c, Inbox, &cause, line).await?;
+    if c.thread_owner == ThreadOwner::Baton {
+        let pass = NewRow {
+            kind: Kind::Pass,
+            body: compose::PERSON_REPLIED_METADATA.into(),
+            transcript: None,
+            author: None,
+        };
+        later.enqueue(
+            scope.page_id,
+            &c.psid,
+            vec![pass],
+            Priority::Urgent,
+            scope.clock_ms,
+        );
+    }
+    Ok(())
+}
+
 /// After Messenger refused a pass or a take for good: the conversation follows `owner`, who
 /// Messenger says holds the thread now. Still Baton after a refused pass means the user is
 /// with the bot, not in the inbox; still the Page Inbox after a refused take means the
 /// conversation is still in the inbox. The move is written to the ledger and the transcript.
+/// Returns the conversation as it is afterwards.
 pub async fn resync<'c>(
     conn: impl Into<Exec<'c>>,
     later: &mut Later,
@@ -178,20 +245,29 @@ pub async fn resync<'c>(
     psid: &str,
     owner: ThreadOwner,
     at_ms: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<Option<ConversationRow>, sqlx::Error> {
     let mut conn = conn.into();
     let Some(c) = conv::get(conn.reborrow(), page_id, psid).await? else {
-        return Ok(());
+        return Ok(None);
     };
     let state = match owner {
         ThreadOwner::PageInbox => Inbox,
-        ThreadOwner::Baton if c.state == Inbox => ConversationState::Bot,
+        ThreadOwner::Baton | ThreadOwner::Idle if c.state == Inbox => ConversationState::Bot,
         _ => c.state,
+    };
+    let after = ConversationRow {
+        state,
+        thread_owner: owner,
+        ..c.clone()
     };
     if state == c.state
         || !conv::transition(conn.reborrow(), page_id, psid, state, owner, at_ms).await?
     {
-        return conv::set_owner(conn.reborrow(), page_id, psid, owner).await;
+        conv::set_owner(conn.reborrow(), page_id, psid, owner).await?;
+        return Ok(Some(ConversationRow {
+            state: c.state,
+            ..after
+        }));
     }
     let line = match owner {
         ThreadOwner::PageInbox => {
@@ -204,5 +280,6 @@ pub async fn resync<'c>(
         actor: None,
         detail: line.to_owned(),
     };
-    record(conn.reborrow(), later, at_ms, &c, state, &cause, line).await
+    record(conn.reborrow(), later, at_ms, &c, state, &cause, line).await?;
+    Ok(Some(after))
 }

@@ -5,11 +5,13 @@
 //! off; the webhook handler wakes them through [`Wake`].
 
 pub mod agent;
+mod bot;
 pub(crate) mod compose;
 pub mod engine;
 pub mod handover;
 pub mod later;
 pub mod postgres;
+mod refusal;
 pub mod sender;
 
 use std::sync::Arc;
@@ -223,6 +225,8 @@ impl Run<'_> {
 /// trials.
 struct BatchReads {
     page: Option<pages::PageRow>,
+    /// The page's bot disclosure, if on.
+    disclosure: Option<String>,
     flow: Option<flows::Flow>,
     draft: Option<flows::Flow>,
     trials: Vec<String>,
@@ -231,6 +235,10 @@ struct BatchReads {
 impl BatchReads {
     async fn read(db: crate::backend::DbRef<'_>) -> Result<BatchReads, sqlx::Error> {
         let page = pages::current(db).await?;
+        let disclosure = match &page {
+            Some(p) => pages::bot_disclosure(db, &p.page_id).await?,
+            None => None,
+        };
         // A database failure here fails the batch (the worker retries it); treating it as
         // "no flow" would mark every event done without an answer. A stored flow that no
         // longer decodes is different: retrying cannot help, so events are recorded but not
@@ -251,6 +259,7 @@ impl BatchReads {
         };
         Ok(BatchReads {
             page,
+            disclosure,
             flow,
             draft,
             trials,
@@ -260,6 +269,7 @@ impl BatchReads {
     fn scope(&self) -> BatchScope<'_> {
         BatchScope {
             app_id: self.page.as_ref().map_or("", |p| p.app_id.as_str()),
+            disclosure: self.disclosure.as_deref(),
             flow: self.flow.as_ref(),
             draft: self.draft.as_ref(),
             trials: &self.trials,
@@ -270,6 +280,7 @@ impl BatchReads {
 /// What every event of a batch shares.
 struct BatchScope<'a> {
     app_id: &'a str,
+    disclosure: Option<&'a str>,
     flow: Option<&'a flows::Flow>,
     draft: Option<&'a flows::Flow>,
     /// Simulator test users trying the draft.
@@ -298,6 +309,7 @@ impl BatchScope<'_> {
             flow: if trying { self.draft } else { self.flow },
             now_ms: clock.now_ms(),
             clock_ms: clock.now_ms(),
+            disclosure: self.disclosure,
         };
         (scope, user)
     }

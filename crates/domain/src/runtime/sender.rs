@@ -10,10 +10,11 @@ use messenger::send::SendRequest;
 use messenger::{ErrorKind, GraphApi, GraphError, PAGE_INBOX_APP_ID};
 use rand::Rng;
 
+use super::refusal::{self, Refused};
 use super::{compose, Touched};
 use crate::backend::{DbRef, Exec, Tx};
 use crate::repo::conversations as conv;
-use crate::repo::outbox::{self, Kind, OutboxRow};
+use crate::repo::outbox::{self, Kind, NewRow, OutboxRow, Priority};
 use crate::repo::pages;
 use crate::repo::settings::{self, keys};
 use model::ThreadOwner;
@@ -113,21 +114,23 @@ pub async fn send_due(
         let baton = page.app_id.clone();
         tasks.spawn(async move {
             let result = call(graph.as_ref(), &row).await;
-            // A handover call refused for good: ask who holds the thread, so the
+            // A thread-control change refused for good: ask who holds the thread, so the
             // conversation can follow Messenger instead of what Baton meant to happen.
-            let owner = match (&result, row.kind) {
-                (Err(e), Kind::Pass | Kind::Take) if !e.is_retryable() => {
-                    match graph.thread_owner(&row.psid).await {
-                        Ok(app) => Some(owner_of(app.as_deref(), &baton)),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "thread owner unknown after a refused handover");
-                            None
-                        }
-                    }
-                }
-                _ => None,
+            let refused = match &result {
+                Err(e) => Refused::of(&row, e),
+                Ok(_) => None,
             };
-            (row, result, owner)
+            let follow = match refused {
+                Some(refused) => match graph.thread_owner(&row.psid).await {
+                    Ok(app) => Some((refused, owner_of(app.as_deref(), &baton))),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "thread owner unknown after a refused handover");
+                        refused.assumed_owner().map(|owner| (refused, owner))
+                    }
+                },
+                None => None,
+            };
+            (row, result, follow)
         });
     }
     // Wait for the next finished call, take every other one finished by then, and record
@@ -158,11 +161,24 @@ pub async fn send_due(
                 .await?;
             }
         }
+        // A refused handover is answered with the published flow's "no one can take this"
+        // text (read only when there is one).
+        let unavailable = if finished
+            .iter()
+            .any(|(_, _, f)| matches!(f, Some((Refused::Handover, _))))
+        {
+            match crate::flows::published_flow(round.record).await {
+                Ok(Some((_, flow))) => flow.unavailable_text().to_owned(),
+                _ => flows::DEFAULT_UNAVAILABLE_TEXT.to_owned(),
+            }
+        } else {
+            String::new()
+        };
         // The calls are made: their results must be recorded, not the calls made again. A
         // transaction the database gave up on for now (a deadlock, a busy file) is retried.
         let mut attempt = 0;
         loop {
-            match record_group(round.record, &finished, now_ms).await {
+            match record_group(round.record, &finished, &unavailable, now_ms).await {
                 Ok(()) => break,
                 Err(e) if crate::backend::is_transient(&e) && attempt < RECORD_ATTEMPTS => {
                     attempt += 1;
@@ -180,31 +196,43 @@ pub async fn send_due(
 /// put back, and messages wait for their echo before being sent again).
 const RECORD_ATTEMPTS: u64 = 5;
 
-type Finished = (OutboxRow, Result<Done, GraphError>, Option<ThreadOwner>);
+/// A finished call: its row, its result and, when Messenger refused a thread-control change
+/// for good, what was refused and who holds the thread now.
+type Finished = (
+    OutboxRow,
+    Result<Done, GraphError>,
+    Option<(Refused, ThreadOwner)>,
+);
 
 /// Records the results of `finished` calls in one transaction.
 async fn record_group(
     db: DbRef<'_>,
     finished: &[Finished],
+    unavailable: &str,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     let mut tx = Tx::background(db).await?;
     // Plain successes (most calls) are recorded together; the rest one by one.
-    let (plain, other): (Vec<_>, Vec<_>) = finished
-        .iter()
-        .partition(|(row, result, _)| matches!(result, Ok(Done::Plain)) && !token_probe(row));
+    let (plain, other): (Vec<_>, Vec<_>) = finished.iter().partition(|(row, result, _)| {
+        matches!(result, Ok(Done::Plain))
+            && !token_probe(row)
+            && !hands_over(row)
+            && !human_agent(row)
+    });
     let plain: Vec<&OutboxRow> = plain.iter().map(|(row, _, _)| row).collect();
     outbox::complete_many(tx.exec(), &plain, now_ms).await?;
     let mut later = super::later::Later::default();
-    for (row, result, owner) in other {
+    for (row, result, follow) in other {
         record(tx.exec(), row, result, now_ms).await?;
-        if let Some(owner) = owner {
-            super::handover::resync(
+        if let (Some((refused, owner)), Err(err)) = (follow, result) {
+            refusal::follow(
                 tx.exec(),
                 &mut later,
-                &row.page_id,
-                &row.psid,
+                row,
+                *refused,
+                err,
                 *owner,
+                unavailable,
                 now_ms,
             )
             .await?;
@@ -212,6 +240,40 @@ async fn record_group(
         }
     }
     tx.commit().await
+}
+
+/// Queues the separate pass to the Page Inbox for the user of `row`, whose message was to
+/// carry it.
+async fn pass_alone(conn: Exec<'_>, row: &OutboxRow, now: i64) -> Result<(), sqlx::Error> {
+    let pass = NewRow {
+        kind: Kind::Pass,
+        body: compose::HANDOVER_METADATA.into(),
+        transcript: None,
+        author: None,
+    };
+    outbox::enqueue(
+        conn,
+        &row.page_id,
+        &row.psid,
+        &[pass],
+        Priority::Urgent,
+        now,
+    )
+    .await
+}
+
+/// Whether `row` is an agent's reply with the `HUMAN_AGENT` tag.
+fn human_agent(row: &OutboxRow) -> bool {
+    row.kind == Kind::Message && row.body.contains("\"HUMAN_AGENT\"")
+}
+
+/// Whether `row` hands a conversation to the Page Inbox (a pass, or a message carrying one).
+fn hands_over(row: &OutboxRow) -> bool {
+    match row.kind {
+        Kind::Pass => true,
+        Kind::Message => compose::carries_pass(&row.body),
+        _ => false,
+    }
 }
 
 /// The thread owner an app id stands for (`None`: nobody holds the thread).
@@ -234,6 +296,9 @@ fn token_probe(row: &OutboxRow) -> bool {
 /// What a call returned that matters after it.
 enum Done {
     Plain,
+    /// The page does not take a handover inside a message: the message went out alone, and
+    /// the pass follows as a call of its own.
+    SentPassLater,
     /// Hold the user's next row this long (typing indicator).
     Hold(u64),
     Profile(messenger::graph::UserProfile),
@@ -247,7 +312,18 @@ async fn call(graph: &dyn GraphApi, row: &OutboxRow) -> Result<Done, GraphError>
             if let Some(message) = request.message.as_mut() {
                 message.metadata = Some(compose::tag_row(message.metadata.as_deref(), row.id));
             }
-            graph.send(&request).await.map(|_| Done::Plain)
+            match graph.send(&request).await {
+                Ok(_) => Ok(Done::Plain),
+                // The older Handover Protocol settings: the message, then the separate pass.
+                Err(e)
+                    if request.thread_control.is_some()
+                        && e.kind() == ErrorKind::ThreadControlUnsupported =>
+                {
+                    request.thread_control = None;
+                    graph.send(&request).await.map(|_| Done::SentPassLater)
+                }
+                Err(e) => Err(e),
+            }
         }
         Kind::Typing => {
             let (request, hold) = compose::parse_typing(&row.body)
@@ -280,8 +356,16 @@ async fn record(
                 Done::Hold(ms) => {
                     outbox::delay_next(conn.reborrow(), row, now + *ms as i64).await?
                 }
+                Done::SentPassLater => pass_alone(conn.reborrow(), row, now).await?,
             }
             outbox::complete(conn.reborrow(), row, now).await?;
+            // A handover went through: the routing problem admins were told about is gone.
+            if hands_over(row) && !matches!(done, Done::SentPassLater) {
+                settings::remove(conn.reborrow(), keys::HANDOVER_PROBLEM).await?;
+            }
+            if human_agent(row) {
+                settings::remove(conn.reborrow(), keys::HUMAN_AGENT_PROBLEM).await?;
+            }
             // The call that checked a refused token went through: the token works again
             // (fixed on Meta's side), so the admins' notice goes.
             if token_probe(row) {
@@ -309,6 +393,18 @@ async fn record(
                 return settings::set(conn.reborrow(), keys::TOKEN_PROBLEM, &notice, now / 1000)
                     .await;
             }
+            if err.kind() == ErrorKind::HumanAgentNotApproved {
+                let notice = "Meta refused an agent's reply sent more than 24 hours after the \
+                              customer's last message: this app does not have the Human Agent \
+                              permission (Setup → Human Agent permission)";
+                settings::set(
+                    conn.reborrow(),
+                    keys::HUMAN_AGENT_PROBLEM,
+                    notice,
+                    now / 1000,
+                )
+                .await?;
+            }
             let give_up = now - row.created_ms > GIVE_UP_AFTER_MS;
             if err.is_retryable() && !give_up {
                 tracing::warn!(id = row.id, kind = %row.kind, attempts = row.attempts, %code, "Graph call failed; will retry");
@@ -327,7 +423,16 @@ async fn record(
                 } else {
                     reason.to_owned()
                 };
-                outbox::fail(conn.reborrow(), row, now, &code, &reason).await
+                outbox::fail(conn.reborrow(), row, now, &code, &reason).await?;
+                // The confirmation that carried the handover could not go out for its own
+                // sake (the window closed, its content): the handover still happens, alone.
+                if row.kind == Kind::Message
+                    && compose::carries_pass(&row.body)
+                    && !err.kind().refuses_handover()
+                {
+                    pass_alone(conn.reborrow(), row, now).await?;
+                }
+                Ok(())
             }
         }
     }

@@ -75,7 +75,11 @@ fn read_flow(w: &mut Walker, v: &Value) -> Option<Flow> {
             .object(
                 h,
                 "handover",
-                &["to_inbox_message", "back_to_bot_message", "unavailable_text"],
+                &[
+                    "to_inbox_message",
+                    "back_to_bot_message",
+                    "unavailable_text",
+                ],
             )
             .map(|m| HandoverSettings {
                 to_inbox_message: w.opt_str(m, "handover", "to_inbox_message"),
