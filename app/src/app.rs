@@ -79,15 +79,16 @@ fn SignedInLayout() -> impl IntoView {
 }
 
 /// A banner for admins while Baton cannot do its work (Facebook refuses the page token, so
-/// the outbox waits), with the way to fix it. It comes with the session, once per page load.
+/// the outbox waits; Messenger refuses handovers), with the way to fix it. It comes with the
+/// session, once per page load.
 #[component]
 fn PageAlert() -> impl IntoView {
     use_context::<PageAlertText>()
         .and_then(|a| a.0)
-        .map(|text| {
+        .map(|alert| {
             view! {
                 <aside class="page-alert" aria-label="Problem">
-                    {text}". "<a href="/settings">"Open Settings"</a>
+                    {alert.text}". "<a href=alert.href>{alert.link}</a>
                 </aside>
             }
         })

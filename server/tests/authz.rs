@@ -53,6 +53,12 @@ const TABLE: &[(&str, &str, Access)] = &[
         "access_token=&app_secret=&new_verify=true",
         Needs(ManageSettings),
     ),
+    ("/api/settings/bot_disclosure", "", Needs(ManageSettings)),
+    (
+        "/api/settings/save_bot_disclosure",
+        "on=true&text=I+am+a+bot",
+        Needs(ManageSettings),
+    ),
     ("/api/setup/status", "", Needs(RunSetup)),
     ("/api/setup/open_step", "step=webhook", Needs(RunSetup)),
     ("/api/setup/check", "step=token", Needs(RunSetup)),
@@ -73,6 +79,8 @@ const TABLE: &[(&str, &str, Access)] = &[
     ("/api/setup/push_profile", "", Needs(RunSetup)),
     ("/api/setup/recent_people", "", Needs(RunSetup)),
     ("/api/setup/send_test", "psid=1", Needs(RunSetup)),
+    ("/api/setup/round_trip", "psid=1", Needs(RunSetup)),
+    ("/api/setup/human_agent_test", "psid=1", Needs(RunSetup)),
     ("/api/setup/use_sandbox", "", Needs(RunSetup)),
     ("/api/users/list", "", Needs(ManageUsers)),
     (
@@ -136,6 +144,11 @@ const TABLE: &[(&str, &str, Access)] = &[
         Needs(WorkInbox),
     ),
     ("/api/simulator/overview", "", Needs(UseSimulator)),
+    (
+        "/api/simulator/page",
+        "psid=1&conversation_routing=true&refuse=off&human_agent=true",
+        Needs(UseSimulator),
+    ),
     (
         "/api/simulator/create_user",
         "first_name=Ana&last_name=",

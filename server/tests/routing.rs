@@ -384,6 +384,22 @@ async fn the_bot_discloses_itself_first_and_when_the_user_comes_back() {
     assert_eq!(seen[n - 2], app::model::DEFAULT_BOT_DISCLOSURE, "{seen:?}");
     assert!(seen[n - 1].starts_with(BACK), "{seen:?}");
 
+    // Words that cannot go out are refused, and change nothing.
+    let refused =
+        domain::pages::set_bot_disclosure(&s.state.pool, &s.state.clock, &Actor::cli(), true, "  ")
+            .await;
+    assert!(
+        matches!(refused, Err(domain::pages::PageError::Invalid(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        pages::bot_disclosure(&s.state.pool, PAGE)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(app::model::DEFAULT_BOT_DISCLOSURE)
+    );
+
     // Turned off: nothing more about it.
     pages::set_bot_disclosure(&s.state.pool, PAGE, None)
         .await

@@ -11,7 +11,9 @@ mod support;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use app::model::{CheckState, PageHealth, RecentPerson, Role, SetupStep, SetupView, TEST_MESSAGE};
+use app::model::{
+    CheckState, PageHealth, RecentPerson, Role, RoutingPath, SetupStep, SetupView, TEST_MESSAGE,
+};
 use sandbox::{
     NewUser, PageUpdate, Sandbox, SandboxConfig, DEFAULT_APP_ID, DEFAULT_APP_SECRET,
     DEFAULT_PAGE_ID, DEFAULT_PAGE_TOKEN, EXPIRED_TOKEN, USER_TOKEN,
@@ -398,25 +400,48 @@ async fn step_three_waits_for_the_handshake_and_subscribes_the_page() {
 }
 
 #[tokio::test]
-async fn steps_four_to_six_check_receivers_push_the_profile_and_send_a_test() {
+async fn the_routing_step_speaks_conversation_routing_first() {
     let w = wizard().await;
     w.connected().await;
 
-    // Receivers before anyone wrote: no conversation to probe, two boxes to tick.
-    let v = w.check(SetupStep::Receivers).await;
-    assert_eq!(
-        check(&v, SetupStep::Receivers, "page-inbox-secondary").0,
-        CheckState::Pass
-    );
-    let (state, text) = check(&v, SetupStep::Receivers, "routing");
+    // A page under Conversation Routing (the sandbox's default), before anyone wrote.
+    let v = w.check(SetupStep::Routing).await;
+    assert_eq!(v.routing, RoutingPath::ConversationRouting);
+    let (state, text) = check(&v, SetupStep::Routing, "routing");
     assert_eq!(state, CheckState::Pass, "{text}");
+    assert!(text.contains("default app"), "{text}");
+    for id in ["page-inbox-secondary", "handover-fields", "pages-messaging"] {
+        assert_eq!(
+            check(&v, SetupStep::Routing, id).0,
+            CheckState::Pass,
+            "{id}"
+        );
+    }
     assert_eq!(
-        check(&v, SetupStep::Receivers, "thread-owner").0,
+        check(&v, SetupStep::Routing, "thread-owner").0,
         CheckState::Waiting
     );
-    let (state, text) = check(&v, SetupStep::Receivers, "primary-receiver");
+    assert_eq!(
+        check(&v, SetupStep::Routing, "handover").0,
+        CheckState::Waiting,
+        "no round trip yet"
+    );
+    let (state, text) = check(&v, SetupStep::Routing, "primary-receiver");
     assert_eq!(state, CheckState::Confirm);
-    assert!(text.contains("Primary Receiver"), "{text}");
+    assert!(text.contains("Default app"), "{text}");
+    assert!(!text.contains("Primary Receiver"), "{text}");
+    let report = v.report(SetupStep::Routing).unwrap();
+    assert!(
+        !report.checks.iter().any(|c| c.id == "response-method"),
+        "only the older settings have a response method"
+    );
+    for id in ["automations-off", "app-live"] {
+        assert_eq!(
+            check(&v, SetupStep::Routing, id).0,
+            CheckState::Confirm,
+            "{id}"
+        );
+    }
 
     let psid = w.someone_writes("Ana").await;
     // A newer conversation Facebook does not know (kept from a page connected before under
@@ -434,44 +459,216 @@ async fn steps_four_to_six_check_receivers_push_the_profile_and_send_a_test() {
         .unwrap()
         .rows_affected()
     });
-    w.ok::<SetupView>(
-        "setup/confirm",
-        &[("item", "response-method"), ("done", "true")],
-    )
-    .await;
-    let v: SetupView = w
-        .ok(
-            "setup/confirm",
-            &[("item", "primary-receiver"), ("done", "true")],
-        )
-        .await;
-    let (state, text) = check(&v, SetupStep::Receivers, "thread-owner");
+    for item in ["primary-receiver", "automations-off", "app-live"] {
+        w.ok::<SetupView>("setup/confirm", &[("item", item), ("done", "true")])
+            .await;
+    }
+    let v = w.check(SetupStep::Routing).await;
+    let (state, text) = check(&v, SetupStep::Routing, "thread-owner");
     assert_eq!(state, CheckState::Pass, "{text}");
     assert!(!text.contains("Ghost"), "{text}");
     assert!(
-        v.step_complete(SetupStep::Receivers),
-        "{:?}",
-        v.report(SetupStep::Receivers)
+        !v.step_complete(SetupStep::Routing),
+        "the round trip is still to run"
+    );
+
+    // The live round trip: to the Page Inbox and back, step by step.
+    let v: SetupView = w.ok("setup/round_trip", &[("psid", &psid)]).await;
+    let report = v.report(SetupStep::Routing).unwrap();
+    let trip: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.id.starts_with("round-trip-"))
+        .map(|c| (c.id.as_str(), c.state))
+        .collect();
+    assert_eq!(
+        trip,
+        [
+            ("round-trip-1", CheckState::Pass),
+            ("round-trip-2", CheckState::Pass),
+            ("round-trip-3", CheckState::Pass),
+            ("round-trip-4", CheckState::Pass),
+        ],
+        "{report:?}"
+    );
+    assert_eq!(
+        check(&v, SetupStep::Routing, "handover").0,
+        CheckState::Pass
+    );
+    assert!(v.step_complete(SetupStep::Routing), "{report:?}");
+    assert_eq!(
+        w.fb.thread_owner(&psid).unwrap().as_deref(),
+        Some(DEFAULT_APP_ID)
+    );
+    let history: Vec<String> =
+        w.fb.thread(&psid)
+            .unwrap()
+            .history
+            .into_iter()
+            .map(|h| h.action)
+            .collect();
+    assert!(
+        history.ends_with(&["pass".to_owned(), "take".to_owned()]),
+        "{history:?}"
+    );
+    // Checking again keeps the round trip's lines.
+    let v = w.check(SetupStep::Routing).await;
+    assert_eq!(
+        check(&v, SetupStep::Routing, "round-trip-4").0,
+        CheckState::Pass
     );
     let body = w
         .refused("setup/confirm", &[("item", "nope"), ("done", "true")])
         .await;
     assert!(body.contains("no setting called"), "{body}");
+    w.assert_no_secret_seen();
+}
 
-    // Page Inbox removed from the secondary receivers; Conversation Routing turned on.
+#[tokio::test]
+async fn the_routing_step_turns_red_after_a_refusal_and_speaks_the_pages_own_settings() {
+    let w = wizard().await;
+    w.connected().await;
+    let psid = w.someone_writes("Ana").await;
+
+    // A page that refuses its separate handover calls: the message carrying the pass works,
+    // taking the conversation back does not; the round trip says so, with the fix.
     w.break_page(PageUpdate {
-        secondary_receivers: Some(vec![]),
-        conversation_routing: Some(true),
+        refuse_handovers: Some(sandbox::Refusal::SeparateCalls),
         ..Default::default()
     });
-    let v = w.check(SetupStep::Receivers).await;
-    let (state, text) = check(&v, SetupStep::Receivers, "page-inbox-secondary");
+    let v: SetupView = w.ok("setup/round_trip", &[("psid", &psid)]).await;
+    assert_eq!(
+        check(&v, SetupStep::Routing, "round-trip-2").0,
+        CheckState::Pass
+    );
+    let (state, text) = check(&v, SetupStep::Routing, "round-trip-4");
     assert_eq!(state, CheckState::Fail);
-    assert!(text.contains("not a secondary receiver"), "{text}");
-    let (state, text) = check(&v, SetupStep::Receivers, "routing");
-    assert_eq!(state, CheckState::Warn);
-    assert!(text.contains("Conversation Routing"), "{text}");
-    assert_eq!(v.conversation_routing, Some(true));
+    assert!(text.contains("Handover Protocol APIs disabled"), "{text}");
+    assert!(text.contains("Done in the Page Inbox"), "{text}");
+    assert_eq!(
+        check(&v, SetupStep::Routing, "handover").0,
+        CheckState::Fail
+    );
+    w.fb.inbox_done(&psid, None).unwrap();
+
+    // A refusal the runtime met turns the step (and Settings → Page) red until a handover works.
+    domain::repo::settings::set(
+        &w.app.state.pool,
+        domain::repo::settings::keys::HANDOVER_PROBLEM,
+        &domain::runtime::handover_notice(messenger::ErrorKind::HandoverDisabled.plain_message()),
+        0,
+    )
+    .await
+    .unwrap();
+    let v = w.check(SetupStep::Routing).await;
+    let (state, text) = check(&v, SetupStep::Routing, "handover");
+    assert_eq!(state, CheckState::Fail);
+    assert!(text.contains("Default app"), "{text}");
+    let h: PageHealth = w.ok("settings/page_health", &[]).await;
+    assert_eq!(health_check(&h, "handover").0, CheckState::Fail);
+
+    // The admin says the page shows the older settings: every text uses those.
+    let v: SetupView = w
+        .ok(
+            "setup/confirm",
+            &[("item", RoutingPath::SHOWS_CLASSIC), ("done", "true")],
+        )
+        .await;
+    assert_eq!(v.routing, RoutingPath::Classic);
+    let (_, text) = check(&v, SetupStep::Routing, "primary-receiver");
+    assert!(
+        text.contains("Primary Receiver") && !text.contains("Default app"),
+        "{text}"
+    );
+    assert_eq!(
+        check(&v, SetupStep::Routing, "response-method").0,
+        CheckState::Confirm
+    );
+    let (_, text) = check(&v, SetupStep::Routing, "handover");
+    assert!(text.contains("Primary Receiver"), "{text}");
+    // The other answer replaces it.
+    let v: SetupView = w
+        .ok(
+            "setup/confirm",
+            &[("item", RoutingPath::SHOWS_ROUTING), ("done", "true")],
+        )
+        .await;
+    assert_eq!(v.routing, RoutingPath::ConversationRouting);
+    assert!(!v.confirmed.iter().any(|c| c == RoutingPath::SHOWS_CLASSIC));
+
+    // Facebook does not say, and nobody chose: both click paths, Conversation Routing first.
+    w.ok::<SetupView>(
+        "setup/confirm",
+        &[("item", RoutingPath::SHOWS_ROUTING), ("done", "false")],
+    )
+    .await;
+    w.break_page(PageUpdate {
+        conversation_routing: Some(false),
+        refuse_handovers: Some(sandbox::Refusal::Off),
+        secondary_receivers: Some(vec![]),
+        ..Default::default()
+    });
+    let v = w.check(SetupStep::Routing).await;
+    assert_eq!(v.routing, RoutingPath::Unsure);
+    assert_eq!(check(&v, SetupStep::Routing, "routing").0, CheckState::Warn);
+    let (state, text) = check(&v, SetupStep::Routing, "page-inbox-secondary");
+    assert_eq!(state, CheckState::Fail);
+    let (cr, classic) = (
+        text.find("Conversation routing"),
+        text.find("Secondary Receivers"),
+    );
+    assert!(cr.is_some() && classic.is_some() && cr < classic, "{text}");
+}
+
+#[tokio::test]
+async fn the_human_agent_step_tells_from_a_tagged_test_reply() {
+    let w = wizard().await;
+    w.connected().await;
+    let psid = w.someone_writes("Ana").await;
+    let v = w.check(SetupStep::HumanAgent).await;
+    assert_eq!(
+        check(&v, SetupStep::HumanAgent, "human-agent-approved").0,
+        CheckState::Confirm
+    );
+    // Without the permission Meta refuses the tagged reply.
+    w.break_page(PageUpdate {
+        human_agent: Some(false),
+        ..Default::default()
+    });
+    let v: SetupView = w.ok("setup/human_agent_test", &[("psid", &psid)]).await;
+    let (state, text) = check(&v, SetupStep::HumanAgent, "human-agent-test");
+    assert_eq!(state, CheckState::Fail);
+    assert!(text.contains("App Review"), "{text}");
+    assert!(!v.step_complete(SetupStep::HumanAgent));
+    // Approved: the test goes through, and that is proof enough.
+    w.break_page(PageUpdate {
+        human_agent: Some(true),
+        ..Default::default()
+    });
+    let v: SetupView = w.ok("setup/human_agent_test", &[("psid", &psid)]).await;
+    assert_eq!(
+        check(&v, SetupStep::HumanAgent, "human-agent-test").0,
+        CheckState::Pass
+    );
+    assert!(
+        v.step_complete(SetupStep::HumanAgent),
+        "{:?}",
+        v.report(SetupStep::HumanAgent)
+    );
+    w.fb.settle().await;
+    assert!(w
+        .fb
+        .transcript(&psid)
+        .unwrap()
+        .iter()
+        .any(|t| t.text.as_deref() == Some(app::model::HUMAN_AGENT_TEST_MESSAGE)));
+}
+
+#[tokio::test]
+async fn steps_six_and_seven_push_the_profile_and_send_a_test() {
+    let w = wizard().await;
+    w.connected().await;
+    let psid = w.someone_writes("Ana").await;
 
     // Profile: nothing published yet, then the handover kit published and pushed.
     let v = w.check(SetupStep::Profile).await;

@@ -72,12 +72,26 @@ async fn signed_in(
     ctx: &crate::server::Ctx,
     user: domain::repo::users::UserRow,
 ) -> Result<SessionInfo, AppError> {
-    use crate::model::Permission;
-    use domain::repo::settings;
-    let alert = if user.role().can(Permission::ManageSettings) {
-        settings::get(ctx.pool(), settings::keys::TOKEN_PROBLEM).await?
-    } else {
-        None
-    };
+    use crate::model::{PageAlert, Permission};
+    use domain::repo::settings::{self, keys};
+    let mut alert = None;
+    if user.role().can(Permission::ManageSettings) {
+        // The most pressing first: nothing goes out while the token is refused.
+        let problems = [
+            (keys::TOKEN_PROBLEM, "/settings", "Open Settings"),
+            (keys::HANDOVER_PROBLEM, "/setup", "Open Setup"),
+            (keys::HUMAN_AGENT_PROBLEM, "/setup", "Open Setup"),
+        ];
+        for (key, href, link) in problems {
+            if let Some(text) = settings::get(ctx.pool(), key).await? {
+                alert = Some(PageAlert {
+                    text,
+                    href: href.into(),
+                    link: link.into(),
+                });
+                break;
+            }
+        }
+    }
     Ok(SessionInfo::SignedIn(user.view(), alert))
 }

@@ -54,6 +54,31 @@ pub async fn page_health() -> Result<crate::model::PageHealth, AppError> {
     domain::setup::health(&ctx.state).await
 }
 
+/// Settings → Page: the connected page's bot disclosure; `None` without a page (admins).
+#[server(endpoint = "settings/bot_disclosure")]
+pub async fn get_bot_disclosure() -> Result<Option<crate::model::BotDisclosure>, AppError> {
+    use crate::model::Permission;
+    use crate::server::Ctx;
+    let ctx = Ctx::get()?;
+    ctx.require(Permission::ManageSettings).await?;
+    Ok(domain::pages::bot_disclosure(ctx.pool()).await?)
+}
+
+/// Settings → Page: turns the bot disclosure on with `text`, or off (admins).
+#[server(endpoint = "settings/save_bot_disclosure")]
+pub async fn save_bot_disclosure(
+    #[server(default)] on: bool,
+    text: String,
+) -> Result<crate::model::BotDisclosure, AppError> {
+    use crate::model::Permission;
+    use crate::server::Ctx;
+    use domain::repo::audit::Actor;
+    let ctx = Ctx::get()?;
+    let admin = ctx.require(Permission::ManageSettings).await?;
+    let actor = Actor::user(admin.id, &admin.email);
+    Ok(domain::pages::set_bot_disclosure(ctx.pool(), ctx.clock(), &actor, on, &text).await?)
+}
+
 /// Settings → Page: forgets the connected page and its secrets (admins).
 #[server(endpoint = "settings/disconnect_page")]
 pub async fn disconnect_page() -> Result<(), AppError> {

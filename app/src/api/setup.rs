@@ -36,7 +36,8 @@ pub async fn open_setup_step(step: String) -> Result<(), AppError> {
     domain::setup::open_step(&ctx.state, step).await
 }
 
-/// Runs a step's checks again (`step`: token, app, webhook, receivers, profile, test).
+/// Runs a step's checks again (`step`: token, app, webhook, routing, human_agent, profile,
+/// test; "receivers" is the routing step's older name).
 #[server(endpoint = "setup/check")]
 pub async fn check_setup_step(step: String) -> Result<SetupView, AppError> {
     let (ctx, _) = setup_ctx().await?;
@@ -84,28 +85,43 @@ pub async fn sandbox_verify() -> Result<SetupView, AppError> {
     domain::setup::sandbox_verify(&ctx.state).await
 }
 
-/// Step 4: ticks (`done`) or clears a receiver-settings confirm-box.
+/// Steps 4 and 5: ticks (`done`) or clears a confirm-box, or says which routing settings the
+/// page shows.
 #[server(endpoint = "setup/confirm")]
 pub async fn confirm_setting(item: String, done: bool) -> Result<SetupView, AppError> {
     let (ctx, _) = setup_ctx().await?;
     domain::setup::confirm(&ctx.state, &item, done).await
 }
 
-/// Step 5: pushes the published flow's Get Started, menu and greeting to the page.
+/// Step 4: the live round trip on `psid`'s conversation (to the Page Inbox and back).
+#[server(endpoint = "setup/round_trip")]
+pub async fn routing_round_trip(psid: String) -> Result<SetupView, AppError> {
+    let (ctx, actor) = setup_ctx().await?;
+    domain::setup::round_trip(&ctx.state, &actor, &psid).await
+}
+
+/// Step 5: a test reply with the `HUMAN_AGENT` tag to `psid`.
+#[server(endpoint = "setup/human_agent_test")]
+pub async fn human_agent_test(psid: String) -> Result<SetupView, AppError> {
+    let (ctx, actor) = setup_ctx().await?;
+    domain::setup::human_agent_test(&ctx.state, &actor, &psid).await
+}
+
+/// Step 6: pushes the published flow's Get Started, menu and greeting to the page.
 #[server(endpoint = "setup/push_profile")]
 pub async fn push_page_profile() -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;
     domain::setup::push_profile(&ctx.state, &actor).await
 }
 
-/// Step 6: the people who wrote to the page most recently.
+/// Steps 4, 5 and 7: the people who wrote to the page most recently.
 #[server(endpoint = "setup/recent_people")]
 pub async fn recent_people() -> Result<Vec<RecentPerson>, AppError> {
     let (ctx, _) = setup_ctx().await?;
     domain::setup::recent_people(&ctx.state).await
 }
 
-/// Step 6: sends the test message to `psid`.
+/// Step 7: sends the test message to `psid`.
 #[server(endpoint = "setup/send_test")]
 pub async fn send_test_message(psid: String) -> Result<SetupView, AppError> {
     let (ctx, actor) = setup_ctx().await?;

@@ -100,3 +100,22 @@ pub async fn try_draft(psid: String, on: bool) -> Result<SimView, AppError> {
     let ctx = simulator_ctx().await?;
     domain::simulator::set_trial(&ctx.state, &psid, on).await
 }
+
+/// The sandbox page's routing (test tools): Conversation Routing or the older receivers,
+/// how handovers are refused (`refuse`: off, separate_calls, all, restricted), the Human
+/// Agent permission. Returns `psid`'s view.
+#[server(endpoint = "simulator/page")]
+pub async fn set_sim_page(
+    psid: String,
+    #[server(default)] conversation_routing: bool,
+    refuse: String,
+    #[server(default)] human_agent: bool,
+) -> Result<SimView, AppError> {
+    let ctx = simulator_ctx().await?;
+    let page = crate::model::SimPage {
+        conversation_routing,
+        refuse_handovers: crate::model::SimRefusal::parse(&refuse).map_err(AppError::Invalid)?,
+        human_agent,
+    };
+    domain::simulator::set_page(&ctx.state, &psid, page).await
+}

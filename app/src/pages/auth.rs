@@ -45,7 +45,7 @@ pub struct CurrentUser(pub UserView);
 
 /// What admins must know now (see `SessionInfo::SignedIn`), provided inside [`Gate`].
 #[derive(Clone, Debug)]
-pub struct PageAlertText(pub Option<String>);
+pub struct PageAlertText(pub Option<crate::model::PageAlert>);
 
 /// Shows `children` to a signed-in user, else the sign-in or first-admin screen.
 #[component]

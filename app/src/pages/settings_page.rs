@@ -1,11 +1,13 @@
 //! Settings → Page (admins): the connected page's health checked with Facebook (token,
-//! webhooks arriving, subscription, receivers), rotating its token / app secret / verify
-//! token, and disconnecting it.
+//! webhooks arriving, subscription, routing), the bot disclosure, rotating its token / app
+//! secret / verify token, and disconnecting it.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::settings::{disconnect_page, page_health, RotatePageSecrets};
+use crate::api::settings::{
+    disconnect_page, get_bot_disclosure, page_health, RotatePageSecrets, SaveBotDisclosure,
+};
 use crate::model::format_time;
 use crate::pages::checks::CheckList;
 
@@ -61,6 +63,7 @@ pub fn PageSection() -> impl IntoView {
                                         </button>
                                         <A href="/setup">"Open the setup wizard"</A>
                                     </div>
+                                    <DisclosureForm/>
                                     {(!sandbox).then(|| view! { <RotateForm rotate/> })}
                                 }
                                 .into_any()
@@ -97,6 +100,50 @@ pub fn PageSection() -> impl IntoView {
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 })}
             </div>
+        </section>
+    }
+}
+
+/// Whether the bot says it is an automated assistant, and in which words (the law requires
+/// it in some places).
+#[component]
+fn DisclosureForm() -> impl IntoView {
+    let save = ServerAction::<SaveBotDisclosure>::new();
+    let current = Resource::new(move || save.version().get(), |_| get_bot_disclosure());
+    view! {
+        <section class="disclosure" aria-labelledby="disclosure-title">
+            <h3 id="disclosure-title">"The bot says it is a bot"</h3>
+            <Transition fallback=|| view! { <p class="notice">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match current.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(None) => ().into_any(),
+                        Ok(Some(d)) => view! {
+                            <ActionForm action=save attr:class="form stacked">
+                                <label class="checkbox">
+                                    <input type="checkbox" name="on" value="true" prop:checked=d.on/>
+                                    " Before the bot's first message, and when someone comes back to \
+                                     the bot from a person, send:"
+                                </label>
+                                <label for="disclosure-text" class="visually-hidden">"What the bot says about itself"</label>
+                                <textarea id="disclosure-text" name="text" rows="2" maxlength="2000"
+                                    prop:value=d.text.clone()></textarea>
+                                <span class="hint">
+                                    "Some laws (California, Germany) require telling people they are \
+                                     talking to an automated assistant."
+                                </span>
+                                <button type="submit" class="secondary" disabled=save.pending()>"Save"</button>
+                            </ActionForm>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            {move || save.value().get().map(|r| match r {
+                Ok(d) if d.on => view! { <p class="ok" role="status">"Saved: the bot says it is a bot."</p> }.into_any(),
+                Ok(_) => view! { <p class="ok" role="status">"Saved: the bot no longer says it is a bot."</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
         </section>
     }
 }

@@ -221,3 +221,47 @@ async fn store<'a>(
     .await?;
     Ok(())
 }
+
+/// The connected page's bot disclosure (off, or on with its words).
+pub async fn bot_disclosure<'a>(
+    pool: impl Into<DbRef<'a>>,
+) -> Result<Option<model::BotDisclosure>, PageError> {
+    let pool = pool.into();
+    let Some(page) = pages::current(pool).await? else {
+        return Ok(None);
+    };
+    let text = pages::bot_disclosure(pool, &page.page_id).await?;
+    Ok(Some(model::BotDisclosure {
+        on: text.is_some(),
+        text: text.unwrap_or_else(|| model::DEFAULT_BOT_DISCLOSURE.to_owned()),
+    }))
+}
+
+/// Turns the connected page's bot disclosure on (with `text`) or off; audited.
+pub async fn set_bot_disclosure<'a>(
+    pool: impl Into<DbRef<'a>>,
+    clock: &Clock,
+    actor: &Actor,
+    on: bool,
+    text: &str,
+) -> Result<model::BotDisclosure, PageError> {
+    let pool = pool.into();
+    let words = model::BotDisclosure::parse(on, text).map_err(PageError::Invalid)?;
+    let page = pages::current(pool)
+        .await?
+        .ok_or_else(|| PageError::Invalid("No Facebook page is connected.".into()))?;
+    pages::set_bot_disclosure(pool, &page.page_id, words.as_deref()).await?;
+    audit::record(
+        pool,
+        actor,
+        "settings.changed",
+        Some("bot disclosure"),
+        Some(words.as_deref().unwrap_or("off")),
+        clock.now(),
+    )
+    .await?;
+    Ok(model::BotDisclosure {
+        on: words.is_some(),
+        text: words.unwrap_or_else(|| model::DEFAULT_BOT_DISCLOSURE.to_owned()),
+    })
+}

@@ -141,9 +141,19 @@ pub enum SessionInfo {
     /// No user exists yet: the first-run screen creates the first admin.
     NeedsFirstAdmin,
     SignedOut,
-    /// The user, and for admins what they must know now (Facebook refuses the page token,
-    /// so nothing is sent): shown as a banner on every screen.
-    SignedIn(UserView, Option<String>),
+    /// The user, and for admins what they must know now (Facebook refuses the page token, so
+    /// nothing is sent; Messenger refuses handovers): shown as a banner on every screen.
+    SignedIn(UserView, Option<PageAlert>),
+}
+
+/// A problem admins must know about, and the screen where it is fixed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageAlert {
+    pub text: String,
+    /// E.g. "/settings".
+    pub href: String,
+    /// The link's words, e.g. "Open Settings".
+    pub link: String,
 }
 
 /// One line of the audit log.

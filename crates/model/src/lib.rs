@@ -12,7 +12,9 @@ mod setup;
 mod simulator;
 mod time;
 
-pub use account::{AuditEntry, Email, NewPassword, Permission, Role, SessionInfo, UserView};
+pub use account::{
+    AuditEntry, Email, NewPassword, PageAlert, Permission, Role, SessionInfo, UserView,
+};
 pub use conversation::{ConversationState, HandoverCause, Speaker, ThreadOwner};
 pub use error::AppError;
 pub use flow_versions::{
@@ -25,14 +27,15 @@ pub use inbox::{
     InboxCursor, InboxList, LedgerEntry, ReplyReport, ReplyRule, TranscriptLine,
     HUMAN_AGENT_WINDOW_MS, MAX_REPLY_CHARS, MAX_SEARCH_CHARS, WINDOW_MS,
 };
-pub use settings::PageName;
+pub use settings::{BotDisclosure, PageName};
 pub use setup::{
-    Check, CheckState, ConfirmItem, PageHealth, PageSummary, PendingPage, RecentPerson, SetupStep,
-    SetupView, StepReport, CONFIRM_ITEMS, DEFAULT_BOT_DISCLOSURE, MAX_BOT_DISCLOSURE_CHARS,
+    Check, CheckState, ConfirmItem, PageHealth, PageSummary, PendingPage, RecentPerson,
+    RoutingPath, SetupStep, SetupView, StepReport, CONFIRM_ITEMS, DEFAULT_BOT_DISCLOSURE,
+    HUMAN_AGENT_ITEM, HUMAN_AGENT_TEST_MESSAGE, MAX_BOT_DISCLOSURE_CHARS, ROUND_TRIP_MESSAGE,
     SECONDARY_RECEIVER, TEST_MESSAGE,
 };
 pub use simulator::{
-    offset_words, SimButton, SimFrom, SimLedgerLine, SimLine, SimMenuItem, SimOverview, SimOwner,
-    SimUser, SimView, MAX_SIM_TEXT,
+    offset_words, SimBaton, SimButton, SimFrom, SimLedgerLine, SimLine, SimMenuItem, SimOverview,
+    SimOwner, SimPage, SimRefusal, SimUser, SimView, MAX_SIM_TEXT,
 };
 pub use time::format_time;

@@ -33,9 +33,51 @@ impl PageName {
     }
 }
 
+/// The bot disclosure of the connected page: whether the bot says it is an automated assistant
+/// (before its first message in a conversation and when a user comes back from a person), and
+/// in which words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotDisclosure {
+    pub on: bool,
+    pub text: String,
+}
+
+impl BotDisclosure {
+    /// The words to store: `None` when off; the trimmed text when on (1..=2000 characters,
+    /// Messenger's text limit).
+    pub fn parse(on: bool, text: &str) -> Result<Option<String>, String> {
+        if !on {
+            return Ok(None);
+        }
+        let text = text.trim();
+        let chars = text.chars().count();
+        if chars == 0 {
+            return Err("Write what the bot says about itself, or turn the disclosure off.".into());
+        }
+        if chars > crate::MAX_BOT_DISCLOSURE_CHARS {
+            return Err(format!(
+                "The disclosure is {chars} characters long; Messenger allows {}.",
+                crate::MAX_BOT_DISCLOSURE_CHARS
+            ));
+        }
+        Ok(Some(text.to_owned()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::PageName;
+    use super::{BotDisclosure, PageName};
+
+    #[test]
+    fn a_disclosure_is_off_or_has_words() {
+        assert_eq!(BotDisclosure::parse(false, "anything"), Ok(None));
+        assert_eq!(
+            BotDisclosure::parse(true, "  I am a bot. "),
+            Ok(Some("I am a bot.".into()))
+        );
+        assert!(BotDisclosure::parse(true, " ").is_err());
+        assert!(BotDisclosure::parse(true, &"x".repeat(2001)).is_err());
+    }
 
     #[test]
     fn trims_and_accepts_a_normal_name() {

@@ -100,6 +100,74 @@ pub struct SimMenuItem {
     pub url: Option<String>,
 }
 
+/// How the sandbox page refuses handovers (the Simulator's test tools set it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SimRefusal {
+    /// Handovers work.
+    Off,
+    /// The separate handover calls answer "Handover Protocol APIs disabled"; a message's
+    /// own handover still works.
+    SeparateCalls,
+    /// Every handover is refused.
+    All,
+    /// Facebook restricted the page from messaging.
+    Restricted,
+}
+
+impl SimRefusal {
+    pub const ALL: [SimRefusal; 4] = [
+        SimRefusal::Off,
+        SimRefusal::SeparateCalls,
+        SimRefusal::All,
+        SimRefusal::Restricted,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            SimRefusal::Off => "off",
+            SimRefusal::SeparateCalls => "separate_calls",
+            SimRefusal::All => "all",
+            SimRefusal::Restricted => "restricted",
+        }
+    }
+
+    pub fn parse(slug: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.slug() == slug)
+            .ok_or_else(|| format!("There is no handover setting called {slug:?}."))
+    }
+
+    /// For the test tools' picker.
+    pub fn words(self) -> &'static str {
+        match self {
+            SimRefusal::Off => "Handovers work",
+            SimRefusal::SeparateCalls => "Only a message's own handover works",
+            SimRefusal::All => "Every handover is refused",
+            SimRefusal::Restricted => "Facebook restricted the page",
+        }
+    }
+}
+
+/// The sandbox page's routing settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimPage {
+    /// Conversation Routing with Baton as the default app; off: the older receivers.
+    pub conversation_routing: bool,
+    pub refuse_handovers: SimRefusal,
+    /// The app has Meta's Human Agent permission.
+    pub human_agent: bool,
+}
+
+/// Baton's side of the test user's conversation: its list, and why it got there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimBaton {
+    pub state: crate::ConversationState,
+    /// The ledger's last reason, e.g. "a person replied from the Page Inbox".
+    pub why: Option<String>,
+}
+
 /// Everything the Simulator shows for one test user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimView {
@@ -123,6 +191,9 @@ pub struct SimView {
     pub clock_offset_ms: i64,
     /// Problems in the draft (only counted while trying it).
     pub draft_problems: usize,
+    pub page: SimPage,
+    /// `None` until Baton has heard from this user.
+    pub baton: Option<SimBaton>,
 }
 
 impl SimView {
@@ -159,6 +230,14 @@ mod tests {
         assert_eq!(offset_words(3 * 3_600_000), "+3 h");
         assert_eq!(offset_words(7 * 24 * 3_600_000), "+7 d");
         assert_eq!(offset_words(26 * 3_600_000), "+1 d 2 h");
+    }
+
+    #[test]
+    fn refusals_round_trip_through_their_slugs() {
+        for r in SimRefusal::ALL {
+            assert_eq!(SimRefusal::parse(r.slug()), Ok(r));
+        }
+        assert!(SimRefusal::parse("sometimes").is_err());
     }
 
     #[test]

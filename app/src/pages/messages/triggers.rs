@@ -1,7 +1,8 @@
 //! Triggers: the Get Started message, keyword rules (exact / contains), the fallback message,
-//! the persistent menu, the greeting, and which messages agents' moves send.
+//! the persistent menu, the greeting, which messages agents' moves send, and what a user reads
+//! when no one can take the conversation.
 
-use flows::limits::{GREETING_MAX, MENU_ITEMS_MAX};
+use flows::limits::{GREETING_MAX, MENU_ITEMS_MAX, TEXT_MAX};
 use flows::{Action, Flow, HandoverSettings, KeywordRule, MatchKind, MenuItem};
 use leptos::prelude::*;
 
@@ -39,6 +40,14 @@ pub fn TriggersPanel() -> impl IntoView {
             f.handover
                 .as_ref()
                 .and_then(|h| h.back_to_bot_message.clone())
+                .unwrap_or_default()
+        })
+    });
+    let unavailable = Signal::derive(move || {
+        ed.flow.with(|f| {
+            f.handover
+                .as_ref()
+                .and_then(|h| h.unavailable_text.clone())
                 .unwrap_or_default()
         })
     });
@@ -94,6 +103,11 @@ pub fn TriggersPanel() -> impl IntoView {
             <MessagePicker label="Sent when back in the bot" value=back
                 path="handover.back_to_bot_message" none="Default"
                 set=setter(|f, v| set_handover(f, |h| h.back_to_bot_message = chosen(v)))/>
+            <Field label="Sent when no one can take the conversation (Messenger refused the handover)"
+                value=unavailable path="handover.unavailable_text" multiline=true
+                max=Signal::stored(TEXT_MAX) placeholder=flows::DEFAULT_UNAVAILABLE_TEXT
+                set=setter(|f, v| set_handover(f, |h| h.unavailable_text = chosen(v)))/>
+            <p class="hint">"Left empty, users read the text shown in grey. The conversation stays with the bot."</p>
         </section>
     }
 }

@@ -1,9 +1,10 @@
-//! The setup wizard (admins): connect a Facebook Page in six steps, each checked with Facebook
-//! and explained in plain words: page token → app → webhook → receiver settings → messenger
-//! profile → test message. Or one click on "Use the sandbox page" to try everything offline.
+//! The setup wizard (admins): connect a Facebook Page in seven steps, each checked with
+//! Facebook and explained in plain words: page token → app → webhook → routing settings
+//! (Conversation Routing first) → Human Agent permission → messenger profile → test message. Or one click on "Use the sandbox page" to try everything offline.
 //! The server stores the step and every step's last checks, so leaving and coming back resumes
 //! where the admin was. Loaded in the browser only (the server renders the loading line).
 
+mod routing;
 mod steps;
 
 use leptos::prelude::*;
@@ -148,7 +149,7 @@ pub fn SetupPage() -> impl IntoView {
         <section class="page setup">
             <h1>"Setup"</h1>
             <p class="lead">
-                "Connect your Facebook Page in six steps. Each step checks your settings with \
+                "Connect your Facebook Page in seven steps. Each step checks your settings with \
                  Facebook and says exactly what to fix."
             </p>
             {move || match wiz.view.get() {
@@ -250,7 +251,7 @@ fn Progress(wiz: Wizard, view: SetupView) -> impl IntoView {
             <progress max=total value=done aria-labelledby="setup-progress-label"></progress>
             {(done == total).then(|| view! {
                 <p class="ok" data-testid="setup-complete">
-                    "All six steps are done: the page is connected. "
+                    "All seven steps are done: the page is connected. "
                     <a href="/settings">"Settings"</a>
                     " shows its health from now on."
                 </p>

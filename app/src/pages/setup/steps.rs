@@ -4,12 +4,13 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::routing::{human_agent_step, routing_step, PersonPicker, Window};
 use super::Wizard;
 use crate::api::setup::{
-    check_page_token, check_setup_step, confirm_setting, new_verify_token, push_page_profile,
-    recent_people, sandbox_verify, save_app, send_test_message, subscribe_page,
+    check_page_token, check_setup_step, new_verify_token, push_page_profile, sandbox_verify,
+    save_app, send_test_message, subscribe_page,
 };
-use crate::model::{format_time, SetupStep, SetupView, CONFIRM_ITEMS};
+use crate::model::{format_time, SetupStep, SetupView};
 use crate::pages::checks::CheckList;
 
 #[component]
@@ -23,7 +24,8 @@ pub fn StepCard(wiz: Wizard, view: SetupView) -> impl IntoView {
             SetupStep::Token => token_step(wiz, &v).into_any(),
             SetupStep::App => app_step(wiz, &v).into_any(),
             SetupStep::Webhook => webhook_step(wiz, &v).into_any(),
-            SetupStep::Receivers => receivers_step(wiz, &v).into_any(),
+            SetupStep::Routing => routing_step(wiz, &v).into_any(),
+            SetupStep::HumanAgent => human_agent_step(wiz, &v).into_any(),
             SetupStep::Profile => profile_step(wiz).into_any(),
             SetupStep::Test => test_step(wiz).into_any(),
         };
@@ -35,7 +37,7 @@ pub fn StepCard(wiz: Wizard, view: SetupView) -> impl IntoView {
         view! {
             <article class="setup-step" data-step=step.slug() aria-labelledby="step-title">
                 <h2 id="step-title">
-                    <span class="notice">{format!("Step {} of 6 · ", step.number())}</span>
+                    <span class="notice">{format!("Step {} of {} · ", step.number(), SetupStep::ALL.len())}</span>
                     {step.title()}
                 </h2>
                 {body}
@@ -329,52 +331,6 @@ fn webhook_step(wiz: Wizard, v: &SetupView) -> impl IntoView {
     }
 }
 
-fn receivers_step(wiz: Wizard, v: &SetupView) -> impl IntoView {
-    let routing = v.conversation_routing == Some(true);
-    let confirmed = v.confirmed.clone();
-    view! {
-        <p>
-            "For the handover to work, the page must send new conversations to Baton (the "
-            <strong>"primary receiver"</strong> ") and let Baton hand them to "
-            <strong>"Page Inbox"</strong> " (a " <strong>"secondary receiver"</strong>
-            "). Baton checks what Facebook's API shows; tick the rest once you have set it."
-        </p>
-        <fieldset class="confirm-boxes">
-            <legend>"Settings you confirm"</legend>
-            {CONFIRM_ITEMS
-                .iter()
-                .map(|item| {
-                    let id = item.id;
-                    let ticked = confirmed.iter().any(|c| c == id);
-                    let path = if routing { item.routing_path } else { item.classic_path };
-                    let input_id = format!("confirm-{id}");
-                    view! {
-                        <div class="confirm-box">
-                            <input
-                                type="checkbox"
-                                id=input_id.clone()
-                                prop:checked=ticked
-                                disabled=move || wiz.busy.get()
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    wiz.act(None, false, confirm_setting(id.to_owned(), on));
-                                }
-                            />
-                            <label for=input_id>
-                                <strong>{item.label}</strong>
-                                <span class="path">{path}</span>
-                            </label>
-                        </div>
-                    }
-                })
-                .collect_view()}
-        </fieldset>
-        {v.page.is_none().then(|| view! {
-            <p class="notice" role="note">"Connect a page (steps 1 and 2) so Baton can check these with Facebook."</p>
-        })}
-    }
-}
-
 fn profile_step(wiz: Wizard) -> impl IntoView {
     view! {
         <p>
@@ -394,63 +350,17 @@ fn profile_step(wiz: Wizard) -> impl IntoView {
 }
 
 fn test_step(wiz: Wizard) -> impl IntoView {
-    let people = LocalResource::new(recent_people);
-    let picked = RwSignal::new(String::new());
     view! {
         <p>
             "Send a test message to someone who wrote to the page recently (Messenger lets a \
              page answer only within 24 hours of their last message)."
         </p>
-        <Suspense fallback=|| view! { <p class="notice">"Loading recent conversations…"</p> }>
-            {move || Suspend::new(async move {
-                match people.await {
-                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
-                        <p class="notice" data-testid="no-people">
-                            "No one has written to the page yet. Send the page a message from \
-                             Messenger (or, on the sandbox page, from the "
-                            <a href="/simulator">"Simulator"</a>
-                            "), then come back to this step."
-                        </p>
-                    }
-                    .into_any(),
-                    Ok(list) => {
-                        if picked.get_untracked().is_empty() {
-                            if let Some(first) = list.iter().find(|p| p.in_window).or(list.first()) {
-                                picked.set(first.psid.clone());
-                            }
-                        }
-                        view! {
-                            <form class="form" on:submit=move |ev| {
-                                ev.prevent_default();
-                                wiz.act(None, false, send_test_message(picked.get_untracked()));
-                            }>
-                                <label for="test-person">"Send to"</label>
-                                <select
-                                    id="test-person"
-                                    prop:value=picked
-                                    on:change=move |ev| picked.set(event_target_value(&ev))
-                                >
-                                    {list
-                                        .into_iter()
-                                        .map(|p| {
-                                            let when = p.when.clone();
-                                            let window = if p.in_window { "" } else { " (outside 24 h)" };
-                                            view! {
-                                                <option value=p.psid.clone()>
-                                                    {format!("{} · {when}{window}", p.name)}
-                                                </option>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </select>
-                                <button type="submit" disabled=move || wiz.busy.get()>"Send test message"</button>
-                            </form>
-                        }
-                        .into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <PersonPicker
+            id="test-person"
+            label="Send to"
+            button="Send test message"
+            window=Window::Day
+            run=move |psid| wiz.act(None, false, send_test_message(psid))
+        />
     }
 }

@@ -6,8 +6,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::{note_view, take_typed, Sim};
-use crate::api::simulator::{advance_clock, page_inbox_act, try_draft};
-use crate::model::{format_time, offset_words, SimOwner, MAX_SIM_TEXT};
+use crate::api::simulator::{advance_clock, page_inbox_act, set_sim_page, try_draft};
+use crate::model::{
+    format_time, offset_words, ConversationState, SimOwner, SimPage, SimRefusal, MAX_SIM_TEXT,
+};
 
 fn inbox_act(sim: Sim, act: &'static str, text: String, done: Option<&'static str>) {
     let Some(psid) = sim.selected.get_untracked() else {
@@ -65,6 +67,20 @@ pub fn PageInboxPanel(sim: Sim) -> impl IntoView {
                 " " {owner_words}
             </p>
             <p class="hint">{window}</p>
+            {move || sim.view.with(|v| v.as_ref().and_then(|v| v.baton.clone())).map(|b| {
+                let words = match b.state {
+                    ConversationState::Inbox => "In Baton's Inbox: a person has it, the bot stays silent",
+                    ConversationState::Done => "In Baton: done, the bot answers",
+                    ConversationState::Bot => "In Baton: with the bot",
+                };
+                view! {
+                    <p class="sim-baton" data-testid="sim-baton" role="status">
+                        {words}
+                        {b.why.map(|why| format!(" ({why})"))}
+                        "."
+                    </p>
+                }
+            })}
             {move || sim.view.with(|v| v.as_ref().is_some_and(|v| v.pending_request)).then(|| view! {
                 <p class="notice">"The Page Inbox asked the bot for this conversation; waiting for Baton."</p>
             })}
@@ -154,6 +170,7 @@ pub fn TestTools(sim: Sim) -> impl IntoView {
                 <input type="checkbox" prop:checked=trying on:change=toggle disabled=move || sim.busy.get()/>
                 <span>"Try draft: run the draft from Messages for this test user, without publishing"</span>
             </label>
+            <PageRouting sim/>
             {move || sim.view.with(|v| v.as_ref().filter(|v| v.user.trying_draft && v.draft_problems > 0).map(|v| {
                 let n = v.draft_problems;
                 view! {
@@ -192,5 +209,52 @@ pub fn Ledger(sim: Sim) -> impl IntoView {
                 }
             }}
         </section>
+    }
+}
+
+/// The sandbox page's routing: Conversation Routing or the older receivers, how Messenger
+/// refuses handovers, and the Human Agent permission, so each case can be played.
+#[component]
+fn PageRouting(sim: Sim) -> impl IntoView {
+    let page = move || sim.view.with(|v| v.as_ref().map(|v| v.page));
+    let change = move |edit: fn(&mut SimPage, &leptos::ev::Event), ev: leptos::ev::Event| {
+        let (Some(psid), Some(mut p)) = (sim.selected.get_untracked(), page()) else {
+            return;
+        };
+        edit(&mut p, &ev);
+        let refuse = p.refuse_handovers.slug().to_owned();
+        let call = set_sim_page(psid, p.conversation_routing, refuse, p.human_agent);
+        sim.act(
+            sim.tools_note,
+            Some("The sandbox page's settings changed."),
+            call,
+        );
+    };
+    view! {
+        <fieldset class="sim-routing">
+            <legend>"The page's routing"</legend>
+            <label class="sim-check">
+                <input type="checkbox" disabled=move || sim.busy.get()
+                    prop:checked=move || page().is_some_and(|p| p.conversation_routing)
+                    on:change=move |ev| change(|p, ev| p.conversation_routing = event_target_checked(ev), ev)/>
+                <span>"Conversation Routing, Baton the default app (off: the older Primary / Secondary Receiver settings)"</span>
+            </label>
+            <label for="sim-refuse">"Handovers"</label>
+            <select id="sim-refuse" disabled=move || sim.busy.get()
+                prop:value=move || page().map(|p| p.refuse_handovers.slug()).unwrap_or("off")
+                on:change=move |ev| change(|p, ev| {
+                    if let Ok(r) = SimRefusal::parse(&event_target_value(ev)) {
+                        p.refuse_handovers = r;
+                    }
+                }, ev)>
+                {SimRefusal::ALL.into_iter().map(|r| view! { <option value=r.slug()>{r.words()}</option> }).collect_view()}
+            </select>
+            <label class="sim-check">
+                <input type="checkbox" disabled=move || sim.busy.get()
+                    prop:checked=move || page().is_some_and(|p| p.human_agent)
+                    on:change=move |ev| change(|p, ev| p.human_agent = event_target_checked(ev), ev)/>
+                <span>"The app has Meta's Human Agent permission (agents' replies after 24 hours)"</span>
+            </label>
+        </fieldset>
     }
 }

@@ -29,6 +29,7 @@ use crate::repo::{outbox, pages, webhook_events};
 use crate::Clock;
 
 pub use compose::metadata;
+pub use refusal::handover_notice;
 
 /// Wakes the workers when there is new work (instead of waiting for the next poll): the
 /// event worker when events were stored, the outbox worker when calls were queued. Waking

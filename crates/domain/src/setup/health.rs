@@ -3,7 +3,8 @@
 
 use super::*;
 
-/// The connected page's health: token, webhook traffic, subscription, receivers.
+/// The connected page's health: token, webhook traffic, subscription, routing (handovers
+/// going through, Page Inbox connected).
 pub async fn health(state: &Services) -> Result<PageHealth, AppError> {
     let Some(page) = pages::current(&state.pool).await? else {
         return Ok(PageHealth {
@@ -49,8 +50,7 @@ pub async fn health(state: &Services) -> Result<PageHealth, AppError> {
         ),
     });
     checks.push(subscription_check(state, &page).await);
-    let client = checked_client(&page, &state.config.graph_api_url);
-    checks.extend(routing_checks(&client).await.1);
+    checks.extend(routing_health(state, &page).await?);
     Ok(PageHealth {
         page: Some(summary(&page)),
         checks,

@@ -19,14 +19,16 @@ use crate::repo::setup::{self as progress, Pending};
 use crate::Services;
 use model::AppError;
 use model::{
-    ago, display_name, Check, CheckState, PageHealth, PageSummary, PendingPage, RecentPerson,
-    SetupStep, SetupView, StepReport, CONFIRM_ITEMS, SECONDARY_RECEIVER, TEST_MESSAGE, WINDOW_MS,
+    ago, display_name, Check, CheckState, ConfirmItem, PageHealth, PageSummary, PendingPage,
+    RecentPerson, SetupStep, SetupView, StepReport, CONFIRM_ITEMS, HUMAN_AGENT_WINDOW_MS,
+    SECONDARY_RECEIVER, TEST_MESSAGE, WINDOW_MS,
 };
 
 use CheckState::{Confirm, Fail, Pass, Waiting, Warn};
 
 mod app;
 mod health;
+mod human_agent;
 mod profile;
 mod routing;
 mod test_message;
@@ -35,6 +37,7 @@ mod webhook;
 
 pub use app::*;
 pub use health::*;
+pub use human_agent::*;
 pub use profile::*;
 pub use routing::*;
 pub use test_message::*;
@@ -178,12 +181,7 @@ pub async fn view(state: &Services) -> Result<SetupView, AppError> {
     let pool = &state.pool;
     let page = pages::current(pool).await?;
     let p = progress::load(pool).await?;
-    let routing = p
-        .reports
-        .iter()
-        .flat_map(|r| &r.checks)
-        .find(|c| c.id == "routing")
-        .map(|c| c.state == Warn);
+    let routing = routing::path_of(&p.reports, &p.confirmed);
     Ok(SetupView {
         callback_url: match &page {
             Some(page) if page.is_sandbox => state.sandbox.callback_url(),
@@ -198,7 +196,7 @@ pub async fn view(state: &Services) -> Result<SetupView, AppError> {
         confirmed: p.confirmed,
         current: p.current,
         reports: p.reports,
-        conversation_routing: routing,
+        routing,
     })
 }
 
@@ -285,7 +283,11 @@ async fn run_checks(state: &Services, step: SetupStep) -> Result<(), AppError> {
                 .1
         }
         SetupStep::Webhook => webhook_checks(state, &require_page(page)?).await?,
-        SetupStep::Receivers => receiver_checks(state, &require_page(page)?).await?,
+        SetupStep::Routing => routing_checks(state, &require_page(page)?).await?,
+        SetupStep::HumanAgent => {
+            require_page(page)?;
+            human_agent_checks(state).await?
+        }
         SetupStep::Profile => profile_checks(state, &require_page(page)?).await?,
         SetupStep::Test => {
             require_page(page)?;

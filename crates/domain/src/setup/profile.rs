@@ -1,4 +1,4 @@
-//! Step 5: the messenger profile (Get Started, menu, greeting) of the published flow.
+//! Step 6: the messenger profile (Get Started, menu, greeting) of the published flow.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! Step 6: a test message to someone who wrote to the page recently.
+//! Step 7: a test message to someone who wrote to the page recently.
 
 use super::*;
 
@@ -14,6 +14,9 @@ pub async fn recent_people(state: &Services) -> Result<Vec<RecentPerson>, AppErr
         .map(|r| RecentPerson {
             name: display_name(r.first_name.as_deref(), r.last_name.as_deref()),
             in_window: r.last_user_message_ms.is_some_and(|t| now - t < WINDOW_MS),
+            in_human_agent_window: r
+                .last_user_message_ms
+                .is_some_and(|t| now - t < HUMAN_AGENT_WINDOW_MS),
             when: r
                 .last_user_message_ms
                 .map(|t| format!("wrote {}", ago(now, t)))
@@ -24,7 +27,7 @@ pub async fn recent_people(state: &Services) -> Result<Vec<RecentPerson>, AppErr
         .collect())
 }
 
-/// Step 6: sends [`TEST_MESSAGE`] to `psid` (someone who wrote to the page) and reports the
+/// Step 7: sends [`TEST_MESSAGE`] to `psid` (someone who wrote to the page) and reports the
 /// result.
 pub async fn send_test(state: &Services, actor: &Actor, psid: &str) -> Result<SetupView, AppError> {
     let page = connected(state).await?;

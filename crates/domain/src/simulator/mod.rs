@@ -1,8 +1,13 @@
 //! The Simulator's operations on the built-in sandbox: test users, what a user does on their
 //! phone (type, tap, Get Started, the persistent menu), what the emulated Page Inbox does
 //! (reply, Done, Move to inbox; done through the sandbox as Meta's inbox does them, so Baton
-//! receives the real webhooks), the clock, and "Try draft" for one user. Everything here
-//! works only while the sandbox page is the connected page.
+//! receives the real webhooks), the clock, "Try draft" for one user, and the page's routing
+//! (`routing`: Conversation Routing or the older settings, refused handovers, the Human Agent
+//! permission). Everything here works only while the sandbox page is the connected page.
+
+mod routing;
+
+pub use routing::set_page;
 
 use flows::Flow;
 use messenger::send::Button;
@@ -215,7 +220,7 @@ pub async fn view(state: &Services, psid: &str) -> Result<SimView, AppError> {
 }
 
 /// [`view`] for the operations above, which checked the sandbox page already.
-async fn view_now(state: &Services, psid: &str) -> Result<SimView, AppError> {
+pub(crate) async fn view_now(state: &Services, psid: &str) -> Result<SimView, AppError> {
     let sb = &state.sandbox;
     let trials = draft_trials::all(&state.pool).await?;
     let user = sim_user(sb, psid, &trials)?;
@@ -253,6 +258,8 @@ async fn view_now(state: &Services, psid: &str) -> Result<SimView, AppError> {
         now_ms: sb.clock().now_ms(),
         clock_offset_ms: sb.clock().offset_ms(),
         draft_problems,
+        page: routing::page(sb, &thread.page_id),
+        baton: routing::baton_side(state, &thread.page_id, psid).await?,
         user,
     })
 }
@@ -380,7 +387,7 @@ fn capitalize(s: &str) -> String {
 }
 
 /// The sandbox's own errors in plain words.
-fn plain(e: SandboxError) -> AppError {
+pub(crate) fn plain(e: SandboxError) -> AppError {
     match e {
         SandboxError::UnknownUser(_) => AppError::Invalid(
             "This test user no longer exists. Pick another one or create a new one.".into(),
