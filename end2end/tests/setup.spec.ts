@@ -1,7 +1,9 @@
 // The setup wizard end to end against a second sandbox standing in for Facebook (its own port,
 // see playwright.config.ts): a user token is refused in plain words, the page token and app
 // are accepted, the webhook light turns green when "Facebook" verifies the callback, the page
-// is subscribed, the receiver settings confirmed, the profile pushed and a test message sent.
+// is subscribed, the routing settings checked (Conversation Routing first, a live round trip
+// to the Page Inbox and back), the Human Agent permission tested, the profile pushed and a
+// test message sent.
 // Then a setting is broken on "Facebook's" side and Settings → Page reports it. Finally "Use
 // the sandbox page" puts the built-in sandbox back for the other tests.
 import { expect, Page, test } from "@playwright/test";
@@ -78,8 +80,8 @@ test("an admin connects a page with the wizard, and Settings → Page reports a 
   await expect(page.getByTestId("webhook-light")).toContainText("Facebook verified the webhook");
   await page.getByRole("button", { name: "Subscribe the page" }).click();
   await expect(checkLine(page, "subscription")).toContainText("message_echoes");
-  await page.getByRole("button", { name: "Next: Receiver settings" }).click();
-  await expect(page.getByRole("heading", { level: 2 })).toContainText("Receiver settings");
+  await page.getByRole("button", { name: "Next: Routing settings" }).click();
+  await expect(page.getByRole("heading", { level: 2 })).toContainText("Routing settings");
 
   // Step 4: someone writes to the page, so the thread-owner probe has a conversation.
   // Its own PSID range: both sandboxes number their users alike, and Baton keys
@@ -92,39 +94,61 @@ test("an admin connects a page with the wizard, and Settings → Page reports a 
   ).json();
   const said = await page.request.post(`${FB}/_sandbox/users/${user.psid}/say`, { data: { text: "hello" } });
   expect(said.status(), await said.text()).toBe(200);
-  await page.getByLabel(/Response method is/).check();
-  await expect(checkLine(page, "response-method")).toContainText("You confirmed");
-  await page.getByLabel(/Primary Receiver/).check();
+  // Conversation Routing first: the default app, not the Primary Receiver; no response
+  // method (only the older settings have one).
+  await expect(checkLine(page, "routing")).toContainText("Conversation Routing");
+  await expect(page.getByLabel(/Response method is/)).toHaveCount(0);
+  await page.getByLabel(/default app for Messenger/).check();
   await expect(checkLine(page, "primary-receiver")).toContainText("You confirmed");
+  await expect(checkLine(page, "primary-receiver")).not.toContainText("Primary Receiver");
+  await page.getByLabel(/automated responses and AI agent/).check();
+  await expect(checkLine(page, "automations-off")).toContainText("You confirmed");
+  await page.getByLabel(/Live mode/).check();
+  await expect(checkLine(page, "app-live")).toContainText("You confirmed");
   await expect(async () => {
     await page.getByRole("button", { name: "Check again" }).click();
     await expect(checkLine(page, "thread-owner")).toContainText("Rita", { timeout: 1_000 });
   }).toPass({ timeout: 15_000 });
   await expect(checkLine(page, "page-inbox-secondary")).toContainText("OK");
-  await shoot(page, "setup-receivers");
+  await expect(checkLine(page, "handover-fields")).toContainText("OK");
+  // The live round trip on Rita's conversation: to the Page Inbox and back, step by step.
+  await page.getByLabel("Your test conversation").selectOption(user.psid);
+  await page.getByRole("button", { name: "Run the round trip" }).click();
+  for (const n of [1, 2, 3, 4]) {
+    await expect(checkLine(page, `round-trip-${n}`)).toContainText("OK");
+  }
+  await expect(checkLine(page, "handover")).toContainText("OK");
+  await shoot(page, "setup-routing");
+  await page.getByRole("button", { name: "Next: Human Agent permission" }).click();
+
+  // Step 5: a reply with the HUMAN_AGENT tag goes through, which proves the permission.
+  await page.getByLabel("Send to").selectOption(user.psid);
+  await page.getByRole("button", { name: "Send a tagged test reply" }).click();
+  await expect(checkLine(page, "human-agent-test")).toContainText("Meta accepted a HUMAN_AGENT reply to Rita");
+  await shoot(page, "setup-human-agent");
   await page.getByRole("button", { name: "Next: Messenger profile" }).click();
 
-  // Step 5: push the published flow's Get Started, menu and greeting.
+  // Step 6: push the published flow's Get Started, menu and greeting.
   await page.getByRole("button", { name: "Push to the page" }).click();
   await expect(checkLine(page, "get-started")).toContainText("The page shows the Get Started button");
   await page.getByRole("button", { name: "Next: Test message" }).click();
   await expect(page.getByRole("heading", { level: 2 })).toContainText("Test message");
 
-  // Step 6: a test message to Rita arrives in "her Messenger".
+  // Step 7: a test message to Rita arrives in "her Messenger".
   await expect(page.getByLabel("Send to")).toContainText("Rita");
   await page.getByLabel("Send to").selectOption(user.psid);
   await page.getByRole("button", { name: "Send test message" }).click();
   await expect(checkLine(page, "test-message")).toContainText("Facebook accepted the test message to Rita");
   const transcript = await (await page.request.get(`${FB}/_sandbox/users/${user.psid}/transcript`)).json();
   expect(JSON.stringify(transcript)).toContain("test message from Baton's setup wizard");
-  await expect(page.getByText("6 of 6 steps done")).toBeVisible();
+  await expect(page.getByText("7 of 7 steps done")).toBeVisible();
   await expect(page.getByTestId("setup-complete")).toBeVisible();
   await shoot(page, "setup-done");
 
   // Leaving and coming back resumes at the same step with the same results.
   await openHydrated(page, "/setup");
   await expect(page.getByRole("heading", { level: 2 })).toContainText("Test message");
-  await expect(page.getByText("6 of 6 steps done")).toBeVisible();
+  await expect(page.getByText("7 of 7 steps done")).toBeVisible();
 
   // Someone removes Page Inbox from the page's secondary receivers.
   const broke = await page.request.put(`${FB}/_sandbox/pages/1234567890`, { data: { secondary_receivers: [] } });
@@ -132,7 +156,7 @@ test("an admin connects a page with the wizard, and Settings → Page reports a 
   await openHydrated(page, "/settings");
   await expect(page.getByTestId("page-connected")).toContainText("Baton Demo");
   await expect(checkLine(page, "page-inbox-secondary")).toContainText("Problem");
-  await expect(checkLine(page, "page-inbox-secondary")).toContainText("not a secondary receiver");
+  await expect(checkLine(page, "page-inbox-secondary")).toContainText("not among the apps");
   await expect(checkLine(page, "token")).toContainText("OK");
   await shoot(page, "settings-page");
 

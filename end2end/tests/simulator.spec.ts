@@ -194,3 +194,77 @@ test("a Simulator tab in the background stops asking the server, and resumes whe
   await expect.poll(() => polls - hiddenFrom, { timeout: 5_000 }).toBeGreaterThan(0);
   await page.getByRole("button", { name: "Remove" }).click();
 });
+
+// Today's Messenger (Conversation Routing): anyone on the page may answer from Meta's inbox
+// without a handover, and a page may refuse handovers. The bot says it is a bot, stays silent
+// once a person has answered, and never tells a user a person is there when no one is.
+test("a person answering without a handover silences the bot; a refused handover is said plainly", async ({ page }) => {
+  test.setTimeout(90_000);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await openHydrated(page, "/simulator");
+  await publishKit(page);
+  await newTestUser(page, "Pia Person");
+  const phone = page.getByRole("region", { name: "Test user's phone" });
+  const chat = phone.getByRole("log", { name: "Conversation" });
+  const inboxPanel = page.getByRole("region", { name: "Page Inbox" });
+  const tools = page.getByRole("region", { name: "Test tools" });
+  const baton = page.getByTestId("sim-baton");
+  const DISCLOSURE = "You're chatting with an automated assistant.";
+
+  // The bot says it is a bot before its first message.
+  await phone.getByRole("button", { name: "Get Started" }).click();
+  await expect(chat).toContainText("How can we help?");
+  await expect(chat.getByText(DISCLOSURE)).toHaveCount(1);
+  await expect(baton).toContainText("with the bot");
+
+  // Someone on the page answers from the Page Inbox panel: no handover happened.
+  await inboxPanel.getByLabel("Reply as the page's person").fill("Hi Pia, Kim here.");
+  await inboxPanel.getByRole("button", { name: "Send as Page Inbox" }).click();
+  await expect(baton).toContainText("In Baton's Inbox: a person has it, the bot stays silent");
+  await expect(baton).toContainText("a person replied from the Page Inbox");
+  await expect(page.getByRole("region", { name: "Who has the conversation" })).toContainText(
+    "Baton passed the conversation to the Page Inbox",
+  );
+
+  // The user writes: the bot does not talk over the person.
+  await phone.getByLabel("Message").fill("menu");
+  await phone.getByRole("button", { name: "Send" }).click();
+  await expect(chat.locator(".sim-line").last()).toContainText("menu");
+  await page.waitForTimeout(1_500);
+  await expect(chat.locator(".sim-line").last()).toContainText("menu");
+  await page.screenshot({ path: path.join(SHOTS, "simulator-person-replied-1280.png"), fullPage: true });
+
+  // Done in the Page Inbox: back in the bot, which says again that it is a bot.
+  await inboxPanel.getByRole("button", { name: "Done", exact: true }).click();
+  await expect(chat).toContainText(BACK);
+  await expect(chat.getByText(DISCLOSURE)).toHaveCount(2);
+
+  // The page refuses every handover: Talk to human is answered in plain words, never with
+  // "You're now chatting to a real person".
+  await tools.getByLabel("Handovers").selectOption("all");
+  await expect(tools.getByRole("status").last()).toContainText("The sandbox page's settings changed.");
+  await phone.getByRole("group", { name: "Quick replies" }).getByRole("button", { name: "Main menu" }).click();
+  await chat.getByRole("button", { name: "Talk to human" }).last().click();
+  await expect(chat).toContainText("Click the button below to speak to a real person");
+  await chat.getByRole("button", { name: "Talk to human" }).last().click();
+  await expect(chat).toContainText("no one can take your conversation right now");
+  await expect(chat.getByText(WITH_PERSON)).toHaveCount(0);
+  await expect(baton).toContainText("with the bot");
+  await page.screenshot({ path: path.join(SHOTS, "simulator-refused-1280.png"), fullPage: true });
+
+  // Admins see why, with where to fix it (the banner comes with the page load).
+  const here = new URL(page.url());
+  await openHydrated(page, here.pathname + here.search);
+  const banner = page.locator(".page-alert");
+  await expect(banner).toContainText("Messenger refused to hand a conversation to the Page Inbox");
+  await expect(banner.getByRole("link", { name: "Open Setup" })).toHaveAttribute("href", "/setup");
+
+  // Handovers work again: the next one goes through and the banner goes.
+  await page.getByRole("region", { name: "Test tools" }).getByLabel("Handovers").selectOption("off");
+  await expect(page.getByRole("region", { name: "Test tools" }).getByRole("status").last()).toContainText("settings changed");
+  await page.getByRole("log", { name: "Conversation" }).getByRole("button", { name: "Talk to human" }).last().click();
+  await expect(page.getByRole("log", { name: "Conversation" })).toContainText(WITH_PERSON);
+  await openHydrated(page, here.pathname + here.search);
+  await expect(page.locator(".page-alert")).toHaveCount(0);
+});

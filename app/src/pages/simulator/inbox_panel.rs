@@ -74,7 +74,7 @@ pub fn PageInboxPanel(sim: Sim) -> impl IntoView {
                     ConversationState::Bot => "In Baton: with the bot",
                 };
                 view! {
-                    <p class="sim-baton" data-testid="sim-baton" role="status">
+                    <p class="sim-baton" data-testid="sim-baton">
                         {words}
                         {b.why.map(|why| format!(" ({why})"))}
                         "."
