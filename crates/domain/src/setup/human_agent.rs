@@ -60,12 +60,7 @@ pub async fn human_agent_test(
     psid: &str,
 ) -> Result<SetupView, AppError> {
     let page = connected(state).await?;
-    let people = super::recent_people(state).await?;
-    let Some(person) = people.iter().find(|p| p.psid == psid) else {
-        return Err(AppError::Invalid(
-            "Pick someone from the list of people who wrote to the page.".into(),
-        ));
-    };
+    let person = super::recent_person(state, psid).await?;
     let client = checked_client(&page, &state.config.graph_api_url);
     let reply = SendRequest::human_agent(
         psid,

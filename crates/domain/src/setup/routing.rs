@@ -46,27 +46,45 @@ pub(super) async fn routing_checks(
 ) -> Result<Vec<Check>, AppError> {
     let client = checked_client(page, &state.config.graph_api_url);
     let p = progress::load(&state.pool).await?;
-    let detected = detected(&client).await;
-    let path = RoutingPath::of(detected, &p.confirmed);
-    let mut checks = vec![path_check(path, detected, &p.confirmed)];
-    checks.push(handover_check(state, path, &p.reports).await?);
+    let (path, mut checks) = routing_core(state, &client, &p).await?;
     checks.push(fields_check(page, &client).await);
     checks.push(messaging_scope_check(page, &client).await);
-    checks.push(page_inbox_check(&client, path).await);
     checks.push(owner_probe(state, page, &client, path).await?);
     for item in CONFIRM_ITEMS.iter().filter(|i| path.shows(i)) {
         let ticked = p.confirmed.iter().any(|c| c == item.id);
         checks.push(confirm_check(item, path, ticked));
     }
     // The last round trip stays in the report until the next one.
-    let previous = p
-        .reports
+    checks.extend(last_round_trip(&p.reports).cloned());
+    Ok(checks)
+}
+
+/// The lines of the last round trip in the stored routing report.
+fn last_round_trip(reports: &[StepReport]) -> impl Iterator<Item = &Check> {
+    reports
         .iter()
         .filter(|r| r.step == SetupStep::Routing)
         .flat_map(|r| &r.checks)
-        .filter(|c| c.id.starts_with(ROUND_TRIP));
-    checks.extend(previous.cloned());
-    Ok(checks)
+        .filter(|c| c.id.starts_with(ROUND_TRIP))
+}
+
+/// The checks the wizard and Settings → Page share: which settings the page has, whether
+/// handovers go through, Page Inbox among the receivers.
+async fn routing_core(
+    state: &Services,
+    client: &GraphClient,
+    p: &progress::Progress,
+) -> Result<(RoutingPath, Vec<Check>), AppError> {
+    let detected = detected(client).await;
+    let path = RoutingPath::of(detected, &p.confirmed);
+    Ok((
+        path,
+        vec![
+            path_check(path, detected, &p.confirmed),
+            handover_check(state, path, &p.reports).await?,
+            page_inbox_check(client, path).await,
+        ],
+    ))
 }
 
 /// What Settings → Facebook Page shows of the routing: the settings the page has, whether
@@ -77,13 +95,7 @@ pub(super) async fn routing_health(
 ) -> Result<Vec<Check>, AppError> {
     let client = checked_client(page, &state.config.graph_api_url);
     let p = progress::load(&state.pool).await?;
-    let detected = detected(&client).await;
-    let path = RoutingPath::of(detected, &p.confirmed);
-    Ok(vec![
-        path_check(path, detected, &p.confirmed),
-        handover_check(state, path, &p.reports).await?,
-        page_inbox_check(&client, path).await,
-    ])
+    Ok(routing_core(state, &client, &p).await?.1)
 }
 
 fn confirm_check(item: &ConfirmItem, path: RoutingPath, ticked: bool) -> Check {
@@ -159,13 +171,10 @@ async fn handover_check(
             ),
         ));
     }
-    let round_trip_passed = reports
-        .iter()
-        .filter(|r| r.step == SetupStep::Routing)
-        .flat_map(|r| &r.checks)
-        .filter(|c| c.id.starts_with(ROUND_TRIP))
-        .map(|c| c.state)
-        .reduce(|a, b| if a == Pass { b } else { a });
+    let round_trip_passed =
+        last_round_trip(reports)
+            .map(|c| c.state)
+            .reduce(|a, b| if a == Pass { b } else { a });
     Ok(match round_trip_passed {
         Some(Pass) => Check::new(
             "handover",
@@ -405,16 +414,11 @@ pub async fn round_trip(
     psid: &str,
 ) -> Result<SetupView, AppError> {
     let page = connected(state).await?;
-    let people = super::recent_people(state).await?;
-    let Some(person) = people.iter().find(|p| p.psid == psid) else {
-        return Err(AppError::Invalid(
-            "Pick someone from the list of people who wrote to the page.".into(),
-        ));
-    };
+    let person = super::recent_person(state, psid).await?;
     let client = checked_client(&page, &state.config.graph_api_url);
     let p = progress::load(&state.pool).await?;
     let path = path_of(&p.reports, &p.confirmed);
-    let lines = trip(&client, &page, person, path).await;
+    let lines = trip(&client, &page, &person, path).await;
     if lines.iter().all(|c| c.state == Pass) {
         settings::remove(&state.pool, keys::HANDOVER_PROBLEM).await?;
     }

@@ -27,16 +27,23 @@ pub async fn recent_people(state: &Services) -> Result<Vec<RecentPerson>, AppErr
         .collect())
 }
 
+/// `psid` among the people who wrote to the page recently (the wizard's actions pick from
+/// that list).
+pub(super) async fn recent_person(state: &Services, psid: &str) -> Result<RecentPerson, AppError> {
+    recent_people(state)
+        .await?
+        .into_iter()
+        .find(|p| p.psid == psid)
+        .ok_or_else(|| {
+            AppError::Invalid("Pick someone from the list of people who wrote to the page.".into())
+        })
+}
+
 /// Step 7: sends [`TEST_MESSAGE`] to `psid` (someone who wrote to the page) and reports the
 /// result.
 pub async fn send_test(state: &Services, actor: &Actor, psid: &str) -> Result<SetupView, AppError> {
     let page = connected(state).await?;
-    let people = recent_people(state).await?;
-    let Some(person) = people.iter().find(|p| p.psid == psid) else {
-        return Err(AppError::Invalid(
-            "Pick someone from the list of people who wrote to the page.".into(),
-        ));
-    };
+    let person = recent_person(state, psid).await?;
     let client = checked_client(&page, &state.config.graph_api_url);
     const LABEL: &str = "A test message reaches Messenger";
     let check = match client.send(&SendRequest::text(psid, TEST_MESSAGE)).await {
