@@ -17,7 +17,7 @@ test("page name is saved and survives a reload", async ({ page }) => {
   const name = `Demo page ${Date.now()}`;
   await openSettings(page);
   await page.getByLabel("New page display name").fill(name);
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status")).toHaveText("Saved.");
   await expect(page.getByTestId("page-name")).toHaveText(name);
 
@@ -29,10 +29,37 @@ test("a blank name is refused with a plain reason and changes nothing", async ({
   await openSettings(page);
   const before = await page.getByTestId("page-name").textContent();
   await page.getByLabel("New page display name").fill("   ");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("alert")).toContainText("cannot be empty");
   await page.reload();
   await expect(page.getByTestId("page-name")).toHaveText(before ?? "");
+});
+
+test("the bot's disclosure is edited on Settings → Page and kept after a reload", async ({ page }) => {
+  await openSettings(page);
+  const box = page.getByLabel(/Before the bot's first message/);
+  const text = page.getByLabel("What the bot says about itself");
+  await expect(box).toBeChecked();
+  const before = await text.inputValue();
+  expect(before).not.toBe("");
+  await text.fill("I'm Baton's assistant, a bot.");
+  await page.getByRole("button", { name: "Save what the bot says" }).click();
+  await expect(page.locator(".disclosure").getByRole("status")).toHaveText("Saved: the bot says it is a bot.");
+  await page.reload();
+  await expect(page.locator('form[data-ready="true"]')).toBeVisible();
+  await expect(text).toHaveValue("I'm Baton's assistant, a bot.");
+
+  // A blank text is refused in plain words and the saved one stays.
+  await text.fill("  ");
+  await page.getByRole("button", { name: "Save what the bot says" }).click();
+  await expect(page.locator(".disclosure").getByRole("alert")).toContainText("Write what the bot says about itself");
+  await page.reload();
+  await expect(text).toHaveValue("I'm Baton's assistant, a bot.");
+
+  // Put the original back for the Simulator's tests.
+  await text.fill(before);
+  await page.getByRole("button", { name: "Save what the bot says" }).click();
+  await expect(page.locator(".disclosure").getByRole("status")).toHaveText("Saved: the bot says it is a bot.");
 });
 
 test("while Facebook refuses the page token, admins see why on every screen; it clears once the token works", async ({

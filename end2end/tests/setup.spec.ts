@@ -94,10 +94,16 @@ test("an admin connects a page with the wizard, and Settings → Page reports a 
   ).json();
   const said = await page.request.post(`${FB}/_sandbox/users/${user.psid}/say`, { data: { text: "hello" } });
   expect(said.status(), await said.text()).toBe(200);
+  // The step's checks run when asked; Rita shows up once her message has arrived.
+  await expect(async () => {
+    await page.getByRole("button", { name: "Check again" }).click();
+    await expect(checkLine(page, "thread-owner")).toContainText("Rita", { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
   // Conversation Routing first: the default app, not the Primary Receiver; no response
   // method (only the older settings have one).
   await expect(checkLine(page, "routing")).toContainText("Conversation Routing");
   await expect(page.getByLabel(/Response method is/)).toHaveCount(0);
+  await expect(page.getByLabel(/Conversation routing, with a default app/)).toBeChecked();
   await page.getByLabel(/default app for Messenger/).check();
   await expect(checkLine(page, "primary-receiver")).toContainText("You confirmed");
   await expect(checkLine(page, "primary-receiver")).not.toContainText("Primary Receiver");
@@ -105,10 +111,6 @@ test("an admin connects a page with the wizard, and Settings → Page reports a 
   await expect(checkLine(page, "automations-off")).toContainText("You confirmed");
   await page.getByLabel(/Live mode/).check();
   await expect(checkLine(page, "app-live")).toContainText("You confirmed");
-  await expect(async () => {
-    await page.getByRole("button", { name: "Check again" }).click();
-    await expect(checkLine(page, "thread-owner")).toContainText("Rita", { timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
   await expect(checkLine(page, "page-inbox-secondary")).toContainText("OK");
   await expect(checkLine(page, "handover-fields")).toContainText("OK");
   // The live round trip on Rita's conversation: to the Page Inbox and back, step by step.

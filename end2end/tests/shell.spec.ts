@@ -20,6 +20,22 @@ test("navigation reaches every screen", async ({ page }) => {
   }
 });
 
+test("every screen opened by its address hydrates without an error", async ({ page }) => {
+  // A full load renders on the server and hydrates in the browser: a mismatch between the
+  // two stops the wasm app (clicks then do nothing), which client-side navigation never shows.
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error" && m.text().includes("panicked")) errors.push(m.text());
+  });
+  for (const path of ["/", "/messages", "/inbox", "/simulator", "/setup", "/settings", "/settings/users", "/settings/audit"]) {
+    await openHydrated(page, path);
+    // The screens are lazy chunks: give each one time to load and hydrate.
+    await page.waitForLoadState("networkidle");
+    expect(errors, `opening ${path}`).toEqual([]);
+  }
+});
+
 test("unknown address shows the 404 screen", async ({ page }) => {
   const response = await page.goto("/no/such/screen");
   expect(response?.status()).toBe(404);

@@ -63,7 +63,6 @@ pub fn PageSection() -> impl IntoView {
                                         </button>
                                         <A href="/setup">"Open the setup wizard"</A>
                                     </div>
-                                    <DisclosureForm/>
                                     {(!sandbox).then(|| view! { <RotateForm rotate/> })}
                                 }
                                 .into_any()
@@ -72,6 +71,9 @@ pub fn PageSection() -> impl IntoView {
                     }
                 })}
             </Transition>
+            // Its own resource beside the health check, not inside it: a resource created
+            // while a resolved Suspense renders does not hydrate (the page would stop working).
+            <DisclosureForm refresh=Signal::derive(move || disconnect.version().get())/>
             <div class="danger-zone">
                 {move || if confirm_disconnect.get() {
                     view! {
@@ -107,18 +109,32 @@ pub fn PageSection() -> impl IntoView {
 /// Whether the bot says it is an automated assistant, and in which words (the law requires
 /// it in some places).
 #[component]
-fn DisclosureForm() -> impl IntoView {
+fn DisclosureForm(
+    /// Changes when the page is disconnected (then there is nothing to disclose).
+    refresh: Signal<usize>,
+) -> impl IntoView {
     let save = ServerAction::<SaveBotDisclosure>::new();
-    let current = Resource::new(move || save.version().get(), |_| get_bot_disclosure());
+    let current = Resource::new(
+        move || (refresh.get(), save.version().get()),
+        |_| get_bot_disclosure(),
+    );
+    let said = move || {
+        save.value().get().map(|r| match r {
+            Ok(d) if d.on => view! { <p class="ok" role="status">"Saved: the bot says it is a bot."</p> }.into_any(),
+            Ok(_) => view! { <p class="ok" role="status">"Saved: the bot no longer says it is a bot."</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        })
+    };
     view! {
-        <section class="disclosure" aria-labelledby="disclosure-title">
-            <h3 id="disclosure-title">"The bot says it is a bot"</h3>
-            <Transition fallback=|| view! { <p class="notice">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match current.await {
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                        Ok(None) => ().into_any(),
-                        Ok(Some(d)) => view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match current.await {
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    // No page connected: nothing to say on its behalf.
+                    Ok(None) => ().into_any(),
+                    Ok(Some(d)) => view! {
+                        <section class="disclosure" aria-labelledby="disclosure-title">
+                            <h3 id="disclosure-title">"The bot says it is a bot"</h3>
                             <ActionForm action=save attr:class="form stacked">
                                 <label class="checkbox">
                                     <input type="checkbox" name="on" value="true" prop:checked=d.on/>
@@ -132,19 +148,15 @@ fn DisclosureForm() -> impl IntoView {
                                     "Some laws (California, Germany) require telling people they are \
                                      talking to an automated assistant."
                                 </span>
-                                <button type="submit" class="secondary" disabled=save.pending()>"Save"</button>
+                                <button type="submit" class="secondary" disabled=save.pending()>"Save what the bot says"</button>
                             </ActionForm>
-                        }
-                        .into_any(),
+                            {said}
+                        </section>
                     }
-                })}
-            </Transition>
-            {move || save.value().get().map(|r| match r {
-                Ok(d) if d.on => view! { <p class="ok" role="status">"Saved: the bot says it is a bot."</p> }.into_any(),
-                Ok(_) => view! { <p class="ok" role="status">"Saved: the bot no longer says it is a bot."</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    .into_any(),
+                }
             })}
-        </section>
+        </Transition>
     }
 }
 
