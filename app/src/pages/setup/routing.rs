@@ -128,11 +128,6 @@ pub fn routing_step(wiz: Wizard, v: &SetupView) -> impl IntoView {
         said(RoutingPath::SHOWS_ROUTING),
         said(RoutingPath::SHOWS_CLASSIC),
     );
-    // What the admin said, else what Facebook's API shows (nothing ticked when unsure).
-    let (shows_routing, shows_classic) = (
-        said_routing || (!said_classic && path == RoutingPath::ConversationRouting),
-        said_classic || (!said_routing && path == RoutingPath::Classic),
-    );
     let intro = match path {
         RoutingPath::Classic => view! {
             <p>
@@ -168,13 +163,14 @@ pub fn routing_step(wiz: Wizard, v: &SetupView) -> impl IntoView {
         {intro}
         <fieldset class="routing-choice">
             <legend>"Which settings does your page show?"</legend>
+            // Ticked: what the admin said, else what Facebook's API shows; none when unsure.
             <label>
-                <input type="radio" name="routing-path" prop:checked=shows_routing
+                <input type="radio" name="routing-path" prop:checked={path == RoutingPath::ConversationRouting}
                     disabled=move || wiz.busy.get() on:change=choose(RoutingPath::SHOWS_ROUTING)/>
                 " Conversation routing, with a default app (most pages)"
             </label>
             <label>
-                <input type="radio" name="routing-path" prop:checked=shows_classic
+                <input type="radio" name="routing-path" prop:checked={path == RoutingPath::Classic}
                     disabled=move || wiz.busy.get() on:change=choose(RoutingPath::SHOWS_CLASSIC)/>
                 " Primary and Secondary Receiver (the older settings)"
             </label>
