@@ -71,14 +71,11 @@ fn other_databases_get_plain_answers_without_echoing_the_password() {
 /// starting together would): all succeed and each migration is applied once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_on_postgres_is_safe_to_run_several_at_once() {
-    let Some(server) = domain::backend::testing::postgres_url() else {
-        eprintln!(
-            "skipped: {} is not set",
-            domain::backend::testing::POSTGRES_URL_VAR
-        );
+    let Some(server) = domain::testing::postgres_url() else {
+        eprintln!("skipped: {} is not set", domain::testing::POSTGRES_URL_VAR);
         return;
     };
-    let url = domain::backend::testing::empty_postgres_database(&server).await;
+    let url = domain::testing::empty_postgres_database(&server).await;
     let dir = tempfile::tempdir().unwrap();
     let runs: Vec<_> = (0..3)
         .map(|_| {

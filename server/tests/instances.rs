@@ -20,14 +20,11 @@ const SECRET_KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_instances_answer_every_message_once_in_order_when_one_dies() {
-    let Some(server) = domain::backend::testing::postgres_url() else {
-        eprintln!(
-            "skipped: {} is not set",
-            domain::backend::testing::POSTGRES_URL_VAR
-        );
+    let Some(server) = domain::testing::postgres_url() else {
+        eprintln!("skipped: {} is not set", domain::testing::POSTGRES_URL_VAR);
         return;
     };
-    let db_url = domain::backend::testing::empty_postgres_database(&server).await;
+    let db_url = domain::testing::empty_postgres_database(&server).await;
     let exe = Path::new(env!("CARGO_BIN_EXE_baton"));
     let dir = tempfile::tempdir().unwrap();
     // Each send is answered 100 ms after it arrives, so calls are in flight at the kill, and

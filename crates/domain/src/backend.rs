@@ -16,7 +16,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-use crate::db::DbError;
+pub use crate::db::scheme_of;
+use crate::db::{DbError, Deliveries, WriteTx};
 
 /// Migrations for the PostgreSQL backend, embedded at compile time. sqlx takes a PostgreSQL
 /// advisory lock while it applies them, so instances starting together (or `baton migrate`
@@ -128,6 +129,16 @@ impl Db {
     }
 }
 
+impl Deliveries {
+    /// Where the deliveries are, as repositories take it.
+    pub fn db(&self) -> DbRef<'_> {
+        match self {
+            Deliveries::Sqlite { pool, .. } => pool.into(),
+            Deliveries::Postgres(pool) => pool.into(),
+        }
+    }
+}
+
 /// Where one statement runs: a pool or a connection (often a caller's transaction) of either
 /// backend. What repository functions take when a caller may run them inside its own
 /// transaction; `on_exec!` runs a statement on it. A function that runs several statements
@@ -210,6 +221,12 @@ impl<'c> From<&'c mut PoolConnection<Postgres>> for Exec<'c> {
     }
 }
 
+impl<'c> From<&'c mut WriteTx> for Exec<'c> {
+    fn from(tx: &'c mut WriteTx) -> Self {
+        Exec::Sqlite(&mut **tx)
+    }
+}
+
 impl<'c, 't> From<&'c mut Transaction<'t, Sqlite>> for Exec<'c> {
     fn from(tx: &'c mut Transaction<'t, Sqlite>) -> Self {
         Exec::Sqlite(tx)
@@ -258,6 +275,33 @@ impl Tx {
             Tx::Sqlite(tx) => tx.commit().await,
             Tx::Postgres(tx) => tx.commit().await,
         }
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.rollback().await,
+            Tx::Postgres(tx) => tx.rollback().await,
+        }
+    }
+
+    /// Opens a savepoint: what follows can be undone alone ([`Tx::rollback_to_savepoint`])
+    /// or kept ([`Tx::release_savepoint`]). One at a time; the same SQL on both backends.
+    pub async fn savepoint(&mut self) -> Result<(), sqlx::Error> {
+        self.run("SAVEPOINT one_step").await
+    }
+
+    pub async fn release_savepoint(&mut self) -> Result<(), sqlx::Error> {
+        self.run("RELEASE SAVEPOINT one_step").await
+    }
+
+    /// Undoes everything since [`Tx::savepoint`] and closes the savepoint.
+    pub async fn rollback_to_savepoint(&mut self) -> Result<(), sqlx::Error> {
+        self.run("ROLLBACK TO SAVEPOINT one_step").await?;
+        self.release_savepoint().await
+    }
+
+    async fn run(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        crate::on_exec!(self.exec(), c => sqlx::query(sql).execute(c).await.map(|_| ()))
     }
 }
 
@@ -352,17 +396,6 @@ pub async fn open(url: &str) -> Result<Db, DbError> {
     }
 }
 
-/// The part of a URL before `://` (or `:`), so that an error never repeats a password.
-pub fn scheme_of(url: &str) -> String {
-    url.split("://")
-        .next()
-        .and_then(|s| s.split(':').next())
-        .unwrap_or_default()
-        .chars()
-        .take(32)
-        .collect()
-}
-
 /// A pool on a PostgreSQL database. Several Baton instances share it, so each keeps a
 /// modest number of connections (PostgreSQL's default limit is 100 in all).
 pub async fn connect_postgres(url: &str) -> Result<PgPool, DbError> {
@@ -438,138 +471,10 @@ fn with_database(url: &str, name: &str) -> String {
     out
 }
 
-/// Runs each named `async fn name(db: Db)` as two tests, `sqlite::name` and `postgres::name`,
-/// each on a fresh database of its own: `test_on_both_backends!(memory: a, b)` gives the
-/// SQLite run an in-memory database, `disk:` a file (for tests that need several connections
-/// at once). The PostgreSQL run is skipped, with a line on stderr, when no test server is
-/// configured (`testing::POSTGRES_URL_VAR`; the README's test command always starts one).
-#[macro_export]
-macro_rules! test_on_both_backends {
-    (memory: $($name:ident),* $(,)?) => {
-        $crate::test_on_both_backends!(@with { ($crate::backend::testing::sqlite().await, ()) } $($name),*);
-    };
-    (disk: $($name:ident),* $(,)?) => {
-        $crate::test_on_both_backends!(@with { $crate::backend::testing::sqlite_on_disk().await } $($name),*);
-    };
-    (@with $sqlite:block $($name:ident),*) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let (db, _keep) = $sqlite;
-                    super::$name(db).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    if let Some(db) = $crate::backend::testing::postgres().await {
-                        super::$name(db).await
-                    }
-                }
-            )*
-        }
-    };
-}
-
-/// Databases for tests: every test gets one of its own, on either backend.
-pub mod testing {
-    use super::*;
-    use std::sync::atomic::{AtomicU64, Ordering};
-
-    /// The environment variable naming the PostgreSQL server the tests may use (a URL to a
-    /// database on it, normally `postgres`); `scripts/test.sh` starts one and sets it.
-    pub const POSTGRES_URL_VAR: &str = "BATON_TEST_POSTGRES_URL";
-
-    /// The PostgreSQL server the tests use, if one is configured.
-    pub fn postgres_url() -> Option<String> {
-        std::env::var(POSTGRES_URL_VAR)
-            .ok()
-            .filter(|u| !u.is_empty())
-    }
-
-    /// A fresh, migrated SQLite database in memory.
-    pub async fn sqlite() -> Db {
-        let db = Db::Sqlite(crate::db::connect("sqlite::memory:").await.unwrap());
-        db.migrate().await.unwrap();
-        db
-    }
-
-    /// A fresh, migrated SQLite database in a file of its own (for tests that need several
-    /// connections at once), removed with the returned guard.
-    pub async fn sqlite_on_disk() -> (Db, TempDir) {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "baton-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let url = format!("sqlite://{}/baton.db", dir.display());
-        let db = Db::Sqlite(crate::db::connect(&url).await.unwrap());
-        db.migrate().await.unwrap();
-        (db, TempDir(dir))
-    }
-
-    /// A test database's folder, removed when dropped.
-    pub struct TempDir(pub std::path::PathBuf);
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    /// A fresh, migrated PostgreSQL database of its own on the test server, or `None` (with
-    /// a line on stderr) when no server is configured. `scripts/test.sh` always configures
-    /// one, so in CI these tests always run.
-    pub async fn postgres() -> Option<Db> {
-        let Some(url) = postgres_url() else {
-            eprintln!("skipped: {POSTGRES_URL_VAR} is not set (scripts/test.sh sets it)");
-            return None;
-        };
-        Some(Db::Postgres(fresh_postgres(&url).await))
-    }
-
-    /// Creates a new, empty database on the server `url` points at and returns its name.
-    async fn create_database(url: &str) -> String {
-        super::create_database(url, "baton_test")
-            .await
-            .expect("create a test database")
-            .1
-    }
-
-    /// A URL to a new, empty (unmigrated) database on the server `url` points at: `url` with
-    /// its database name replaced.
-    pub async fn empty_postgres_database(url: &str) -> String {
-        super::create_database(url, "baton_test")
-            .await
-            .expect("create a test database")
-            .0
-    }
-
-    /// Creates a new database on the server `url` points at and returns a migrated pool on it.
-    pub async fn fresh_postgres(url: &str) -> PgPool {
-        let name = create_database(url).await;
-        let options = PgConnectOptions::from_str(url).unwrap().database(&name);
-        let pool = PgPoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .expect("connect to the test database");
-        PG_MIGRATOR
-            .run(&pool)
-            .await
-            .expect("migrate the test database");
-        crate::secrets::give_test_database_a_key(&pool);
-        pool
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{is_transient, testing, with_database, Db};
+    use super::{is_transient, with_database, Db};
+    use crate::testing;
     use sqlx::ConnectOptions;
 
     /// A SQLite file another connection holds the write lock of answers SQLITE_BUSY (once its

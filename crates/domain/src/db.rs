@@ -32,11 +32,22 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// The part of a URL before `://` (or `:`), so that an error never repeats a password.
+pub fn scheme_of(url: &str) -> String {
+    url.split("://")
+        .next()
+        .and_then(|s| s.split(':').next())
+        .unwrap_or_default()
+        .chars()
+        .take(32)
+        .collect()
+}
+
 /// Opens (creating if needed) the SQLite database at `url` (`backend::open` opens either
 /// backend).
 pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
     if !url.starts_with("sqlite:") {
-        return Err(DbError::UnsupportedUrl(crate::backend::scheme_of(url)));
+        return Err(DbError::UnsupportedUrl(scheme_of(url)));
     }
     let options = SqliteConnectOptions::from_str(url)
         .map_err(DbError::Open)?
@@ -139,14 +150,6 @@ impl Deliveries {
         Deliveries::Sqlite {
             pool: pool.clone(),
             own_file: false,
-        }
-    }
-
-    /// Where the deliveries are, as repositories take it.
-    pub fn db(&self) -> crate::backend::DbRef<'_> {
-        match self {
-            Deliveries::Sqlite { pool, .. } => pool.into(),
-            Deliveries::Postgres(pool) => pool.into(),
         }
     }
 
@@ -401,12 +404,6 @@ impl WriteTx {
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         self.tx.rollback().await
-    }
-}
-
-impl<'c> From<&'c mut WriteTx> for crate::backend::Exec<'c> {
-    fn from(tx: &'c mut WriteTx) -> Self {
-        crate::backend::Exec::Sqlite(&mut tx.tx)
     }
 }
 

@@ -45,6 +45,28 @@ pub fn lane_of(page_id: &str, psid: &str) -> i64 {
     (hash % LANES as u64) as i64
 }
 
+/// A name for this instance among those sharing the database: host, process and start time.
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "baton".into());
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros());
+    format!("{host}-{}-{started}", std::process::id())
+}
+
+/// The process id in an [`instance_name`] (the host name may itself contain dashes).
+pub fn instance_pid(name: &str) -> Option<u32> {
+    let mut parts = name.rsplitn(3, '-');
+    let _started = parts.next()?;
+    let pid = parts.next()?;
+    parts.next()?;
+    pid.parse().ok()
+}
+
 /// One instance's view of the lanes.
 #[derive(Clone, Debug)]
 pub struct Lanes {
@@ -212,6 +234,15 @@ mod tests {
             counts.iter().all(|&n| (60..=140).contains(&n)),
             "{counts:?}"
         );
+    }
+
+    #[test]
+    fn an_instance_name_gives_back_its_process_id() {
+        let name = instance_name();
+        assert_eq!(instance_pid(&name), Some(std::process::id()));
+        assert_eq!(instance_pid("web-3-eu-4242-1796399529645746"), Some(4242));
+        assert_eq!(instance_pid("4242-17963995"), None);
+        assert_eq!(instance_pid("host-notapid-1"), None);
     }
 
     #[test]

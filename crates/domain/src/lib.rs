@@ -34,6 +34,8 @@ pub mod secrets;
 pub mod send_budget;
 pub mod setup;
 pub mod simulator;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 use std::sync::Arc;
 

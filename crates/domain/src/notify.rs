@@ -16,9 +16,6 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 
-use crate::live::Live;
-use crate::runtime::Wake;
-
 /// The `LISTEN`/`NOTIFY` channel every instance shares.
 const CHANNEL: &str = "baton";
 
@@ -71,14 +68,20 @@ impl Remote {
     }
 }
 
-/// Starts passing this instance's wakes and live changes to the other instances, and
-/// theirs to this one. `instance` names this instance (`runtime::postgres::instance_name`).
-pub fn start(pool: PgPool, instance: String, wake: &Wake, live: &Live) {
+/// What this instance does with a note from another one; `None` after notes may have been
+/// lost (the listening connection dropped), when the workers should look at the database.
+pub type OnNote = Arc<dyn Fn(Option<Note>) + Send + Sync>;
+
+/// Starts passing what is published on `remotes` (the runtime's wakes, the live inbox's
+/// changes) to the other instances, and theirs to `on_note`. `instance` names this instance
+/// (`lanes::instance_name`).
+pub fn start(pool: PgPool, instance: String, remotes: &[&Remote], on_note: OnNote) {
     let (tx, rx) = mpsc::unbounded_channel();
-    let _ = wake.remote().0.set(tx.clone());
-    let _ = live.remote().0.set(tx);
+    for remote in remotes {
+        let _ = remote.0.set(tx.clone());
+    }
     tokio::spawn(publish_loop(pool.clone(), instance.clone(), rx));
-    tokio::spawn(listen_loop(pool, instance, wake.clone(), live.clone()));
+    tokio::spawn(listen_loop(pool, instance, on_note));
 }
 
 /// Sends notes as they come, those that came together in one statement, each once.
@@ -104,7 +107,7 @@ async fn publish_loop(pool: PgPool, instance: String, mut rx: mpsc::UnboundedRec
     }
 }
 
-async fn listen_loop(pool: PgPool, instance: String, wake: Wake, live: Live) {
+async fn listen_loop(pool: PgPool, instance: String, on_note: OnNote) {
     loop {
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(listener) => listener,
@@ -121,17 +124,16 @@ async fn listen_loop(pool: PgPool, instance: String, wake: Wake, live: Live) {
         }
         loop {
             match listener.recv().await {
-                Ok(n) => match Note::decode(n.payload(), &instance) {
-                    Some(Note::Events) => wake.wake_events_here(),
-                    Some(Note::Outbox) => wake.wake_outbox_here(),
-                    Some(Note::Changed(psid)) => live.changed_here(&psid),
-                    None => {}
-                },
+                Ok(n) => {
+                    if let Some(note) = Note::decode(n.payload(), &instance) {
+                        on_note(Some(note));
+                    }
+                }
                 Err(e) => {
                     // The listener connects again on the next `recv`; notes sent meanwhile
                     // are lost, so the workers look at the database now.
                     tracing::warn!(error = %e, "lost the other instances' notifications");
-                    wake.wake_here();
+                    on_note(None);
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             }

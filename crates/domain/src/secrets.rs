@@ -59,6 +59,7 @@ static PG_TEST_KEYS: OnceLock<Mutex<HashMap<String, Key>>> = OnceLock::new();
 /// Gives a PostgreSQL test database a random key of its own, as an in-memory SQLite
 /// database gets one: without `BATON_SECRET_KEY` a PostgreSQL database has no key at all.
 /// A database that has one keeps it (a test opening it again). Only tests call this.
+#[cfg(any(test, feature = "testing"))]
 pub fn give_test_database_a_key(pool: &sqlx::PgPool) {
     let name = database_name(pool);
     PG_TEST_KEYS

@@ -355,13 +355,13 @@ async fn a_graph_failure_is_reported_per_step_and_the_version_stays_live(pool: D
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_publishes_never_fail_with_a_database_error_sqlite() {
-    let (pool, _dir) = domain::backend::testing::sqlite_on_disk().await;
+    let (pool, _dir) = domain::testing::sqlite_on_disk().await;
     racing_publishes_never_fail_with_a_database_error(pool).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_publishes_never_fail_with_a_database_error_postgres() {
-    if let Some(pool) = domain::backend::testing::postgres().await {
+    if let Some(pool) = domain::testing::postgres().await {
         racing_publishes_never_fail_with_a_database_error(pool).await
     }
 }

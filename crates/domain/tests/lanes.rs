@@ -7,8 +7,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use domain::backend::{testing, Db};
+use domain::backend::Db;
 use domain::lanes::{lane_of, Lanes, LANES};
+use domain::testing;
 use sqlx::PgPool;
 
 async fn pg() -> Option<PgPool> {

@@ -3,8 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use domain::backend::{testing, Db};
+use domain::backend::Db;
 use domain::send_budget::{SharedBudget, Take};
+use domain::testing;
 
 async fn pg() -> Option<sqlx::PgPool> {
     match testing::postgres().await? {

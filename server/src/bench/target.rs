@@ -10,9 +10,9 @@ use anyhow::{bail, Context};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use domain::lanes::instance_pid;
 use domain::repo::audit::Actor;
 use domain::repo::pages::{self, PageRow};
-use domain::runtime::postgres::instance_pid;
 use flows::{KeywordRule, MatchKind, Message, Part, TextPart};
 use messenger::Secret;
 

@@ -42,9 +42,9 @@ pub async fn temp_db_url() -> (tempfile::TempDir, String) {
 
 /// A new, empty database on the test PostgreSQL server.
 async fn postgres_test_database() -> String {
-    let server = domain::backend::testing::postgres_url()
+    let server = domain::testing::postgres_url()
         .expect("BATON_TEST_BACKEND=postgres needs BATON_TEST_POSTGRES_URL");
-    domain::backend::testing::empty_postgres_database(&server).await
+    domain::testing::empty_postgres_database(&server).await
 }
 
 /// Baton's state for `config`, as `baton serve` builds it; a PostgreSQL test database gets

@@ -575,3 +575,24 @@ pub async fn fail_in_row(
     .await?;
     Ok(())
 }
+
+/// Records that an event claimed in this transaction could not be applied, and why: on
+/// SQLite in `event_failures` (the event rows are the webhook's, never updated), on
+/// PostgreSQL in the event's own row.
+pub async fn fail_claimed(
+    conn: crate::backend::Exec<'_>,
+    id: i64,
+    error: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    match conn {
+        crate::backend::Exec::Sqlite(conn) => fail(conn, id, error, now).await,
+        crate::backend::Exec::Postgres(conn) => fail_in_row(conn, id, error, now).await,
+        crate::backend::Exec::SqlitePool(pool) => {
+            fail(&mut *pool.acquire().await?, id, error, now).await
+        }
+        crate::backend::Exec::PgPool(pool) => {
+            fail_in_row(&mut *pool.acquire().await?, id, error, now).await
+        }
+    }
+}

@@ -11,8 +11,8 @@ use crate::backend::{DbRef, Tx};
 use crate::Clock;
 use messenger::send::{MessagingType, OutgoingMessage, SendRequest};
 
-use super::engine::Scope;
 use super::handover::{self, Cause};
+use super::scope::Scope;
 use crate::repo::audit::{self, Actor};
 use crate::repo::outbox::{self, Kind, NewRow, Priority};
 use crate::repo::{conversations as conv, pages};

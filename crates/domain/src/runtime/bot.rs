@@ -6,8 +6,8 @@
 use flows::Flow;
 
 use super::compose;
-use super::engine::Scope;
 use super::later::Later;
+use super::scope::Scope;
 use crate::backend::Exec;
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::outbox::{NewRow, Priority};

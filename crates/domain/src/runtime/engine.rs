@@ -17,24 +17,7 @@ use crate::repo::outbox::{self, Kind, NewRow, Priority};
 use model::ConversationState::Inbox;
 use model::{HandoverCause, Speaker, ThreadOwner};
 
-/// The Page Inbox app (Meta's), the handover target.
-pub use messenger::PAGE_INBOX_APP_ID;
-
-/// What the engine knows while handling one event.
-pub struct Scope<'a> {
-    pub page_id: &'a str,
-    /// Baton's own app id: how its own echoes and thread-control events are recognised.
-    pub app_id: &'a str,
-    /// The published flow (`None` before the first publish: record, never answer).
-    pub flow: Option<&'a Flow>,
-    /// "Now" for window checks: the event's timestamp, or the clock for agents.
-    pub now_ms: i64,
-    /// Baton's clock when the work is done: when outbox rows are queued (an event's own
-    /// timestamp may lie in the past or, from a platform whose clock runs ahead, the future).
-    pub clock_ms: i64,
-    /// The page's bot disclosure ("you are talking to an automated assistant"), if on.
-    pub disclosure: Option<&'a str>,
-}
+pub use super::scope::Scope;
 
 pub async fn apply<'c>(
     conn: impl Into<Exec<'c>>,

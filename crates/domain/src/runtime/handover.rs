@@ -11,8 +11,8 @@ use crate::backend::Exec;
 use flows::Flow;
 
 use super::compose;
-use super::engine::Scope;
 use super::later::Later;
+use super::scope::Scope;
 use crate::repo::conversations::{self as conv, ConversationRow};
 use crate::repo::outbox::{Kind, NewRow, Priority};
 use model::ConversationState::{self, Done, Inbox};
