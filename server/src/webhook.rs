@@ -131,6 +131,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         Ok(stored) => {
             tracing::debug!(
                 delivery = stored.delivery_id,
+                page = %page.page_id,
                 new = stored.new_events,
                 duplicates = stored.duplicates,
                 "webhook delivery stored"

@@ -295,7 +295,7 @@ async fn step_two_connects_the_page_only_with_the_right_app_secret() {
     // With the app known, step 1 names a missing permission too, and keeps the working token.
     // Every store seals afresh (a new nonce), so an unchanged stored value means no store.
     let stored = || async {
-        let (t,): (String,) = domain::on_db!(&w.app.state.pool, pool => {
+        let (t,): (String,) = domain::backend::on_db!(&w.app.state.pool, pool => {
             sqlx::query_as("SELECT access_token FROM pages")
                 .fetch_one(pool)
                 .await
@@ -446,7 +446,7 @@ async fn the_routing_step_speaks_conversation_routing_first() {
     let psid = w.someone_writes("Ana").await;
     // A newer conversation Facebook does not know (kept from a page connected before under
     // the same id): the probe skips it.
-    domain::on_db!(&w.app.state.pool, pool => {
+    domain::backend::on_db!(&w.app.state.pool, pool => {
         sqlx::query(
             "INSERT INTO conversations (page_id, psid, first_name, last_user_message_ms,
                                         last_activity_ms)

@@ -37,6 +37,7 @@ async fn main() {
                 row: &row,
                 priority: Priority::Bulk,
                 now_ms: 1_000,
+                event_id: None,
             })
             .collect();
         let mut tx = db::write_tx(&pool).await.unwrap();

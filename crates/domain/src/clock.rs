@@ -1,5 +1,5 @@
 //! Baton's one source of the current time. Everything that stamps a row or compares against
-//! a window or a backoff reads it from the `Clock` in [`crate::Services`] (or one passed in),
+//! a window or a backoff reads it from the `Clock` in [`crate::services::Services`] (or one passed in),
 //! never from the system directly, so tests move time forward instead of sleeping or editing
 //! rows.
 

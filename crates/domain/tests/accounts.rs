@@ -2,8 +2,8 @@
 //! no user enumeration, the last-admin guard, session expiry and the audit trail.
 
 use domain::accounts::AccountError;
+use domain::backend::on_db;
 use domain::backend::Db;
-use domain::on_db;
 use domain::repo::{audit, audit::Actor, login_limits, sessions, users};
 use domain::Clock;
 use domain::{accounts, auth};
@@ -11,7 +11,7 @@ use model::Role;
 
 const PASSWORD: &str = "correct horse battery";
 
-domain::test_on_both_backends!(
+domain::testing::test_on_both_backends!(
     disk:
     the_first_admin_can_be_created_once,
     sign_in_gives_one_message_for_wrong_email_and_wrong_password,

@@ -16,7 +16,7 @@ const CANONICAL: &str = include_str!("../../flows/tests/fixtures/handover_kit.ca
 /// Never used as a Graph base here unless a test says so: no page is connected by default.
 const NO_GRAPH: &str = "http://127.0.0.1:9/v21.0";
 
-domain::test_on_both_backends!(
+domain::testing::test_on_both_backends!(
     memory:
     importing_a_bad_file_changes_nothing_and_lists_every_problem,
     export_import_export_is_byte_identical,

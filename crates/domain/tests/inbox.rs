@@ -3,8 +3,8 @@
 //! people wrote (on SQLite both plans: FTS5 index and scan; on PostgreSQL pg_trgm), and the
 //! conversation detail.
 
+use domain::backend::on_db;
 use domain::backend::Db;
-use domain::on_db;
 use domain::repo::audit::Actor;
 use domain::repo::conversations as conv;
 use domain::repo::inbox::{self as repo, ListQuery};
@@ -18,7 +18,7 @@ use model::{InboxCursor, InboxList, WINDOW_MS};
 
 const PAGE: &str = sandbox::DEFAULT_PAGE_ID;
 
-domain::test_on_both_backends!(
+domain::testing::test_on_both_backends!(
     memory:
     lists_are_newest_first_and_filtered_by_state,
     pages_follow_each_other_without_duplicates_or_gaps,

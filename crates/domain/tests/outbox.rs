@@ -4,12 +4,12 @@
 //! shortcut (a window of the first pending rows) and PostgreSQL's statement are each checked
 //! against a look at every row.
 
+use domain::backend::on_db;
 use domain::backend::Db;
-use domain::on_db;
 use domain::repo::outbox::{self, Kind, NewRow, Priority};
 use domain::testing;
 
-domain::test_on_both_backends!(
+domain::testing::test_on_both_backends!(
     memory: urgent_calls_jump_other_users_bulk_answers_but_not_their_own_users_order
 );
 

@@ -2,9 +2,9 @@
 //! about SQLite's files) and the sandbox Graph API: the GET /me
 //! check, refusals in plain words, the sandbox page, and secrets that never print.
 
+use domain::backend::on_db;
 use domain::backend::Db;
 use domain::db;
-use domain::on_db;
 use domain::pages::{self, PageError, PageInput};
 use domain::repo::{audit, audit::Actor, pages as repo};
 use domain::Clock;
@@ -13,7 +13,7 @@ use sqlx::SqlitePool;
 
 // The rest is SQLite only: files and their permissions, the key file beside the database,
 // and secrets stored before encryption existed (no PostgreSQL database has those).
-domain::test_on_both_backends!(
+domain::testing::test_on_both_backends!(
     memory:
     a_token_facebook_confirms_is_stored_with_the_page_name,
     refused_tokens_secrets_and_other_pages_store_nothing,

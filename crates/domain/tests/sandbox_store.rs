@@ -2,13 +2,14 @@
 //! removed user's row goes, and a snapshot saved by an older version (users inside it) is
 //! restored and then moved into rows; and the Simulator's draft-trial users. On both backends.
 
+use domain::backend::on_db;
 use domain::backend::Db;
 use domain::repo::{draft_trials, sandbox_state};
+use domain::sandbox_store;
 use domain::Clock;
-use domain::{on_db, sandbox_store};
 use sandbox::{NewUser, Sandbox, SandboxConfig};
 
-domain::test_on_both_backends!(
+domain::testing::test_on_both_backends!(
     memory:
     only_changed_users_are_written_and_removed_ones_are_deleted,
     an_older_single_snapshot_is_restored_then_moved_into_rows,

@@ -4,39 +4,10 @@
 //! ways real pages do, so every case Baton must survive can be played offline.
 
 use messenger::send::ControlType;
-use serde::{Deserialize, Serialize};
 
 use crate::fail::GraphFail;
+pub use crate::world::Refusal;
 use crate::world::{PageState, World};
-
-/// How a page refuses handovers (`refuse_handovers` in the page settings).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Refusal {
-    /// Handovers work.
-    #[default]
-    Off,
-    /// The separate thread-control calls (pass, take, request, release) answer "(#10)
-    /// Handover Protocol APIs disabled for this page"; a message's `thread_control` still works
-    /// (reported for pages with a default app under Conversation Routing).
-    SeparateCalls,
-    /// Every pass is refused that way, the `thread_control` of a message too (the message is
-    /// then not delivered).
-    All,
-    /// Facebook restricted the page: every send and handover fails with 10/1893063.
-    Restricted,
-}
-
-impl Refusal {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Refusal::Off => "off",
-            Refusal::SeparateCalls => "separate_calls",
-            Refusal::All => "all",
-            Refusal::Restricted => "restricted",
-        }
-    }
-}
 
 impl GraphFail {
     /// "(#10) Handover Protocol APIs disabled for this page" (the wording pages report; the

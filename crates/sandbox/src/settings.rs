@@ -5,10 +5,8 @@
 use messenger::PAGE_INBOX_APP_ID;
 use serde::{Deserialize, Serialize};
 
-use crate::config::DEFAULT_SCOPES;
 use crate::fail::SandboxError;
-use crate::routing::Refusal;
-use crate::world::PageState;
+use crate::world::{PageState, Refusal};
 use crate::Sandbox;
 
 /// Most entries a scope or secondary-receiver list may have.
@@ -21,7 +19,7 @@ const MAX_ITEM_CHARS: usize = 100;
 pub struct PageSettings {
     pub id: String,
     pub name: String,
-    /// Permissions of the page token (see [`DEFAULT_SCOPES`]).
+    /// Permissions of the page token (see [`crate::config::DEFAULT_SCOPES`]).
     pub scopes: Vec<String>,
     /// Every call with the page token fails with 190/463.
     pub token_expired: bool,
@@ -57,14 +55,6 @@ pub struct PageUpdate {
     /// Removes Baton's webhook subscription (as `DELETE /{page-id}/subscribed_apps` does).
     #[serde(default)]
     pub unsubscribe: bool,
-}
-
-pub(crate) fn default_scopes() -> Vec<String> {
-    DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect()
-}
-
-pub(crate) fn default_secondary_receivers() -> Vec<String> {
-    vec![PAGE_INBOX_APP_ID.to_owned()]
 }
 
 /// The name `secondary_receivers` shows for an app id.
@@ -176,6 +166,7 @@ impl Sandbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::DEFAULT_SCOPES;
     use crate::{SandboxConfig, DEFAULT_PAGE_ID};
 
     fn sandbox() -> (tokio::runtime::Runtime, Sandbox) {

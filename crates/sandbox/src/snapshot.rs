@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::settings::{default_scopes, default_secondary_receivers};
+use crate::world::{default_scopes, default_secondary_receivers};
 use crate::world::{UserState, World};
 use crate::Sandbox;
 

@@ -10,13 +10,48 @@ use messenger::PAGE_INBOX_APP_ID;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::config::{Limits, SandboxConfig};
+use crate::config::{Limits, SandboxConfig, DEFAULT_SCOPES};
 use crate::fail::{GraphFail, SandboxError};
-use crate::routing::Refusal;
-use crate::settings::{default_scopes, default_secondary_receivers};
 use crate::transcript::{OwnerChange, ThreadView, TranscriptItem};
 
 /// A webhook event waiting to be delivered to Baton.
+/// How a page refuses handovers (`refuse_handovers` in the page settings).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// Handovers work.
+    #[default]
+    Off,
+    /// The separate thread-control calls (pass, take, request, release) answer "(#10)
+    /// Handover Protocol APIs disabled for this page"; a message's `thread_control` still works
+    /// (reported for pages with a default app under Conversation Routing).
+    SeparateCalls,
+    /// Every pass is refused that way, the `thread_control` of a message too (the message is
+    /// then not delivered).
+    All,
+    /// Facebook restricted the page: every send and handover fails with 10/1893063.
+    Restricted,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Off => "off",
+            Refusal::SeparateCalls => "separate_calls",
+            Refusal::All => "all",
+            Refusal::Restricted => "restricted",
+        }
+    }
+}
+
+pub(crate) fn default_scopes() -> Vec<String> {
+    DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect()
+}
+
+pub(crate) fn default_secondary_receivers() -> Vec<String> {
+    vec![PAGE_INBOX_APP_ID.to_owned()]
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Outgoing {
     pub page_id: String,

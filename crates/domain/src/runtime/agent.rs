@@ -7,15 +7,15 @@
 //! the outbox like any bot message, as a `RESPONSE` inside the 24 h window or with the
 //! `HUMAN_AGENT` tag up to 7 days after the user's last message (`ReplyRule`).
 
-use crate::backend::{DbRef, Tx};
-use crate::Clock;
+use crate::clock::Clock;
+use crate::storage::backend::{DbRef, Tx};
 use messenger::send::{MessagingType, OutgoingMessage, SendRequest};
 
 use super::handover::{self, Cause};
 use super::scope::Scope;
-use crate::repo::audit::{self, Actor};
-use crate::repo::outbox::{self, Kind, NewRow, Priority};
-use crate::repo::{conversations as conv, pages};
+use crate::storage::repo::audit::{self, Actor};
+use crate::storage::repo::outbox::{self, Kind, NewRow, Priority};
+use crate::storage::repo::{conversations as conv, pages};
 use model::AppError;
 use model::{AgentAction, ReplyRule, MAX_REPLY_CHARS};
 
@@ -34,7 +34,7 @@ pub enum AgentError {
     Refused(String),
     /// Reading the flow the action sends from failed.
     #[error(transparent)]
-    Flow(crate::flows::FlowError),
+    Flow(crate::storage::repo::flows::ReadError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -45,7 +45,8 @@ impl From<AgentError> for AppError {
     fn from(err: AgentError) -> Self {
         match err {
             AgentError::NoConversation => AppError::NotFound,
-            AgentError::Flow(e) => e.into(),
+            AgentError::Flow(crate::storage::repo::flows::ReadError::Database(e)) => e.into(),
+            AgentError::Flow(_) => AppError::Internal,
             AgentError::Database(e) => e.into(),
             e => AppError::Invalid(e.to_string()),
         }
@@ -73,14 +74,16 @@ pub async fn act<'a>(
     let page = pages::current(pool).await?.ok_or(AgentError::NoPage)?;
     // A Simulator test user trying the draft is answered from the draft, as by the runtime.
     let trying = page.is_sandbox
-        && crate::repo::draft_trials::all(pool)
+        && crate::storage::repo::draft_trials::all(pool)
             .await?
             .iter()
             .any(|p| p == psid);
     let flow = if trying {
-        crate::flows::draft(pool).await.map_err(AgentError::Flow)?
+        crate::storage::repo::flows::draft_flow(pool)
+            .await
+            .map_err(AgentError::Flow)?
     } else {
-        crate::flows::published_flow(pool)
+        crate::storage::repo::flows::published(pool)
             .await
             .map_err(AgentError::Flow)?
             .map(|(_, f)| f)

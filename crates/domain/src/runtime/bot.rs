@@ -8,9 +8,9 @@ use flows::Flow;
 use super::compose;
 use super::later::Later;
 use super::scope::Scope;
-use crate::backend::Exec;
-use crate::repo::conversations::{self as conv, ConversationRow};
-use crate::repo::outbox::{NewRow, Priority};
+use crate::storage::backend::Exec;
+use crate::storage::repo::conversations::{self as conv, ConversationRow};
+use crate::storage::repo::outbox::{NewRow, Priority};
 
 /// Sends message `key` of `flow` to the user of `c`, after the disclosure when the page has
 /// one and this conversation has not had it yet.

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::send_budget::{SharedBudget, Take};
+use crate::storage::send_budget::{SharedBudget, Take};
 
 /// Either bucket, with one way to use it: [`SendBudget::take`] before a round,
 /// [`SendBudget::settle`] after it. A worker started again starts from a copy of the bucket it

@@ -7,7 +7,7 @@ use messenger::send::{
     Button, MessagingType, OutgoingMessage, QuickReply, SendRequest, SenderAction,
 };
 
-use crate::repo::outbox::{Kind, NewRow};
+use crate::storage::repo::outbox::{Kind, NewRow};
 use model::Speaker;
 
 /// `message.metadata` on every send Baton makes: `baton:<message key>`.

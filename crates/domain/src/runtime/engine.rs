@@ -5,15 +5,15 @@
 //! Transcript lines and outbox rows are appended through a [`Later`], which writes them when
 //! the caller flushes it, before that transaction commits.
 
-use crate::backend::Exec;
+use crate::storage::backend::Exec;
 use flows::{Action, Flow, GET_STARTED_PAYLOAD};
 use messenger::webhook::{Event, EventKind};
 
 use super::handover::{back_to_bot, hand_to_inbox, person_replied, record, Cause};
 use super::later::Later;
 use super::{bot, compose};
-use crate::repo::conversations::{self as conv, ConversationRow};
-use crate::repo::outbox::{self, Kind, NewRow, Priority};
+use crate::storage::repo::conversations::{self as conv, ConversationRow};
+use crate::storage::repo::outbox::{self, Kind, NewRow, Priority};
 use model::ConversationState::Inbox;
 use model::{HandoverCause, Speaker, ThreadOwner};
 

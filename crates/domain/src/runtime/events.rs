@@ -14,9 +14,10 @@ use super::later::Later;
 use super::scope::Scope;
 use super::work::{Pending, Work};
 use super::{engine, Touched};
-use crate::backend::is_transient;
 use crate::clock::Clock;
-use crate::repo::{pages, webhook_events};
+use crate::storage::backend::is_transient;
+use crate::storage::repo::flows as flows_repo;
+use crate::storage::repo::{pages, webhook_events};
 
 /// Whether a batch that has held the write turn this long should commit and hand it over.
 pub(crate) type HandOver<'a> = dyn Fn(Duration) -> bool + Sync + 'a;
@@ -110,9 +111,11 @@ impl Batch<'_> {
             };
             let (scope, user) = self.shared.scope(row, &event, self.clock);
             let span = event_span(row, &event, self.work);
+            later.for_event(Some(row.id));
             let applied = engine::apply(tx.exec(), &mut later, &scope, &row.channel, &event)
-                .instrument(span)
+                .instrument(span.clone())
                 .await;
+            tracing::debug!(parent: &span, ok = applied.is_ok(), "event applied");
             if let Err(e) = applied {
                 tx.rollback().await?;
                 if is_transient(&e) {
@@ -167,6 +170,7 @@ impl Batch<'_> {
             let span = event_span(row, &event, self.work);
             tx.savepoint().await?;
             let mut later = Later::default();
+            later.for_event(Some(row.id));
             let applied = async {
                 engine::apply(tx.exec(), &mut later, &scope, &row.channel, &event).await?;
                 later.flush(tx.exec()).await
@@ -194,13 +198,14 @@ impl Batch<'_> {
     }
 }
 
-/// The span of one event's work: its id, page, user and the lanes this instance works on.
-/// The outbox rows it queues carry the event's id (`outbox.event_id` is not a column: the
-/// send's span names the row and the user, which the event's span names too).
+/// The span of one event's work: its id, its delivery, page, user and the lanes this
+/// instance works on. The outbox rows it queues carry the event's id (`outbox.event_id`),
+/// which the Graph call's span names (`sender`).
 fn event_span(row: &webhook_events::EventRow, event: &Event, work: &Work) -> tracing::Span {
-    tracing::info_span!(
+    tracing::debug_span!(
         "event",
         event = row.id,
+        delivery = row.delivery_id,
         page = %row.page_id,
         user = event.sender.as_deref().unwrap_or_default(),
         kind = %row.kind,
@@ -221,7 +226,7 @@ struct BatchReads {
 }
 
 impl BatchReads {
-    async fn read(db: crate::backend::DbRef<'_>) -> Result<BatchReads, sqlx::Error> {
+    async fn read(db: crate::storage::backend::DbRef<'_>) -> Result<BatchReads, sqlx::Error> {
         let page = pages::current(db).await?;
         let disclosure = match &page {
             Some(p) => pages::bot_disclosure(db, &p.page_id).await?,
@@ -231,19 +236,19 @@ impl BatchReads {
         // "no flow" would mark every event done without an answer. A stored flow that no
         // longer decodes is different: retrying cannot help, so events are recorded but not
         // answered.
-        let flow = readable(crate::flows::published_flow(db).await)?.flatten();
+        let flow = readable(flows_repo::published(db).await)?.flatten();
         let flow = flow.map(|(_, f)| f);
         // Simulator test users trying the draft ("Try draft") get the draft instead. Trials
         // exist only on the sandbox page: a real page's batches skip the query.
         let trials = if page.as_ref().is_some_and(|p| p.is_sandbox) {
-            crate::repo::draft_trials::all(db).await?
+            crate::storage::repo::draft_trials::all(db).await?
         } else {
             Vec::new()
         };
         let draft = if trials.is_empty() {
             None
         } else {
-            readable(crate::flows::draft(db).await)?
+            readable(flows_repo::draft_flow(db).await)?
         };
         Ok(BatchReads {
             page,
@@ -312,10 +317,10 @@ fn decode(row: &webhook_events::EventRow) -> Result<Event, String> {
 
 /// A flow read for a batch: the flow, `None` when it cannot be decoded (logged), or the
 /// database error that fails the batch.
-fn readable<T>(read: Result<T, crate::flows::FlowError>) -> Result<Option<T>, sqlx::Error> {
+fn readable<T>(read: Result<T, flows_repo::ReadError>) -> Result<Option<T>, sqlx::Error> {
     match read {
         Ok(flow) => Ok(Some(flow)),
-        Err(crate::flows::FlowError::Database(e)) => Err(e),
+        Err(flows_repo::ReadError::Database(e)) => Err(e),
         Err(e) => {
             tracing::error!(error = %e, "the flow cannot be read: events are recorded, not answered");
             Ok(None)
@@ -326,9 +331,9 @@ fn readable<T>(read: Result<T, crate::flows::FlowError>) -> Result<Option<T>, sq
 #[cfg(test)]
 mod tests {
     use super::process;
-    use crate::repo::webhook_events::{self, NewEvent};
+    use crate::clock::Clock;
     use crate::runtime::work::Work;
-    use crate::Clock;
+    use crate::storage::repo::webhook_events::{self, NewEvent};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
@@ -354,9 +359,11 @@ mod tests {
     /// event's (status, processed_at) in arrival order. The clock moves a second each time
     /// the batch asks, so events committed in different transactions differ in processed_at.
     async fn apply_five(yes: bool) -> (usize, usize, Vec<String>, i64) {
-        let pool = crate::db::connect("sqlite::memory:").await.unwrap();
-        crate::db::migrate(&pool).await.unwrap();
-        let store = crate::db::Deliveries::in_main(&pool);
+        let pool = crate::storage::db::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        crate::storage::db::migrate(&pool).await.unwrap();
+        let store = crate::storage::db::Deliveries::in_main(&pool);
         let clock = Clock::system();
         let events: Vec<NewEvent> = (1..=5).map(message).collect();
         webhook_events::store_delivery(&store, Some("page"), "{}", &events, clock.now())
@@ -388,6 +395,34 @@ mod tests {
             statuses,
             at - clock.now(),
         )
+    }
+
+    /// The calls an event queues name it, so a Graph call's log line can say which event
+    /// it answers: the first message from a new user queues the profile fetch.
+    #[tokio::test]
+    async fn outbox_rows_name_the_event_that_queued_them() {
+        let pool = crate::storage::db::connect("sqlite::memory:").await.unwrap();
+        crate::storage::db::migrate(&pool).await.unwrap();
+        let store = crate::storage::db::Deliveries::in_main(&pool);
+        let clock = Clock::system();
+        let events: Vec<NewEvent> = (1..=2).map(message).collect();
+        webhook_events::store_delivery(&store, Some("page"), "{}", &events, clock.now())
+            .await
+            .unwrap();
+        let work = Work::alone((&pool).into(), &store).unwrap();
+        process(&work, &clock, 100, &|_| false).await.unwrap();
+        let ids: Vec<i64> = webhook_events::list(&pool, &store, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        let queued: Vec<(String, Option<i64>)> =
+            sqlx::query_as("SELECT kind, event_id FROM outbox ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(queued, [("profile".to_owned(), Some(ids[0]))]);
     }
 
     #[tokio::test]

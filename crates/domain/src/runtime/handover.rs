@@ -7,14 +7,14 @@
 //! Called by the event dispatch (`engine`) and the agent actions (`agent`); what happens when
 //! Messenger refuses a move is `refusal`.
 
-use crate::backend::Exec;
+use crate::storage::backend::Exec;
 use flows::Flow;
 
 use super::compose;
 use super::later::Later;
 use super::scope::Scope;
-use crate::repo::conversations::{self as conv, ConversationRow};
-use crate::repo::outbox::{Kind, NewRow, Priority};
+use crate::storage::repo::conversations::{self as conv, ConversationRow};
+use crate::storage::repo::outbox::{Kind, NewRow, Priority};
 use model::ConversationState::{self, Done, Inbox};
 use model::{HandoverCause, Speaker, ThreadOwner};
 

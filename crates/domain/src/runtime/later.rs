@@ -10,10 +10,10 @@
 //! or writes them directly, must [`Later::flush`] first; so must the transaction before it
 //! commits.
 
-use crate::backend::Exec;
+use crate::storage::backend::Exec;
 
-use crate::repo::conversations::{self as conv, NewLine};
-use crate::repo::outbox::{self, NewRow, Priority, Queued};
+use crate::storage::repo::conversations::{self as conv, NewLine};
+use crate::storage::repo::outbox::{self, NewRow, Priority, Queued};
 use model::Speaker;
 
 /// Transcript lines and outbox rows not written yet, in the order they were decided.
@@ -21,6 +21,8 @@ use model::Speaker;
 pub struct Later {
     lines: Vec<NewLine>,
     calls: Vec<Call>,
+    /// The webhook event being applied: the rows queued now are its answer.
+    event: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -30,9 +32,16 @@ struct Call {
     row: NewRow,
     priority: Priority,
     now_ms: i64,
+    event_id: Option<i64>,
 }
 
 impl Later {
+    /// The rows queued from now on answer the webhook event `id` (`None`: no event, an
+    /// agent's click or Baton itself).
+    pub fn for_event(&mut self, id: Option<i64>) {
+        self.event = id;
+    }
+
     /// A transcript line (see `conversations::add_transcript`).
     pub fn transcript(
         &mut self,
@@ -62,12 +71,14 @@ impl Later {
         priority: Priority,
         now_ms: i64,
     ) {
+        let event_id = self.event;
         self.calls.extend(rows.into_iter().map(|row| Call {
             page_id: page_id.to_owned(),
             psid: psid.to_owned(),
             row,
             priority,
             now_ms,
+            event_id,
         }));
     }
 
@@ -88,6 +99,7 @@ impl Later {
                     row: &c.row,
                     priority: c.priority,
                     now_ms: c.now_ms,
+                    event_id: c.event_id,
                 })
                 .collect();
             outbox::enqueue_many(conn.reborrow(), &queued).await?;
@@ -100,7 +112,7 @@ impl Later {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::repo::outbox::Kind;
+    use crate::storage::repo::outbox::Kind;
     use sqlx::SqliteConnection;
 
     fn message(text: &str) -> NewRow {
@@ -121,8 +133,10 @@ mod tests {
 
     #[tokio::test]
     async fn held_lines_and_calls_are_written_in_the_order_they_were_decided() {
-        let pool = crate::db::connect("sqlite::memory:").await.unwrap();
-        crate::db::migrate(&pool).await.unwrap();
+        let pool = crate::storage::db::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        crate::storage::db::migrate(&pool).await.unwrap();
         let mut conn = pool.acquire().await.unwrap();
         let mut later = Later::default();
         later.transcript("p", "ana", 1, Speaker::User, "ana 1", Some("m1"));

@@ -36,8 +36,8 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::clock::Clock;
-use crate::db::Deliveries;
-use crate::live::Live;
+use crate::signal::live::Live;
+use crate::storage::db::Deliveries;
 use work::Work;
 use workers::Sender;
 
@@ -50,12 +50,12 @@ pub use workers::{spawn, WorkerReport, Workers, LEASE};
 /// only the one with work saves the other an empty look at the database.
 ///
 /// On PostgreSQL the work may be another instance's (it holds the user's lane): each wake is
-/// also sent to the other instances (`crate::notify`).
+/// also sent to the other instances (`crate::signal::notify`).
 #[derive(Clone, Default)]
 pub struct Wake {
     events: Arc<Notify>,
     outbox: Arc<Notify>,
-    remote: crate::notify::Remote,
+    remote: crate::signal::notify::Remote,
 }
 
 impl Wake {
@@ -68,13 +68,13 @@ impl Wake {
     /// New webhook events are stored.
     pub fn wake_events(&self) {
         self.events.notify_waiters();
-        self.remote.publish(crate::notify::Note::Events);
+        self.remote.publish(crate::signal::notify::Note::Events);
     }
 
     /// New calls are queued.
     pub fn wake_outbox(&self) {
         self.outbox.notify_waiters();
-        self.remote.publish(crate::notify::Note::Outbox);
+        self.remote.publish(crate::signal::notify::Note::Outbox);
     }
 
     /// Both workers of this instance only.
@@ -91,7 +91,7 @@ impl Wake {
         self.outbox.notify_waiters();
     }
 
-    pub(crate) fn remote(&self) -> &crate::notify::Remote {
+    pub(crate) fn remote(&self) -> &crate::signal::notify::Remote {
         &self.remote
     }
 }
@@ -133,7 +133,7 @@ impl Touched {
 /// Returns how many were handled. On PostgreSQL it works on every lane, as one instance
 /// alone (the workers work on their own lanes).
 pub async fn process_events<'a>(
-    db: impl Into<crate::backend::DbRef<'a>>,
+    db: impl Into<crate::storage::backend::DbRef<'a>>,
     store: &Deliveries,
     clock: &Clock,
     limit: usize,
@@ -147,7 +147,7 @@ pub async fn process_events<'a>(
 /// instead of the background loops). Calls waiting for a retry later are left waiting. On
 /// PostgreSQL it works on every lane, as one instance alone.
 pub async fn drain<'a>(
-    db: impl Into<crate::backend::DbRef<'a>>,
+    db: impl Into<crate::storage::backend::DbRef<'a>>,
     store: &Deliveries,
     clock: &Clock,
     graph_api_url: &str,

@@ -16,10 +16,10 @@ use messenger::{ErrorKind, GraphError};
 use super::compose;
 use super::handover::{self, window_open, Cause};
 use super::later::Later;
-use crate::backend::Exec;
-use crate::repo::conversations as conv;
-use crate::repo::outbox::{Kind, OutboxRow, Priority};
-use crate::repo::settings::{self, keys};
+use crate::storage::backend::Exec;
+use crate::storage::repo::conversations as conv;
+use crate::storage::repo::outbox::{Kind, OutboxRow, Priority};
+use crate::storage::repo::settings::{self, keys};
 use model::{ConversationState, HandoverCause, Speaker, ThreadOwner};
 
 /// Which thread-control change Messenger refused.

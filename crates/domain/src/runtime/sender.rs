@@ -9,14 +9,15 @@ use std::sync::Arc;
 use messenger::send::SendRequest;
 use messenger::{ErrorKind, GraphApi, GraphError, PAGE_INBOX_APP_ID};
 use rand::Rng;
+use tracing::Instrument;
 
 use super::refusal::{self, Refused};
 use super::{compose, Touched};
-use crate::backend::{DbRef, Exec, Tx};
-use crate::repo::conversations as conv;
-use crate::repo::outbox::{self, Kind, NewRow, OutboxRow, Priority};
-use crate::repo::pages;
-use crate::repo::settings::{self, keys};
+use crate::storage::backend::{DbRef, Exec, Tx};
+use crate::storage::repo::conversations as conv;
+use crate::storage::repo::outbox::{self, Kind, NewRow, OutboxRow, Priority};
+use crate::storage::repo::pages;
+use crate::storage::repo::settings::{self, keys};
 use model::ThreadOwner;
 
 /// First retry after about this long...
@@ -57,7 +58,7 @@ pub struct Round<'a> {
     /// On PostgreSQL, this instance's work lanes and those it holds: only their rows are
     /// claimed, in a transaction that checks it still holds them (`None`: every row, for one
     /// instance alone and tests).
-    pub lanes: Option<(&'a crate::lanes::Lanes, &'a [i64])>,
+    pub lanes: Option<(&'a crate::storage::lanes::Lanes, &'a [i64])>,
 }
 
 /// Makes up to `limit` due calls (at most [`MAX_IN_FLIGHT`]), claimed and recorded as `round`
@@ -103,17 +104,22 @@ pub async fn send_due(
         tx.commit().await?;
         return Ok(touched);
     };
-    let graph: Arc<dyn GraphApi> = Arc::new(crate::pages::graph_client_sharing(
-        &page,
-        default_graph_url,
-        http.clone(),
-    ));
+    let graph: Arc<dyn GraphApi> = Arc::new(page.graph_client(default_graph_url, http.clone()));
     let mut tasks = tokio::task::JoinSet::new();
     for row in rows {
         let graph = graph.clone();
         let baton = page.app_id.clone();
+        let span = tracing::debug_span!(
+            "graph_call",
+            row = row.id,
+            event = row.event_id,
+            page = %row.page_id,
+            user = %row.psid,
+            kind = %row.kind,
+        );
         tasks.spawn(async move {
             let result = call(graph.as_ref(), &row).await;
+            tracing::debug!(ok = result.is_ok(), "Graph call made");
             // A thread-control change refused for good: ask who holds the thread, so the
             // conversation can follow Messenger instead of what Baton meant to happen.
             let refused = match &result {
@@ -131,7 +137,7 @@ pub async fn send_due(
                 None => None,
             };
             (row, result, follow)
-        });
+        }.instrument(span));
     }
     // Wait for the next finished call, take every other one finished by then, and record
     // them together: large groups under load, no waiting on a slow call when idle.
@@ -167,7 +173,7 @@ pub async fn send_due(
             .iter()
             .any(|(_, _, f)| matches!(f, Some((Refused::Handover, _))))
         {
-            match crate::flows::published_flow(round.record).await {
+            match crate::storage::repo::flows::published(round.record).await {
                 Ok(Some((_, flow))) => flow.unavailable_text().to_owned(),
                 _ => flows::DEFAULT_UNAVAILABLE_TEXT.to_owned(),
             }
@@ -180,7 +186,9 @@ pub async fn send_due(
         loop {
             match record_group(round.record, &finished, &unavailable, now_ms).await {
                 Ok(()) => break,
-                Err(e) if crate::backend::is_transient(&e) && attempt < RECORD_ATTEMPTS => {
+                Err(e)
+                    if crate::storage::backend::is_transient(&e) && attempt < RECORD_ATTEMPTS =>
+                {
                     attempt += 1;
                     tracing::warn!(error = %e, attempt, "recording call results failed for now; again");
                     tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
@@ -407,7 +415,7 @@ async fn record(
             }
             let give_up = now - row.created_ms > GIVE_UP_AFTER_MS;
             if err.is_retryable() && !give_up {
-                tracing::warn!(id = row.id, kind = %row.kind, attempts = row.attempts, %code, "Graph call failed; will retry");
+                tracing::warn!(id = row.id, event = row.event_id, kind = %row.kind, attempts = row.attempts, %code, "Graph call failed; will retry");
                 outbox::retry_later(
                     conn.reborrow(),
                     row.id,
@@ -417,7 +425,7 @@ async fn record(
                 )
                 .await
             } else {
-                tracing::warn!(id = row.id, kind = %row.kind, %code, reason, "Graph call failed permanently");
+                tracing::warn!(id = row.id, event = row.event_id, kind = %row.kind, %code, reason, "Graph call failed permanently");
                 let reason = if give_up && err.is_retryable() {
                     format!("{reason} (gave up after retrying for an hour)")
                 } else {

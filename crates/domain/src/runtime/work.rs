@@ -4,7 +4,7 @@
 //! - **SQLite** is the one-lane case: one worker per database, so there is nothing to lease.
 //!   Events are claimed by moving a cursor (`event_progress.applied_through`) over the
 //!   deliveries file; outbox claims commit on a durable pool, results on a relaxed one.
-//! - **PostgreSQL** leases lanes (`crate::lanes`): this instance claims only the events and
+//! - **PostgreSQL** leases lanes (`crate::storage::lanes`): this instance claims only the events and
 //!   calls of the lanes it holds, each event by marking its row done, in a transaction that
 //!   first checks the lanes are still its own.
 //!
@@ -15,9 +15,9 @@ use std::time::Duration;
 use sqlx::{PgPool, SqlitePool};
 
 use super::sender::Round;
-use crate::backend::{DbRef, Exec, Tx};
-use crate::lanes::Lanes;
-use crate::repo::{outbox, webhook_events};
+use crate::storage::backend::{DbRef, Exec, Tx};
+use crate::storage::lanes::Lanes;
+use crate::storage::repo::{outbox, webhook_events};
 
 /// Where one instance's workers do their work.
 #[derive(Clone, Debug)]
@@ -57,7 +57,10 @@ impl Pending {
 
 impl Work {
     /// One instance alone on `db`: every event and call, without leases (tests, the CLI).
-    pub fn alone(db: DbRef<'_>, store: &crate::db::Deliveries) -> Result<Work, sqlx::Error> {
+    pub fn alone(
+        db: DbRef<'_>,
+        store: &crate::storage::db::Deliveries,
+    ) -> Result<Work, sqlx::Error> {
         match db {
             DbRef::Sqlite(pool) => Ok(Work::Sqlite {
                 main: pool.clone(),
@@ -74,7 +77,7 @@ impl Work {
             DbRef::Postgres(pool) => Ok(Work::Postgres {
                 pool: pool.clone(),
                 lanes: None,
-                held: (0..crate::lanes::LANES).collect(),
+                held: (0..crate::storage::lanes::LANES).collect(),
             }),
         }
     }
@@ -130,7 +133,7 @@ impl Work {
     pub async fn begin(&self, pending: &Pending, now: i64) -> Result<(Tx, Vec<i64>), sqlx::Error> {
         match self {
             Work::Sqlite { main, .. } => {
-                let mut tx = crate::db::background_write_tx(main).await?;
+                let mut tx = crate::storage::db::background_write_tx(main).await?;
                 let ids = if webhook_events::advance(&mut tx, pending.after, pending.through(), now)
                     .await?
                 {
@@ -182,7 +185,7 @@ impl Work {
     pub fn should_hand_over(&self, held: Duration) -> bool {
         matches!(self, Work::Sqlite { .. })
             && held >= HAND_OVER_AFTER
-            && crate::db::foreground_waiting()
+            && crate::storage::db::foreground_waiting()
     }
 
     /// Hands the events of `pending` after `last` back (SQLite: the cursor stops at `last`),

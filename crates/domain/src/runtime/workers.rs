@@ -1,7 +1,7 @@
 //! The runtime's background workers, the same on both backends: an event worker applying
 //! webhook events (`events`), an outbox worker making the Graph API calls (`sender`), each a
 //! plain loop over the database under a supervisor that starts it again if it panics. On
-//! PostgreSQL a third loop keeps this instance's work lanes leased (`crate::lanes`): a
+//! PostgreSQL a third loop keeps this instance's work lanes leased (`crate::storage::lanes`): a
 //! refresher renews the leases every third of [`LEASE`], and calls of lanes taken over from a
 //! stopped instance go back to pending (messages after waiting for their echo, as after a
 //! crash on SQLite). Webhooks arrive at any instance; `notify` wakes the one that holds the
@@ -17,14 +17,14 @@ use super::budget::{Budget, SendBudget};
 use super::sender::{self, ECHO_WAIT_MS, MAX_IN_FLIGHT};
 use super::work::Work;
 use super::{events, RuntimeConfig, Touched, Wake};
-use crate::backend::{is_transient, Db};
 use crate::clock::Clock;
-use crate::db::Deliveries;
-use crate::lanes::Lanes;
-use crate::live::Live;
-use crate::notify::Note;
-use crate::repo::{outbox, webhook_events};
-use crate::send_budget::{SharedBudget, Take};
+use crate::signal::live::Live;
+use crate::signal::notify::Note;
+use crate::storage::backend::{is_transient, Db};
+use crate::storage::db::Deliveries;
+use crate::storage::lanes::Lanes;
+use crate::storage::repo::{outbox, webhook_events};
+use crate::storage::send_budget::{SharedBudget, Take};
 
 /// How long a lane stays an instance's without a refresh: a stopped instance's users wait
 /// this long, at most, before another instance answers them.
@@ -56,24 +56,24 @@ pub fn spawn(
             // `db::relaxed_twin` for why that loses nothing); claims wait for it, through
             // pools of the workers' own (their connections start on the workers' thread).
             let work = Work::Sqlite {
-                main: crate::db::relaxed_twin(&pool),
-                claim: crate::db::durable_twin(&pool),
+                main: crate::storage::db::relaxed_twin(&pool),
+                claim: crate::storage::db::durable_twin(&pool),
                 store,
             };
             let budget = SendBudget::Local(Budget::new(config.calls_per_second));
             (work, None, None, budget)
         }
         Db::Postgres(pool) => {
-            let instance = crate::lanes::instance_name();
+            let instance = crate::storage::lanes::instance_name();
             let (here, shown) = (wake.clone(), live.clone());
-            let on_note: crate::notify::OnNote = Arc::new(move |note| match note {
+            let on_note: crate::signal::notify::OnNote = Arc::new(move |note| match note {
                 Some(Note::Events) => here.wake_events_here(),
                 Some(Note::Outbox) => here.wake_outbox_here(),
                 Some(Note::Changed(psid)) => shown.changed_here(&psid),
                 None => here.wake_here(),
             });
             let remotes = [wake.remote(), live.remote()];
-            crate::notify::start(pool.clone(), instance.clone(), &remotes, on_note);
+            crate::signal::notify::start(pool.clone(), instance.clone(), &remotes, on_note);
             let lanes = Lanes::new(pool.clone(), instance, LEASE);
             let (held_tx, held) = watch::channel(Vec::<i64>::new());
             let refresher = (lanes.clone(), wake.clone(), clock.clone());
@@ -324,7 +324,7 @@ impl Workers {
 
     pub async fn report(
         &self,
-        pool: crate::backend::DbRef<'_>,
+        pool: crate::storage::backend::DbRef<'_>,
         store: &Deliveries,
         clock: &Clock,
     ) -> Result<WorkerReport, sqlx::Error> {
