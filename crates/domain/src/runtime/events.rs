@@ -15,7 +15,7 @@ use super::scope::Scope;
 use super::work::{Pending, Work};
 use super::{engine, Touched};
 use crate::clock::Clock;
-use crate::storage::backend::is_transient;
+use crate::storage::backend::{is_transient, Tx};
 use crate::storage::repo::flows as flows_repo;
 use crate::storage::repo::{pages, webhook_events};
 
@@ -71,16 +71,44 @@ struct Batch<'a> {
 }
 
 impl Batch<'_> {
-    /// The claimed events of the batch, decoded (or the reason they cannot be).
-    fn claimed<'r>(
+    /// The claimed events of the batch, decoded; one that cannot be decoded is marked
+    /// failed in `tx` (retrying cannot help) and left out.
+    async fn decoded<'r>(
         &'r self,
-        claimed: &'r [i64],
-    ) -> impl Iterator<Item = (&'r webhook_events::EventRow, Result<Event, String>)> + 'r {
-        self.pending
-            .rows
-            .iter()
-            .filter(|(_, row)| claimed.binary_search(&row.id).is_ok())
-            .map(|(_, row)| (row, decode(row)))
+        tx: &mut Tx,
+        claimed: &[i64],
+        now: i64,
+    ) -> Result<Vec<(&'r webhook_events::EventRow, Event)>, sqlx::Error> {
+        let mut good = Vec::with_capacity(claimed.len());
+        for (_, row) in &self.pending.rows {
+            if claimed.binary_search(&row.id).is_err() {
+                continue;
+            }
+            match decode(row) {
+                Ok(event) => good.push((row, event)),
+                Err(e) => self.work.fail(tx.exec(), row.id, &e, now).await?,
+            }
+        }
+        Ok(good)
+    }
+
+    /// Applies one event in `tx`, inside the event's span, its sends held in `later`.
+    /// Returns the result and whose conversation it is.
+    async fn apply_event(
+        &self,
+        tx: &mut Tx,
+        later: &mut Later,
+        row: &webhook_events::EventRow,
+        event: &Event,
+    ) -> (Result<(), sqlx::Error>, Option<String>) {
+        let (scope, user) = self.shared.scope(row, event, self.clock);
+        let span = event_span(row, event, self.work);
+        later.for_event(Some(row.id));
+        let applied = engine::apply(tx.exec(), later, &scope, &row.channel, event)
+            .instrument(span.clone())
+            .await;
+        tracing::debug!(parent: &span, ok = applied.is_ok(), "event applied");
+        (applied, user)
     }
 
     /// Applies the batch, or a first part of it, in one transaction. Returns how many of its
@@ -101,21 +129,8 @@ impl Batch<'_> {
         let mut users = Vec::new();
         let mut handed_back = 0;
         let mut later = Later::default();
-        for (row, event) in self.claimed(&claimed) {
-            let event = match event {
-                Ok(event) => event,
-                Err(e) => {
-                    self.work.fail(tx.exec(), row.id, &e, now).await?;
-                    continue;
-                }
-            };
-            let (scope, user) = self.shared.scope(row, &event, self.clock);
-            let span = event_span(row, &event, self.work);
-            later.for_event(Some(row.id));
-            let applied = engine::apply(tx.exec(), &mut later, &scope, &row.channel, &event)
-                .instrument(span.clone())
-                .await;
-            tracing::debug!(parent: &span, ok = applied.is_ok(), "event applied");
+        for (row, event) in self.decoded(&mut tx, &claimed, now).await? {
+            let (applied, user) = self.apply_event(&mut tx, &mut later, row, &event).await;
             if let Err(e) = applied {
                 tx.rollback().await?;
                 if is_transient(&e) {
@@ -128,7 +143,7 @@ impl Batch<'_> {
             let more = claimed.last().is_some_and(|&last| last > row.id);
             if more && hand_over(started.elapsed()) {
                 // The rest go back: the claim stops at this event (events after it that
-                // failed to decode are read and recorded again next time).
+                // failed to decode are read and marked failed again next time).
                 handed_back = self
                     .work
                     .give_back(&mut tx, self.pending, row.id, now)
@@ -157,26 +172,15 @@ impl Batch<'_> {
     async fn apply_one_by_one(&self, touched: &mut Touched) -> Result<usize, sqlx::Error> {
         let now = self.clock.now();
         let (mut tx, claimed) = self.work.begin(self.pending, now).await?;
-        for (row, event) in self.claimed(&claimed) {
-            let event = match event {
-                Ok(event) => event,
-                Err(e) => {
-                    self.work.fail(tx.exec(), row.id, &e, now).await?;
-                    continue;
-                }
-            };
-            let (scope, user) = self.shared.scope(row, &event, self.clock);
-            touched.add(user.as_deref());
-            let span = event_span(row, &event, self.work);
+        for (row, event) in self.decoded(&mut tx, &claimed, now).await? {
             tx.savepoint().await?;
             let mut later = Later::default();
-            later.for_event(Some(row.id));
-            let applied = async {
-                engine::apply(tx.exec(), &mut later, &scope, &row.channel, &event).await?;
-                later.flush(tx.exec()).await
-            }
-            .instrument(span)
-            .await;
+            let (applied, user) = self.apply_event(&mut tx, &mut later, row, &event).await;
+            touched.add(user.as_deref());
+            let applied = match applied {
+                Ok(()) => later.flush(tx.exec()).await,
+                Err(e) => Err(e),
+            };
             match applied {
                 Ok(()) => tx.release_savepoint().await?,
                 Err(e) if is_transient(&e) => {
@@ -401,7 +405,9 @@ mod tests {
     /// it answers: the first message from a new user queues the profile fetch.
     #[tokio::test]
     async fn outbox_rows_name_the_event_that_queued_them() {
-        let pool = crate::storage::db::connect("sqlite::memory:").await.unwrap();
+        let pool = crate::storage::db::connect("sqlite::memory:")
+            .await
+            .unwrap();
         crate::storage::db::migrate(&pool).await.unwrap();
         let store = crate::storage::db::Deliveries::in_main(&pool);
         let clock = Clock::system();

@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod db;
 pub mod lanes;
+pub mod postgres;
 pub mod repo;
 pub mod secrets;
 pub mod send_budget;
