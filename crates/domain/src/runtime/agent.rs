@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::storage::backend::{DbRef, Tx};
 use messenger::send::{MessagingType, OutgoingMessage, SendRequest};
 
+use super::decision::Decision;
 use super::handover::{self, Cause};
 use super::scope::Scope;
 use crate::storage::repo::audit::{self, Actor};
@@ -111,24 +112,16 @@ pub async fn act<'a>(
         detail: format!("agent {}", actor.name),
     };
     let (to_inbox, back) = flows::handover_messages(&flow);
-    let mut later = super::later::Later::default();
+    let mut decision = Decision::default();
     if action == AgentAction::MarkAsDone {
         // The message the button that started this handover chose, else the flow's default.
         let back = c.back_to_bot_message.as_deref().or(back);
-        handover::back_to_bot(tx.exec(), &mut later, &scope, &flow, &c, back, &cause).await?;
+        handover::back_to_bot(&mut decision, &scope, &flow, &c, back, &cause);
     } else {
-        handover::hand_to_inbox(
-            tx.exec(),
-            &mut later,
-            &scope,
-            &flow,
-            &c,
-            to_inbox,
-            back,
-            &cause,
-        )
-        .await?;
+        handover::hand_to_inbox(&mut decision, &scope, &flow, &c, to_inbox, back, &cause);
     }
+    let mut later = super::later::Later::default();
+    super::engine::write(tx.exec(), &mut later, &scope, psid, &decision).await?;
     later.flush(tx.exec()).await?;
     let after = conv::get(tx.exec(), &page.page_id, psid)
         .await?

@@ -21,6 +21,8 @@ pub mod agent;
 mod bot;
 mod budget;
 pub(crate) mod compose;
+pub mod decide;
+pub mod decision;
 pub mod engine;
 mod events;
 pub mod handover;

@@ -14,13 +14,14 @@
 use messenger::{ErrorKind, GraphError};
 
 use super::compose;
-use super::handover::{self, window_open, Cause};
+use super::handover::{window_open, Cause};
 use super::later::Later;
 use crate::storage::backend::Exec;
-use crate::storage::repo::conversations as conv;
+use crate::storage::repo::conversations::{self as conv, ConversationRow};
 use crate::storage::repo::outbox::{Kind, OutboxRow, Priority};
 use crate::storage::repo::settings::{self, keys};
-use model::{ConversationState, HandoverCause, Speaker, ThreadOwner};
+use model::ConversationState::{self, Inbox};
+use model::{HandoverCause, Speaker, ThreadOwner};
 
 /// Which thread-control change Messenger refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,11 +92,10 @@ pub async fn follow(
     let (page_id, psid) = (row.page_id.as_str(), row.psid.as_str());
     match refused {
         Refused::Take => {
-            handover::resync(conn.reborrow(), later, page_id, psid, owner, now_ms).await?;
+            resync(conn.reborrow(), later, page_id, psid, owner, now_ms).await?;
         }
         Refused::Handover => {
-            let after =
-                handover::resync(conn.reborrow(), later, page_id, psid, owner, now_ms).await?;
+            let after = resync(conn.reborrow(), later, page_id, psid, owner, now_ms).await?;
             if after
                 .as_ref()
                 .is_some_and(|c| c.state != ConversationState::Inbox)
@@ -144,11 +144,88 @@ pub async fn follow(
                     actor: None,
                     detail: line.clone(),
                 };
-                handover::record(conn.reborrow(), later, now_ms, &c, inbox, &cause, &line).await?;
+                record(conn.reborrow(), later, now_ms, &c, inbox, &cause, &line).await?;
             } else {
                 conv::set_owner(conn.reborrow(), page_id, psid, owner).await?;
             }
         }
     }
     Ok(())
+}
+
+/// Ledger entry + system transcript line for a state change of `c` at `at_ms`.
+async fn record(
+    mut conn: Exec<'_>,
+    later: &mut Later,
+    at_ms: i64,
+    c: &ConversationRow,
+    to_state: ConversationState,
+    cause: &Cause<'_>,
+    line: &str,
+) -> Result<(), sqlx::Error> {
+    conv::add_ledger(
+        conn.reborrow(),
+        &c.page_id,
+        &c.psid,
+        at_ms,
+        c.state,
+        to_state,
+        cause.kind,
+        cause.actor,
+        Some(&cause.detail),
+    )
+    .await?;
+    later.transcript(&c.page_id, &c.psid, at_ms, Speaker::System, line, None);
+    Ok(())
+}
+
+/// After Messenger refused a pass or a take for good: the conversation follows `owner`, who
+/// Messenger says holds the thread now. Still Baton after a refused pass means the user is
+/// with the bot, not in the inbox; still the Page Inbox after a refused take means the
+/// conversation is still in the inbox. The move is written to the ledger and the transcript.
+/// Returns the conversation as it is afterwards.
+async fn resync<'c>(
+    conn: impl Into<Exec<'c>>,
+    later: &mut Later,
+    page_id: &str,
+    psid: &str,
+    owner: ThreadOwner,
+    at_ms: i64,
+) -> Result<Option<ConversationRow>, sqlx::Error> {
+    let mut conn = conn.into();
+    let Some(c) = conv::get(conn.reborrow(), page_id, psid).await? else {
+        return Ok(None);
+    };
+    let state = match owner {
+        ThreadOwner::PageInbox => Inbox,
+        ThreadOwner::Baton | ThreadOwner::Idle if c.state == Inbox => ConversationState::Bot,
+        _ => c.state,
+    };
+    let after = ConversationRow {
+        state,
+        thread_owner: owner,
+        ..c.clone()
+    };
+    if state == c.state
+        || !conv::transition(conn.reborrow(), page_id, psid, state, owner, at_ms).await?
+    {
+        conv::set_owner(conn.reborrow(), page_id, psid, owner).await?;
+        return Ok(Some(ConversationRow {
+            state: c.state,
+            ..after
+        }));
+    }
+    let line = match owner {
+        ThreadOwner::PageInbox => {
+            "Messenger refused to give the conversation back: a person in the Page Inbox still has it"
+        }
+        _ => "Messenger refused the handover: the bot still has the conversation",
+    };
+    let cause = Cause {
+        kind: HandoverCause::Messenger,
+        actor: None,
+        detail: line.to_owned(),
+    };
+    record(conn.reborrow(), later, at_ms, &c, state, &cause, line).await?;
+    Ok(Some(after))
 }
