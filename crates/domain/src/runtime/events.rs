@@ -10,10 +10,11 @@ use std::time::Duration;
 use messenger::webhook::Event;
 use tracing::Instrument;
 
+use super::engine;
 use super::later::Later;
 use super::scope::Scope;
+use super::wake::Touched;
 use super::work::{Pending, Work};
-use super::{engine, Touched};
 use crate::clock::Clock;
 use crate::storage::backend::{is_transient, Tx};
 use crate::storage::repo::flows as flows_repo;

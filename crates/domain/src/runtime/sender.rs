@@ -11,8 +11,10 @@ use messenger::{ErrorKind, GraphApi, GraphError, PAGE_INBOX_APP_ID};
 use rand::Rng;
 use tracing::Instrument;
 
+use super::compose;
 use super::refusal::{self, Refused};
-use super::{compose, Touched};
+use super::wake::Touched;
+use super::work::Round;
 use crate::storage::backend::{DbRef, Exec, Tx};
 use crate::storage::repo::conversations as conv;
 use crate::storage::repo::outbox::{self, Kind, NewRow, OutboxRow, Priority};
@@ -47,19 +49,6 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 /// backlog took Baton from 36 MB to over 110 MB). 128 calls of 200 ms each still allow
 /// 640 calls/s, over twice Meta's per-page cap.
 pub const MAX_IN_FLIGHT: i64 = 128;
-
-/// Where a round claims and records its calls.
-#[derive(Clone, Copy)]
-pub struct Round<'a> {
-    /// Claims go here; on SQLite their commit reaches the disk before any call is made.
-    pub claim: DbRef<'a>,
-    /// Results go here (on SQLite, `db::relaxed_twin`).
-    pub record: DbRef<'a>,
-    /// On PostgreSQL, this instance's work lanes and those it holds: only their rows are
-    /// claimed, in a transaction that checks it still holds them (`None`: every row, for one
-    /// instance alone and tests).
-    pub lanes: Option<(&'a crate::storage::lanes::Lanes, &'a [i64])>,
-}
 
 /// Makes up to `limit` due calls (at most [`MAX_IN_FLIGHT`]), claimed and recorded as `round`
 /// says, over `http`'s connections. Returns how many rows were claimed, and whose.

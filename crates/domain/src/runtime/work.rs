@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use sqlx::{PgPool, SqlitePool};
 
-use super::sender::Round;
 use crate::storage::backend::{DbRef, Exec, Tx};
 use crate::storage::lanes::Lanes;
 use crate::storage::repo::{outbox, webhook_events};
@@ -38,6 +37,19 @@ pub enum Work {
         /// The lanes held now (every lane when `lanes` is `None`).
         held: Vec<i64>,
     },
+}
+
+/// Where a round claims and records its calls.
+#[derive(Clone, Copy)]
+pub struct Round<'a> {
+    /// Claims go here; on SQLite their commit reaches the disk before any call is made.
+    pub claim: DbRef<'a>,
+    /// Results go here (on SQLite, `db::relaxed_twin`).
+    pub record: DbRef<'a>,
+    /// On PostgreSQL, this instance's work lanes and those it holds: only their rows are
+    /// claimed, in a transaction that checks it still holds them (`None`: every row, for one
+    /// instance alone and tests).
+    pub lanes: Option<(&'a crate::storage::lanes::Lanes, &'a [i64])>,
 }
 
 /// Events read for one batch, in arrival order.

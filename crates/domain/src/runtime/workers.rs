@@ -14,9 +14,10 @@ use tokio::sync::{watch, Notify};
 use tracing::Instrument;
 
 use super::budget::{Budget, SendBudget};
+use super::events;
 use super::sender::{self, ECHO_WAIT_MS, MAX_IN_FLIGHT};
+use super::wake::{Touched, Wake};
 use super::work::Work;
-use super::{events, RuntimeConfig, Touched, Wake};
 use crate::clock::Clock;
 use crate::signal::live::Live;
 use crate::signal::notify::Note;
@@ -25,6 +26,15 @@ use crate::storage::db::Deliveries;
 use crate::storage::lanes::Lanes;
 use crate::storage::repo::{outbox, webhook_events};
 use crate::storage::send_budget::{SharedBudget, Take};
+
+/// Settings of the workers.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Base URL of the Graph API when the page has no override.
+    pub graph_api_url: String,
+    /// The page's send-rate cap (Meta allows 300 calls/s per page for text).
+    pub calls_per_second: u32,
+}
 
 /// How long a lane stays an instance's without a refresh: a stopped instance's users wait
 /// this long, at most, before another instance answers them.

@@ -1,7 +1,7 @@
 //! Step 2: the app (its id, secret and verify token, checked with `debug_token`) and connecting
 //! the page.
 
-use super::*;
+use super::common::*;
 
 pub(super) fn app_id_input(value: &str) -> Result<String, AppError> {
     let value = value.trim();
@@ -237,4 +237,16 @@ pub(super) async fn store_page(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{app_id_input, verify_token_input};
+
+    #[test]
+    fn a_verify_token_and_an_app_id_are_refused_when_malformed() {
+        assert!(verify_token_input("short").is_err());
+        assert!(app_id_input("12a").is_err());
+        assert_eq!(app_id_input(" 111 ").unwrap(), "111");
+    }
 }

@@ -1,7 +1,11 @@
 //! Settings → Facebook Page: the connection's health, rotating the token or secrets, and
 //! disconnecting.
 
-use super::*;
+use super::app::{app_checks, new_verify_token};
+use super::common::*;
+use super::routing::routing_health;
+use super::token::token_checks;
+use super::webhook::subscription_check;
 
 /// The connected page's health: token, webhook traffic, subscription, routing (handovers
 /// going through, Page Inbox connected).

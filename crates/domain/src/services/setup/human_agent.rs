@@ -6,7 +6,7 @@
 use messenger::send::{OutgoingMessage, SendRequest};
 use model::{HUMAN_AGENT_ITEM, HUMAN_AGENT_TEST_MESSAGE};
 
-use super::*;
+use super::common::*;
 use crate::storage::repo::settings::{self, keys};
 
 const TEST_ID: &str = "human-agent-test";
@@ -60,7 +60,7 @@ pub async fn human_agent_test(
     psid: &str,
 ) -> Result<SetupView, AppError> {
     let page = connected(state).await?;
-    let person = super::recent_person(state, psid).await?;
+    let person = super::test_message::recent_person(state, psid).await?;
     let client = checked_client(&page, &state.config.graph_api_url);
     let reply = SendRequest::human_agent(
         psid,

@@ -1,6 +1,6 @@
 //! Step 6: the messenger profile (Get Started, menu, greeting) of the published flow.
 
-use super::*;
+use super::common::*;
 
 pub(super) async fn profile_checks(
     state: &Services,

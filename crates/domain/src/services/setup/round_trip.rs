@@ -5,8 +5,8 @@
 use messenger::send::SendRequest;
 use model::{RoutingPath, ROUND_TRIP_MESSAGE};
 
-use super::routing::{path_of, routing_checks, ROUND_TRIP, ROUND_TRIP_METADATA};
-use super::*;
+use super::common::*;
+use super::routing::{routing_checks, ROUND_TRIP, ROUND_TRIP_METADATA};
 use crate::storage::repo::settings::{self, keys};
 
 /// The live round trip on `psid` (someone who wrote within 24 hours, ideally the admin's own
@@ -18,7 +18,7 @@ pub async fn round_trip(
     psid: &str,
 ) -> Result<SetupView, AppError> {
     let page = connected(state).await?;
-    let person = super::recent_person(state, psid).await?;
+    let person = super::test_message::recent_person(state, psid).await?;
     let client = checked_client(&page, &state.config.graph_api_url);
     let p = progress::load(&state.pool).await?;
     let path = path_of(&p.reports, &p.confirmed);

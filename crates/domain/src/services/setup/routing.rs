@@ -8,7 +8,7 @@
 
 use model::RoutingPath;
 
-use super::*;
+use super::common::*;
 use crate::storage::repo::settings::{self, keys};
 
 /// The ids of the round trip's lines (kept when the other checks run again).
@@ -27,16 +27,6 @@ async fn detected(client: &GraphClient) -> Option<bool> {
         .await
         .ok()
         .and_then(|s| s.msgr_multi_app)
-}
-
-/// The routing path of the connected page, as the wizard shows it.
-pub(super) fn path_of(reports: &[StepReport], confirmed: &[String]) -> RoutingPath {
-    let detected = reports
-        .iter()
-        .flat_map(|r| &r.checks)
-        .find(|c| c.id == "routing")
-        .map(|c| c.state == Pass);
-    RoutingPath::of(detected.filter(|d| *d), confirmed)
 }
 
 pub(super) async fn routing_checks(
@@ -375,32 +365,4 @@ async fn probe_recent(
         }
     }
     Ok(None)
-}
-
-/// Step 4: ticks or clears a confirm-box, or says which settings the page shows (the two
-/// `RoutingPath::SHOWS_*` answers exclude each other).
-pub async fn confirm(state: &Services, item: &str, done: bool) -> Result<SetupView, AppError> {
-    let shows = [RoutingPath::SHOWS_ROUTING, RoutingPath::SHOWS_CLASSIC];
-    let known = CONFIRM_ITEMS
-        .iter()
-        .chain([&model::HUMAN_AGENT_ITEM])
-        .map(|i| i.id)
-        .chain(shows);
-    let Some(item) = known.into_iter().find(|id| *id == item) else {
-        return Err(AppError::Invalid(format!(
-            "There is no setting called {item:?} to confirm."
-        )));
-    };
-    let mut confirmed = progress::load(&state.pool).await?.confirmed;
-    confirmed.retain(|c| c != item && !(shows.contains(&item) && shows.contains(&c.as_str())));
-    if done {
-        confirmed.push(item.to_owned());
-    }
-    progress::set_confirmed(&state.pool, &confirmed, state.clock.now()).await?;
-    let step = if item == model::HUMAN_AGENT_ITEM.id {
-        SetupStep::HumanAgent
-    } else {
-        SetupStep::Routing
-    };
-    check(state, step).await
 }

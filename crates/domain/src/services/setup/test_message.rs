@@ -1,6 +1,6 @@
 //! Step 7: a test message to someone who wrote to the page recently.
 
-use super::*;
+use super::common::*;
 
 /// The people who wrote to the connected page most recently.
 pub async fn recent_people(state: &Services) -> Result<Vec<RecentPerson>, AppError> {

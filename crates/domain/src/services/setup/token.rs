@@ -1,25 +1,7 @@
 //! Step 1 of the setup wizard: the page access token (whose token it is, with `GET /me`).
 
-use super::*;
-
-pub(super) fn secret_input(name: &str, value: &str) -> Result<Secret, AppError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(AppError::Invalid(format!("Paste the {name} first.")));
-    }
-    if value.chars().count() > MAX_SECRET_CHARS {
-        return Err(AppError::Invalid(format!(
-            "That {name} is longer than {MAX_SECRET_CHARS} characters; copy it again, without \
-             anything around it."
-        )));
-    }
-    if value.chars().any(char::is_whitespace) {
-        return Err(AppError::Invalid(format!(
-            "The {name} must not contain spaces or line breaks; copy it again."
-        )));
-    }
-    Ok(Secret::new(value))
-}
+use super::app::app_checks;
+use super::common::*;
 
 /// The token check itself: whose token it is (`GET /me` with its type).
 pub(super) async fn token_checks(

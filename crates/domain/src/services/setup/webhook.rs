@@ -1,7 +1,7 @@
 //! Step 3: the webhook (the callback URL, Facebook's verification handshake, the page's
 //! subscription to the fields Baton needs).
 
-use super::*;
+use super::common::*;
 
 pub(super) async fn webhook_checks(
     state: &Services,
@@ -158,26 +158,4 @@ pub async fn subscribe(state: &Services, actor: &Actor) -> Result<SetupView, App
     checks.extend(failed);
     store_report(state, SetupStep::Webhook, checks).await?;
     view(state).await
-}
-
-/// Step 3 on the sandbox page: the sandbox calls this Baton's callback with the page's verify
-/// token, as the App Dashboard's Verify and save does.
-pub async fn sandbox_verify(state: &Services) -> Result<SetupView, AppError> {
-    let page = connected(state).await?;
-    if !page.is_sandbox {
-        return Err(AppError::Invalid(
-            "Only the sandbox page is verified from here; for a real page click Verify and save \
-             in Meta's App Dashboard."
-                .into(),
-        ));
-    }
-    let answer = state
-        .sandbox
-        .verify_webhook(page.verify_token.expose(), None)
-        .await
-        .map_err(|e| AppError::Invalid(format!("The sandbox could not verify: {e}")))?;
-    if !answer.verified {
-        tracing::warn!(message = %answer.message, "sandbox webhook verification failed");
-    }
-    check(state, SetupStep::Webhook).await
 }
