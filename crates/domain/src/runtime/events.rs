@@ -360,22 +360,35 @@ mod tests {
         }
     }
 
-    /// Stores five messages, applies them with `hand_over` answering `yes`, and returns each
-    /// event's (status, processed_at) in arrival order. The clock moves a second each time
-    /// the batch asks, so events committed in different transactions differ in processed_at.
-    async fn apply_five(yes: bool) -> (usize, usize, Vec<String>, i64) {
+    /// A database in memory holding `n` messages from one user, and the work on it.
+    async fn stored(
+        n: usize,
+    ) -> (
+        sqlx::SqlitePool,
+        crate::storage::db::Deliveries,
+        Clock,
+        Work,
+    ) {
         let pool = crate::storage::db::connect("sqlite::memory:")
             .await
             .unwrap();
         crate::storage::db::migrate(&pool).await.unwrap();
         let store = crate::storage::db::Deliveries::in_main(&pool);
         let clock = Clock::system();
-        let events: Vec<NewEvent> = (1..=5).map(message).collect();
+        let events: Vec<NewEvent> = (1..=n).map(message).collect();
         webhook_events::store_delivery(&store, Some("page"), "{}", &events, clock.now())
             .await
             .unwrap();
-        let asked = AtomicUsize::new(0);
         let work = Work::alone((&pool).into(), &store).unwrap();
+        (pool, store, clock, work)
+    }
+
+    /// Stores five messages, applies them with `hand_over` answering `yes`, and returns each
+    /// event's (status, processed_at) in arrival order. The clock moves a second each time
+    /// the batch asks, so events committed in different transactions differ in processed_at.
+    async fn apply_five(yes: bool) -> (usize, usize, Vec<String>, i64) {
+        let (pool, store, clock, work) = stored(5).await;
+        let asked = AtomicUsize::new(0);
         let touched = process(&work, &clock, 100, &|_| {
             asked.fetch_add(1, Ordering::SeqCst);
             clock.advance(Duration::from_secs(1));
@@ -406,17 +419,7 @@ mod tests {
     /// it answers: the first message from a new user queues the profile fetch.
     #[tokio::test]
     async fn outbox_rows_name_the_event_that_queued_them() {
-        let pool = crate::storage::db::connect("sqlite::memory:")
-            .await
-            .unwrap();
-        crate::storage::db::migrate(&pool).await.unwrap();
-        let store = crate::storage::db::Deliveries::in_main(&pool);
-        let clock = Clock::system();
-        let events: Vec<NewEvent> = (1..=2).map(message).collect();
-        webhook_events::store_delivery(&store, Some("page"), "{}", &events, clock.now())
-            .await
-            .unwrap();
-        let work = Work::alone((&pool).into(), &store).unwrap();
+        let (pool, store, clock, work) = stored(2).await;
         process(&work, &clock, 100, &|_| false).await.unwrap();
         let ids: Vec<i64> = webhook_events::list(&pool, &store, None)
             .await

@@ -59,9 +59,7 @@ pub async fn human_agent_test(
     actor: &Actor,
     psid: &str,
 ) -> Result<SetupView, AppError> {
-    let page = connected(state).await?;
-    let person = super::test_message::recent_person(state, psid).await?;
-    let client = checked_client(&page, &state.config.graph_api_url);
+    let (page, person, client) = super::test_message::live_test(state, psid).await?;
     let reply = SendRequest::human_agent(
         psid,
         OutgoingMessage {

@@ -17,9 +17,7 @@ pub async fn round_trip(
     actor: &Actor,
     psid: &str,
 ) -> Result<SetupView, AppError> {
-    let page = connected(state).await?;
-    let person = super::test_message::recent_person(state, psid).await?;
-    let client = checked_client(&page, &state.config.graph_api_url);
+    let (page, person, client) = super::test_message::live_test(state, psid).await?;
     let p = progress::load(&state.pool).await?;
     let path = path_of(&p.reports, &p.confirmed);
     let lines = trip(&client, &page, &person, path).await;

@@ -29,7 +29,7 @@ pub async fn recent_people(state: &Services) -> Result<Vec<RecentPerson>, AppErr
 
 /// `psid` among the people who wrote to the page recently (the wizard's actions pick from
 /// that list).
-pub(super) async fn recent_person(state: &Services, psid: &str) -> Result<RecentPerson, AppError> {
+async fn recent_person(state: &Services, psid: &str) -> Result<RecentPerson, AppError> {
     recent_people(state)
         .await?
         .into_iter()
@@ -39,12 +39,22 @@ pub(super) async fn recent_person(state: &Services, psid: &str) -> Result<Recent
         })
 }
 
-/// Step 7: sends [`TEST_MESSAGE`] to `psid` (someone who wrote to the page) and reports the
-/// result.
-pub async fn send_test(state: &Services, actor: &Actor, psid: &str) -> Result<SetupView, AppError> {
+/// What a live test on the page needs: the connected page, `psid` among the people who wrote
+/// lately, and the page's client with the checks' timeout.
+pub(super) async fn live_test(
+    state: &Services,
+    psid: &str,
+) -> Result<(PageRow, RecentPerson, GraphClient), AppError> {
     let page = connected(state).await?;
     let person = recent_person(state, psid).await?;
     let client = checked_client(&page, &state.config.graph_api_url);
+    Ok((page, person, client))
+}
+
+/// Step 7: sends [`TEST_MESSAGE`] to `psid` (someone who wrote to the page) and reports the
+/// result.
+pub async fn send_test(state: &Services, actor: &Actor, psid: &str) -> Result<SetupView, AppError> {
+    let (page, person, client) = live_test(state, psid).await?;
     const LABEL: &str = "A test message reaches Messenger";
     let check = match client.send(&SendRequest::text(psid, TEST_MESSAGE)).await {
         Ok(_) => {
