@@ -2,15 +2,13 @@
 //! missing permissions, secondary receivers, Conversation Routing, page settings (control
 //! API and snapshots), and webhook verification.
 
-mod common;
-
 use std::collections::HashMap;
 
+use crate::common::*;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use common::*;
 use messenger::graph::{GraphApi, MessengerProfile, ProfileField, BATON_SUBSCRIBED_FIELDS};
 use messenger::send::SendRequest;
 use messenger::{ErrorKind, FeatureStatus, GraphClient, GraphError, Secret, TokenKind};

@@ -4,7 +4,7 @@ use flows::{parse_flow, to_json, validate};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-const FIXTURE: &str = include_str!("fixtures/handover_kit.json");
+const FIXTURE: &str = include_str!("../fixtures/handover_kit.json");
 
 /// Arbitrary JSON trees, biased towards the words a flow file uses.
 fn any_json() -> impl Strategy<Value = Value> {

@@ -1,8 +1,6 @@
 //! Thread ownership state machine between Baton and Page Inbox, seen through Baton's webhook.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use messenger::graph::GraphApi;
 use messenger::send::{Button, MessagingType, OutgoingMessage, SendRequest};
 use messenger::webhook::{Channel, EventKind};
@@ -230,7 +228,7 @@ async fn move_to_inbox_take_variant_and_baton_takes_back() {
 async fn release_makes_thread_idle_until_next_user_message() {
     let env = env().await;
     // The older Handover Protocol settings: a released thread is idle (under Conversation
-    // Routing it goes back to the default app, see tests/routing.rs).
+    // Routing it goes back to the default app, see routing.rs beside this file).
     env.sandbox
         .update_page(
             PAGE,

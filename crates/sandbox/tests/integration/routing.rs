@@ -2,9 +2,7 @@
 //! (`thread_control`), released threads going back to the default app, pages that refuse
 //! handovers, the Human Agent permission and the message tags Meta removed.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use messenger::graph::GraphApi;
 use messenger::send::{OutgoingMessage, SendRequest};
 use messenger::webhook::EventKind;

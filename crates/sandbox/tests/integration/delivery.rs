@@ -1,12 +1,10 @@
 //! Webhook delivery: signatures checked with Baton's verifier, retries with backoff while the
 //! callback fails, order kept, late callback URL, giving up, header switches.
 
-mod common;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use messenger::signature::{self, SignatureError};
 use messenger::webhook::EventKind;
 use sandbox::{DeliveryStatus, Sandbox, SandboxConfig, DEFAULT_APP_SECRET};

@@ -11,8 +11,8 @@ use model::AppError;
 use model::{PushStatus, Role};
 use serde_json::json;
 
-const KIT: &str = include_str!("../../flows/tests/fixtures/handover_kit.json");
-const CANONICAL: &str = include_str!("../../flows/tests/fixtures/handover_kit.canonical.json");
+const KIT: &str = include_str!("../../../flows/tests/fixtures/handover_kit.json");
+const CANONICAL: &str = include_str!("../../../flows/tests/fixtures/handover_kit.canonical.json");
 /// Never used as a Graph base here unless a test says so: no page is connected by default.
 const NO_GRAPH: &str = "http://127.0.0.1:9/v21.0";
 

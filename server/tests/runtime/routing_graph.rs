@@ -3,8 +3,6 @@
 //! a refused handover message, a send refused because another app owns the thread, and an
 //! echo with no app id at all.
 
-mod support;
-
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use wiremock::matchers::{body_partial_json, method, path, query_param};
@@ -16,7 +14,7 @@ use domain::repo::settings::{self, keys};
 use domain::runtime;
 
 const SECRET: &str = "graph-test-secret";
-const PAGE: &str = support::PAGE_ID;
+const PAGE: &str = crate::support::PAGE_ID;
 const USER: &str = "24000000000000001";
 const INBOX_APP: &str = "263902037430900";
 const BATON_APP: &str = "111111111111111";
@@ -71,11 +69,11 @@ async fn env() -> Env {
         ))
         .mount(&graph)
         .await;
-    let (dir, db) = support::temp_db();
-    let state = support::state_on(&db).await;
+    let (dir, db) = crate::support::temp_db();
+    let state = crate::support::state_on(&db).await;
     let url = format!("{}/v21.0", graph.uri());
-    support::connect_page(&state, &url, SECRET).await;
-    support::publish_kit(&state, &url).await;
+    crate::support::connect_page(&state, &url, SECRET).await;
+    crate::support::publish_kit(&state, &url).await;
     Env {
         router: server::startup::router(state.clone()),
         graph,
@@ -94,7 +92,7 @@ impl Env {
     async fn deliver(&self, events: Value) {
         let body = json!({"object": "page", "entry": [{"id": PAGE, "time": now_ms(),
             "messaging": events}]});
-        let req = support::signed_webhook(serde_json::to_vec(&body).unwrap(), SECRET);
+        let req = crate::support::signed_webhook(serde_json::to_vec(&body).unwrap(), SECRET);
         let resp = self.router.clone().oneshot(req).await.unwrap();
         assert_eq!(resp.status(), 200);
         for _ in 0..4 {

@@ -2,8 +2,8 @@
 
 use flows::{example_flow, parse_flow, to_json, validate};
 
-const FIXTURE: &str = include_str!("fixtures/handover_kit.json");
-const CANONICAL: &str = include_str!("fixtures/handover_kit.canonical.json");
+const FIXTURE: &str = include_str!("../fixtures/handover_kit.json");
+const CANONICAL: &str = include_str!("../fixtures/handover_kit.canonical.json");
 
 #[test]
 fn fixture_imports_as_the_example_flow() {

@@ -2,8 +2,6 @@
 //! with backoff until it works), permanent errors (recorded with their plain reason, never
 //! retried), and a restart with stored-but-unprocessed events and interrupted calls.
 
-mod support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +20,7 @@ use domain::runtime;
 use server::startup;
 
 const SECRET: &str = "fake-app-secret";
-const PAGE: &str = support::PAGE_ID;
+const PAGE: &str = crate::support::PAGE_ID;
 const USER: &str = "24000000000000002";
 
 /// A fake Graph API whose Send API answers with `script` in order, then 200s.
@@ -98,14 +96,14 @@ fn error(code: i64, subcode: Option<i64>) -> serde_json::Value {
 }
 
 async fn baton(db_url: &str) -> (axum::Router, AppState) {
-    let state = support::state_on(db_url).await;
+    let state = crate::support::state_on(db_url).await;
     (startup::router(state.clone()), state)
 }
 
 async fn setup(graph: &str, db_url: &str) -> (axum::Router, AppState) {
     let (router, state) = baton(db_url).await;
-    support::connect_page(&state, graph, SECRET).await;
-    support::publish_kit(&state, graph).await;
+    crate::support::connect_page(&state, graph, SECRET).await;
+    crate::support::publish_kit(&state, graph).await;
     (router, state)
 }
 
@@ -114,7 +112,7 @@ async fn deliver(router: &axum::Router, body: Vec<u8>) {
     use tower::ServiceExt;
     let resp = router
         .clone()
-        .oneshot(support::signed_webhook(body, SECRET))
+        .oneshot(crate::support::signed_webhook(body, SECRET))
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
@@ -228,7 +226,7 @@ async fn a_database_error_reading_the_flow_retries_the_batch() {
     let (router, state) = setup(&graph, &db).await;
     // The published versions become unreadable for a while.
     let away = "ALTER TABLE flow_versions RENAME TO flow_versions_away";
-    support::raw_sql(&state.pool, away, away).await;
+    crate::support::raw_sql(&state.pool, away, away).await;
     deliver_get_started(&router).await;
     let failed = runtime::process_events(&state.pool, &state.deliveries, &state.clock, 10).await;
     assert!(failed.is_err(), "{failed:?}");
@@ -236,7 +234,7 @@ async fn a_database_error_reading_the_flow_retries_the_batch() {
     assert!(statuses.iter().all(|s| s == "pending"), "{statuses:?}");
 
     let back = "ALTER TABLE flow_versions_away RENAME TO flow_versions";
-    support::raw_sql(&state.pool, back, back).await;
+    crate::support::raw_sql(&state.pool, back, back).await;
     finish(&state, &graph).await;
     let rows = message_rows(outbox::list_for(&state.pool, PAGE, USER).await.unwrap());
     assert_eq!(rows.len(), 1, "the Get Started answer, once");
@@ -260,7 +258,7 @@ async fn calls_claimed_by_a_failed_round_are_requeued_while_running() {
         .unwrap();
     // The sender will claim the calls, then fail to read the connected page; putting rows
     // back to pending fails too, for now.
-    support::raw_sql(
+    crate::support::raw_sql(
         &state.pool,
         "ALTER TABLE pages RENAME TO pages_away;
          CREATE TRIGGER stuck BEFORE UPDATE OF status ON outbox
@@ -273,7 +271,7 @@ async fn calls_claimed_by_a_failed_round_are_requeued_while_running() {
          WHEN (OLD.status = 'sending' AND NEW.status = 'pending') EXECUTE FUNCTION stuck()",
     )
     .await;
-    support::spawn_runtime(&state, &graph);
+    crate::support::spawn_runtime(&state, &graph);
     let sending = || async {
         let rows = outbox::list_for(&state.pool, PAGE, USER).await.unwrap();
         rows.iter().filter(|r| r.status == "sending").count()
@@ -292,7 +290,7 @@ async fn calls_claimed_by_a_failed_round_are_requeued_while_running() {
 
     // The database recovers: the rows go back to pending, the reply (after waiting for an
     // echo that never comes) goes out once.
-    support::raw_sql(
+    crate::support::raw_sql(
         &state.pool,
         "DROP TRIGGER stuck; ALTER TABLE pages_away RENAME TO pages",
         "DROP TRIGGER stuck ON outbox; ALTER TABLE pages_away RENAME TO pages",
@@ -324,12 +322,12 @@ async fn calls_claimed_by_a_failed_round_are_requeued_while_running() {
 /// the reply then goes out once.
 #[tokio::test]
 async fn a_refused_page_token_pauses_the_outbox_and_tells_admins() {
-    use support::{post_form, TestApp};
+    use crate::support::{post_form, TestApp};
     let (graph, fake) = fake_graph(vec![(400, error(190, Some(463)))]).await;
     let app = TestApp::new().await;
     let state = &app.state;
-    support::connect_page(state, &graph, SECRET).await;
-    support::publish_kit(state, &graph).await;
+    crate::support::connect_page(state, &graph, SECRET).await;
+    crate::support::publish_kit(state, &graph).await;
     deliver_get_started(&app.router).await;
     runtime::drain(&state.pool, &state.deliveries, &state.clock, &graph)
         .await
@@ -365,7 +363,7 @@ async fn a_refused_page_token_pauses_the_outbox_and_tells_admins() {
     assert_eq!(fake.sends.load(Ordering::SeqCst), 1);
 
     // A new token is saved: the notice goes, and the reply goes out at its next try.
-    support::connect_page(state, &graph, SECRET).await;
+    crate::support::connect_page(state, &graph, SECRET).await;
     let (_, body) = app
         .send(post_form("/api/auth/session", "", Some(&admin)))
         .await;
@@ -403,7 +401,7 @@ async fn permanent_errors_are_recorded_with_their_reason_and_not_retried() {
 
 #[tokio::test]
 async fn a_restart_processes_what_was_stored_and_resends_interrupted_calls() {
-    let (_dir, db) = support::temp_db_url().await;
+    let (_dir, db) = crate::support::temp_db_url().await;
     let (graph, fake) = fake_graph(vec![]).await;
     {
         // First life: the webhook stored the event, then the process died before the worker ran.
@@ -431,7 +429,7 @@ async fn a_restart_processes_what_was_stored_and_resends_interrupted_calls() {
     );
     // Pretend the process died in the middle of the Graph call...
     let sending = "UPDATE outbox SET status = 'sending'";
-    support::raw_sql(&state.pool, sending, sending).await;
+    crate::support::raw_sql(&state.pool, sending, sending).await;
     let now = state.clock.now_ms();
     assert_eq!(
         outbox::requeue_in_flight(&state.pool, now).await.unwrap(),
@@ -454,7 +452,7 @@ async fn an_event_that_cannot_be_applied_fails_alone_and_leaves_no_trace() {
     let (graph, _fake) = fake_graph(vec![]).await;
     let (router, state) = setup(&graph, &db).await;
     // Any transcript line for this user makes the database refuse the whole event.
-    support::raw_sql(
+    crate::support::raw_sql(
         &state.pool,
         "CREATE TRIGGER poison BEFORE INSERT ON transcript WHEN NEW.psid = 'poison'
          BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
@@ -643,7 +641,7 @@ async fn an_interrupted_send_is_confirmed_by_its_echo_instead_of_sent_twice() {
         .unwrap();
     // The process dies with both replies claimed and (as far as anyone knows) sent.
     let sending = "UPDATE outbox SET status = 'sending', attempts = 1 WHERE kind = 'message'";
-    support::raw_sql(&state.pool, sending, sending).await;
+    crate::support::raw_sql(&state.pool, sending, sending).await;
     let restart = state.clock.now_ms() + runtime::sender::ECHO_WAIT_MS;
     outbox::requeue_in_flight(&state.pool, restart)
         .await
@@ -706,12 +704,12 @@ fn deadlock_victim(times: u32, table: &str, when: &str) -> String {
 /// For the tests of deadlocks: Baton on PostgreSQL with the handover kit and a fake Graph
 /// API, or `None` on SQLite, whose single writer cannot deadlock.
 async fn on_postgres() -> Option<(String, FakeGraph, axum::Router, AppState)> {
-    if !support::on_postgres() {
+    if !crate::support::on_postgres() {
         eprintln!("skipped: PostgreSQL only (BATON_TEST_BACKEND=postgres): SQLite has one writer");
         return None;
     }
     let (graph, fake) = fake_graph(vec![]).await;
-    // A SQLite URL is replaced by a new PostgreSQL database (`support::state_on`).
+    // A SQLite URL is replaced by a new PostgreSQL database (`crate::support::state_on`).
     let (router, state) = setup(&graph, "sqlite::memory:").await;
     Some((graph, fake, router, state))
 }
@@ -725,7 +723,7 @@ async fn a_deadlock_while_applying_events_retries_the_round_instead_of_failing_t
         return;
     };
     // Two attempts in a row: the round's fast path and its one-by-one pass both hit it.
-    support::raw_sql(
+    crate::support::raw_sql(
         &state.pool,
         "",
         &deadlock_victim(2, "conversations", "TRUE"),
@@ -759,7 +757,7 @@ async fn a_deadlock_while_recording_results_does_not_send_the_message_again() {
         .await
         .unwrap();
     let victim = deadlock_victim(2, "outbox", "NEW.status = 'done' AND NEW.kind = 'message'");
-    support::raw_sql(&state.pool, "", &victim).await;
+    crate::support::raw_sql(&state.pool, "", &victim).await;
     runtime::drain(&state.pool, &state.deliveries, &state.clock, &graph)
         .await
         .unwrap();

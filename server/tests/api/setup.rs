@@ -6,11 +6,10 @@
 //! its plain message, Settings → Page reporting a setting broken afterwards, the sandbox page
 //! in one click, and no response ever carrying a secret.
 
-mod support;
-
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::support::TestApp;
 use app::model::{
     CheckState, PageHealth, RecentPerson, Role, RoutingPath, SetupStep, SetupView, TEST_MESSAGE,
 };
@@ -19,7 +18,6 @@ use sandbox::{
     DEFAULT_PAGE_ID, DEFAULT_PAGE_TOKEN, EXPIRED_TOKEN, USER_TOKEN,
 };
 use server::config::ConfigArgs;
-use support::TestApp;
 
 const VERIFY: &str = "my-verify-token-123";
 
@@ -59,7 +57,7 @@ async fn wizard() -> Wiz {
     state
         .sandbox
         .set_callback_url(Some(format!("http://{addr}/webhook")));
-    support::spawn_runtime(&state, &graph);
+    crate::support::spawn_runtime(&state, &graph);
     let cookie = app.signed_in(Role::Admin).await;
     Wiz {
         base: format!("http://{addr}"),
@@ -74,7 +72,7 @@ async fn wizard() -> Wiz {
 impl Wiz {
     async fn call(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
         let (status, body) =
-            support::call_server_fn(&self.http, &self.base, &self.cookie, path, form).await;
+            crate::support::call_server_fn(&self.http, &self.base, &self.cookie, path, form).await;
         self.seen.lock().unwrap().push(body.clone());
         (status, body)
     }
@@ -682,7 +680,7 @@ async fn steps_six_and_seven_push_the_profile_and_send_a_test() {
         &w.app.state.pool,
         &w.app.state.clock,
         &domain::repo::audit::Actor::cli(),
-        &support::handover_kit(),
+        &crate::support::handover_kit(),
     )
     .await
     .unwrap();

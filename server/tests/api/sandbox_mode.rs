@@ -2,16 +2,14 @@
 //! connected, its control API only for signed-in people allowed to use the Simulator and only
 //! from Baton's own origin, its callback fixed to Baton's /webhook.
 
-mod support;
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 
+use crate::support::{get, get_with, TestApp};
 use app::model::Role;
 use domain::pages;
 use domain::repo::audit::Actor;
 use messenger::Secret;
-use support::{get, get_with, TestApp};
 
 async fn with_sandbox_page() -> TestApp {
     let app = TestApp::new().await;

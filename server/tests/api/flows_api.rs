@@ -1,16 +1,14 @@
 //! The flow server functions over HTTP, as the editor calls them: save, validate, publish,
 //! versions and rollback, with errors as `AppError` JSON.
 
-mod support;
-
 use axum::http::StatusCode;
 
+use crate::support::{post_form, TestApp};
 use app::error::AppError;
 use app::model::{EditorState, PublishReport, PushStatus, Role, SavedDraft, VersionInfo};
 use flows::{Flow, Problem};
-use support::{post_form, TestApp};
 
-const KIT: &str = include_str!("../../crates/flows/tests/fixtures/handover_kit.json");
+const KIT: &str = include_str!("../../../crates/flows/tests/fixtures/handover_kit.json");
 
 fn form_flow(json: &str) -> String {
     format!(

@@ -2,15 +2,13 @@
 //! signature checks on raw bytes, durable storage with dedupe, and the answers Facebook sees
 //! for bad input (never a 500).
 
-mod support;
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 
+use crate::support::{get, TestApp};
 use domain::repo::pages::{self, PageRow};
 use domain::repo::webhook_events;
 use messenger::{signature, Secret};
-use support::{get, TestApp};
 
 const SECRET: &str = "test-app-secret";
 

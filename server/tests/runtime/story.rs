@@ -2,14 +2,12 @@
 //! webhook, the built-in sandbox delivering signed webhooks to it and answering its Graph API
 //! calls, the published handover-kit flow, and the runtime workers drained step by step.
 
-mod support;
-
 use app::model::AgentAction;
 use domain::repo::audit::Actor;
 use domain::repo::{conversations, outbox, webhook_events};
 use domain::runtime::{self, agent};
 
-use support::live::{live, Live, BACK, MENU, NOW_HUMAN, PAGE};
+use crate::support::live::{live, Live, BACK, MENU, NOW_HUMAN, PAGE};
 
 #[tokio::test]
 async fn the_seed_story_from_get_started_to_human_and_back() {

@@ -6,7 +6,7 @@ use flows::{
 };
 use proptest::prelude::*;
 
-const FIXTURE: &str = include_str!("fixtures/handover_kit.json");
+const FIXTURE: &str = include_str!("../fixtures/handover_kit.json");
 
 fn flow() -> flows::Flow {
     parse_flow(FIXTURE).unwrap()

@@ -1,18 +1,16 @@
 //! The handover on today's Messenger (Conversation Routing), through the webhook: a person's
 //! reply from the Page Inbox silences the bot, a handover is one step (the confirmation carries
 //! the pass) or is undone in plain words, the older settings fall back to two calls, and the
-//! bot says it is a bot. First against the built-in sandbox (support::live), then against a
+//! bot says it is a bot. First against the built-in sandbox (crate::support::live), then against a
 //! wiremock Graph API answering with Meta's error envelopes.
 
-mod support;
-
+use crate::support::live::{live, Live, BACK, MENU, NOW_HUMAN, PAGE};
 use app::model::AgentAction;
 use domain::repo::audit::Actor;
 use domain::repo::settings::{self, keys};
 use domain::repo::{outbox, pages};
 use domain::runtime::agent;
 use sandbox::{PageUpdate, Refusal};
-use support::live::{live, Live, BACK, MENU, NOW_HUMAN, PAGE};
 
 fn agent_ana() -> Actor {
     Actor {
@@ -196,7 +194,10 @@ async fn post_signed(s: &Live, body: serde_json::Value) {
     let body = serde_json::to_vec(&body).unwrap();
     let router = server::startup::router(s.state.clone());
     let resp = router
-        .oneshot(support::signed_webhook(body, sandbox::DEFAULT_APP_SECRET))
+        .oneshot(crate::support::signed_webhook(
+            body,
+            sandbox::DEFAULT_APP_SECRET,
+        ))
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
@@ -433,8 +434,8 @@ async fn a_newly_connected_page_discloses_and_one_connected_before_keeps_its_cho
         None
     );
     // ...and a page never connected before starts with it on.
-    let (_dir, db) = support::temp_db();
-    let fresh = support::state_on(&db).await;
+    let (_dir, db) = crate::support::temp_db();
+    let fresh = crate::support::state_on(&db).await;
     domain::pages::connect_sandbox(&fresh.pool, &fresh.clock, &Actor::cli(), &s.graph)
         .await
         .unwrap();

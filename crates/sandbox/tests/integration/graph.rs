@@ -1,11 +1,9 @@
 //! Graph endpoints: success and error shapes over HTTP, the messenger GraphClient for every
 //! GraphApi call, and the 24 h / 7-day windows via the clock.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use messenger::graph::{
     GraphApi, MenuLocale, MessengerProfile, ProfileField, BATON_SUBSCRIBED_FIELDS,
 };
@@ -27,7 +25,7 @@ async fn raw(method: reqwest::Method, url: String, body: Option<Value>) -> (u16,
 async fn token_checks_and_paths() {
     let env = env().await;
     let fixture: Value = serde_json::from_str(include_str!(
-        "../../messenger/tests/fixtures/graph_error_invalid_token.json"
+        "../../../messenger/tests/fixtures/graph_error_invalid_token.json"
     ))
     .unwrap();
     for url in [
@@ -179,7 +177,7 @@ async fn messaging_windows_follow_the_clock() {
     let c = &env.client;
     // Never wrote: outside the window.
     let fixture: Value = serde_json::from_str(include_str!(
-        "../../messenger/tests/fixtures/graph_error_outside_window.json"
+        "../../../messenger/tests/fixtures/graph_error_outside_window.json"
     ))
     .unwrap();
     let (status, body) = raw(

@@ -2,15 +2,13 @@
 //! A server function missing from `TABLE` fails `every_server_function_is_in_the_table`, so a
 //! new function cannot ship without deciding (and testing) who may call it.
 
-mod support;
-
 use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
 
+use crate::support::{post_form, TestApp};
 use app::error::AppError;
 use app::model::{Permission, Role};
-use support::{post_form, TestApp};
 
 #[derive(Debug, Clone, Copy)]
 enum Access {

@@ -1,12 +1,10 @@
 //! The JSON control API (`/_sandbox/...`) driven in-process with tower's `oneshot`.
 
-mod common;
-
 use axum::http::StatusCode;
 use sandbox::{Sandbox, SandboxConfig, DEFAULT_PAGE_TOKEN};
 use serde_json::{json, Value};
 
-use common::call_json as call;
+use crate::common::call_json as call;
 
 fn send_uri() -> String {
     format!("/v21.0/me/messages?access_token={DEFAULT_PAGE_TOKEN}")

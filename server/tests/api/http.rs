@@ -1,13 +1,11 @@
 //! The HTTP surface driven through the real router: health, server-side rendering of the
 //! shell, 404s, the settings server functions persisting through SQLite, and the CSRF guard.
 
-mod support;
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 
+use crate::support::{get, get_with, post_form, TestApp};
 use app::model::Role;
-use support::{get, get_with, post_form, TestApp};
 
 // Multi-threaded like the real server: server-side rendering runs on the Tokio executor.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

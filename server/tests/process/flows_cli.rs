@@ -6,8 +6,6 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-mod support;
-
 const KIT: &str = "../crates/flows/tests/fixtures/handover_kit.json";
 const CANONICAL: &str = "../crates/flows/tests/fixtures/handover_kit.canonical.json";
 
@@ -24,7 +22,7 @@ struct TestDb {
 impl TestDb {
     fn new() -> TestDb {
         let rt = tokio::runtime::Runtime::new().unwrap();
-        let (dir, url) = rt.block_on(support::temp_db_url());
+        let (dir, url) = rt.block_on(crate::support::temp_db_url());
         TestDb { dir, url }
     }
 

@@ -3,7 +3,7 @@
 use flows::{parse_flow, to_json, Severity};
 use serde_json::{json, Value};
 
-const FIXTURE: &str = include_str!("fixtures/handover_kit.json");
+const FIXTURE: &str = include_str!("../fixtures/handover_kit.json");
 
 fn fixture() -> Value {
     serde_json::from_str(FIXTURE).unwrap()

@@ -4,15 +4,13 @@
 //! published flow, the Page Inbox's Done and Move to inbox as webhooks Baton acts on, and
 //! plain refusals for bad input.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::TestApp;
 use app::model::{Role, SimFrom, SimUser, SimView};
 use app::server::AppState;
 use domain::flows;
 use domain::repo::audit::Actor;
-use support::TestApp;
 
 struct Sim {
     base: String,
@@ -25,8 +23,8 @@ struct Sim {
 async fn sim() -> Sim {
     let app = TestApp::new().await;
     let state = app.state.clone();
-    let (addr, graph) = support::serve_with_sandbox_page(&state).await;
-    support::spawn_runtime(&state, &graph);
+    let (addr, graph) = crate::support::serve_with_sandbox_page(&state).await;
+    crate::support::spawn_runtime(&state, &graph);
     let cookie = app.signed_in(Role::Editor).await;
     Sim {
         base: format!("http://{addr}"),
@@ -41,7 +39,7 @@ impl Sim {
     /// Calls a server function as the browser does; returns the status and the body.
     async fn call(&self, name: &str, form: &[(&str, &str)]) -> (u16, String) {
         let path = format!("simulator/{name}");
-        support::call_server_fn(&self.http, &self.base, &self.cookie, &path, form).await
+        crate::support::call_server_fn(&self.http, &self.base, &self.cookie, &path, form).await
     }
 
     async fn ok<T: serde::de::DeserializeOwned>(&self, name: &str, form: &[(&str, &str)]) -> T {

@@ -1,14 +1,12 @@
 //! `GET /api/inbox/events`: only roles that work the inbox may listen, and a change announced
 //! by the runtime reaches an open stream as a `change` event carrying the conversation.
 
-mod support;
-
 use axum::http::{header, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+use crate::support::{get, get_with, TestApp};
 use app::model::Role;
-use support::{get, get_with, TestApp};
 
 /// Opens `GET /api/inbox/events` as `cookie`'s user; the response body is the stream.
 async fn open_stream(app: &TestApp, cookie: &str) -> axum::response::Response {
