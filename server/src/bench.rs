@@ -9,7 +9,9 @@
 //! each user's order. The table is printed and written as JSON (target/bench/report.json).
 
 pub mod load;
+pub mod report;
 pub mod sink;
+pub mod snapshot;
 pub mod target;
 
 use std::path::PathBuf;
@@ -17,9 +19,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use serde::Serialize;
 
-use load::{Check, Load, Pace, Phase};
+use load::{Load, Pace, Phase};
+use report::{print_table, report_phase, LoadShape, Machine, Report, ServerReport};
 use sink::Sink;
 use target::Target;
 
@@ -79,49 +81,6 @@ pub enum PeerMode {
     Auto,
     On,
     Off,
-}
-
-#[derive(Debug, Serialize)]
-struct Report {
-    generated_at: String,
-    machine: Machine,
-    load: LoadShape,
-    servers: Vec<ServerReport>,
-}
-
-#[derive(Debug, Serialize)]
-struct Machine {
-    cpus: usize,
-    note: &'static str,
-}
-
-#[derive(Debug, Serialize)]
-struct LoadShape {
-    users: u32,
-    send_budget: u32,
-    rates: Vec<u32>,
-    seconds_per_rate: f64,
-    flat_out_events: u32,
-    senders: u32,
-    flow: &'static str,
-}
-
-#[derive(Debug, Serialize)]
-struct ServerReport {
-    name: String,
-    /// Baton processes sharing the work (several only on PostgreSQL).
-    instances: usize,
-    description: String,
-    phases: Vec<Phase>,
-    sustained_end_to_end_per_s: f64,
-    /// The largest of the instances' peak resident memory.
-    peak_rss_mb: f64,
-    /// CPU time of all the instances together, per event.
-    cpu_ms_per_event: f64,
-    /// On PostgreSQL, the local server's CPU time per event (`None` when it is not on this
-    /// machine, or on SQLite, whose work is in Baton's own process).
-    database_cpu_ms_per_event: Option<f64>,
-    exactly_once_in_order: Check,
 }
 
 pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
@@ -411,151 +370,8 @@ async fn snapshot_after(
         .collect();
     let kind = if phase.all_answered { "state" } else { "stall" };
     let path = dir.join(format!("{kind}-{label}.txt"));
-    match target::postgres_snapshot(db_url, &path).await {
+    match snapshot::postgres_snapshot(db_url, &path).await {
         Ok(()) => eprintln!("    the database's state is in {}", path.display()),
         Err(e) => eprintln!("    could not take the database's state: {e:#}"),
-    }
-}
-
-fn report_phase(p: &Phase) {
-    eprintln!(
-        "    sent {:.0}/s, ack p50 {:.1} ms p99 {:.1} ms, all answered after {:.2} s ({:.0}/s){}",
-        p.sent_per_s,
-        p.ack_p50_ms,
-        p.ack_p99_ms,
-        p.answered_s,
-        p.end_to_end_per_s,
-        if p.all_answered {
-            ""
-        } else {
-            " — NOT all answered"
-        }
-    );
-}
-
-fn print_table(report: &Report) {
-    let servers = &report.servers;
-    println!();
-    println!(
-        "Baton bench: {} users, {} CPUs, loopback, Graph sink answering at once",
-        report.load.users, report.machine.cpus
-    );
-    let mut header = format!("{:<34}", "");
-    for s in servers {
-        header += &format!("{:>14}", s.name);
-    }
-    let with_ratio = servers.len() == 2 && servers[1].name == "peer";
-    if with_ratio {
-        header += &format!("{:>14}", "baton / peer");
-    }
-    println!("{header}");
-    let row = |label: String, values: Vec<f64>, unit: &str, higher_is_better: bool| {
-        let mut line = format!("{label:<34}");
-        for v in &values {
-            line += &format!("{:>14}", format!("{v:.1}{unit}"));
-        }
-        if with_ratio && values[1] > 0.0 {
-            let ratio = if higher_is_better {
-                values[0] / values[1]
-            } else {
-                values[1] / values[0]
-            };
-            line += &format!("{:>13.2}×", ratio);
-        }
-        println!("{line}");
-    };
-    let phases = servers.first().map_or(0, |s| s.phases.len());
-    for i in 0..phases {
-        let label = &servers[0].phases[i].label;
-        let get = |f: fn(&Phase) -> f64| servers.iter().map(|s| f(&s.phases[i])).collect();
-        if label != "flat out" {
-            row(
-                format!("ack p50 at {label}"),
-                get(|p| p.ack_p50_ms),
-                " ms",
-                false,
-            );
-            row(
-                format!("ack p99 at {label}"),
-                get(|p| p.ack_p99_ms),
-                " ms",
-                false,
-            );
-            row(
-                format!("answered/s at {label}"),
-                get(|p| p.end_to_end_per_s),
-                "",
-                true,
-            );
-        } else {
-            row("acks/s flat out".into(), get(|p| p.sent_per_s), "", true);
-            row(
-                "ack p99 flat out".into(),
-                get(|p| p.ack_p99_ms),
-                " ms",
-                false,
-            );
-        }
-    }
-    row(
-        "sustained end to end (events/s)".into(),
-        servers
-            .iter()
-            .map(|s| s.sustained_end_to_end_per_s)
-            .collect(),
-        "",
-        true,
-    );
-    row(
-        "peak RSS".into(),
-        servers.iter().map(|s| s.peak_rss_mb).collect(),
-        " MB",
-        false,
-    );
-    row(
-        "CPU per event".into(),
-        servers.iter().map(|s| s.cpu_ms_per_event).collect(),
-        " ms",
-        false,
-    );
-    if servers
-        .iter()
-        .any(|s| s.database_cpu_ms_per_event.is_some())
-    {
-        let mut line = format!("{:<34}", "+ PostgreSQL's CPU per event");
-        for s in servers {
-            let cell = s
-                .database_cpu_ms_per_event
-                .map_or_else(|| "–".to_owned(), |v| format!("{v:.1} ms"));
-            line += &format!("{cell:>14}");
-        }
-        println!("{line}");
-    }
-    let mut line = format!("{:<34}", "every message answered once, in order");
-    for s in servers {
-        line += &format!(
-            "{:>14}",
-            if s.exactly_once_in_order.passed() {
-                "yes"
-            } else {
-                "NO"
-            }
-        );
-    }
-    println!("{line}");
-    if servers
-        .iter()
-        .any(|s| s.instances > 1 || s.name.starts_with("pg"))
-    {
-        println!("pg×N: N instances of Baton on one PostgreSQL database, deliveries round-robin;");
-        println!("      peak RSS is the largest instance's, CPU per event all instances' together");
-    }
-    for s in servers.iter().filter(|s| !s.exactly_once_in_order.passed()) {
-        let c = &s.exactly_once_in_order;
-        println!(
-            "  {}: {} replies for {} messages; {} missing, {} extra, {} of {} users answered out of order",
-            s.name, c.replies, c.expected_replies, c.missing, c.duplicates_or_extra,
-            c.users_out_of_order, c.users
-        );
     }
 }

@@ -13,3 +13,4 @@ pub mod secrets;
 pub mod send_budget;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod turns;
