@@ -1,21 +1,22 @@
 //! The bot runtime: webhook events in, Graph API calls out, written once for both backends.
 //!
 //! - `events`: the pipeline that applies stored webhook events in arrival order, one batch
-//!   per transaction, through `engine` (the dispatch on an event's kind), `handover` (the
-//!   state machine bot → inbox → done), `bot` (what the bot says) and `later` (the batch's
-//!   held inserts).
+//!   per transaction. For each event `engine` records its facts, asks `decide` (the pure
+//!   core: `handover`, the state machine bot → inbox → done, and `bot`, what the bot says)
+//!   for a `decision::Decision`, and writes it; `later` holds the batch's inserts.
 //! - `sender`: the outbox round that makes the resulting Graph API calls, and `refusal`,
 //!   what happens when Messenger refuses a handover.
-//! - `agent`: the actions agents take from the inbox (done, move to inbox, reply).
+//! - `agent`: the actions agents take from the inbox (done, move to inbox, reply), decided by
+//!   the same `handover` functions and written by the same `engine::write`.
 //! - `work`: the storage seam, the one place where SQLite (one lane, a cursor) and
 //!   PostgreSQL (leased lanes) differ.
 //! - `workers`: the supervised loops and the choice of backend at start-up; `budget`, the
-//!   page's send-rate cap.
+//!   page's send-rate cap; `wake`, how the loops are woken and what they report.
 //!
 //! Everything here is a loop over the database, so a restart picks up where a crash left off;
 //! the webhook handler wakes the workers through [`Wake`]. May use: storage, `flows`,
 //! `messenger`, `model`, the signals (`live`, `notify`). Must not use: the services above it
-//! (setup, inbox, accounts, simulator).
+//! (setup, inbox, accounts, simulator); `decide`, `decision`, `handover` and `bot` do no I/O.
 
 pub mod agent;
 mod bot;

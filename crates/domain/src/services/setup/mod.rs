@@ -4,6 +4,10 @@
 //! the page, tick confirm-boxes, push the messenger profile, send a test message, use the
 //! built-in sandbox page, rotate or disconnect. Every step's last report is stored, so an admin
 //! who leaves comes back to the same place.
+//!
+//! This file runs a step's checks and the actions that end by running them again; each step
+//! is a file below it and `common.rs` is what they all use. A step file must not import this
+//! one (it would run up a floor): what two steps share goes to `common.rs`.
 
 use common::*;
 use routing::routing_checks;

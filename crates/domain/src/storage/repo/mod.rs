@@ -1,5 +1,7 @@
 //! Repositories: every SQL query Baton runs lives under this module, one file per domain,
 //! taking a pool and returning domain types. Keep SQL portable (the PostgreSQL backend reuses it).
+//! May use: the rest of `storage`, `model`, `flows` and `messenger` types. Must not use: the
+//! runtime, the services, the signals; nothing here decides, it stores and reads.
 //!
 //! Multi-row INSERTs (`QueryBuilder::push_values`) are kept as prepared statements only when
 //! they hold one row (`.persistent(rows == 1)`): sqlx keeps a prepared statement per distinct
