@@ -59,7 +59,7 @@ pub fn summarize_changes(old: &Flow, new: &Flow) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::example_flow;
+    use crate::kit::example_flow;
 
     #[test]
     fn no_changes() {
@@ -99,7 +99,7 @@ mod tests {
             "0 messages added, 0 changed, 0 removed; messages reordered"
         );
         let mut new = old.clone();
-        new.messages.push(crate::Message {
+        new.messages.push(crate::model::Message {
             key: "x".into(),
             name: "X".into(),
             parts: vec![],

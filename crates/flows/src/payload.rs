@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn garbage_resolves_to_none() {
-        let flow = crate::example_flow();
+        let flow = crate::kit::example_flow();
         for p in [
             "",
             ":",

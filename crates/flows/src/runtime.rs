@@ -214,7 +214,7 @@ mod tests {
 
     #[test]
     fn handover_messages_prefers_section() {
-        let mut flow = crate::example_flow();
+        let mut flow = crate::kit::example_flow();
         flow.handover = Some(HandoverSettings {
             to_inbox_message: Some("main_menu".into()),
             back_to_bot_message: Some("talk_to_human".into()),
@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn handover_messages_falls_back_to_first_buttons() {
-        let mut flow = crate::example_flow();
+        let mut flow = crate::kit::example_flow();
         flow.handover = None;
         assert_eq!(
             handover_messages(&flow),
@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn used_by_lists_every_reference() {
-        let flow = crate::example_flow();
+        let flow = crate::kit::example_flow();
         assert_eq!(
             used_by(&flow, "main_menu"),
             vec![

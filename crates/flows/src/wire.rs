@@ -105,7 +105,9 @@ impl TryFrom<ActionWire> for Action {
 
 #[cfg(test)]
 mod tests {
-    use crate::{example_flow, to_json, Action, Flow, Part};
+    use crate::export::to_json;
+    use crate::kit::example_flow;
+    use crate::model::{Action, Flow, Part};
 
     fn part(json: &str) -> Result<Part, String> {
         serde_json::from_str(json).map_err(|e| e.to_string())
@@ -135,7 +137,7 @@ mod tests {
         assert_eq!(
             action(r#"{"type":"handover","target":"page_inbox","confirmation":"c"}"#),
             Ok(Action::Handover {
-                target: crate::HandoverTarget::PageInbox,
+                target: crate::model::HandoverTarget::PageInbox,
                 confirmation: "c".into()
             })
         );

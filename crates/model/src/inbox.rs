@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ConversationState, HandoverCause, Speaker, ThreadOwner};
+use crate::conversation::{ConversationState, HandoverCause, Speaker, ThreadOwner};
 
 /// Which conversations a list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

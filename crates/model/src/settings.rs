@@ -54,10 +54,10 @@ impl BotDisclosure {
         if chars == 0 {
             return Err("Write what the bot says about itself, or turn the disclosure off.".into());
         }
-        if chars > crate::MAX_BOT_DISCLOSURE_CHARS {
+        if chars > crate::setup::MAX_BOT_DISCLOSURE_CHARS {
             return Err(format!(
                 "The disclosure is {chars} characters long; Messenger allows {}.",
-                crate::MAX_BOT_DISCLOSURE_CHARS
+                crate::setup::MAX_BOT_DISCLOSURE_CHARS
             ));
         }
         Ok(Some(text.to_owned()))

@@ -163,7 +163,7 @@ pub struct SimPage {
 /// Baton's side of the test user's conversation: its list, and why it got there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimBaton {
-    pub state: crate::ConversationState,
+    pub state: crate::conversation::ConversationState,
     /// The ledger's last reason, e.g. "a person replied from the Page Inbox".
     pub why: Option<String>,
 }

@@ -7,9 +7,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::fail::SandboxError;
+use crate::handle::Sandbox;
 use crate::transcript::{Speaker, ThreadView, TranscriptItem};
 use crate::world::{NewUser, TestUser, World};
-use crate::Sandbox;
 
 /// What the user taps: a button / quick reply by message id and index (template buttons
 /// first, then quick replies), or by title on the newest page message that has it.

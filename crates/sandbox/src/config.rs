@@ -51,7 +51,7 @@ impl Default for DeliveryConfig {
     }
 }
 
-/// Everything needed to build a [`crate::Sandbox`].
+/// Everything needed to build a `Sandbox`.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
     pub pages: Vec<PageConfig>,

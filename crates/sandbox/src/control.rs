@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use crate::actors::Tap;
 use crate::fail::SandboxError;
+use crate::handle::Sandbox;
 use crate::settings::PageUpdate;
-use crate::Sandbox;
 
 type Res = Result<Json<Value>, SandboxError>;
 

@@ -16,7 +16,7 @@ use messenger::signature::hmac_sha256_hex;
 use serde_json::{json, Value};
 
 use crate::fail::GraphFail;
-use crate::Sandbox;
+use crate::handle::Sandbox;
 
 mod page_edges;
 mod tokens;

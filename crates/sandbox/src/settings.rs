@@ -6,8 +6,8 @@ use messenger::PAGE_INBOX_APP_ID;
 use serde::{Deserialize, Serialize};
 
 use crate::fail::SandboxError;
+use crate::handle::Sandbox;
 use crate::world::{PageState, Refusal};
-use crate::Sandbox;
 
 /// Most entries a scope or secondary-receiver list may have.
 const MAX_LIST: usize = 50;

@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::handle::Sandbox;
 use crate::world::{default_scopes, default_secondary_receivers};
 use crate::world::{UserState, World};
-use crate::Sandbox;
 
 /// The format written by this version; a snapshot of another version is refused.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -26,7 +26,7 @@ pub struct Snapshot {
 }
 
 /// What Baton set on a page (its messenger profile and webhook subscription) and the page's
-/// settings ([`crate::PageSettings`]). Snapshots written before the settings existed load
+/// settings (`PageSettings`). Snapshots written before the settings existed load
 /// with the defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageSnapshot {
@@ -43,7 +43,7 @@ pub struct PageSnapshot {
     #[serde(default)]
     pub conversation_routing: bool,
     #[serde(default)]
-    pub refuse_handovers: crate::Refusal,
+    pub refuse_handovers: crate::world::Refusal,
     #[serde(default = "yes")]
     pub human_agent: bool,
 }

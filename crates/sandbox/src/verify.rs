@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::fail::SandboxError;
-use crate::Sandbox;
+use crate::handle::Sandbox;
 
 /// How long the callback has to answer.
 const VERIFY_TIMEOUT: Duration = Duration::from_secs(5);

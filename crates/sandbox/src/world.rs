@@ -110,7 +110,7 @@ pub struct NewUser {
     pub psid: Option<String>,
 }
 
-/// A test user with their thread (saved as is in a [`crate::Snapshot`]).
+/// A test user with their thread (saved as is in a snapshot).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserState {
     pub user: TestUser,

@@ -1,5 +1,5 @@
 //! `describe_changes`: a line-by-line diff of two flow versions in plain words, for the
-//! versions screen (the one-line summary is [`crate::summarize_changes`]).
+//! versions screen (the one-line summary is [`crate::diff::summarize_changes`]).
 
 use crate::model::{Action, Flow, KeywordRule, MatchKind, Message, Part};
 
@@ -16,7 +16,7 @@ const QUOTE_MAX: usize = 60;
 /// `“Main menu”, part 1: button “Talk to human” now hands over to the Page Inbox
 /// (confirmation “Now with a person”)`, `Get Started message: “Main menu” -> “Welcome”`.
 /// References are named by the message's name in the new flow (else the old one, else the
-/// key). Every change [`crate::summarize_changes`] counts gets at least one line.
+/// key). Every change [`crate::diff::summarize_changes`] counts gets at least one line.
 pub fn describe_changes<'a>(old: &'a Flow, new: &'a Flow) -> Vec<String> {
     let mut d = Describer {
         old,

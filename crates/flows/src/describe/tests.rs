@@ -1,10 +1,11 @@
 //! Unit tests for `describe_changes`.
 
 use super::*;
+use crate::diff::summarize_changes;
+use crate::kit::example_flow;
 use crate::model::{
     Button, HandoverSettings, ImagePart, MenuItem, QuickReply, TextPart, TypingPart,
 };
-use crate::{example_flow, summarize_changes};
 
 /// `describe_changes(example, example after change)`.
 fn after(change: impl FnOnce(&mut Flow)) -> Vec<String> {
@@ -53,7 +54,7 @@ fn messages_added_removed_renamed_reordered() {
     let lines = after(|f| {
         f.messages.remove(1); // now_human
         f.message_mut("main_menu").unwrap().name = "Menu".into();
-        crate::add_message(f, "Opening hours");
+        crate::edit::add_message(f, "Opening hours");
         f.messages.swap(0, 1);
     });
     assert_eq!(
@@ -121,7 +122,7 @@ fn buttons_and_quick_replies() {
             Button {
                 title: "Talk to human".into(),
                 action: Action::Handover {
-                    target: crate::HandoverTarget::PageInbox,
+                    target: crate::model::HandoverTarget::PageInbox,
                     confirmation: "now_human".into(),
                 },
             },

@@ -3,7 +3,7 @@
 //!
 //! All of them are pure functions on a [`Flow`]; they never validate. A result may well
 //! have problems (an empty text, a reference with "no message chosen") for the editor to
-//! show with [`crate::validate`].
+//! show with [`crate::validate::validate`].
 
 use crate::kit::handover_kit;
 use crate::model::{Action, Button, Flow, Message, Part, TextPart};
@@ -68,9 +68,9 @@ pub fn duplicate_message(flow: &mut Flow, key: &str) -> Option<String> {
 }
 
 /// Removes message `key` and retargets every reference to it (the places
-/// [`crate::used_by`] lists): with `Some(replacement)` they all point at `replacement`;
+/// [`crate::runtime::used_by`] lists): with `Some(replacement)` they all point at `replacement`;
 /// with `None` actions and keyword rules get `""` ("no message chosen" for
-/// [`crate::validate`]) and the Get Started, fallback and handover section fields are
+/// [`crate::validate::validate`]) and the Get Started, fallback and handover section fields are
 /// cleared. Returns how many references were changed (`used_by(flow, key).len()` before).
 ///
 /// Nothing happens (and 0 is returned) when there is no such message. When the key is
@@ -122,7 +122,7 @@ pub struct KitAdded {
     pub created_main_menu: bool,
 }
 
-/// Appends the three messages of [`crate::handover_kit`] under free keys (e.g.
+/// Appends the three messages of [`crate::kit::handover_kit`] under free keys (e.g.
 /// `talk_to_human_2` when `talk_to_human` is taken), wired to each other, with the "Main
 /// menu" quick reply of "Back in the bot" pointing at the flow's main menu: the Get Started
 /// message if it exists, else the message keyed `main_menu`, else the first message named

@@ -1,7 +1,10 @@
 //! Unit tests for the editing operations.
 
 use super::*;
-use crate::{example_flow, used_by, validate, Severity};
+use crate::kit::example_flow;
+use crate::problem::Severity;
+use crate::runtime::used_by;
+use crate::validate::validate;
 
 fn keys(flow: &Flow) -> Vec<&str> {
     flow.messages.iter().map(|m| m.key.as_str()).collect()
@@ -182,7 +185,7 @@ fn kit_on_an_empty_flow_adds_a_main_menu() {
     );
     assert_eq!(action(&flow, "main_menu", 0), go_to("talk_to_human"));
     assert_eq!(errors(&flow), Vec::<String>::new());
-    assert_eq!(flow.triggers, crate::Triggers::default());
+    assert_eq!(flow.triggers, crate::model::Triggers::default());
 }
 
 #[test]
@@ -204,7 +207,7 @@ fn kit_on_the_example_flow_gets_free_keys() {
     assert_eq!(
         action(&flow, "talk_to_human_2", 0),
         Action::Handover {
-            target: crate::HandoverTarget::PageInbox,
+            target: crate::model::HandoverTarget::PageInbox,
             confirmation: "now_human_2".into(),
         }
     );

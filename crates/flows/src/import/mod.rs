@@ -2,7 +2,7 @@
 //!
 //! The JSON is parsed into a `serde_json::Value` first and walked by hand (serde's derive
 //! stops at the first error). Broken values are replaced by placeholders so the walk goes on
-//! and [`crate::validate`] can still check everything else; validation problems at or under a
+//! and [`crate::validate::validate`] can still check everything else; validation problems at or under a
 //! broken path are dropped because they would only repeat the structural problem.
 
 mod walk;
@@ -18,7 +18,7 @@ use walk::{Obj, Walker};
 
 /// Parses and validates a flow file. `Err` holds every error found (structure, unknown
 /// fields, limits, references), each with its path; warnings never cause `Err` (call
-/// [`crate::validate`] on the result to show them).
+/// [`crate::validate::validate`] on the result to show them).
 pub fn parse_flow(json: &str) -> Result<Flow, Vec<Problem>> {
     match serde_json::from_str::<Value>(json) {
         Ok(v) => flow_from_value(&v),
@@ -36,7 +36,7 @@ pub fn flow_from_value(value: &Value) -> Result<Flow, Vec<Problem>> {
     let mut problems = std::mem::take(&mut w.problems);
     if let Some(flow) = &flow {
         problems.extend(
-            crate::validate(flow)
+            crate::validate::validate(flow)
                 .into_iter()
                 .filter(|p| p.is_error())
                 .filter(|p| !w.is_broken(&p.path)),
@@ -58,7 +58,7 @@ fn read_flow(w: &mut Walker, v: &Value) -> Option<Flow> {
         "greeting",
     ];
     let map = w.object(v, "", FIELDS)?;
-    let version = w.req_u32(map, "", "version", crate::FLOW_VERSION);
+    let version = w.req_u32(map, "", "version", crate::model::FLOW_VERSION);
     let messages = w
         .array(map, "", "messages", true)
         .iter()
@@ -348,5 +348,31 @@ fn read_keyword(w: &mut Walker, v: &Value, path: &str) -> KeywordRule {
         match_kind,
         words,
         message: w.req_str(map, path, "message"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_flow;
+
+    #[test]
+    fn the_unavailable_text_defaults_and_round_trips_through_the_file() {
+        let mut flow = crate::kit::example_flow();
+        assert_eq!(
+            flow.unavailable_text(),
+            crate::model::DEFAULT_UNAVAILABLE_TEXT
+        );
+        assert!(
+            !crate::export::to_json(&flow).contains("unavailable_text"),
+            "absent stays absent"
+        );
+        flow.handover.as_mut().unwrap().unavailable_text = Some("Back on Monday".into());
+        assert_eq!(flow.unavailable_text(), "Back on Monday");
+        let json = crate::export::to_json(&flow);
+        assert!(
+            json.contains(r#""unavailable_text": "Back on Monday""#),
+            "{json}"
+        );
+        assert_eq!(parse_flow(&json), Ok(flow));
     }
 }

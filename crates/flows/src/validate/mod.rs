@@ -26,16 +26,16 @@ use crate::payload::{payload_for, ButtonKind};
 use crate::problem::{field, index, Problem};
 
 /// All problems of `flow` (errors and warnings), in document order.
-/// A flow with no [`Severity::Error`](crate::Severity) problem may be imported and published.
+/// A flow with no [`Severity::Error`](crate::problem::Severity) problem may be imported and published.
 pub fn validate(flow: &Flow) -> Vec<Problem> {
     let mut out = Vec::new();
-    if flow.version != crate::FLOW_VERSION {
+    if flow.version != crate::model::FLOW_VERSION {
         out.push(Problem::error(
             "version",
             format!(
                 "unsupported version {} (this Baton reads version {})",
                 flow.version,
-                crate::FLOW_VERSION
+                crate::model::FLOW_VERSION
             ),
         ));
     }

@@ -1,7 +1,9 @@
 //! Unit tests for the message, part, button and quick reply rules of `validate`.
 
+use crate::kit::{example_flow, handover_kit};
 use crate::model::*;
-use crate::{example_flow, validate, Severity};
+use crate::problem::Severity;
+use crate::validate::validate;
 
 /// Problems (as `path: message`) of the example flow after `change`.
 pub(super) fn after(change: impl FnOnce(&mut Flow)) -> Vec<String> {
@@ -314,6 +316,26 @@ fn warnings() {
         [
             r#"messages[0].parts[0].buttons[0].action.confirmation: message "now_human" has no "return to bot" button, so people cannot come back to the bot themselves"#,
             "messages[3].parts[1]: a typing delay as the last part shows nothing after it",
+        ]
+    );
+}
+
+#[test]
+fn example_flow_has_no_problems() {
+    assert_eq!(validate(&example_flow()), vec![]);
+}
+
+#[test]
+fn kit_alone_only_misses_main_menu() {
+    let flow = Flow {
+        messages: handover_kit(),
+        ..Flow::default()
+    };
+    let problems: Vec<String> = validate(&flow).iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        problems,
+        vec![
+            r#"messages[2].parts[0].quick_replies[0].action.message: no message with key "main_menu""#
         ]
     );
 }

@@ -96,24 +96,6 @@ fn handover_section_references() {
 }
 
 #[test]
-fn the_unavailable_text_defaults_and_round_trips_through_the_file() {
-    let mut flow = crate::example_flow();
-    assert_eq!(flow.unavailable_text(), crate::DEFAULT_UNAVAILABLE_TEXT);
-    assert!(
-        !crate::to_json(&flow).contains("unavailable_text"),
-        "absent stays absent"
-    );
-    flow.handover.as_mut().unwrap().unavailable_text = Some("Back on Monday".into());
-    assert_eq!(flow.unavailable_text(), "Back on Monday");
-    let json = crate::to_json(&flow);
-    assert!(
-        json.contains(r#""unavailable_text": "Back on Monday""#),
-        "{json}"
-    );
-    assert_eq!(crate::parse_flow(&json), Ok(flow));
-}
-
-#[test]
 fn persistent_menu_rules() {
     let item = |title: &str| MenuItem {
         title: title.into(),

@@ -14,9 +14,9 @@ use super::{
     TokenDebug, TokenOwner, UserProfile,
 };
 use crate::error::GraphError;
+use crate::secret::Secret;
 use crate::send::{SendRequest, SendResponse};
 use crate::signature::hmac_sha256_hex;
-use crate::Secret;
 
 /// Default Graph base URL (pinned version).
 pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com/v21.0";

@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::GraphError;
+use crate::secret::Secret;
 use crate::send::{SendRequest, SendResponse};
-use crate::Secret;
 
 #[cfg(feature = "client")]
 pub use client::{GraphClient, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};

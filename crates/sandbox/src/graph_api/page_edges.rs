@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use super::{fields, wants_metadata, Call, GraphResult};
 use crate::fail::GraphFail;
+use crate::handle::Sandbox;
 use crate::settings::app_name;
-use crate::Sandbox;
 
 /// Webhook fields a page can subscribe an app to (ones Baton may ask for).
 const KNOWN_FIELDS: &[&str] = &[

@@ -11,7 +11,7 @@ use crate::config::{
     DEFAULT_SCOPES, EXPIRED_TOKEN, SANDBOX_USER_ID, SANDBOX_USER_NAME, USER_TOKEN,
 };
 use crate::fail::{session_expired_text, GraphFail, SESSION_EXPIRED_AT};
-use crate::Sandbox;
+use crate::handle::Sandbox;
 
 /// Lifetime the sandbox gives [`USER_TOKEN`] in `debug_token` (a long-lived user token).
 const USER_TOKEN_DAYS: i64 = 60;
