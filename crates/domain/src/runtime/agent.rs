@@ -121,7 +121,15 @@ pub async fn act<'a>(
         handover::hand_to_inbox(&mut decision, &scope, &flow, &c, to_inbox, back, &cause);
     }
     let mut later = super::later::Later::default();
-    super::engine::write(tx.exec(), &mut later, &scope, psid, &decision).await?;
+    super::engine::write(
+        tx.exec(),
+        &mut later,
+        &page.page_id,
+        psid,
+        scope.clock_ms,
+        decision,
+    )
+    .await?;
     later.flush(tx.exec()).await?;
     let after = conv::get(tx.exec(), &page.page_id, psid)
         .await?

@@ -37,7 +37,7 @@ pub async fn apply<'c>(
         None => event.recipient.clone().unwrap_or_default(),
     };
     let decision = decide(event, channel, facts.as_ref(), scope);
-    write(conn, later, scope, &psid, &decision).await
+    write(conn, later, scope.page_id, &psid, scope.clock_ms, decision).await
 }
 
 /// Records what the event states, and returns the conversation as it is afterwards.
@@ -99,27 +99,28 @@ async fn record_facts(
 
 /// Writes `decision` for the conversation with `psid` in the caller's transaction: direct
 /// writes for the conversation's state and ledger, held ones (`later`) for its transcript
-/// lines and outbox rows. A move that finds the conversation already moved ends it.
+/// lines and outbox rows. A move that finds the conversation already moved ends it. Rows are
+/// queued at `clock_ms`, Baton's clock when the work is done.
 pub async fn write(
     mut conn: Exec<'_>,
     later: &mut Later,
-    scope: &Scope<'_>,
+    page: &str,
     psid: &str,
-    decision: &Decision,
+    clock_ms: i64,
+    decision: Decision,
 ) -> Result<(), sqlx::Error> {
-    let page = scope.page_id;
-    for effect in &decision.effects {
+    for effect in decision.effects {
         match effect {
             Effect::Move {
                 state,
                 owner,
                 at_ms,
             } => {
-                if !conv::transition(conn.reborrow(), page, psid, *state, *owner, *at_ms).await? {
+                if !conv::transition(conn.reborrow(), page, psid, state, owner, at_ms).await? {
                     return Ok(()); // another event or agent moved it first
                 }
             }
-            Effect::Owner(owner) => conv::set_owner(conn.reborrow(), page, psid, *owner).await?,
+            Effect::Owner(owner) => conv::set_owner(conn.reborrow(), page, psid, owner).await?,
             Effect::HandoverMessages { confirmation, back } => {
                 conv::set_handover_messages(
                     conn.reborrow(),
@@ -142,12 +143,12 @@ pub async fn write(
                     conn.reborrow(),
                     page,
                     psid,
-                    *at_ms,
-                    *from,
-                    *to,
-                    *cause,
+                    at_ms,
+                    from,
+                    to,
+                    cause,
                     actor.as_deref(),
-                    Some(detail),
+                    Some(&detail),
                 )
                 .await?
             }
@@ -156,17 +157,15 @@ pub async fn write(
                 who,
                 text,
                 mid,
-            } => later.transcript(page, psid, *at_ms, *who, text, mid.as_deref()),
-            Effect::Send { rows, priority } => {
-                later.enqueue(page, psid, rows.clone(), *priority, scope.clock_ms)
-            }
+            } => later.transcript(page, psid, at_ms, who, &text, mid.as_deref()),
+            Effect::Send { rows, priority } => later.enqueue(page, psid, rows, priority, clock_ms),
             Effect::Disclosed => {
-                conv::mark_disclosed(conn.reborrow(), page, psid, scope.clock_ms).await?
+                conv::mark_disclosed(conn.reborrow(), page, psid, clock_ms).await?
             }
             Effect::Echoed { row } => {
                 // It writes the row's transcript line itself: after the lines held.
                 later.flush(conn.reborrow()).await?;
-                outbox::confirm_by_echo(conn.reborrow(), *row, page, psid, scope.clock_ms).await?;
+                outbox::confirm_by_echo(conn.reborrow(), row, page, psid, clock_ms).await?;
             }
         }
     }

@@ -14,7 +14,9 @@
 use messenger::{ErrorKind, GraphError};
 
 use super::compose;
-use super::handover::{window_open, Cause};
+use super::decision::Decision;
+use super::engine;
+use super::handover::{self, window_open, Cause};
 use super::later::Later;
 use crate::storage::backend::Exec;
 use crate::storage::repo::conversations::{self as conv, ConversationRow};
@@ -153,9 +155,10 @@ pub async fn follow(
     Ok(())
 }
 
-/// Ledger entry + system transcript line for a state change of `c` at `at_ms`.
+/// Ledger entry + system transcript line for a move of `c` to `to_state` at `at_ms`, through
+/// the same writer as every other decision.
 async fn record(
-    mut conn: Exec<'_>,
+    conn: Exec<'_>,
     later: &mut Later,
     at_ms: i64,
     c: &ConversationRow,
@@ -163,20 +166,9 @@ async fn record(
     cause: &Cause<'_>,
     line: &str,
 ) -> Result<(), sqlx::Error> {
-    conv::add_ledger(
-        conn.reborrow(),
-        &c.page_id,
-        &c.psid,
-        at_ms,
-        c.state,
-        to_state,
-        cause.kind,
-        cause.actor,
-        Some(&cause.detail),
-    )
-    .await?;
-    later.transcript(&c.page_id, &c.psid, at_ms, Speaker::System, line, None);
-    Ok(())
+    let mut d = Decision::default();
+    handover::record(&mut d, at_ms, c, to_state, cause, line);
+    engine::write(conn, later, &c.page_id, &c.psid, at_ms, d).await
 }
 
 /// After Messenger refused a pass or a take for good: the conversation follows `owner`, who
