@@ -52,7 +52,7 @@ async fn state(State(sb): State<Sandbox>) -> Res {
     let pages: Vec<Value> = w
         .pages
         .values()
-        .map(|p| json!({"id": p.id, "name": p.name, "subscribed_fields": p.subscribed_fields}))
+        .map(|p| json!({"id": p.settings.id, "name": p.settings.name, "subscribed_fields": p.settings.subscribed_fields}))
         .collect();
     let users: Vec<_> = w.users.values().map(|u| u.user.clone()).collect();
     let takes = w.inbox_takes_directly;

@@ -1,6 +1,8 @@
 //! Graph API routes: one catch-all that strips an optional `vNN.N` prefix, checks the access
 //! token (page, user, expired, unknown) and the page token's permissions, and dispatches on
-//! (method, path) to the same rules Meta applies.
+//! (method, path) to the same rules Meta applies. The page node and page edges are in
+//! `page_edges.rs`, who a token belongs to in `tokens.rs`, and the parsed call every route
+//! gets in `call.rs`.
 
 use std::collections::HashMap;
 
@@ -18,26 +20,18 @@ use serde_json::{json, Value};
 use crate::fail::GraphFail;
 use crate::handle::Sandbox;
 
+mod call;
 mod page_edges;
 mod tokens;
 
+use call::{Call, GraphResult};
 use tokens::Holder;
-
-/// One parsed Graph call.
-pub(crate) struct Call {
-    pub method: Method,
-    pub page_id: String,
-    pub query: HashMap<String, String>,
-    pub body: Value,
-}
 
 pub(crate) fn router(sandbox: Sandbox) -> Router {
     Router::new()
         .route("/{*path}", any(handle))
         .with_state(sandbox)
 }
-
-type GraphResult = Result<Value, GraphFail>;
 
 async fn handle(
     State(sb): State<Sandbox>,
@@ -123,23 +117,6 @@ fn dispatch(
         [psid] if call.method == Method::GET => user_profile(sb, &call, psid),
         _ => Err(GraphFail::unknown_path(path)),
     }
-}
-
-/// The `fields=` list of a node read (default `id,name`); `id` is always answered anyway.
-pub(crate) fn fields(query: &HashMap<String, String>) -> impl Iterator<Item = &str> {
-    query
-        .get("fields")
-        .map_or("id,name", String::as_str)
-        .split(',')
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-}
-
-/// `metadata=1` asks a node read to add `"metadata": {"type": ...}`.
-pub(crate) fn wants_metadata(query: &HashMap<String, String>) -> bool {
-    query
-        .get("metadata")
-        .is_some_and(|m| m == "1" || m.eq_ignore_ascii_case("true"))
 }
 
 /// The permission an edge needs (§9 of the platform doc).

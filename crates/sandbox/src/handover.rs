@@ -16,7 +16,7 @@ impl World {
             || self
                 .pages
                 .get(page_id)
-                .is_some_and(|p| p.secondary_receivers.iter().any(|r| r == app))
+                .is_some_and(|p| p.settings.secondary_receivers.iter().any(|r| r == app))
     }
 
     fn record(&mut self, page_id: &str, psid: &str, change: OwnerChange) -> Result<(), GraphFail> {
@@ -32,6 +32,31 @@ impl World {
             "sender": {"id": psid}, "recipient": {"id": page_id}, "timestamp": now, key: body,
         });
         self.emit(page_id, Channel::Messaging, event);
+    }
+
+    /// A pass or a take: records `change` (the thread goes to `change.to`), which also answers
+    /// any pending request; with `tell_baton`, Baton gets the `{action}_thread_control` event
+    /// naming the previous and the new owner.
+    fn give_thread(
+        &mut self,
+        page_id: &str,
+        psid: &str,
+        change: OwnerChange,
+        tell_baton: bool,
+    ) -> Result<(), GraphFail> {
+        let event = format!("{}_thread_control", change.action);
+        let body = json!({
+            "previous_owner_app_id": change.from,
+            "new_owner_app_id": change.to,
+            "metadata": change.metadata,
+        });
+        let now = change.timestamp;
+        self.record(page_id, psid, change)?;
+        self.recipient_mut(page_id, psid)?.pending_request = None;
+        if tell_baton {
+            self.notify_baton(page_id, psid, now, &event, body);
+        }
+        Ok(())
     }
 
     /// `pass_thread_control` by `app` (must own the thread, or it is idle) to the primary or
@@ -61,29 +86,20 @@ impl World {
                 "The target app is not a secondary receiver of this page",
             ));
         }
-        self.record(
+        let tell_baton = target == self.primary;
+        self.give_thread(
             page_id,
             psid,
             OwnerChange {
                 timestamp: now,
                 action: "pass".into(),
                 by_app_id: app.into(),
-                from: owner.clone(),
+                from: owner,
                 to: Some(target.into()),
-                metadata: metadata.clone(),
+                metadata,
             },
-        )?;
-        self.recipient_mut(page_id, psid)?.pending_request = None;
-        if target == self.primary {
-            self.notify_baton(
-                page_id,
-                psid,
-                now,
-                "pass_thread_control",
-                json!({"previous_owner_app_id": owner, "new_owner_app_id": target, "metadata": metadata}),
-            );
-        }
-        Ok(())
+            tell_baton,
+        )
     }
 
     /// `take_thread_control` by `app`: the primary may always take; Page Inbox only when
@@ -107,29 +123,20 @@ impl World {
         if owner.as_deref() == Some(app) {
             return Ok(());
         }
-        self.record(
+        let tell_baton = owner.as_deref() == Some(self.primary.as_str());
+        self.give_thread(
             page_id,
             psid,
             OwnerChange {
                 timestamp: now,
                 action: "take".into(),
                 by_app_id: app.into(),
-                from: owner.clone(),
+                from: owner,
                 to: Some(app.into()),
-                metadata: metadata.clone(),
+                metadata,
             },
-        )?;
-        self.recipient_mut(page_id, psid)?.pending_request = None;
-        if owner.as_deref() == Some(self.primary.as_str()) {
-            self.notify_baton(
-                page_id,
-                psid,
-                now,
-                "take_thread_control",
-                json!({"previous_owner_app_id": owner, "new_owner_app_id": app, "metadata": metadata}),
-            );
-        }
-        Ok(())
+            tell_baton,
+        )
     }
 
     /// `request_thread_control` by a non-owner: the owner is notified.

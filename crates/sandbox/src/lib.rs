@@ -45,11 +45,11 @@ pub use config::{
 pub use delivery::{Attempt, DeliveryRecord, DeliveryStatus};
 pub use fail::{GraphFail, SandboxError};
 pub use routing::Refusal;
-pub use settings::{PageSettings, PageUpdate};
+pub use settings::PageUpdate;
 pub use snapshot::{PageSnapshot, Snapshot, SnapshotChanges, SNAPSHOT_VERSION};
 pub use transcript::{OwnerChange, Speaker, ThreadView, TranscriptItem};
 pub use verify::WebhookCheck;
-pub use world::{NewUser, TestUser, UserState, TYPING_SHOWN_MS};
+pub use world::{NewUser, PageSettings, TestUser, UserState, TYPING_SHOWN_MS};
 
 pub use handle::Sandbox;
 

@@ -60,7 +60,7 @@ impl World {
             if let Some(fail) = page.refuses_send(control) {
                 return Err(fail);
             }
-            if human_agent_tag && !page.human_agent {
+            if human_agent_tag && !page.settings.human_agent {
                 return Err(GraphFail::human_agent_not_approved());
             }
         }

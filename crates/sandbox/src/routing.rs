@@ -53,7 +53,7 @@ impl GraphFail {
 impl PageState {
     /// The refusal a separate thread-control call meets on this page, if any.
     pub fn refuses_call(&self) -> Option<GraphFail> {
-        match self.refuse_handovers {
+        match self.settings.refuse_handovers {
             Refusal::Off => None,
             Refusal::SeparateCalls | Refusal::All => Some(GraphFail::handover_disabled()),
             Refusal::Restricted => Some(GraphFail::page_restricted()),
@@ -64,14 +64,14 @@ impl PageState {
     /// sends nothing; a `thread_control` is refused on a classic page or when every handover
     /// is refused.
     pub fn refuses_send(&self, control: Option<ControlType>) -> Option<GraphFail> {
-        if self.refuse_handovers == Refusal::Restricted {
+        if self.settings.refuse_handovers == Refusal::Restricted {
             return Some(GraphFail::page_restricted());
         }
         control?;
-        if !self.conversation_routing {
+        if !self.settings.conversation_routing {
             return Some(GraphFail::thread_control_unsupported());
         }
-        (self.refuse_handovers == Refusal::All).then(GraphFail::handover_disabled)
+        (self.settings.refuse_handovers == Refusal::All).then(GraphFail::handover_disabled)
     }
 }
 
@@ -81,7 +81,7 @@ impl World {
     pub fn released_to(&self, page_id: &str) -> Option<String> {
         self.pages
             .get(page_id)
-            .is_some_and(|p| p.conversation_routing)
+            .is_some_and(|p| p.settings.conversation_routing)
             .then(|| self.primary.clone())
     }
 

@@ -1,40 +1,20 @@
 //! Per-page settings a test or the setup wizard changes to produce each setup failure: the
 //! token's permissions, an expired token, the secondary receivers, Conversation Routing (and
 //! how the page refuses handovers), the Human Agent permission, and the webhook subscription (`GET`/`PUT /_sandbox/pages/{page_id}`).
+//! The settings themselves ([`PageSettings`]) are part of each page's state, in `world.rs`;
+//! this file reads and changes them.
 
 use messenger::PAGE_INBOX_APP_ID;
 use serde::{Deserialize, Serialize};
 
 use crate::fail::SandboxError;
 use crate::handle::Sandbox;
-use crate::world::{PageState, Refusal};
+use crate::world::{PageSettings, Refusal};
 
 /// Most entries a scope or secondary-receiver list may have.
 const MAX_LIST: usize = 50;
 /// Longest scope name or app id accepted.
 const MAX_ITEM_CHARS: usize = 100;
-
-/// A page's settings as the control API shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PageSettings {
-    pub id: String,
-    pub name: String,
-    /// Permissions of the page token (see [`crate::config::DEFAULT_SCOPES`]).
-    pub scopes: Vec<String>,
-    /// Every call with the page token fails with 190/463.
-    pub token_expired: bool,
-    /// App ids listed by `secondary_receivers`; Baton may pass threads only to these.
-    pub secondary_receivers: Vec<String>,
-    /// Conversation Routing with Baton's app as the default app (reported as
-    /// `messaging_feature_status.msgr_multi_app`); off = the older Handover Protocol settings.
-    pub conversation_routing: bool,
-    /// How the page refuses handovers (`off` when they work).
-    pub refuse_handovers: Refusal,
-    /// The app has Meta's Human Agent permission.
-    pub human_agent: bool,
-    /// Fields Baton is subscribed to; `None` = not subscribed.
-    pub subscribed_fields: Option<Vec<String>>,
-}
 
 /// A change to a page's settings; every field optional (`None` / `false` = keep).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,20 +46,6 @@ pub(crate) fn app_name(app_id: &str) -> String {
     }
 }
 
-fn settings_of(page: &PageState) -> PageSettings {
-    PageSettings {
-        id: page.id.clone(),
-        name: page.name.clone(),
-        scopes: page.scopes.clone(),
-        token_expired: page.token_expired,
-        secondary_receivers: page.secondary_receivers.clone(),
-        conversation_routing: page.conversation_routing,
-        refuse_handovers: page.refuse_handovers,
-        human_agent: page.human_agent,
-        subscribed_fields: page.subscribed_fields.clone(),
-    }
-}
-
 /// Trims, drops duplicates (keeping the first), and refuses blank, over-long or too many items.
 fn clean_list(what: &str, items: &[String]) -> Result<Vec<String>, SandboxError> {
     if items.len() > MAX_LIST {
@@ -106,7 +72,7 @@ fn clean_list(what: &str, items: &[String]) -> Result<Vec<String>, SandboxError>
 impl Sandbox {
     /// The settings of a page, `None` for a page this sandbox does not host.
     pub fn page_settings(&self, page_id: &str) -> Option<PageSettings> {
-        self.lock().pages.get(page_id).map(settings_of)
+        self.lock().pages.get(page_id).map(|p| p.settings.clone())
     }
 
     /// Changes a page's settings (all or nothing) and marks them for saving.
@@ -132,10 +98,11 @@ impl Sandbox {
             )));
         }
         let mut w = self.lock();
-        let page = w
+        let page = &mut w
             .pages
             .get_mut(page_id)
-            .ok_or_else(|| SandboxError::UnknownPage(page_id.into()))?;
+            .ok_or_else(|| SandboxError::UnknownPage(page_id.into()))?
+            .settings;
         if let Some(scopes) = scopes {
             page.scopes = scopes;
         }
@@ -157,7 +124,7 @@ impl Sandbox {
         if update.unsubscribe {
             page.subscribed_fields = None;
         }
-        let settings = settings_of(page);
+        let settings = page.clone();
         w.changed_header = true;
         Ok(settings)
     }

@@ -118,13 +118,13 @@ impl Sandbox {
         for p in snapshot.pages {
             if let Some(page) = w.pages.get_mut(&p.id) {
                 page.profile = p.profile;
-                page.subscribed_fields = p.subscribed_fields;
-                page.scopes = p.scopes;
-                page.token_expired = p.token_expired;
-                page.secondary_receivers = p.secondary_receivers;
-                page.conversation_routing = p.conversation_routing;
-                page.refuse_handovers = p.refuse_handovers;
-                page.human_agent = p.human_agent;
+                page.settings.subscribed_fields = p.subscribed_fields;
+                page.settings.scopes = p.scopes;
+                page.settings.token_expired = p.token_expired;
+                page.settings.secondary_receivers = p.secondary_receivers;
+                page.settings.conversation_routing = p.conversation_routing;
+                page.settings.refuse_handovers = p.refuse_handovers;
+                page.settings.human_agent = p.human_agent;
             }
         }
         w.users.clear();
@@ -151,15 +151,15 @@ fn header(w: &World, clock_offset_ms: i64) -> Snapshot {
             .pages
             .values()
             .map(|p| PageSnapshot {
-                id: p.id.clone(),
+                id: p.settings.id.clone(),
                 profile: p.profile.clone(),
-                subscribed_fields: p.subscribed_fields.clone(),
-                scopes: p.scopes.clone(),
-                token_expired: p.token_expired,
-                secondary_receivers: p.secondary_receivers.clone(),
-                conversation_routing: p.conversation_routing,
-                refuse_handovers: p.refuse_handovers,
-                human_agent: p.human_agent,
+                subscribed_fields: p.settings.subscribed_fields.clone(),
+                scopes: p.settings.scopes.clone(),
+                token_expired: p.settings.token_expired,
+                secondary_receivers: p.settings.secondary_receivers.clone(),
+                conversation_routing: p.settings.conversation_routing,
+                refuse_handovers: p.settings.refuse_handovers,
+                human_agent: p.settings.human_agent,
             })
             .collect(),
         users: Vec::new(),

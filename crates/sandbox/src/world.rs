@@ -14,7 +14,6 @@ use crate::config::{Limits, SandboxConfig, DEFAULT_SCOPES};
 use crate::fail::{GraphFail, SandboxError};
 use crate::transcript::{OwnerChange, ThreadView, TranscriptItem};
 
-/// A webhook event waiting to be delivered to Baton.
 /// How a page refuses handovers (`refuse_handovers` in the page settings).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,6 +51,7 @@ pub(crate) fn default_secondary_receivers() -> Vec<String> {
     vec![PAGE_INBOX_APP_ID.to_owned()]
 }
 
+/// A webhook event waiting to be delivered to Baton.
 #[derive(Debug, Clone)]
 pub(crate) struct Outgoing {
     pub page_id: String,
@@ -59,32 +59,45 @@ pub(crate) struct Outgoing {
     pub event: Value,
 }
 
-pub(crate) struct PageState {
+/// A page's settings, as the control API shows them (`GET /_sandbox/pages/{page_id}`) and a
+/// test or the setup wizard changes them (`crate::settings`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageSettings {
     pub id: String,
     pub name: String,
-    pub token: String,
-    pub profile: Map<String, Value>,
-    /// Fields Baton is subscribed to; `None` = not subscribed (no webhooks).
-    pub subscribed_fields: Option<Vec<String>>,
-    /// Permissions the page token carries (see `crate::settings`).
+    /// Permissions of the page token (see [`crate::config::DEFAULT_SCOPES`]).
     pub scopes: Vec<String>,
     /// Every call with the page token fails with 190/463.
     pub token_expired: bool,
-    /// App ids Baton may pass threads to (Page Inbox by default).
+    /// App ids listed by `secondary_receivers` (Page Inbox by default); Baton may pass
+    /// threads only to these.
     pub secondary_receivers: Vec<String>,
-    /// Conversation Routing (Baton's app is the default app): what
-    /// `messaging_feature_status.msgr_multi_app` reports, released threads go back to Baton,
-    /// and a message may carry its own `thread_control` (`crate::routing`).
+    /// Conversation Routing with Baton's app as the default app (reported as
+    /// `messaging_feature_status.msgr_multi_app`): released threads go back to Baton, and a
+    /// message may carry its own `thread_control` (`crate::routing`); off = the older
+    /// Handover Protocol settings.
     pub conversation_routing: bool,
-    /// How the page refuses handovers, if it does.
+    /// How the page refuses handovers (`off` when they work).
     pub refuse_handovers: Refusal,
     /// The app has Meta's Human Agent permission (the `HUMAN_AGENT` tag works).
     pub human_agent: bool,
+    /// Fields Baton is subscribed to; `None` = not subscribed (no webhooks).
+    pub subscribed_fields: Option<Vec<String>>,
+}
+
+/// A page the sandbox hosts.
+pub(crate) struct PageState {
+    /// What the control API shows and changes.
+    pub settings: PageSettings,
+    /// The page access token Baton calls with.
+    pub token: String,
+    /// What Baton set with `POST /me/messenger_profile`.
+    pub profile: Map<String, Value>,
 }
 
 impl PageState {
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
+        self.settings.scopes.iter().any(|s| s == scope)
     }
 }
 
@@ -181,22 +194,24 @@ impl World {
             .iter()
             .map(|p| {
                 let state = PageState {
-                    id: p.id.clone(),
-                    name: p.name.clone(),
+                    settings: PageSettings {
+                        id: p.id.clone(),
+                        name: p.name.clone(),
+                        scopes: default_scopes(),
+                        token_expired: false,
+                        secondary_receivers: default_secondary_receivers(),
+                        conversation_routing: true,
+                        refuse_handovers: Refusal::Off,
+                        human_agent: true,
+                        subscribed_fields: Some(
+                            BATON_SUBSCRIBED_FIELDS
+                                .iter()
+                                .map(|f| f.to_string())
+                                .collect(),
+                        ),
+                    },
                     token: p.access_token.expose().to_owned(),
                     profile: Map::new(),
-                    subscribed_fields: Some(
-                        BATON_SUBSCRIBED_FIELDS
-                            .iter()
-                            .map(|f| f.to_string())
-                            .collect(),
-                    ),
-                    scopes: default_scopes(),
-                    token_expired: false,
-                    secondary_receivers: default_secondary_receivers(),
-                    conversation_routing: true,
-                    refuse_handovers: Refusal::Off,
-                    human_agent: true,
                 };
                 (p.id.clone(), state)
             })
@@ -371,7 +386,7 @@ impl World {
         let subscribed = self
             .pages
             .get(page_id)
-            .and_then(|p| p.subscribed_fields.as_ref())
+            .and_then(|p| p.settings.subscribed_fields.as_ref())
             .is_some_and(|f| f.iter().any(|x| x == field));
         if subscribed {
             self.outbox.push(Outgoing {

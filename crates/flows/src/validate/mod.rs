@@ -2,8 +2,14 @@
 //!
 //! Every rule reports a [`Problem`] with a JSON path and a plain-language message; the full
 //! list of rules and messages is in the crate docs (`lib.rs`).
+//!
+//! This file checks the messages and their parts; `triggers.rs` the flow-level sections
+//! (triggers, handover, persistent menu, greeting); `context.rs` what both use (the flow
+//! being checked, the checks of an action and its payload); `checks.rs` the small checks
+//! under them all.
 
 mod checks;
+mod context;
 mod triggers;
 
 #[cfg(test)]
@@ -14,15 +20,16 @@ mod tests_triggers;
 use std::collections::HashMap;
 
 pub use checks::is_web_url;
-use checks::{key_syntax, reference, text_len, too_long, web_url, Keys};
+use checks::{key_syntax, text_len, too_long, web_url, Keys};
+use context::{Cx, Place};
 pub(crate) use triggers::normalize;
 
 use crate::limits::{
-    BUTTONS_MAX, BUTTON_TEXT_MAX, BUTTON_TITLE_MAX, PAYLOAD_MAX, QUICK_REPLIES_MAX,
-    QUICK_REPLY_TITLE_MAX, TEXT_MAX, TYPING_MAX_SECONDS, TYPING_MIN_SECONDS,
+    BUTTONS_MAX, BUTTON_TEXT_MAX, BUTTON_TITLE_MAX, QUICK_REPLIES_MAX, QUICK_REPLY_TITLE_MAX,
+    TEXT_MAX, TYPING_MAX_SECONDS, TYPING_MIN_SECONDS,
 };
-use crate::model::{Action, Flow, Message, Part};
-use crate::payload::{payload_for, ButtonKind};
+use crate::model::{Flow, Message, Part};
+use crate::payload::ButtonKind;
 use crate::problem::{field, index, Problem};
 
 /// All problems of `flow` (errors and warnings), in document order.
@@ -67,19 +74,6 @@ fn message_keys<'a>(out: &mut Vec<Problem>, flow: &'a Flow) -> Keys<'a> {
         }
     }
     keys
-}
-
-/// Which list an action sits in; decides whether `url` is allowed and the payload kind.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Place {
-    Button,
-    QuickReply,
-    Menu,
-}
-
-struct Cx<'a> {
-    flow: &'a Flow,
-    keys: &'a Keys<'a>,
 }
 
 impl Cx<'_> {
@@ -165,70 +159,6 @@ impl Cx<'_> {
             text_len(out, &field(&path, "title"), &q.title, QUICK_REPLY_TITLE_MAX);
             self.action(out, &path, &q.action, Place::QuickReply);
             self.payload(out, &path, &q.action, key, pi, ButtonKind::QuickReply, qi);
-        }
-    }
-
-    /// Checks an action at `owner_path.action`.
-    pub(crate) fn action(&self, out: &mut Vec<Problem>, owner_path: &str, a: &Action, at: Place) {
-        let path = field(owner_path, "action");
-        match a {
-            Action::Url { url } => {
-                if at == Place::QuickReply {
-                    out.push(Problem::error(
-                        &path,
-                        "a quick reply cannot open a web address (only buttons and the persistent menu can)",
-                    ));
-                }
-                web_url(out, &field(&path, "url"), url);
-            }
-            Action::GoTo { message } => {
-                reference(out, self.keys, &field(&path, "message"), message)
-            }
-            Action::ReturnToBot { confirmation } => {
-                reference(out, self.keys, &field(&path, "confirmation"), confirmation);
-            }
-            Action::Handover { confirmation, .. } => {
-                let conf_path = field(&path, "confirmation");
-                reference(out, self.keys, &conf_path, confirmation);
-                if let Some(m) = self.flow.message(confirmation) {
-                    let has_return = m.parts.iter().any(|p| {
-                        p.buttons()
-                            .iter()
-                            .map(|b| &b.action)
-                            .chain(p.quick_replies().iter().map(|q| &q.action))
-                            .any(|a| matches!(a, Action::ReturnToBot { .. }))
-                    });
-                    if !has_return {
-                        out.push(Problem::warning(
-                            conf_path,
-                            format!("message {confirmation:?} has no \"return to bot\" button, so people cannot come back to the bot themselves"),
-                        ));
-                    }
-                }
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn payload(
-        &self,
-        out: &mut Vec<Problem>,
-        path: &str,
-        action: &Action,
-        key: &str,
-        part: usize,
-        kind: ButtonKind,
-        i: usize,
-    ) {
-        if matches!(action, Action::Url { .. }) && kind != ButtonKind::QuickReply {
-            return; // web_url buttons carry no payload
-        }
-        let n = payload_for(key, part, kind, i).chars().count();
-        if n > PAYLOAD_MAX {
-            out.push(Problem::error(
-                path,
-                format!("postback payload longer than {PAYLOAD_MAX} characters ({n}); use a shorter message key"),
-            ));
         }
     }
 }

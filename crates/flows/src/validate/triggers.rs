@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::checks::{reference, text_len};
-use super::{Cx, Place};
+use super::context::{Cx, Place};
 use crate::limits::{GREETING_MAX, MENU_ITEMS_MAX, MENU_TITLE_MAX, TEXT_MAX};
 use crate::model::MatchKind;
 use crate::payload::ButtonKind;

@@ -8,11 +8,10 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use super::api::{AppInfo, GraphApi, PageInfo, SubscribedApp, UserProfile};
+use super::profile::{MessengerProfile, ProfileField};
+use super::token::{FeatureStatus, TokenDebug, TokenOwner};
 use super::token_parse::{parse_feature_status, parse_token_debug, parse_token_owner};
-use super::{
-    AppInfo, FeatureStatus, GraphApi, MessengerProfile, PageInfo, ProfileField, SubscribedApp,
-    TokenDebug, TokenOwner, UserProfile,
-};
 use crate::error::GraphError;
 use crate::secret::Secret;
 use crate::send::{SendRequest, SendResponse};
@@ -97,6 +96,18 @@ impl GraphClient {
         body: Option<Value>,
     ) -> Result<T, GraphError> {
         self.call_as(Auth::Page, method, path, query, body).await
+    }
+
+    /// `POST /me/{edge}` with a JSON body (the thread-control calls, the messenger profile).
+    async fn post_me(&self, edge: &str, body: Value) -> Result<Value, GraphError> {
+        self.call(Method::POST, format!("me/{edge}"), &[], Some(body))
+            .await
+    }
+
+    /// A thread-control call (`POST /me/{edge}`) that answers `{"success": true}`.
+    async fn thread_control(&self, edge: &str, body: Value) -> Result<(), GraphError> {
+        let v = self.post_me(edge, body).await?;
+        expect_success(&v, edge)
     }
 
     async fn call_as<T: DeserializeOwned>(
@@ -220,15 +231,7 @@ impl GraphApi for GraphClient {
         if let Some(m) = metadata {
             body["metadata"] = json!(m);
         }
-        let v: Value = self
-            .call(
-                Method::POST,
-                "me/pass_thread_control".into(),
-                &[],
-                Some(body),
-            )
-            .await?;
-        expect_success(&v, "pass_thread_control")
+        self.thread_control("pass_thread_control", body).await
     }
 
     async fn take_thread_control(
@@ -236,14 +239,8 @@ impl GraphApi for GraphClient {
         psid: &str,
         metadata: Option<&str>,
     ) -> Result<(), GraphError> {
-        let body = recipient_body(psid, metadata);
-        let v: Value = self
-            .call(
-                Method::POST,
-                "me/take_thread_control".into(),
-                &[],
-                Some(body),
-            )
+        let v = self
+            .post_me("take_thread_control", recipient_body(psid, metadata))
             .await?;
         // Reference shape {"success":true}; newer guide shows {"data":[{"thread_owner":..}]}.
         if v.get("data").and_then(Value::as_array).is_some() {
@@ -257,29 +254,13 @@ impl GraphApi for GraphClient {
         psid: &str,
         metadata: Option<&str>,
     ) -> Result<(), GraphError> {
-        let body = recipient_body(psid, metadata);
-        let v: Value = self
-            .call(
-                Method::POST,
-                "me/request_thread_control".into(),
-                &[],
-                Some(body),
-            )
-            .await?;
-        expect_success(&v, "request_thread_control")
+        self.thread_control("request_thread_control", recipient_body(psid, metadata))
+            .await
     }
 
     async fn release_thread_control(&self, psid: &str) -> Result<(), GraphError> {
-        let body = recipient_body(psid, None);
-        let v: Value = self
-            .call(
-                Method::POST,
-                "me/release_thread_control".into(),
-                &[],
-                Some(body),
-            )
-            .await?;
-        expect_success(&v, "release_thread_control")
+        self.thread_control("release_thread_control", recipient_body(psid, None))
+            .await
     }
 
     async fn thread_owner(&self, psid: &str) -> Result<Option<String>, GraphError> {
@@ -332,9 +313,7 @@ impl GraphApi for GraphClient {
 
     async fn set_messenger_profile(&self, profile: &MessengerProfile) -> Result<(), GraphError> {
         let body = serde_json::to_value(profile).map_err(|e| GraphError::Decode(e.to_string()))?;
-        let v: Value = self
-            .call(Method::POST, "me/messenger_profile".into(), &[], Some(body))
-            .await?;
+        let v = self.post_me("messenger_profile", body).await?;
         expect_success(&v, "set_messenger_profile")
     }
 

@@ -2,7 +2,10 @@
 
 use std::fmt;
 
-use super::{MessagingType, OutgoingAttachment, QuickReplyType, SendRequest, Template};
+use super::request::{
+    Button, ControlType, MessagingType, OutgoingAttachment, OutgoingMessage, QuickReplyType,
+    SendRequest, Template,
+};
 use crate::limits::{self, char_len};
 
 /// One broken rule; `path` points into the JSON body (e.g. `message.quick_replies[2].title`).
@@ -92,7 +95,7 @@ impl SendRequest {
                     ViolationKind::Conflict("thread_control travels with a message"),
                 );
             }
-            if tc.control_type == super::ControlType::Pass {
+            if tc.control_type == ControlType::Pass {
                 c.non_empty("thread_control.app_id", tc.app_id.as_deref());
             }
         }
@@ -141,7 +144,7 @@ fn check_attachment(c: &mut Check, a: &OutgoingAttachment) {
 }
 
 /// Checks a button list (count 1–3, titles, payloads).
-fn check_buttons(c: &mut Check, path: &str, buttons: &[super::Button]) {
+fn check_buttons(c: &mut Check, path: &str, buttons: &[Button]) {
     let n = buttons.len();
     if n < limits::MIN_BUTTONS {
         c.push(
@@ -170,7 +173,7 @@ fn check_buttons(c: &mut Check, path: &str, buttons: &[super::Button]) {
             limits::MAX_BUTTON_TITLE_CHARS,
         );
         match b {
-            super::Button::Postback { payload, .. } => {
+            Button::Postback { payload, .. } => {
                 c.non_empty(format!("{path}[{i}].payload"), Some(payload));
                 c.max_chars(
                     format!("{path}[{i}].payload"),
@@ -178,12 +181,12 @@ fn check_buttons(c: &mut Check, path: &str, buttons: &[super::Button]) {
                     limits::MAX_PAYLOAD_CHARS,
                 );
             }
-            super::Button::WebUrl { url, .. } => c.non_empty(format!("{path}[{i}].url"), Some(url)),
+            Button::WebUrl { url, .. } => c.non_empty(format!("{path}[{i}].url"), Some(url)),
         }
     }
 }
 
-fn check_quick_replies(c: &mut Check, m: &super::OutgoingMessage) {
+fn check_quick_replies(c: &mut Check, m: &OutgoingMessage) {
     let n = m.quick_replies.len();
     if n > limits::MAX_QUICK_REPLIES {
         c.push(

@@ -8,7 +8,7 @@ use messenger::limits::{
 };
 use serde_json::{json, Value};
 
-use super::{fields, wants_metadata, Call, GraphResult};
+use super::call::{fields, wants_metadata, Call, GraphResult};
 use crate::fail::GraphFail;
 use crate::handle::Sandbox;
 use crate::settings::app_name;
@@ -36,16 +36,16 @@ const KNOWN_FIELDS: &[&str] = &[
 pub(super) fn page_node(sb: &Sandbox, call: &Call) -> GraphResult {
     let w = sb.lock();
     let page = &w.pages[&call.page_id];
-    let mut out = json!({"id": page.id});
+    let mut out = json!({"id": page.settings.id});
     for f in fields(&call.query) {
         match f {
             "id" => {}
-            "name" => out["name"] = json!(page.name),
+            "name" => out["name"] = json!(page.settings.name),
             "messaging_feature_status" => {
                 out[f] = json!({
                     "hop_v2": true,
                     "ig_multi_app": false,
-                    "msgr_multi_app": page.conversation_routing,
+                    "msgr_multi_app": page.settings.conversation_routing,
                 })
             }
             other => return Err(GraphFail::nonexisting_field(other, "Page")),
@@ -61,6 +61,7 @@ pub(super) fn page_node(sb: &Sandbox, call: &Call) -> GraphResult {
 pub(super) fn secondary_receivers(sb: &Sandbox, call: &Call) -> GraphResult {
     let w = sb.lock();
     let data: Vec<Value> = w.pages[&call.page_id]
+        .settings
         .secondary_receivers
         .iter()
         .map(|id| json!({"id": id, "name": app_name(id)}))
@@ -187,7 +188,7 @@ pub(super) fn subscribed_apps(sb: &Sandbox, call: &Call) -> GraphResult {
     w.changed_header = true;
     let page = w.pages.get_mut(&call.page_id).expect("token page");
     match call.method {
-        Method::GET => Ok(match &page.subscribed_fields {
+        Method::GET => Ok(match &page.settings.subscribed_fields {
             Some(fields) => {
                 json!({"data": [{"id": app_id, "name": "Baton", "subscribed_fields": fields}]})
             }
@@ -205,11 +206,11 @@ pub(super) fn subscribed_apps(sb: &Sandbox, call: &Call) -> GraphResult {
                     "Param subscribed_fields[{bad}] must be one of the supported fields"
                 )));
             }
-            page.subscribed_fields = Some(fields);
+            page.settings.subscribed_fields = Some(fields);
             Ok(json!({"success": true}))
         }
         Method::DELETE => {
-            page.subscribed_fields = None;
+            page.settings.subscribed_fields = None;
             Ok(json!({"success": true}))
         }
         _ => Err(GraphFail::unknown_path("subscribed_apps")),

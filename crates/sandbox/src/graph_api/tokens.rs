@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use axum::http::Method;
 use serde_json::{json, Value};
 
-use super::{fields, wants_metadata, GraphResult};
+use super::call::{fields, wants_metadata, GraphResult};
 use crate::config::{
     DEFAULT_SCOPES, EXPIRED_TOKEN, SANDBOX_USER_ID, SANDBOX_USER_NAME, USER_TOKEN,
 };
@@ -35,8 +35,8 @@ pub(super) fn holder(sb: &Sandbox, token: &str) -> Result<Holder, GraphFail> {
     }
     let w = sb.lock();
     match w.page_by_token(token) {
-        Some(p) if p.token_expired => Err(GraphFail::session_expired(now)),
-        Some(p) => Ok(Holder::Page(p.id.clone())),
+        Some(p) if p.settings.token_expired => Err(GraphFail::session_expired(now)),
+        Some(p) => Ok(Holder::Page(p.settings.id.clone())),
         None => Err(GraphFail::invalid_token()),
     }
 }
@@ -124,13 +124,13 @@ pub(super) fn debug_token(
             Some(page) => {
                 let mut d = json!({
                     "type": "PAGE",
-                    "is_valid": !page.token_expired,
-                    "expires_at": if page.token_expired { SESSION_EXPIRED_AT } else { 0 },
-                    "scopes": page.scopes,
-                    "profile_id": page.id,
+                    "is_valid": !page.settings.token_expired,
+                    "expires_at": if page.settings.token_expired { SESSION_EXPIRED_AT } else { 0 },
+                    "scopes": page.settings.scopes,
+                    "profile_id": page.settings.id,
                     "user_id": SANDBOX_USER_ID,
                 });
-                if page.token_expired {
+                if page.settings.token_expired {
                     d["error"] = expired_error;
                 }
                 d
