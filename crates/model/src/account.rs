@@ -25,6 +25,20 @@ pub enum Permission {
     UseSimulator,
 }
 
+impl Permission {
+    /// Every permission, in the order declared.
+    pub const ALL: [Permission; 8] = [
+        Permission::ManageUsers,
+        Permission::ViewAudit,
+        Permission::ManageSettings,
+        Permission::RunSetup,
+        Permission::EditFlows,
+        Permission::PublishFlows,
+        Permission::WorkInbox,
+        Permission::UseSimulator,
+    ];
+}
+
 impl Role {
     pub const ALL: [Role; 3] = [Role::Admin, Role::Editor, Role::Agent];
 
@@ -186,16 +200,7 @@ mod tests {
     #[test]
     fn permission_matrix() {
         use Permission::*;
-        let all = [
-            ManageUsers,
-            ViewAudit,
-            ManageSettings,
-            RunSetup,
-            EditFlows,
-            PublishFlows,
-            WorkInbox,
-            UseSimulator,
-        ];
+        let all = Permission::ALL;
         assert!(all.iter().all(|p| Role::Admin.can(*p)));
         let editor: Vec<_> = all.iter().filter(|p| Role::Editor.can(**p)).collect();
         assert_eq!(editor, [&EditFlows, &PublishFlows, &UseSimulator]);

@@ -141,8 +141,9 @@ pub struct TranscriptLine {
     pub author: Option<String>,
 }
 
-/// One thread-control change.
+/// One thread-control change (also the handover ledger's row, as the server reads it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct LedgerEntry {
     pub at_ms: i64,
     pub from_state: ConversationState,

@@ -12,7 +12,7 @@ use crate::storage::repo::pages;
 use model::AppError;
 use model::{
     display_name, ConversationDetail, ConversationPage, ConversationSummary, FailedSend,
-    InboxCounts, InboxCursor, InboxList, LedgerEntry, ReplyRule, TranscriptLine, WINDOW_MS,
+    InboxCounts, InboxCursor, InboxList, ReplyRule, TranscriptLine, WINDOW_MS,
 };
 
 /// Rows per page of a list.
@@ -106,18 +106,7 @@ pub async fn detail<'a>(
             author: t.author,
         })
         .collect();
-    let ledger = conv::ledger(pool, &page.page_id, psid)
-        .await?
-        .into_iter()
-        .map(|l| LedgerEntry {
-            at_ms: l.at_ms,
-            from_state: l.from_state,
-            to_state: l.to_state,
-            cause: l.cause,
-            actor: l.actor,
-            detail: l.detail,
-        })
-        .collect();
+    let ledger = conv::ledger(pool, &page.page_id, psid).await?;
     let failed_sends = inbox::failed_sends(pool, &page.page_id, psid)
         .await?
         .into_iter()

@@ -2,10 +2,11 @@
 //! take an [`Exec`] (a pool, or a connection in the caller's transaction, of either backend)
 //! so the runtime can run them inside one transaction per batch of events.
 
-use model::{ConversationState, HandoverCause, Speaker, ThreadOwner};
+use model::{ConversationState, HandoverCause, LedgerEntry, Speaker, ThreadOwner};
 
 use crate::storage::backend::on_exec;
 use crate::storage::backend::{Exec, PerBackend};
+use crate::storage::repo::multi_row;
 
 /// A conversation as the runtime and the inbox read it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -368,13 +369,7 @@ pub async fn add_transcripts<'c>(
                     .push_bind(&line.text)
                     .push_bind(&line.mid);
             });
-            // Cached only for one row (see the `repo` module).
-            insert
-                .build()
-                .persistent(chunk.len() == 1)
-                .execute(c)
-                .await?
-                .rows_affected()
+            multi_row::statement(&mut insert, chunk.len()).execute(c).await?.rows_affected()
         });
     }
     Ok(())
@@ -395,17 +390,6 @@ pub async fn transcript<'c>(
         .fetch_all(c)
         .await
     })
-}
-
-/// One handover ledger entry.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct LedgerRow {
-    pub at_ms: i64,
-    pub from_state: ConversationState,
-    pub to_state: ConversationState,
-    pub cause: HandoverCause,
-    pub actor: Option<String>,
-    pub detail: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -445,7 +429,7 @@ pub async fn ledger<'c>(
     exec: impl Into<Exec<'c>>,
     page_id: &str,
     psid: &str,
-) -> Result<Vec<LedgerRow>, sqlx::Error> {
+) -> Result<Vec<LedgerEntry>, sqlx::Error> {
     on_exec!(exec, c => {
         sqlx::query_as(
             "SELECT at_ms, from_state, to_state, cause, actor, detail FROM handover_ledger

@@ -3,10 +3,8 @@
 //! May use: the rest of `storage`, `model`, `flows` and `messenger` types. Must not use: the
 //! runtime, the services, the signals; nothing here decides, it stores and reads.
 //!
-//! Multi-row INSERTs (`QueryBuilder::push_values`) are kept as prepared statements only when
-//! they hold one row (`.persistent(rows == 1)`): sqlx keeps a prepared statement per distinct
-//! text and connection, and a statement whose length follows its row count would otherwise
-//! leave hundreds of sizes in the cache.
+//! Multi-row INSERTs are kept as prepared statements only when they hold one row
+//! ([`multi_row`]).
 
 pub mod audit;
 pub mod conversations;
@@ -14,6 +12,7 @@ pub mod draft_trials;
 pub mod flows;
 pub mod inbox;
 pub mod login_limits;
+mod multi_row;
 pub mod outbox;
 pub mod pages;
 pub mod sandbox_state;

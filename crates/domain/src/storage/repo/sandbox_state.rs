@@ -1,8 +1,8 @@
 //! The saved sandbox: one row for its small state (pages, counters, clock) and one row per
 //! test user, so a save writes only the users that changed.
 
-use crate::storage::backend::on_db;
-use crate::storage::backend::DbRef;
+use crate::storage::backend::{on_db, on_exec};
+use crate::storage::backend::{DbRef, Tx};
 
 /// The saved small state and every saved user, as JSON texts.
 pub async fn load<'a>(
@@ -30,53 +30,45 @@ pub async fn save<'a>(
     users: &[(String, Option<String>)],
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    // The same statements on both backends, in one transaction (on SQLite, a write turn's).
-    macro_rules! save_in {
-        ($tx:ident) => {{
-            if let Some(header) = header {
+    // One transaction (on SQLite, a write turn's).
+    let mut tx = Tx::foreground(db).await?;
+    if let Some(header) = header {
+        on_exec!(tx.exec(), c => {
+            sqlx::query(
+                "INSERT INTO sandbox_state (id, snapshot, saved_ms) VALUES (1, $1, $2)
+                 ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot,
+                                                saved_ms = excluded.saved_ms",
+            )
+            .bind(header)
+            .bind(now_ms)
+            .execute(c)
+            .await?
+            .rows_affected()
+        });
+    }
+    for (psid, state) in users {
+        match state {
+            Some(state) => on_exec!(tx.exec(), c => {
                 sqlx::query(
-                    "INSERT INTO sandbox_state (id, snapshot, saved_ms) VALUES (1, $1, $2)
-             ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot,
-                                            saved_ms = excluded.saved_ms",
-                )
-                .bind(header)
-                .bind(now_ms)
-                .execute(&mut *$tx)
-                .await?;
-            }
-            for (psid, state) in users {
-                match state {
-                    Some(state) => {
-                        sqlx::query(
-                            "INSERT INTO sandbox_users (psid, state, saved_ms) VALUES ($1, $2, $3)
+                    "INSERT INTO sandbox_users (psid, state, saved_ms) VALUES ($1, $2, $3)
                      ON CONFLICT (psid) DO UPDATE SET state = excluded.state,
                                                       saved_ms = excluded.saved_ms",
-                        )
-                        .bind(psid)
-                        .bind(state)
-                        .bind(now_ms)
-                        .execute(&mut *$tx)
-                        .await?;
-                    }
-                    None => {
-                        sqlx::query("DELETE FROM sandbox_users WHERE psid = $1")
-                            .bind(psid)
-                            .execute(&mut *$tx)
-                            .await?;
-                    }
-                }
-            }
-            $tx.commit().await
-        }};
+                )
+                .bind(psid)
+                .bind(state)
+                .bind(now_ms)
+                .execute(c)
+                .await?
+                .rows_affected()
+            }),
+            None => on_exec!(tx.exec(), c => {
+                sqlx::query("DELETE FROM sandbox_users WHERE psid = $1")
+                    .bind(psid)
+                    .execute(c)
+                    .await?
+                    .rows_affected()
+            }),
+        };
     }
-    match db.into() {
-        DbRef::Sqlite(pool) => {
-            let mut tx = crate::storage::db::write_tx(pool).await?;
-            save_in!(tx)
-        }
-        DbRef::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            save_in!(tx)
-        }
-    }
+    tx.commit().await
 }

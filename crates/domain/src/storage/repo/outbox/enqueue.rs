@@ -3,6 +3,7 @@
 use super::row::{NewRow, Priority};
 use crate::storage::backend::on_exec;
 use crate::storage::backend::Exec;
+use crate::storage::repo::multi_row;
 
 pub async fn enqueue<'c>(
     exec: impl Into<Exec<'c>>,
@@ -80,13 +81,7 @@ pub async fn enqueue_many<'c>(
                 values.push_bind(crate::storage::lanes::lane_of(q.page_id, q.psid));
             }
         });
-        // Cached only for one row (see the `repo` module).
-        insert
-            .build()
-            .persistent(chunk.len() == 1)
-            .execute(c)
-            .await?
-            .rows_affected()
+        multi_row::statement(&mut insert, chunk.len()).execute(c).await?.rows_affected()
         });
     }
     Ok(())
