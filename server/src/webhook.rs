@@ -13,6 +13,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
+use tracing::Instrument;
 
 use app::server::AppState;
 use domain::repo::webhook_events::{NewDelivery, NewEvent};
@@ -87,7 +88,22 @@ async fn verify(State(state): State<AppState>, Query(q): Query<Handshake>) -> Re
     }
 }
 
-async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// One delivery's span: its id (known once stored) and page. The events it carries get spans
+/// of their own naming this delivery id, and their Graph calls name the event id, so
+/// `RUST_LOG=server=debug,domain=debug` follows one message from here to the Graph API
+/// (docs/architecture.md, "Following one message").
+async fn receive(state: State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let span = tracing::debug_span!(
+        "delivery",
+        delivery = tracing::field::Empty,
+        page = tracing::field::Empty,
+        bytes = body.len(),
+    );
+    receive_in(state, headers, body).instrument(span).await
+}
+
+async fn receive_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let span = tracing::Span::current();
     let page = match state.page.current(&state.pool).await {
         Ok(Some(page)) => page,
         Ok(None) => return plain(StatusCode::FORBIDDEN, "no page is connected"),
@@ -99,6 +115,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let given = headers
         .get(signature::HEADER_SHA256)
         .and_then(|v| v.to_str().ok());
+    span.record("page", tracing::field::display(&page.page_id));
     if let Err(err) = signature::verify(page.app_secret.expose().as_bytes(), &body, given) {
         tracing::warn!(reason = %err, "webhook delivery refused");
         return plain(StatusCode::FORBIDDEN, "invalid signature");
@@ -129,9 +146,8 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     };
     match state.ingest.store(delivery).await {
         Ok(stored) => {
+            span.record("delivery", stored.delivery_id);
             tracing::debug!(
-                delivery = stored.delivery_id,
-                page = %page.page_id,
                 new = stored.new_events,
                 duplicates = stored.duplicates,
                 "webhook delivery stored"

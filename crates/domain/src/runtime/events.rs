@@ -17,6 +17,7 @@ use super::wake::Touched;
 use super::work::{Pending, Work};
 use crate::clock::Clock;
 use crate::storage::backend::{is_transient, Tx};
+use crate::storage::lanes;
 use crate::storage::repo::flows as flows_repo;
 use crate::storage::repo::{pages, webhook_events};
 
@@ -203,18 +204,20 @@ impl Batch<'_> {
     }
 }
 
-/// The span of one event's work: its id, its delivery, page, user and the lanes this
-/// instance works on. The outbox rows it queues carry the event's id (`outbox.event_id`),
-/// which the Graph call's span names (`sender`).
+/// The span of one event's work: its id, its delivery, page, user (whose conversation it is),
+/// its lane and the lanes this instance works on. The outbox rows it queues carry the event's
+/// id (`outbox.event_id`), which the Graph call's span names (`sender`).
 fn event_span(row: &webhook_events::EventRow, event: &Event, work: &Work) -> tracing::Span {
+    let user = event.sender.as_deref().unwrap_or_default();
     tracing::debug_span!(
         "event",
         event = row.id,
         delivery = row.delivery_id,
         page = %row.page_id,
-        user = event.sender.as_deref().unwrap_or_default(),
+        user = %user,
         kind = %row.kind,
-        lanes = work.lanes_label(),
+        lane = lanes::lane_of(&row.page_id, user),
+        lanes = %work.lanes_label(),
     )
 }
 

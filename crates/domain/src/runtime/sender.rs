@@ -16,6 +16,7 @@ use super::refusal::{self, Refused};
 use super::wake::Touched;
 use super::work::Round;
 use crate::storage::backend::{DbRef, Exec, Tx};
+use crate::storage::lanes;
 use crate::storage::repo::conversations as conv;
 use crate::storage::repo::outbox::{self, Kind, NewRow, OutboxRow, Priority};
 use crate::storage::repo::pages;
@@ -105,6 +106,7 @@ pub async fn send_due(
             page = %row.page_id,
             user = %row.psid,
             kind = %row.kind,
+            lane = lanes::lane_of(&row.page_id, &row.psid),
         );
         tasks.spawn(async move {
             let result = call(graph.as_ref(), &row).await;

@@ -249,7 +249,7 @@ impl Sender {
             }
             self.stale = false;
         }
-        let span = tracing::info_span!("outbox_round", lanes = work.lanes_label());
+        let span = tracing::info_span!("outbox_round", lanes = %work.lanes_label());
         let sent = sender::send_due(work.round(), &self.http, graph_api_url, now_ms, limit)
             .instrument(span)
             .await;

@@ -7,8 +7,7 @@ use flows::{payload_for, ButtonKind};
 use messenger::webhook::Event;
 use model::ConversationState::{self, Bot, Done, Inbox};
 use model::ThreadOwner;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use proptest::prelude::*;
 use serde_json::json;
 
 use super::{decide, needs, Facts, Needs};
@@ -394,15 +393,33 @@ fn rules_hold(name: &str, before: &ConversationRow, d: &Decision) {
     }
 }
 
-#[test]
-fn handover_rules_hold_for_any_order_of_events() {
-    let flow = flows::example_flow();
-    let events = events();
-    let mut rng = StdRng::seed_from_u64(7);
-    for _ in 0..2_000 {
+/// Any sequence of up to `longest` events from [`events`], as indices into it (proptest
+/// shrinks a failing sequence to the shortest that still breaks a rule).
+fn any_order(longest: usize) -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(0..events().len(), 0..=longest)
+}
+
+/// The event names of the handover buttons and Messenger's handover events.
+const HANDOVERS: [&str; 7] = [
+    "talk to human",
+    "return to bot",
+    "passed to baton",
+    "taken",
+    "requested",
+    "person replied",
+    "standby return",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn handover_rules_hold_for_any_order_of_events(order in any_order(12)) {
+        let flow = flows::example_flow();
+        let events = events();
         let mut c = conversation(Bot, ThreadOwner::Baton);
-        for _ in 0..12 {
-            let (name, event, channel) = &events[rng.gen_range(0..events.len())];
+        for i in order {
+            let (name, event, channel) = &events[i];
             let d = decided(event, channel, &c, &flow);
             rules_hold(name, &c, &d);
             apply(&mut c, &d);
@@ -410,39 +427,28 @@ fn handover_rules_hold_for_any_order_of_events() {
     }
 }
 
-#[test]
-fn a_repeated_handover_event_changes_nothing_the_second_time() {
-    let flow = flows::example_flow();
-    let events = events();
-    let handovers = [
-        "talk to human",
-        "return to bot",
-        "passed to baton",
-        "taken",
-        "requested",
-        "person replied",
-        "standby return",
-    ];
-    let mut rng = StdRng::seed_from_u64(11);
-    for _ in 0..500 {
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn a_repeated_handover_event_changes_nothing_the_second_time(before in any_order(8)) {
+        let flow = flows::example_flow();
+        let events = events();
         let mut c = conversation(Bot, ThreadOwner::Baton);
-        for _ in 0..rng.gen_range(0..8) {
-            let (_, event, channel) = &events[rng.gen_range(0..events.len())];
+        for i in before {
+            let (_, event, channel) = &events[i];
             let d = decided(event, channel, &c, &flow);
             apply(&mut c, &d);
         }
-        for (name, event, channel) in events.iter().filter(|(n, ..)| handovers.contains(n)) {
+        for (name, event, channel) in events.iter().filter(|(n, ..)| HANDOVERS.contains(n)) {
             let mut once = c.clone();
             let first = decided(event, channel, &c, &flow);
             apply(&mut once, &first);
             let mut twice = once.clone();
             let again = decided(event, channel, &once, &flow);
             let sent = apply(&mut twice, &again);
-            assert_eq!(
-                twice, once,
-                "{name}: the second time moved the conversation"
-            );
-            assert!(sent.is_empty(), "{name}: the second time sent {sent:?}");
+            prop_assert_eq!(&twice, &once, "{}: the second time moved the conversation", name);
+            prop_assert!(sent.is_empty(), "{}: the second time sent {:?}", name, sent);
         }
     }
 }
