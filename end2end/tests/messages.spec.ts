@@ -218,9 +218,16 @@ test("two editors on one draft: the later save is refused, nothing is lost", asy
   const other = await browser.newContext({ storageState: ADMIN_STATE });
   const second = await other.newPage();
   await openHydrated(second, "/messages");
+  // The editor loads its draft after hydration: both must hold the empty draft before either
+  // edits, or the second one would simply load the first one's save.
+  await expect(page.getByRole("button", { name: "+ New message" })).toBeVisible();
+  await expect(second.getByRole("button", { name: "+ New message" })).toBeVisible();
 
   await page.getByRole("button", { name: "+ New message" }).click();
   await form(page).getByLabel("Message name").fill("From the first editor");
+  // "All changes saved" also shows before the save starts, so wait for the server's copy.
+  await expect.poll(async () => (await draft(page.request)).messages.map((m: { name: string }) => m.name))
+    .toEqual(["From the first editor"]);
   await expect(page.getByRole("status").first()).toHaveText(/All changes saved/);
 
   await second.getByRole("button", { name: "+ New message" }).click();
