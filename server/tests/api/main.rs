@@ -11,5 +11,8 @@ mod http;
 mod live_inbox;
 mod sandbox_mode;
 mod setup;
+mod setup_harness;
+mod setup_profile_and_settings;
+mod setup_routing;
 mod simulator;
 mod webhook;

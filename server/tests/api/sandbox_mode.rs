@@ -13,6 +13,12 @@ use messenger::Secret;
 
 async fn with_sandbox_page() -> TestApp {
     let app = TestApp::new().await;
+    connect_sandbox_page(&app).await;
+    app
+}
+
+/// Connects the built-in sandbox page, its Graph API where Baton at 127.0.0.1:3000 serves it.
+async fn connect_sandbox_page(app: &TestApp) {
     pages::connect_sandbox(
         &app.state.pool,
         &app.state.clock,
@@ -21,7 +27,6 @@ async fn with_sandbox_page() -> TestApp {
     )
     .await
     .unwrap();
-    app
 }
 
 fn post_json(uri: &str, body: &str, cookie: Option<&str>, origin: Option<&str>) -> Request<Body> {
@@ -50,28 +55,23 @@ async fn the_control_api_refuses_anonymous_and_cross_origin_calls() {
 
     // Every role may use the Simulator, so an agent may drive test users.
     let agent = app.signed_in(Role::Agent).await;
-    let (status, body) = app
-        .send(post_json(
+    // The agent creates a test user (`body`) from a page at `origin`.
+    let create_test_user = |body: &str, origin: &str| {
+        app.send(post_json(
             "/sandbox/_sandbox/users",
-            r#"{"first_name":"Ana"}"#,
+            body,
             Some(&agent),
-            Some("http://127.0.0.1:3000"),
+            Some(origin),
         ))
-        .await;
+    };
+    let (status, body) = create_test_user(r#"{"first_name":"Ana"}"#, "http://127.0.0.1:3000").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = app.send(get_with("/sandbox/_sandbox/users", &agent)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("Ana"), "{body}");
 
     // The same call from another site's page is refused before it reaches the sandbox.
-    let (status, _) = app
-        .send(post_json(
-            "/sandbox/_sandbox/users",
-            r#"{"first_name":"Eve"}"#,
-            Some(&agent),
-            Some("https://evil.example"),
-        ))
-        .await;
+    let (status, _) = create_test_user(r#"{"first_name":"Eve"}"#, "https://evil.example").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(app.state.sandbox.users().len(), 1);
 
@@ -89,14 +89,7 @@ async fn the_sandbox_is_not_found_with_a_real_page_or_no_page() {
     let (status, _) = app.send(get_with("/sandbox/_sandbox/users", &admin)).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "no page connected");
 
-    pages::connect_sandbox(
-        &app.state.pool,
-        &app.state.clock,
-        &Actor::cli(),
-        "http://127.0.0.1:3000/sandbox/v21.0",
-    )
-    .await
-    .unwrap();
+    connect_sandbox_page(&app).await;
     let (status, _) = app.send(get_with("/sandbox/_sandbox/users", &admin)).await;
     assert_eq!(status, StatusCode::OK);
 

@@ -129,34 +129,26 @@ fn user_add_takes_the_password_from_env_or_stdin() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("added ana@example.com as admin"));
 
-    let out = baton(
-        dir.path(),
-        &[
-            "user",
-            "add",
-            "--email",
-            "bob@example.com",
-            "--role",
-            "agent",
-        ],
-        &[],
-        "another good password\n",
-    );
+    // Bob types his password on stdin; the second time he already exists.
+    let add_bob = || {
+        baton(
+            dir.path(),
+            &[
+                "user",
+                "add",
+                "--email",
+                "bob@example.com",
+                "--role",
+                "agent",
+            ],
+            &[],
+            "another good password\n",
+        )
+    };
+    let out = add_bob();
     assert!(out.status.success(), "{}", text(&out.stderr));
 
-    let out = baton(
-        dir.path(),
-        &[
-            "user",
-            "add",
-            "--email",
-            "bob@example.com",
-            "--role",
-            "agent",
-        ],
-        &[],
-        "another good password\n",
-    );
+    let out = add_bob();
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("already exists"),

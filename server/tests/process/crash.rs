@@ -6,11 +6,12 @@
 //! deliveries that were not acknowledged while the server was down.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use server::bench::load::{Load, Pace};
 use server::bench::sink::Sink;
 use server::bench::target::{prepare_database, Target};
+
+use crate::under_load::{steady_load, until_replies_flow};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_mid_load_loses_nothing_and_sends_nothing_twice() {
@@ -25,28 +26,9 @@ async fn a_crash_mid_load_loses_nothing_and_sends_nothing_twice() {
     sink.echo_to(&first.webhook_url);
     let (url, pid, port) = (first.webhook_url.clone(), first.pid, first.port);
 
-    let driver = {
-        let sink = sink.clone();
-        tokio::spawn(async move {
-            let mut load = Load::new(40).patient(Duration::from_secs(60));
-            let http = reqwest::Client::new();
-            let pace = Pace::Fixed {
-                rate: 150,
-                events: 900,
-            };
-            let phase = load.run("crash", pace, &url, pid, &sink, &http).await;
-            (load, phase)
-        })
-    };
+    let driver = steady_load("crash", vec![url], vec![pid], &sink);
     // Kill once replies flow, with about 30 calls waiting for the fake's answer.
-    let started = Instant::now();
-    while sink.count() < 150 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no replies before the kill"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_replies_flow(&sink, 150).await;
     first.kill_hard().await;
     let second = Target::serve(exe, &db_url, &sink.graph_url, &log, Some(port), 100_000)
         .await

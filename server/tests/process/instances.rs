@@ -9,11 +9,12 @@
 //! the test says `skipped:` and passes.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use server::bench::load::{Load, Pace};
 use server::bench::sink::Sink;
 use server::bench::target::{owned_by, prepare_database_at, Target, PAGE_ID};
+
+use crate::under_load::{steady_load, until_replies_flow};
 
 /// The key every instance seals and opens the page secrets with (BATON_SECRET_KEY).
 const SECRET_KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
@@ -59,31 +60,10 @@ async fn three_instances_answer_every_message_once_in_order_when_one_dies() {
         .await
         .unwrap();
 
-    let driver = {
-        let (sink, urls, pids) = (sink.clone(), urls.clone(), pids.clone());
-        tokio::spawn(async move {
-            let mut load = Load::new(40).patient(Duration::from_secs(60));
-            let http = reqwest::Client::new();
-            let pace = Pace::Fixed {
-                rate: 150,
-                events: 900,
-            };
-            let phase = load
-                .run_spread("three", pace, &urls, &pids, &sink, &http)
-                .await;
-            (load, phase)
-        })
-    };
+    let driver = steady_load("three", urls, pids, &sink);
     // Kill the second instance once replies flow, at a moment it has calls in flight (rows
     // it claimed, and not yet recorded, while the sink holds each call for 100 ms).
-    let started = Instant::now();
-    while sink.count() < 150 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no replies before the kill"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let started = until_replies_flow(&sink, 150).await;
     let victim = instances[1].pid;
     loop {
         // The owners of the lanes with a call in flight.

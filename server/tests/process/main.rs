@@ -11,3 +11,4 @@ mod flows_cli;
 mod instances;
 mod live;
 mod priority;
+mod under_load;

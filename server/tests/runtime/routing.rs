@@ -4,7 +4,7 @@
 //! bot says it is a bot. First against the built-in sandbox (crate::support::live), then against a
 //! wiremock Graph API answering with Meta's error envelopes.
 
-use crate::support::live::{live, Live, BACK, MENU, NOW_HUMAN, PAGE};
+use crate::support::live::{agent_named, live, Live, BACK, MENU, NOW_HUMAN, PAGE};
 use app::model::AgentAction;
 use domain::repo::audit::Actor;
 use domain::repo::settings::{self, keys};
@@ -12,35 +12,13 @@ use domain::repo::{outbox, pages};
 use domain::runtime::agent;
 use sandbox::{PageUpdate, Refusal};
 
-fn agent_ana() -> Actor {
-    Actor {
-        user_id: None,
-        name: "ana@example.com".into(),
-    }
-}
-
 async fn mark_as_done(s: &Live) {
     let (pool, clock) = (&s.state.pool, &s.state.clock);
-    agent::act(pool, clock, &s.psid, &agent_ana(), AgentAction::MarkAsDone)
+    let ana = agent_named("ana@example.com");
+    agent::act(pool, clock, &s.psid, &ana, AgentAction::MarkAsDone)
         .await
         .unwrap();
     s.settle().await;
-}
-
-async fn inbox_names(s: &Live) -> Vec<String> {
-    domain::inbox::list_page(
-        &s.state.pool,
-        &s.state.clock,
-        app::model::InboxList::Inbox,
-        "",
-        None,
-    )
-    .await
-    .unwrap()
-    .items
-    .into_iter()
-    .map(|c| c.psid)
-    .collect()
 }
 
 fn refuse(s: &Live, refusal: Refusal) {
@@ -61,8 +39,7 @@ async fn problem(s: &Live) -> Option<String> {
 #[tokio::test]
 async fn a_person_replying_from_the_page_inbox_silences_the_bot_until_marked_done() {
     let s = live().await;
-    s.state.sandbox.user_get_started(&s.psid).unwrap();
-    s.settle().await;
+    s.gets_started().await;
     assert_eq!(s.seen(), [MENU]);
     assert_eq!(s.state_of().await, "bot");
 
@@ -73,7 +50,7 @@ async fn a_person_replying_from_the_page_inbox_silences_the_bot_until_marked_don
         .unwrap();
     s.settle().await;
     assert_eq!(s.state_of().await, "inbox");
-    assert_eq!(inbox_names(&s).await, std::slice::from_ref(&s.psid));
+    assert_eq!(s.inbox_psids().await, std::slice::from_ref(&s.psid));
     let ledger = s.ledger().await;
     assert_eq!(ledger.last().unwrap().2, "page_inbox");
     let detail = domain::repo::conversations::ledger(&s.state.pool, PAGE, &s.psid)
@@ -103,8 +80,7 @@ async fn a_person_replying_from_the_page_inbox_silences_the_bot_until_marked_don
     assert_eq!(s.state_of().await, "done");
     assert_eq!(s.owner(), "baton");
     assert!(s.seen().last().unwrap().starts_with(BACK), "{:?}", s.seen());
-    s.state.sandbox.user_says(&s.psid, "menu").unwrap();
-    s.settle().await;
+    s.says("menu").await;
     assert_eq!(s.seen().last().unwrap(), MENU);
 }
 
@@ -114,8 +90,7 @@ async fn when_messenger_will_not_move_the_thread_the_person_keeps_the_conversati
     // A page whose separate handover calls are disabled (Conversation Routing with a
     // default app): the pass after the person's reply is refused.
     refuse(&s, Refusal::SeparateCalls);
-    s.state.sandbox.user_get_started(&s.psid).unwrap();
-    s.settle().await;
+    s.gets_started().await;
     s.state.sandbox.agent_says(&s.psid, "Rita here").unwrap();
     s.settle().await;
     assert_eq!(s.owner(), "baton", "Messenger kept the thread");
@@ -138,8 +113,7 @@ async fn when_messenger_will_not_move_the_thread_the_person_keeps_the_conversati
         "expected on such pages: no alarm for admins"
     );
     // Messages now come on `messaging` (Baton owns the thread), and still the bot is silent.
-    s.state.sandbox.user_says(&s.psid, "hello?").unwrap();
-    s.settle().await;
+    s.says("hello?").await;
     assert_eq!(s.seen(), [MENU, "Rita here"]);
     // Mark as done needs no take (Baton has the thread): the back-in-bot message goes out.
     mark_as_done(&s).await;
@@ -150,10 +124,8 @@ async fn when_messenger_will_not_move_the_thread_the_person_keeps_the_conversati
 #[tokio::test]
 async fn batons_own_echoes_never_count_as_a_person() {
     let s = live().await;
-    s.state.sandbox.user_get_started(&s.psid).unwrap();
-    s.settle().await;
-    s.state.sandbox.user_says(&s.psid, "menu").unwrap();
-    s.settle().await;
+    s.gets_started().await;
+    s.says("menu").await;
     assert_eq!(s.seen(), [MENU, MENU]);
     assert_eq!(s.state_of().await, "bot");
     assert!(s.ledger().await.is_empty());
@@ -246,11 +218,7 @@ async fn a_page_with_the_older_settings_gets_the_message_then_the_separate_pass(
         .collect();
     assert_eq!(passes, ["done"]);
     // The way back works as before.
-    s.state
-        .sandbox
-        .user_taps_title(&s.psid, "Return to bot")
-        .unwrap();
-    s.settle().await;
+    s.taps("Return to bot").await;
     assert_eq!(s.state_of().await, "done");
     assert!(s.seen().last().unwrap().starts_with(BACK));
 }
@@ -280,7 +248,7 @@ async fn a_refused_handover_tells_the_user_no_one_can_take_it_and_the_admins_why
     );
     assert_eq!(s.owner(), "baton");
     assert_eq!(s.state_of().await, "bot");
-    assert!(inbox_names(&s).await.is_empty());
+    assert!(s.inbox_psids().await.is_empty());
     let notice = problem(&s).await.expect("admins are told");
     assert!(
         notice.contains("Handover Protocol APIs disabled"),
@@ -289,22 +257,13 @@ async fn a_refused_handover_tells_the_user_no_one_can_take_it_and_the_admins_why
     assert!(notice.contains("Setup → Routing settings"), "{notice}");
     assert!(!notice.contains("lacks permission"), "{notice}");
     // The bot still answers.
-    s.state.sandbox.user_says(&s.psid, "menu").unwrap();
-    s.settle().await;
+    s.says("menu").await;
     assert_eq!(s.seen().last().unwrap(), MENU);
 
     // Fixed on Meta's side: the next handover goes through and the notice goes.
     refuse(&s, Refusal::Off);
-    s.state
-        .sandbox
-        .user_taps_title(&s.psid, "Talk to human")
-        .unwrap();
-    s.settle().await;
-    s.state
-        .sandbox
-        .user_taps_title(&s.psid, "Talk to human")
-        .unwrap();
-    s.settle().await;
+    s.taps("Talk to human").await;
+    s.taps("Talk to human").await;
     assert!(s.seen().last().unwrap().starts_with(NOW_HUMAN));
     assert_eq!(s.owner(), "page_inbox");
     assert_eq!(problem(&s).await, None);
@@ -332,11 +291,9 @@ async fn a_pass_refused_after_the_message_on_an_older_page_is_followed_by_the_pl
 #[tokio::test]
 async fn a_restricted_page_is_classified_and_leaves_the_user_with_the_bot() {
     let s = live().await;
-    s.state.sandbox.user_get_started(&s.psid).unwrap();
-    s.settle().await;
+    s.gets_started().await;
     refuse(&s, Refusal::Restricted);
-    s.state.sandbox.user_says(&s.psid, "human").unwrap();
-    s.settle().await;
+    s.says("human").await;
     let failed = outbox::list_for(&s.state.pool, PAGE, &s.psid)
         .await
         .unwrap()
@@ -362,24 +319,13 @@ async fn the_bot_discloses_itself_first_and_when_the_user_comes_back() {
     )
     .await
     .unwrap();
-    s.state.sandbox.user_get_started(&s.psid).unwrap();
-    s.settle().await;
-    s.state.sandbox.user_says(&s.psid, "menu").unwrap();
-    s.settle().await;
+    s.gets_started().await;
+    s.says("menu").await;
     assert_eq!(s.seen(), [app::model::DEFAULT_BOT_DISCLOSURE, MENU, MENU]);
 
-    s.state.sandbox.user_says(&s.psid, "human").unwrap();
-    s.settle().await;
-    s.state
-        .sandbox
-        .user_taps_title(&s.psid, "Talk to human")
-        .unwrap();
-    s.settle().await;
-    s.state
-        .sandbox
-        .user_taps_title(&s.psid, "Return to bot")
-        .unwrap();
-    s.settle().await;
+    s.says("human").await;
+    s.taps("Talk to human").await;
+    s.taps("Return to bot").await;
     let seen = s.seen();
     let n = seen.len();
     assert_eq!(seen[n - 2], app::model::DEFAULT_BOT_DISCLOSURE, "{seen:?}");
@@ -405,13 +351,8 @@ async fn the_bot_discloses_itself_first_and_when_the_user_comes_back() {
     pages::set_bot_disclosure(&s.state.pool, PAGE, None)
         .await
         .unwrap();
-    s.state.sandbox.user_says(&s.psid, "human").unwrap();
-    s.settle().await;
-    s.state
-        .sandbox
-        .user_taps_title(&s.psid, "Talk to human")
-        .unwrap();
-    s.settle().await;
+    s.says("human").await;
+    s.taps("Talk to human").await;
     mark_as_done(&s).await;
     let seen = s.seen();
     assert!(seen.last().unwrap().starts_with(BACK));

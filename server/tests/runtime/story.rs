@@ -3,24 +3,18 @@
 //! calls, the published handover-kit flow, and the runtime workers drained step by step.
 
 use app::model::AgentAction;
-use domain::repo::audit::Actor;
 use domain::repo::{conversations, outbox, webhook_events};
 use domain::runtime::{self, agent};
 
-use crate::support::live::{live, Live, BACK, MENU, NOW_HUMAN, PAGE};
+use crate::support::live::{agent_named, live, Live, BACK, MENU, NOW_HUMAN, PAGE};
 
 #[tokio::test]
 async fn the_seed_story_from_get_started_to_human_and_back() {
     let s = live().await;
-    s.state.sandbox.user_get_started(&s.psid).unwrap();
-    s.settle().await;
+    s.gets_started().await;
     assert_eq!(s.seen(), [MENU]);
 
-    s.state
-        .sandbox
-        .user_taps_title(&s.psid, "Talk to human")
-        .unwrap();
-    s.settle().await;
+    s.taps("Talk to human").await;
     assert_eq!(s.seen().len(), 2);
     assert!(
         s.seen()[1].starts_with("Click the button below"),
@@ -28,11 +22,7 @@ async fn the_seed_story_from_get_started_to_human_and_back() {
         s.seen()
     );
 
-    s.state
-        .sandbox
-        .user_taps_title(&s.psid, "Talk to human")
-        .unwrap();
-    s.settle().await;
+    s.taps("Talk to human").await;
     let seen = s.seen();
     assert!(seen[2].starts_with(NOW_HUMAN), "{seen:?}");
     assert_eq!(
@@ -67,11 +57,7 @@ async fn the_seed_story_from_get_started_to_human_and_back() {
     );
 
     // "Return to bot" arrives on standby without its payload: matched by title.
-    s.state
-        .sandbox
-        .user_taps_title(&s.psid, "Return to bot")
-        .unwrap();
-    s.settle().await;
+    s.taps("Return to bot").await;
     assert!(s.seen().last().unwrap().starts_with(BACK), "{:?}", s.seen());
     assert_eq!(s.owner(), "baton");
     assert_eq!(s.state_of().await, "done");
@@ -109,24 +95,13 @@ async fn handed_over(s: &Live) {
 #[tokio::test]
 async fn a_refused_handover_leaves_the_user_with_the_bot_and_says_why() {
     let s = live().await;
-    s.state
-        .sandbox
-        .update_page(
-            PAGE,
-            sandbox::PageUpdate {
-                secondary_receivers: Some(Vec::new()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    s.state.sandbox.user_get_started(&s.psid).unwrap();
-    s.settle().await;
+    s.set_page(sandbox::PageUpdate {
+        secondary_receivers: Some(Vec::new()),
+        ..Default::default()
+    });
+    s.gets_started().await;
     for _ in 0..2 {
-        s.state
-            .sandbox
-            .user_taps_title(&s.psid, "Talk to human")
-            .unwrap();
-        s.settle().await;
+        s.taps("Talk to human").await;
     }
     assert_eq!(s.seen().len(), 3, "{:?}", s.seen());
     assert_eq!(s.seen()[2], flows::DEFAULT_UNAVAILABLE_TEXT);
@@ -154,16 +129,8 @@ async fn a_refused_handover_leaves_the_user_with_the_bot_and_says_why() {
         ("inbox", "bot", "messenger")
     );
     // The conversation is not waiting in the inbox for nobody.
-    let inbox = domain::inbox::list_page(
-        &s.state.pool,
-        &s.state.clock,
-        app::model::InboxList::Inbox,
-        "",
-        None,
-    )
-    .await
-    .unwrap();
-    assert!(inbox.items.is_empty(), "{:?}", inbox.items);
+    let inbox = s.inbox_psids().await;
+    assert!(inbox.is_empty(), "{inbox:?}");
 }
 
 #[tokio::test]
@@ -201,12 +168,7 @@ async fn concurrent_mark_as_done_gives_one_handover_and_one_message() {
     let s = live().await;
     handed_over(&s).await;
     let before = s.seen().len();
-    // Agents known by name only (no user rows in this test database).
-    let named = |name: &str| Actor {
-        user_id: None,
-        name: name.into(),
-    };
-    let (a, b) = (named("a@example.com"), named("b@example.com"));
+    let (a, b) = (agent_named("a@example.com"), agent_named("b@example.com"));
     let (pool, clock) = (&s.state.pool, &s.state.clock);
     let done = AgentAction::MarkAsDone;
     let (ra, rb) = tokio::join!(
@@ -240,8 +202,7 @@ async fn concurrent_mark_as_done_gives_one_handover_and_one_message() {
 #[tokio::test]
 async fn duplicate_deliveries_are_answered_once() {
     let s = live().await;
-    s.state.sandbox.user_get_started(&s.psid).unwrap();
-    s.settle().await;
+    s.gets_started().await;
     // Re-deliver every stored delivery body again, as Facebook does on retries.
     let events = webhook_events::list(&s.state.pool, &s.state.deliveries, None)
         .await
@@ -292,22 +253,17 @@ async fn reqwest_free_post(s: &Live, body: &[u8], signature: &str) -> String {
 #[tokio::test]
 async fn outside_the_24_hour_window_the_refusal_is_recorded_in_plain_words() {
     let s = live().await;
-    s.state.sandbox.user_get_started(&s.psid).unwrap();
-    s.settle().await;
+    s.gets_started().await;
     // A day and a bit later (on the platform's clock) an agent moves the user to the inbox:
     // the confirmation cannot be sent any more, the handover itself still happens.
     s.state
         .sandbox
         .advance(std::time::Duration::from_secs(25 * 60 * 60));
-    let agent_ana = Actor {
-        user_id: None,
-        name: "ana@example.com".into(),
-    };
     agent::act(
         &s.state.pool,
         &s.state.clock,
         &s.psid,
-        &agent_ana,
+        &agent_named("ana@example.com"),
         AgentAction::MoveToInbox,
     )
     .await
@@ -338,10 +294,7 @@ async fn agent_replies_follow_the_owner_and_the_windows() {
     use domain::inbox;
 
     let s = live().await;
-    let ana = Actor {
-        user_id: None,
-        name: "ana@example.com".into(),
-    };
+    let ana = agent_named("ana@example.com");
     let reply = |text: String| {
         let (pool, clock) = (s.state.pool.clone(), s.state.clock.clone());
         let (psid, ana) = (s.psid.clone(), ana.clone());
@@ -358,8 +311,7 @@ async fn agent_replies_follow_the_owner_and_the_windows() {
         other => panic!("expected a refusal, got {other:?}"),
     };
 
-    s.state.sandbox.user_get_started(&s.psid).unwrap();
-    s.settle().await;
+    s.gets_started().await;
     assert!(matches!(rule().await, ReplyRule::Response { .. }));
 
     // Inside the 24 h window: a normal reply, shown to the user and in Baton's transcript.

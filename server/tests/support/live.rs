@@ -4,6 +4,7 @@
 //! (story.rs, routing.rs).
 
 use app::server::AppState;
+use domain::repo::audit::Actor;
 use domain::repo::conversations;
 use domain::runtime;
 use sandbox::{NewUser, Speaker};
@@ -39,6 +40,14 @@ pub async fn live() -> Live {
         graph,
         psid: user.psid,
         _dir: dir,
+    }
+}
+
+/// An agent known by name only (no user row in the test database).
+pub fn agent_named(name: &str) -> Actor {
+    Actor {
+        user_id: None,
+        name: name.into(),
     }
 }
 
@@ -97,17 +106,49 @@ impl Live {
         self.state.sandbox.update_page(PAGE, update).unwrap();
     }
 
-    /// Get Started, the "human" keyword, then Talk to human: the user asked for a person.
-    pub async fn asks_for_a_person(&self) {
+    /// The user taps Get Started, and the runtime does what follows.
+    pub async fn gets_started(&self) {
         self.state.sandbox.user_get_started(&self.psid).unwrap();
         self.settle().await;
-        self.state.sandbox.user_says(&self.psid, "human").unwrap(); // keyword → talk_to_human
+    }
+
+    /// The user writes `text`, and the runtime does what follows.
+    pub async fn says(&self, text: &str) {
+        self.state.sandbox.user_says(&self.psid, text).unwrap();
         self.settle().await;
+    }
+
+    /// The user taps the button titled `title`, and the runtime does what follows.
+    pub async fn taps(&self, title: &str) {
         self.state
             .sandbox
-            .user_taps_title(&self.psid, "Talk to human")
+            .user_taps_title(&self.psid, title)
             .unwrap();
         self.settle().await;
+    }
+
+    /// Get Started, the "human" keyword, then Talk to human: the user asked for a person.
+    pub async fn asks_for_a_person(&self) {
+        self.gets_started().await;
+        self.says("human").await; // keyword → talk_to_human
+        self.taps("Talk to human").await;
+    }
+
+    /// The conversations in Baton's Inbox list (first page, no search), by psid.
+    pub async fn inbox_psids(&self) -> Vec<String> {
+        domain::inbox::list_page(
+            &self.state.pool,
+            &self.state.clock,
+            app::model::InboxList::Inbox,
+            "",
+            None,
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|c| c.psid)
+        .collect()
     }
 
     /// The ledger as (from, to, cause) triples.

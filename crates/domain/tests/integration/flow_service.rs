@@ -8,7 +8,7 @@ use domain::repo::{audit, audit::Actor, flows as repo, users};
 use domain::Clock;
 use flows::{parse_flow, to_json, Flow};
 use model::AppError;
-use model::{PushStatus, Role};
+use model::{PublishReport, PushStatus, Role};
 use serde_json::json;
 
 const KIT: &str = include_str!("../../../flows/tests/fixtures/handover_kit.json");
@@ -46,6 +46,22 @@ async fn import(pool: &Db, flow: &Flow) {
     publishing::import(pool, &Clock::system(), &Actor::cli(), &to_json(flow))
         .await
         .unwrap();
+}
+
+/// Publishes the draft as the CLI, pushing the profile only to a connected page.
+async fn publish(pool: &Db) -> Result<PublishReport, FlowError> {
+    publishing::publish(pool, &Clock::system(), &Actor::cli(), NO_GRAPH).await
+}
+
+/// [`publish`], expecting the profile pushed to the connected page.
+async fn publish_and_push(pool: &Db) -> PublishReport {
+    let report = publish(pool).await.unwrap();
+    assert_eq!(
+        report.version.push_status,
+        PushStatus::Pushed,
+        "{report:#?}"
+    );
+    report
 }
 
 /// An editor account (audit rows reference real users).
@@ -149,15 +165,11 @@ async fn a_draft_may_break_rules_but_cannot_be_published(pool: Db) {
 }
 
 async fn publishing_numbers_versions_and_summarises_changes(pool: Db) {
-    let err = publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
-        .await
-        .unwrap_err();
+    let err = publish(&pool).await.unwrap_err();
     assert!(matches!(err, FlowError::App(AppError::Invalid(ref m)) if m.contains("no draft")));
 
     import(&pool, &kit()).await;
-    let first = publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
-        .await
-        .unwrap();
+    let first = publish(&pool).await.unwrap();
     assert_eq!(first.version.number, 1);
     assert_eq!(first.version.summary, FIRST_VERSION);
     assert_eq!(first.version.push_status, PushStatus::Skipped);
@@ -191,13 +203,9 @@ async fn publishing_numbers_versions_and_summarises_changes(pool: Db) {
 
 async fn rollback_republishes_an_old_flow_and_makes_it_the_draft(pool: Db) {
     import(&pool, &kit()).await;
-    publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
-        .await
-        .unwrap();
+    publish(&pool).await.unwrap();
     import(&pool, &kit_plus_one()).await;
-    publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
-        .await
-        .unwrap();
+    publish(&pool).await.unwrap();
 
     let report = publishing::rollback(&pool, &Clock::system(), &Actor::cli(), 1, NO_GRAPH)
         .await
@@ -262,14 +270,7 @@ async fn publishing_pushes_the_messenger_profile_to_the_connected_page(pool: Db)
         .await
         .unwrap();
     import(&pool, &kit()).await;
-    let report = publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
-        .await
-        .unwrap();
-    assert_eq!(
-        report.version.push_status,
-        PushStatus::Pushed,
-        "{report:#?}"
-    );
+    let report = publish_and_push(&pool).await;
     assert_eq!(report.page.as_deref(), Some("Baton Demo (1234567890)"));
     assert!(report.steps.iter().all(|s| s.ok));
     let profile = sb.messenger_profile(sandbox::DEFAULT_PAGE_ID).unwrap();
@@ -295,14 +296,7 @@ async fn publishing_pushes_the_messenger_profile_to_the_connected_page(pool: Db)
         url: "https://example.com/help".into(),
     };
     import(&pool, &flow).await;
-    let report = publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
-        .await
-        .unwrap();
-    assert_eq!(
-        report.version.push_status,
-        PushStatus::Pushed,
-        "{report:#?}"
-    );
+    let report = publish_and_push(&pool).await;
     let profile = sb.messenger_profile(sandbox::DEFAULT_PAGE_ID).unwrap();
     assert!(profile.get("greeting").is_none(), "{profile}");
     assert_eq!(
@@ -330,9 +324,7 @@ async fn a_graph_failure_is_reported_per_step_and_the_version_stays_live(pool: D
     .await
     .unwrap();
     import(&pool, &kit()).await;
-    let report = publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH)
-        .await
-        .unwrap();
+    let report = publish(&pool).await.unwrap();
     assert!(report.push_failed());
     assert_eq!(report.steps.len(), 3, "{report:#?}");
     for step in &report.steps {
@@ -372,9 +364,7 @@ async fn racing_publishes_never_fail_with_a_database_error(pool: Db) {
     import(&pool, &kit()).await;
     let runs = (0..4).map(|_| {
         let pool = pool.clone();
-        tokio::spawn(async move {
-            publishing::publish(&pool, &Clock::system(), &Actor::cli(), NO_GRAPH).await
-        })
+        tokio::spawn(async move { publish(&pool).await })
     });
     for run in runs.collect::<Vec<_>>() {
         match run.await.unwrap() {

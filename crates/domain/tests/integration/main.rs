@@ -1,7 +1,8 @@
-//! The domain crate against real databases (SQLite and, when configured, PostgreSQL): accounts,
-//! flows, the inbox, ingest, lanes, the outbox, pages, the sandbox store and the shared send
-//! budget. One test binary, so the crate links once for all of them.
+//! The domain crate against real databases (SQLite and, when configured, PostgreSQL): accounts
+//! and signing in, flows, the inbox, ingest, lanes, the outbox, pages, the sandbox store and the
+//! shared send budget. One test binary, so the crate links once for all of them.
 
+mod account_helpers;
 mod accounts;
 mod flow_service;
 mod inbox;
@@ -11,3 +12,4 @@ mod outbox;
 mod pages;
 mod sandbox_store;
 mod send_budget;
+mod sign_in;

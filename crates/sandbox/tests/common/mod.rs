@@ -1,5 +1,6 @@
 //! Shared test helpers: a sandbox on a random port, a webhook receiver that verifies
-//! signatures and can fail on purpose, and a Baton GraphClient pointed at the sandbox.
+//! signatures and can fail on purpose, a Baton GraphClient pointed at the sandbox, the page's
+//! settings changed, and Graph API errors and answers read.
 
 #![allow(dead_code)]
 
@@ -13,8 +14,8 @@ use axum::routing::post;
 use axum::Router;
 use messenger::signature::{self, sign_sha1};
 use messenger::webhook::{self, Channel, Event};
-use messenger::{GraphClient, Secret};
-use sandbox::{Sandbox, SandboxConfig, DEFAULT_APP_SECRET, DEFAULT_PAGE_TOKEN};
+use messenger::{GraphClient, GraphError, Secret};
+use sandbox::{PageUpdate, Sandbox, SandboxConfig, DEFAULT_APP_SECRET, DEFAULT_PAGE_TOKEN};
 
 pub const PAGE: &str = "1234567890";
 pub const BATON: &str = "111111111111111";
@@ -170,4 +171,39 @@ pub async fn call_json(
         status,
         serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
     )
+}
+
+/// Changes the sandbox page's settings: `f` fills in what changes.
+pub fn set_page(env: &Env, f: impl FnOnce(&mut PageUpdate)) {
+    let mut update = PageUpdate::default();
+    f(&mut update);
+    env.sandbox.update_page(PAGE, update).unwrap();
+}
+
+/// The HTTP status of a Graph API error (`None` when no answer came).
+pub fn http_status(err: &GraphError) -> Option<u16> {
+    match err {
+        GraphError::Api { status, .. } => Some(*status),
+        _ => None,
+    }
+}
+
+/// The message of a Graph API error, as Meta words it.
+pub fn api_message(err: &GraphError) -> String {
+    match err {
+        GraphError::Api { error, .. } => error.message.clone(),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+/// A GET of `url` with `query`: the status and the JSON answer (`Null` when it is not JSON).
+pub async fn get_json(url: &str, query: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .get(url)
+        .query(query)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
 }

@@ -7,6 +7,11 @@ use messenger::webhook::{Channel, EventKind};
 use messenger::ErrorKind;
 use sandbox::{Speaker, Tap};
 
+/// The app whose request for `psid`'s thread waits for the owner's answer, as the sandbox says.
+fn pending_request(env: &Env, psid: &str) -> Option<String> {
+    env.sandbox.thread(psid).unwrap().pending_request_from
+}
+
 #[tokio::test]
 async fn full_handover_cycle() {
     let env = env().await;
@@ -154,14 +159,7 @@ async fn move_to_inbox_request_then_pass() {
     };
     assert_eq!(r.requested_owner_app_id.as_deref(), Some(INBOX));
     assert_eq!(r.metadata.as_deref(), Some("agent wants it"));
-    assert_eq!(
-        env.sandbox
-            .thread(&psid)
-            .unwrap()
-            .pending_request_from
-            .as_deref(),
-        Some(INBOX)
-    );
+    assert_eq!(pending_request(&env, &psid).as_deref(), Some(INBOX));
     // Ownership unchanged until Baton answers with a pass.
     assert_eq!(
         env.sandbox.thread_owner(&psid).unwrap().as_deref(),
@@ -284,13 +282,6 @@ async fn release_makes_thread_idle_until_next_user_message() {
         .request_thread_control(&psid, Some("please"))
         .await
         .unwrap();
-    assert_eq!(
-        env.sandbox
-            .thread(&psid)
-            .unwrap()
-            .pending_request_from
-            .as_deref(),
-        Some(BATON)
-    );
+    assert_eq!(pending_request(&env, &psid).as_deref(), Some(BATON));
     assert!(env.take_events().await.is_empty());
 }
