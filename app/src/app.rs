@@ -4,12 +4,13 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes, A};
 use leptos_router::{lazy_route, path, Lazy, LazyRoute};
+use model::Permission;
 
-use crate::model::Permission;
 use crate::pages::{
     AuditPage, Auth, CurrentUser, Gate, HomePage, InboxPage, MessagesPage, NotFound, PageAlertText,
     RequirePermission, SettingsPage, SetupPage, SimulatorPage, UserMenu, UsersPage,
 };
+use crate::screens::SCREENS;
 
 /// The full HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -93,50 +94,6 @@ fn PageAlert() -> impl IntoView {
             }
         })
 }
-
-/// A main screen: where it is, what it is called and for, and who may open it (the navigation
-/// and the home screen's cards both list these).
-#[derive(Clone, Copy)]
-pub struct Screen {
-    pub href: &'static str,
-    pub label: &'static str,
-    pub blurb: &'static str,
-    pub permission: Permission,
-}
-
-/// The main screens, in navigation order.
-pub const SCREENS: [Screen; 5] = [
-    Screen {
-        href: "/messages",
-        label: "Messages",
-        blurb: "Build the bot's messages and buttons.",
-        permission: Permission::EditFlows,
-    },
-    Screen {
-        href: "/inbox",
-        label: "Inbox",
-        blurb: "See who asked for a human.",
-        permission: Permission::WorkInbox,
-    },
-    Screen {
-        href: "/simulator",
-        label: "Simulator",
-        blurb: "Try the bot with a test user, offline.",
-        permission: Permission::UseSimulator,
-    },
-    Screen {
-        href: "/setup",
-        label: "Setup",
-        blurb: "Connect a Facebook Page, step by step.",
-        permission: Permission::RunSetup,
-    },
-    Screen {
-        href: "/settings",
-        label: "Settings",
-        blurb: "The page's health, users and the audit log.",
-        permission: Permission::ManageSettings,
-    },
-];
 
 /// The main navigation, showing only the screens the user's role may open.
 #[component]

@@ -5,10 +5,12 @@
 pub mod api;
 mod app;
 mod pages;
+mod screens;
 
+// The shared types live in the `model` crate (the domain crate uses them too). The app's own
+// modules name that crate directly (`model::…`, `model::error::AppError`), never this root,
+// which only wires things together; the server names them `app::model` and `app::error`.
 pub use ::model;
-/// The shared types live in the `model` crate (the domain crate uses them too); the app names
-/// them `crate::model` and `crate::error` as before.
 pub use model::error;
 
 #[cfg(feature = "ssr")]

@@ -2,9 +2,8 @@
 //! ones open without a session (`get_session`, `sign_in`, `create_first_admin`).
 
 use leptos::prelude::*;
-
-use crate::error::AppError;
-use crate::model::SessionInfo;
+use model::error::AppError;
+use model::SessionInfo;
 
 /// Who is signed in, or whether the first admin still has to be created.
 #[server(endpoint = "auth/session")]
@@ -72,8 +71,8 @@ async fn signed_in(
     ctx: &crate::server::Ctx,
     user: domain::repo::users::UserRow,
 ) -> Result<SessionInfo, AppError> {
-    use crate::model::{PageAlert, Permission};
     use domain::repo::settings::{self, keys};
+    use model::{PageAlert, Permission};
     let mut alert = None;
     if user.role().can(Permission::ManageSettings) {
         // The most pressing first: nothing goes out while the token is refused.

@@ -8,16 +8,15 @@
 
 use flows::{Flow, Problem};
 use leptos::prelude::*;
-
-use crate::error::AppError;
-use crate::model::{EditorState, PublishReport, SavedDraft, VersionInfo};
+use model::error::AppError;
+use model::{EditorState, PublishReport, SavedDraft, VersionInfo};
 
 /// The draft flow (an empty flow when nothing was saved yet).
 #[server(endpoint = "flows/get_draft")]
 pub async fn get_draft() -> Result<Flow, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::flows;
+    use model::Permission;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
     Ok(flows::draft(ctx.pool()).await?)
@@ -28,9 +27,9 @@ pub async fn get_draft() -> Result<Flow, AppError> {
 /// nothing saved). Returns every problem of the saved draft (errors and warnings).
 #[server(endpoint = "flows/save_draft")]
 pub async fn save_draft(flow: String) -> Result<Vec<Problem>, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::{flows, repo::audit::Actor};
+    use model::Permission;
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -42,9 +41,9 @@ pub async fn save_draft(flow: String) -> Result<Vec<Problem>, AppError> {
 /// Every problem of the stored draft (errors block publishing; warnings are advice).
 #[server(endpoint = "flows/validate_draft")]
 pub async fn validate_draft() -> Result<Vec<Problem>, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::flows;
+    use model::Permission;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
     flows::check_draft(ctx.pool()).await
@@ -55,9 +54,9 @@ pub async fn validate_draft() -> Result<Vec<Problem>, AppError> {
 /// version live; the report says which step failed.
 #[server(endpoint = "flows/publish")]
 pub async fn publish() -> Result<PublishReport, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::{flows, repo::audit::Actor};
+    use model::Permission;
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::PublishFlows).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -70,9 +69,9 @@ pub async fn publish() -> Result<PublishReport, AppError> {
 /// Published versions, newest first.
 #[server(endpoint = "flows/list_versions")]
 pub async fn list_versions() -> Result<Vec<VersionInfo>, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::flows;
+    use model::Permission;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
     Ok(flows::versions(ctx.pool()).await?)
@@ -81,9 +80,9 @@ pub async fn list_versions() -> Result<Vec<VersionInfo>, AppError> {
 /// Publishes the flow of version `number` again as a new version (and makes it the draft).
 #[server(endpoint = "flows/rollback")]
 pub async fn rollback(number: i64) -> Result<PublishReport, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::{flows, repo::audit::Actor};
+    use model::Permission;
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::PublishFlows).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -97,9 +96,9 @@ pub async fn rollback(number: i64) -> Result<PublishReport, AppError> {
 /// may publish: everything the Messages editor opens with.
 #[server(endpoint = "flows/load_editor")]
 pub async fn load_editor() -> Result<EditorState, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::flows;
+    use model::Permission;
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let can_publish = user.role().can(Permission::PublishFlows);
@@ -110,9 +109,9 @@ pub async fn load_editor() -> Result<EditorState, AppError> {
 /// saying who did, and nothing is saved). Returns the new revision.
 #[server(endpoint = "flows/save_edit")]
 pub async fn save_edit(flow: String, revision: i64) -> Result<SavedDraft, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::{flows, repo::audit::Actor};
+    use model::Permission;
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -126,9 +125,9 @@ pub async fn save_edit(flow: String, revision: i64) -> Result<SavedDraft, AppErr
 /// Returns the new editor state.
 #[server(endpoint = "flows/import_file")]
 pub async fn import_file(flow: String) -> Result<EditorState, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::{flows, repo::audit::Actor};
+    use model::Permission;
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::EditFlows).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -141,9 +140,9 @@ pub async fn import_file(flow: String) -> Result<EditorState, AppError> {
 /// the messenger profile; `Conflict` when the draft changed since.
 #[server(endpoint = "flows/push_changes")]
 pub async fn push_changes(revision: i64) -> Result<PublishReport, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::{flows, repo::audit::Actor};
+    use model::Permission;
     let ctx = Ctx::get()?;
     let user = ctx.require(Permission::PublishFlows).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -156,9 +155,9 @@ pub async fn push_changes(revision: i64) -> Result<PublishReport, AppError> {
 /// What version `number` changed against the version before it, one line per change.
 #[server(endpoint = "flows/version_changes")]
 pub async fn version_changes(number: i64) -> Result<Vec<String>, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::flows;
+    use model::Permission;
     let ctx = Ctx::get()?;
     ctx.require(Permission::EditFlows).await?;
     flows::version_changes(ctx.pool(), number).await

@@ -3,11 +3,8 @@
 //! `domain::inbox`, the actions in `domain::runtime::agent`.
 
 use leptos::prelude::*;
-
-use crate::error::AppError;
-use crate::model::{
-    AgentAction, AgentActionReport, ConversationDetail, ConversationPage, ReplyReport,
-};
+use model::error::AppError;
+use model::{AgentAction, AgentActionReport, ConversationDetail, ConversationPage, ReplyReport};
 
 /// One page (50 rows) of `list` (inbox | done | all), newest activity first. `search` (may be
 /// empty) matches the name or the last text; `cursor` is the previous page's `next_cursor`,
@@ -18,23 +15,23 @@ pub async fn list_conversations(
     search: String,
     cursor: String,
 ) -> Result<ConversationPage, AppError> {
-    use crate::model::{InboxCursor, InboxList, Permission};
     use crate::server::Ctx;
     use domain::inbox;
+    use model::{InboxCursor, InboxList, Permission};
     let ctx = Ctx::get()?;
     ctx.require(Permission::WorkInbox).await?;
     let list = InboxList::parse(&list).map_err(AppError::Invalid)?;
     let cursor = InboxCursor::parse(&cursor).map_err(AppError::Invalid)?;
-    crate::model::check_search(&search).map_err(AppError::Invalid)?;
+    model::check_search(&search).map_err(AppError::Invalid)?;
     inbox::list_page(ctx.pool(), ctx.clock(), list, &search, cursor.as_ref()).await
 }
 
 /// One conversation: profile, thread owner, 24 h window, transcript, handovers, failures.
 #[server(endpoint = "inbox/get")]
 pub async fn get_conversation(psid: String) -> Result<ConversationDetail, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::inbox;
+    use model::Permission;
     let ctx = Ctx::get()?;
     ctx.require(Permission::WorkInbox).await?;
     inbox::detail(ctx.pool(), ctx.clock(), &psid).await
@@ -81,7 +78,7 @@ pub async fn reply(psid: String, text: String) -> Result<ReplyReport, AppError> 
 /// The signed-in user, who must be allowed to work the inbox, as the audit log names them.
 #[cfg(feature = "ssr")]
 async fn inbox_agent(ctx: &crate::server::Ctx) -> Result<domain::repo::audit::Actor, AppError> {
-    let user = ctx.require(crate::model::Permission::WorkInbox).await?;
+    let user = ctx.require(model::Permission::WorkInbox).await?;
     Ok(domain::repo::audit::Actor::user(user.id, &user.email))
 }
 

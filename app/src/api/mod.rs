@@ -1,6 +1,6 @@
 //! Server functions, one file per domain. Each is thin: take the request context with
 //! `server::Ctx::get()?` before any await, authorize with `ctx.require(..)` (or
-//! `ctx.require_user()`), parse with `crate::model`, call one domain
+//! `ctx.require_user()`), parse with `model`, call one domain
 //! function, map the error to `AppError`. `server/tests/api/authz.rs` lists every one of them with
 //! the access it needs and fails when a new one is missing from that table.
 

@@ -1,8 +1,7 @@
 //! Server functions for the Settings screen.
 
 use leptos::prelude::*;
-
-use crate::error::AppError;
+use model::error::AppError;
 
 /// The page display name, or `None` when none was saved yet (any signed-in user).
 #[server(endpoint = "settings/page_name")]
@@ -17,9 +16,9 @@ pub async fn get_page_name() -> Result<Option<String>, AppError> {
 /// Validates and stores the page display name; returns the stored (trimmed) value (admins).
 #[server(endpoint = "settings/save_page_name")]
 pub async fn save_page_name(name: String) -> Result<String, AppError> {
-    use crate::model::{PageName, Permission};
     use crate::server::Ctx;
     use domain::{repo::audit, repo::settings};
+    use model::{PageName, Permission};
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageSettings).await?;
     let name = PageName::parse(&name).map_err(AppError::Invalid)?;
@@ -46,9 +45,9 @@ pub async fn save_page_name(name: String) -> Result<String, AppError> {
 
 /// Settings → Page: the connected page's health, checked with Facebook now (admins).
 #[server(endpoint = "settings/page_health")]
-pub async fn page_health() -> Result<crate::model::PageHealth, AppError> {
-    use crate::model::Permission;
+pub async fn page_health() -> Result<model::PageHealth, AppError> {
     use crate::server::Ctx;
+    use model::Permission;
     let ctx = Ctx::get()?;
     ctx.require(Permission::ManageSettings).await?;
     domain::setup::health(&ctx.state).await
@@ -56,9 +55,9 @@ pub async fn page_health() -> Result<crate::model::PageHealth, AppError> {
 
 /// Settings → Page: the connected page's bot disclosure; `None` without a page (admins).
 #[server(endpoint = "settings/bot_disclosure")]
-pub async fn get_bot_disclosure() -> Result<Option<crate::model::BotDisclosure>, AppError> {
-    use crate::model::Permission;
+pub async fn get_bot_disclosure() -> Result<Option<model::BotDisclosure>, AppError> {
     use crate::server::Ctx;
+    use model::Permission;
     let ctx = Ctx::get()?;
     ctx.require(Permission::ManageSettings).await?;
     Ok(domain::pages::bot_disclosure(ctx.pool()).await?)
@@ -69,10 +68,10 @@ pub async fn get_bot_disclosure() -> Result<Option<crate::model::BotDisclosure>,
 pub async fn save_bot_disclosure(
     #[server(default)] on: bool,
     text: String,
-) -> Result<crate::model::BotDisclosure, AppError> {
-    use crate::model::Permission;
+) -> Result<model::BotDisclosure, AppError> {
     use crate::server::Ctx;
     use domain::repo::audit::Actor;
+    use model::Permission;
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageSettings).await?;
     let actor = Actor::user(admin.id, &admin.email);
@@ -82,9 +81,9 @@ pub async fn save_bot_disclosure(
 /// Settings → Page: forgets the connected page and its secrets (admins).
 #[server(endpoint = "settings/disconnect_page")]
 pub async fn disconnect_page() -> Result<(), AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::repo::audit::Actor;
+    use model::Permission;
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageSettings).await?;
     let actor = Actor::user(admin.id, &admin.email);
@@ -94,7 +93,7 @@ pub async fn disconnect_page() -> Result<(), AppError> {
 /// What rotating changed: the page's health, and a new verify token shown this once.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RotateReport {
-    pub health: crate::model::PageHealth,
+    pub health: model::PageHealth,
     /// Only when a new verify token was asked for: paste it into the App Dashboard now; it is
     /// never shown again.
     pub new_verify_token: Option<String>,
@@ -108,9 +107,9 @@ pub async fn rotate_page_secrets(
     app_secret: String,
     #[server(default)] new_verify: bool,
 ) -> Result<RotateReport, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::repo::audit::Actor;
+    use model::Permission;
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageSettings).await?;
     let actor = Actor::user(admin.id, &admin.email);

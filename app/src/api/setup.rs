@@ -4,21 +4,20 @@
 //! `domain::setup`.
 
 use leptos::prelude::*;
-
-use crate::error::AppError;
-use crate::model::{RecentPerson, SetupView};
+use model::error::AppError;
+use model::{RecentPerson, SetupView};
 
 #[cfg(feature = "ssr")]
 async fn setup_ctx() -> Result<(crate::server::Ctx, domain::repo::audit::Actor), AppError> {
     let ctx = crate::server::Ctx::get()?;
-    let admin = ctx.require(crate::model::Permission::RunSetup).await?;
+    let admin = ctx.require(model::Permission::RunSetup).await?;
     let actor = domain::repo::audit::Actor::user(admin.id, &admin.email);
     Ok((ctx, actor))
 }
 
 #[cfg(feature = "ssr")]
-fn step_of(step: &str) -> Result<crate::model::SetupStep, AppError> {
-    crate::model::SetupStep::parse(step).map_err(AppError::Invalid)
+fn step_of(step: &str) -> Result<model::SetupStep, AppError> {
+    model::SetupStep::parse(step).map_err(AppError::Invalid)
 }
 
 /// The wizard as stored: connected page, progress, each step's last checks.

@@ -4,14 +4,13 @@
 //! `domain::simulator`.
 
 use leptos::prelude::*;
-
-use crate::error::AppError;
-use crate::model::{SimOverview, SimUser, SimView};
+use model::error::AppError;
+use model::{SimOverview, SimUser, SimView};
 
 #[cfg(feature = "ssr")]
 async fn simulator_ctx() -> Result<crate::server::Ctx, AppError> {
     let ctx = crate::server::Ctx::get()?;
-    ctx.require(crate::model::Permission::UseSimulator).await?;
+    ctx.require(model::Permission::UseSimulator).await?;
     Ok(ctx)
 }
 
@@ -112,9 +111,9 @@ pub async fn set_sim_page(
     #[server(default)] human_agent: bool,
 ) -> Result<SimView, AppError> {
     let ctx = simulator_ctx().await?;
-    let page = crate::model::SimPage {
+    let page = model::SimPage {
         conversation_routing,
-        refuse_handovers: crate::model::SimRefusal::parse(&refuse).map_err(AppError::Invalid)?,
+        refuse_handovers: model::SimRefusal::parse(&refuse).map_err(AppError::Invalid)?,
         human_agent,
     };
     domain::simulator::set_page(&ctx.state, &psid, page).await

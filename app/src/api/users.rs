@@ -1,15 +1,14 @@
 //! Server functions for the Users screen (admins only).
 
 use leptos::prelude::*;
-
-use crate::error::AppError;
-use crate::model::UserView;
+use model::error::AppError;
+use model::UserView;
 
 #[server(endpoint = "users/list")]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::repo::users;
+    use model::Permission;
     let ctx = Ctx::get()?;
     ctx.require(Permission::ManageUsers).await?;
     Ok(users::list(ctx.pool())
@@ -25,9 +24,9 @@ pub async fn create_user(
     role: String,
     password: String,
 ) -> Result<UserView, AppError> {
-    use crate::model::{Permission, Role};
     use crate::server::Ctx;
     use domain::{accounts, repo::audit::Actor};
+    use model::{Permission, Role};
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageUsers).await?;
     let role = Role::parse(&role).map_err(AppError::Invalid)?;
@@ -39,9 +38,9 @@ pub async fn create_user(
 
 #[server(endpoint = "users/set_role")]
 pub async fn set_user_role(id: i64, role: String) -> Result<UserView, AppError> {
-    use crate::model::{Permission, Role};
     use crate::server::Ctx;
     use domain::{accounts, repo::audit::Actor};
+    use model::{Permission, Role};
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageUsers).await?;
     let role = Role::parse(&role).map_err(AppError::Invalid)?;
@@ -51,9 +50,9 @@ pub async fn set_user_role(id: i64, role: String) -> Result<UserView, AppError> 
 
 #[server(endpoint = "users/set_disabled")]
 pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<UserView, AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::{accounts, repo::audit::Actor};
+    use model::Permission;
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageUsers).await?;
     let actor = Actor::user(admin.id, &admin.email);
@@ -62,9 +61,9 @@ pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<UserView, AppE
 
 #[server(endpoint = "users/reset_password")]
 pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppError> {
-    use crate::model::Permission;
     use crate::server::Ctx;
     use domain::{accounts, repo::audit::Actor};
+    use model::Permission;
     let ctx = Ctx::get()?;
     let admin = ctx.require(Permission::ManageUsers).await?;
     let actor = Actor::user(admin.id, &admin.email);

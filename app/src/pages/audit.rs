@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use model::format_time;
 
 use crate::api::audit::list_audit;
-use crate::model::format_time;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {

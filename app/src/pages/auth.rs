@@ -8,12 +8,12 @@ use leptos::server::ServerActionError;
 use leptos::server_fn::error::ServerFnUrlError;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
+use model::error::AppError;
+use model::{Permission, SessionInfo, UserView};
 
 use crate::api::auth::{
     create_first_admin, get_session, sign_in, sign_out, CreateFirstAdmin, SignIn, SignOut,
 };
-use crate::error::AppError;
-use crate::model::{Permission, SessionInfo, UserView};
 
 /// Session state shared by the whole app: the session resource, reloaded after every sign-in,
 /// first admin and sign-out (plain server calls, not `ServerAction`s, whose generic code would
@@ -45,7 +45,7 @@ pub struct CurrentUser(pub UserView);
 
 /// What admins must know now (see `SessionInfo::SignedIn`), provided inside [`Gate`].
 #[derive(Clone, Debug)]
-pub struct PageAlertText(pub Option<crate::model::PageAlert>);
+pub struct PageAlertText(pub Option<model::PageAlert>);
 
 /// Shows `children` to a signed-in user, else the sign-in or first-admin screen.
 #[component]

@@ -2,8 +2,7 @@
 //! what was checked, OK / Problem / Waiting..., and the finding in plain words.
 
 use leptos::prelude::*;
-
-use crate::model::{Check, CheckState};
+use model::{Check, CheckState};
 
 fn state_class(state: CheckState) -> &'static str {
     match state {

@@ -3,10 +3,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use model::Permission;
 
-use crate::app::SCREENS;
-use crate::model::Permission;
-use crate::pages::CurrentUser;
+use crate::pages::auth::CurrentUser;
+use crate::screens::SCREENS;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

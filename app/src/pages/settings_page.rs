@@ -4,11 +4,11 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use model::format_time;
 
 use crate::api::settings::{
     disconnect_page, get_bot_disclosure, page_health, RotatePageSecrets, SaveBotDisclosure,
 };
-use crate::model::format_time;
 use crate::pages::checks::CheckList;
 
 #[component]

@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use model::{Role, UserView};
 
 use crate::api::users::{list_users, CreateUser, ResetUserPassword, SetUserDisabled, SetUserRole};
-use crate::model::{Role, UserView};
 use crate::pages::auth::action_error;
 
 #[component]

@@ -10,10 +10,10 @@ use domain::repo::{sessions, users::UserRow};
 use domain::Clock;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
+use model::error::AppError;
+use model::Permission;
 
-use super::{state, AppState};
-use crate::error::AppError;
-use crate::model::Permission;
+use super::state::{state, AppState};
 
 /// Everything a server function needs from its request, taken from the Leptos context
 /// **synchronously, before the first `.await`** (context lookups after an await can run

@@ -4,8 +4,7 @@
 use axum::extract::FromRef;
 use domain::Services;
 use leptos::prelude::*;
-
-use crate::error::AppError;
+use model::error::AppError;
 
 /// The domain's services plus what the Leptos router needs. Derefs to [`Services`], so
 /// `state.pool` and `&state` (where `&Services` is wanted) read naturally.

@@ -3,12 +3,12 @@
 //! reasons.
 
 use leptos::prelude::*;
-
-use crate::api::inbox::{get_conversation, ActOnConversation, Reply};
-use crate::model::{
+use model::{
     ago, time_left, window_words, AgentAction, ConversationDetail, ConversationState, ReplyRule,
     MAX_REPLY_CHARS, WINDOW_MS,
 };
+
+use crate::api::inbox::{get_conversation, ActOnConversation, Reply};
 
 /// How often the countdowns move on (browser only).
 #[cfg(feature = "hydrate")]

@@ -6,12 +6,12 @@ mod detail;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
-
-use crate::api::inbox::{list_conversations, ActOnConversation};
-use crate::error::AppError;
-use crate::model::{
+use model::error::AppError;
+use model::{
     ago, AgentAction, ConversationPage, ConversationState, ConversationSummary, InboxList,
 };
+
+use crate::api::inbox::{list_conversations, ActOnConversation};
 use detail::ConversationView;
 
 /// Loads the first `pages` pages of a list (so a refetch after an action keeps what
@@ -88,7 +88,7 @@ pub fn InboxPage() -> impl IntoView {
                 <h1 id="inbox-title">"Inbox"</h1>
                 <form class="form inbox-search" role="search" on:submit=on_search>
                     <input type="search" aria-label="Search by name or text" node_ref=search_box
-                        placeholder="Search by name or text" maxlength=crate::model::MAX_SEARCH_CHARS.to_string()
+                        placeholder="Search by name or text" maxlength=model::MAX_SEARCH_CHARS.to_string()
                         bind:value=draft/>
                     <button type="submit">"Search"</button>
                     <button type="button" class="secondary"

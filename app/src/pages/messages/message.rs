@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use super::choice::{ChoiceEditor, List, Slot};
 use super::delete::DeleteDialog;
 use super::fields::{setter, Field, Problems};
+use super::lazy_part::lazy_part;
 use super::state::Editor;
 
 /// The shape of a part: what decides which controls it shows (not its texts, so typing does
@@ -115,7 +116,7 @@ fn MessageFields(key: String) -> impl IntoView {
                     <button type="button" class="secondary danger" on:click=move |_| deleting.set(true)>"Delete…"</button>
                 </div>
             </div>
-            {move || deleting.get().then(|| super::lazy_part(delete_part(key.clone(), deleting)))}
+            {move || deleting.get().then(|| lazy_part(delete_part(key.clone(), deleting)))}
             <Problems path=Signal::derive(move || format!("{}.parts", path.get()))/>
             <ol class="parts">
                 {move || {

@@ -10,6 +10,7 @@
 mod choice;
 mod delete;
 mod fields;
+mod lazy_part;
 mod list;
 mod message;
 mod preview;
@@ -22,6 +23,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::flows::load_editor;
+use lazy_part::lazy_part;
 use list::MessageList;
 use message::MessageForm;
 use preview::Preview;
@@ -70,7 +72,7 @@ pub fn MessagesPage() -> impl IntoView {
 }
 
 #[component]
-fn EditorScreen(state: crate::model::EditorState) -> impl IntoView {
+fn EditorScreen(state: model::EditorState) -> impl IntoView {
     let ed = Editor::provide(state);
     let tab = RwSignal::new(Tab::Messages);
     let pushing = RwSignal::new(false);
@@ -125,17 +127,7 @@ fn EditorScreen(state: crate::model::EditorState) -> impl IntoView {
 
 // The Push panel and the Triggers and Versions tabs are each their own wasm chunk, loaded the
 // first time they are opened: the editor people start in (list, form, preview) downloads less.
-// Each takes a moment on a slow line the first time, hence the placeholder.
-
-/// Shows a lazily loaded part of the screen, with a placeholder until its code has arrived.
-fn lazy_part(part: impl std::future::Future<Output = AnyView> + Send + 'static) -> AnyView {
-    view! {
-        <Suspense fallback=|| view! { <p class="hint" role="status">"Loading…"</p> }>
-            {Suspend::new(part)}
-        </Suspense>
-    }
-    .into_any()
-}
+// Each takes a moment on a slow line the first time, hence `lazy_part`'s placeholder.
 
 /// The Push changes panel.
 #[lazy]

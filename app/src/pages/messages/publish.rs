@@ -4,11 +4,11 @@
 
 use flows::{describe_changes, summarize_changes, Flow};
 use leptos::prelude::*;
+use model::error::AppError;
+use model::{format_time, LiveVersion, PublishReport, PushStatus};
 
 use super::state::{Editor, SaveState};
 use crate::api::flows::{list_versions, load_editor, push_changes, rollback, version_changes};
-use crate::error::AppError;
-use crate::model::{format_time, LiveVersion, PublishReport, PushStatus};
 
 /// What the last push or rollback did, shown until the next one.
 #[derive(Debug, Clone)]
@@ -204,7 +204,7 @@ pub fn VersionsPanel() -> impl IntoView {
 
 #[component]
 fn VersionRow(
-    v: crate::model::VersionInfo,
+    v: model::VersionInfo,
     latest: Option<i64>,
     rolled: RwSignal<Option<(i64, Outcome)>>,
 ) -> impl IntoView {

@@ -4,9 +4,8 @@
 
 use flows::{validate, Flow, Problem};
 use leptos::prelude::*;
-
-use crate::error::AppError;
-use crate::model::{EditorState, History, LiveVersion};
+use model::error::AppError;
+use model::{EditorState, History, LiveVersion};
 
 /// Wait after the last keystroke before saving (milliseconds).
 const SAVE_DELAY_MS: u64 = 600;

@@ -4,10 +4,11 @@
 //! who wrote to the page that these steps and the test message share.
 
 use leptos::prelude::*;
+use model::error::AppError;
+use model::{RoutingPath, SetupView, CONFIRM_ITEMS, HUMAN_AGENT_ITEM};
 
-use super::Wizard;
+use super::state::Wizard;
 use crate::api::setup::{confirm_setting, human_agent_test, recent_people, routing_round_trip};
-use crate::model::{RoutingPath, SetupView, CONFIRM_ITEMS, HUMAN_AGENT_ITEM};
 
 /// How recently the picked person must have written for the action to reach them.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -19,18 +20,23 @@ pub enum Window {
 }
 
 /// Someone who wrote to the page, picked from the newest (those inside `window` first), and a
-/// button that runs `run` with their id.
+/// button that runs the wizard's action `send` (a server function) with their id.
 #[component]
-pub fn PersonPicker(
+pub fn PersonPicker<F, Fut>(
+    wiz: Wizard,
     id: &'static str,
     label: &'static str,
     button: &'static str,
     window: Window,
-    run: impl Fn(String) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+    send: F,
+) -> impl IntoView
+where
+    F: Fn(String) -> Fut + Copy + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<SetupView, AppError>> + 'static,
+{
     let people = LocalResource::new(recent_people);
     let picked = RwSignal::new(String::new());
-    let inside = move |p: &crate::model::RecentPerson| match window {
+    let inside = move |p: &model::RecentPerson| match window {
         Window::Day => p.in_window,
         Window::Week => p.in_human_agent_window,
     };
@@ -61,7 +67,7 @@ pub fn PersonPicker(
                         view! {
                             <form class="form" on:submit=move |ev| {
                                 ev.prevent_default();
-                                run(picked.get_untracked());
+                                wiz.act(None, false, send(picked.get_untracked()));
                             }>
                                 <label for=id>{label}</label>
                                 <select
@@ -195,13 +201,8 @@ pub fn routing_step(wiz: Wizard, v: &SetupView) -> impl IntoView {
                  conversation a short message that hands it to the Page Inbox, and takes it \
                  straight back, checking each step with Facebook."
             </p>
-            <PersonPicker
-                id="round-trip-person"
-                label="Your test conversation"
-                button="Run the round trip"
-                window=Window::Day
-                run=move |psid| wiz.act(None, false, routing_round_trip(psid))
-            />
+            <PersonPicker wiz id="round-trip-person" label="Your test conversation"
+                button="Run the round trip" window=Window::Day send=routing_round_trip/>
         </section>
         {v.page.is_none().then(|| view! {
             <p class="notice" role="note">"Connect a page (steps 1 and 2) so Baton can check these with Facebook."</p>
@@ -234,13 +235,8 @@ pub fn human_agent_step(wiz: Wizard, v: &SetupView) -> impl IntoView {
                 "Baton sends a short reply with the HUMAN_AGENT tag to a conversation of the \
                  last 7 days, yours ideally, and reports Meta's answer."
             </p>
-            <PersonPicker
-                id="human-agent-person"
-                label="Send to"
-                button="Send a tagged test reply"
-                window=Window::Week
-                run=move |psid| wiz.act(None, false, human_agent_test(psid))
-            />
+            <PersonPicker wiz id="human-agent-person" label="Send to"
+                button="Send a tagged test reply" window=Window::Week send=human_agent_test/>
         </section>
     }
 }

@@ -3,14 +3,15 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use model::error::AppError;
+use model::{format_time, SetupStep, SetupView};
 
 use super::routing::{human_agent_step, routing_step, PersonPicker, Window};
-use super::Wizard;
+use super::state::Wizard;
 use crate::api::setup::{
     check_page_token, check_setup_step, new_verify_token, push_page_profile, sandbox_verify,
     save_app, send_test_message, subscribe_page,
 };
-use crate::model::{format_time, SetupStep, SetupView};
 use crate::pages::checks::CheckList;
 
 #[component]
@@ -105,16 +106,8 @@ fn token_step(wiz: Wizard, v: &SetupView) -> impl IntoView {
             wiz.act(None, true, check_page_token(t));
         }>
             <label for="page-token">"Page access token"</label>
-            <input
-                id="page-token"
-                type="password"
-                autocomplete="off"
-                spellcheck="false"
-                required
-                maxlength="1000"
-                prop:value=token
-                on:input=move |ev| token.set(event_target_value(&ev))
-            />
+            <FormInput id="page-token" kind="password" value=token
+                attr:spellcheck="false" attr:required=true attr:maxlength="1000"/>
             <button type="submit" disabled=move || wiz.busy.get()>"Check token"</button>
         </form>
     }
@@ -173,45 +166,19 @@ fn app_step(wiz: Wizard, v: &SetupView) -> impl IntoView {
         <form class="form stacked" on:submit=submit>
             <label for="app-id">"App ID"</label>
             <span class="hint">"The number at the top of Meta's App Dashboard."</span>
-            <input
-                id="app-id"
-                type="text"
-                inputmode="numeric"
-                autocomplete="off"
-                required
-                maxlength="32"
-                prop:value=app_id
-                on:input=move |ev| app_id.set(event_target_value(&ev))
-            />
+            <FormInput id="app-id" kind="text" value=app_id
+                attr:inputmode="numeric" attr:required=true attr:maxlength="32"/>
             <label for="app-secret">"App secret"</label>
             <span class="hint">"App Dashboard → App settings → Basic → App secret → Show."</span>
-            <input
-                id="app-secret"
-                type="password"
-                autocomplete="off"
-                placeholder=placeholder
-                required=!keep
-                maxlength="1000"
-                prop:value=secret
-                on:input=move |ev| secret.set(event_target_value(&ev))
-            />
+            <FormInput id="app-secret" kind="password" value=secret
+                attr:placeholder=placeholder attr:required=!keep attr:maxlength="1000"/>
             <label for="verify-token">"Verify token"</label>
             <span class="hint">"Any text you choose; you paste the same text into the App Dashboard in step 3."</span>
             <div class="inline">
-                <input
-                    id="verify-token"
-                    type="text"
-                    autocomplete="off"
-                    spellcheck="false"
-                    placeholder=placeholder
-                    required=!keep
-                    maxlength="1000"
-                    prop:value=verify
-                    on:input=move |ev| {
-                        generated.set(false);
-                        verify.set(event_target_value(&ev));
-                    }
-                />
+                // A token typed by hand is no longer the generated one.
+                <FormInput id="verify-token" kind="text" value=verify
+                    attr:spellcheck="false" attr:placeholder=placeholder attr:required=!keep
+                    attr:maxlength="1000" on:input=move |_| generated.set(false)/>
                 <button type="button" class="secondary" on:click=generate>"Generate one"</button>
             </div>
             {move || generated.get().then(|| view! {
@@ -222,6 +189,47 @@ fn app_step(wiz: Wizard, v: &SetupView) -> impl IntoView {
             })}
             <button type="submit" disabled=move || wiz.busy.get() || !ready>"Save and check"</button>
         </form>
+    }
+}
+
+/// A field of steps 1 and 2, bound to its signal in the wizard's `Form` (so a check that
+/// re-draws the card keeps what was typed); the browser does not fill it in. The field's own
+/// attributes are given as `attr:name=value`.
+#[component]
+fn FormInput(id: &'static str, kind: &'static str, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <input
+            id=id
+            type=kind
+            autocomplete="off"
+            prop:value=value
+            on:input=move |ev| value.set(event_target_value(&ev))
+        />
+    }
+}
+
+/// A button that runs one wizard action, `call` (a server function), and says `done` when it
+/// worked. It waits while another action runs, and while `blocked`.
+#[component]
+fn ActionButton<F, Fut>(
+    wiz: Wizard,
+    label: &'static str,
+    done: &'static str,
+    call: F,
+    #[prop(optional)] blocked: bool,
+) -> impl IntoView
+where
+    F: Fn() -> Fut + Copy + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<SetupView, AppError>> + 'static,
+{
+    view! {
+        <button
+            type="button"
+            disabled=move || wiz.busy.get() || blocked
+            on:click=move |_| wiz.act(Some(done), false, call())
+        >
+            {label}
+        </button>
     }
 }
 
@@ -312,21 +320,12 @@ fn webhook_step(wiz: Wizard, v: &SetupView) -> impl IntoView {
         {light}
         <div class="actions">
             {(sandbox && verified.is_none()).then(|| view! {
-                <button
-                    type="button"
-                    disabled=move || wiz.busy.get()
-                    on:click=move |_| wiz.act(Some("The sandbox verified the webhook."), false, sandbox_verify())
-                >
-                    "Verify now"
-                </button>
+                <ActionButton wiz label="Verify now" done="The sandbox verified the webhook."
+                    call=sandbox_verify/>
             })}
-            <button
-                type="button"
-                disabled=move || wiz.busy.get() || no_page
-                on:click=move |_| wiz.act(Some("Subscribe request sent; see the checks below."), false, subscribe_page())
-            >
-                "Subscribe the page"
-            </button>
+            <ActionButton wiz label="Subscribe the page"
+                done="Subscribe request sent; see the checks below." call=subscribe_page
+                blocked=no_page/>
         </div>
     }
 }
@@ -338,13 +337,8 @@ fn profile_step(wiz: Wizard) -> impl IntoView {
              published in Messages. Push them to the page, and see what the page shows now."
         </p>
         <div class="actions">
-            <button
-                type="button"
-                disabled=move || wiz.busy.get()
-                on:click=move |_| wiz.act(Some("Pushed to the page."), false, push_page_profile())
-            >
-                "Push to the page"
-            </button>
+            <ActionButton wiz label="Push to the page" done="Pushed to the page."
+                call=push_page_profile/>
         </div>
     }
 }
@@ -355,12 +349,7 @@ fn test_step(wiz: Wizard) -> impl IntoView {
             "Send a test message to someone who wrote to the page recently (Messenger lets a \
              page answer only within 24 hours of their last message)."
         </p>
-        <PersonPicker
-            id="test-person"
-            label="Send to"
-            button="Send test message"
-            window=Window::Day
-            run=move |psid| wiz.act(None, false, send_test_message(psid))
-        />
+        <PersonPicker wiz id="test-person" label="Send to"
+            button="Send test message" window=Window::Day send=send_test_message/>
     }
 }

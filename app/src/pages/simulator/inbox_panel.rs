@@ -4,12 +4,12 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-
-use super::{note_view, take_typed, Sim};
-use crate::api::simulator::{advance_clock, page_inbox_act, set_sim_page, try_draft};
-use crate::model::{
+use model::{
     format_time, offset_words, ConversationState, SimOwner, SimPage, SimRefusal, MAX_SIM_TEXT,
 };
+
+use super::state::{note_view, take_typed, Sim};
+use crate::api::simulator::{advance_clock, page_inbox_act, set_sim_page, try_draft};
 
 fn inbox_act(sim: Sim, act: &'static str, text: String, done: Option<&'static str>) {
     let Some(psid) = sim.selected.get_untracked() else {
@@ -216,45 +216,65 @@ pub fn Ledger(sim: Sim) -> impl IntoView {
 /// refuses handovers, and the Human Agent permission, so each case can be played.
 #[component]
 fn PageRouting(sim: Sim) -> impl IntoView {
-    let page = move || sim.view.with(|v| v.as_ref().map(|v| v.page));
-    let change = move |edit: fn(&mut SimPage, &leptos::ev::Event), ev: leptos::ev::Event| {
-        let (Some(psid), Some(mut p)) = (sim.selected.get_untracked(), page()) else {
-            return;
-        };
-        edit(&mut p, &ev);
-        let refuse = p.refuse_handovers.slug().to_owned();
-        let call = set_sim_page(psid, p.conversation_routing, refuse, p.human_agent);
-        sim.act(
-            sim.tools_note,
-            Some("The sandbox page's settings changed."),
-            call,
-        );
-    };
     view! {
         <fieldset class="sim-routing">
             <legend>"The page's routing"</legend>
-            <label class="sim-check">
-                <input type="checkbox" disabled=move || sim.busy.get()
-                    prop:checked=move || page().is_some_and(|p| p.conversation_routing)
-                    on:change=move |ev| change(|p, ev| p.conversation_routing = event_target_checked(ev), ev)/>
-                <span>"Conversation Routing, Baton the default app (off: the older Primary / Secondary Receiver settings)"</span>
-            </label>
+            {page_switch(sim, |p| &mut p.conversation_routing,
+                "Conversation Routing, Baton the default app (off: the older Primary / Secondary Receiver settings)")}
             <label for="sim-refuse">"Handovers"</label>
             <select id="sim-refuse" disabled=move || sim.busy.get()
-                prop:value=move || page().map(|p| p.refuse_handovers.slug()).unwrap_or("off")
-                on:change=move |ev| change(|p, ev| {
-                    if let Ok(r) = SimRefusal::parse(&event_target_value(ev)) {
-                        p.refuse_handovers = r;
-                    }
-                }, ev)>
+                prop:value=move || sim_page(sim).map(|p| p.refuse_handovers.slug()).unwrap_or("off")
+                on:change=move |ev| {
+                    let picked = event_target_value(&ev);
+                    change_page(sim, |p| {
+                        if let Ok(r) = SimRefusal::parse(&picked) {
+                            p.refuse_handovers = r;
+                        }
+                    });
+                }>
                 {SimRefusal::ALL.into_iter().map(|r| view! { <option value=r.slug()>{r.words()}</option> }).collect_view()}
             </select>
-            <label class="sim-check">
-                <input type="checkbox" disabled=move || sim.busy.get()
-                    prop:checked=move || page().is_some_and(|p| p.human_agent)
-                    on:change=move |ev| change(|p, ev| p.human_agent = event_target_checked(ev), ev)/>
-                <span>"The app has Meta's Human Agent permission (agents' replies after 24 hours)"</span>
-            </label>
+            {page_switch(sim, |p| &mut p.human_agent,
+                "The app has Meta's Human Agent permission (agents' replies after 24 hours)")}
         </fieldset>
+    }
+}
+
+/// The sandbox page's settings, as the open user's view shows them.
+fn sim_page(sim: Sim) -> Option<SimPage> {
+    sim.view.with(|v| v.as_ref().map(|v| v.page))
+}
+
+/// Changes the sandbox page's settings by `edit`, for the open user.
+fn change_page(sim: Sim, edit: impl FnOnce(&mut SimPage)) {
+    let (Some(psid), Some(mut p)) = (sim.selected.get_untracked(), sim_page(sim)) else {
+        return;
+    };
+    edit(&mut p);
+    let refuse = p.refuse_handovers.slug().to_owned();
+    let call = set_sim_page(psid, p.conversation_routing, refuse, p.human_agent);
+    sim.act(
+        sim.tools_note,
+        Some("The sandbox page's settings changed."),
+        call,
+    );
+}
+
+/// A checkbox for one on/off setting of the sandbox page (`setting` points at it).
+fn page_switch(
+    sim: Sim,
+    setting: fn(&mut SimPage) -> &mut bool,
+    words: &'static str,
+) -> impl IntoView {
+    view! {
+        <label class="sim-check">
+            <input type="checkbox" disabled=move || sim.busy.get()
+                prop:checked=move || sim_page(sim).is_some_and(|mut p| *setting(&mut p))
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    change_page(sim, |p| *setting(p) = on);
+                }/>
+            <span>{words}</span>
+        </label>
     }
 }

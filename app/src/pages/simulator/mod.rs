@@ -8,171 +8,29 @@
 
 mod inbox_panel;
 mod phone;
+mod state;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
+use model::SimOverview;
 
-use crate::api::simulator::{create_test_user, load_simulator, remove_test_user, test_user_view};
-use crate::error::AppError;
-use crate::model::{SimOverview, SimView};
+use crate::api::simulator::{create_test_user, remove_test_user};
 use inbox_panel::{Ledger, PageInboxPanel, TestTools};
 use phone::Phone;
+use state::{note_view, Sim};
 
 /// How often the open user's chat is read again (browser only).
 #[cfg(feature = "hydrate")]
 const POLL_MS: u64 = 700;
-
-/// The screen's state, shared by its parts.
-#[derive(Clone, Copy)]
-pub(crate) struct Sim {
-    overview: RwSignal<Option<Result<SimOverview, AppError>>>,
-    selected: RwSignal<Option<String>>,
-    view: RwSignal<Option<SimView>>,
-    /// A request is running (buttons show it and do not double-send).
-    busy: RwSignal<bool>,
-    /// What the last action said, per area: (is_error, text).
-    phone_note: RwSignal<Option<(bool, String)>>,
-    inbox_note: RwSignal<Option<(bool, String)>>,
-    tools_note: RwSignal<Option<(bool, String)>>,
-    /// Outside the user bar, which is rebuilt when the list of users changes.
-    users_note: RwSignal<Option<(bool, String)>>,
-}
-
-impl Sim {
-    fn new() -> Self {
-        Self {
-            overview: RwSignal::new(None),
-            selected: RwSignal::new(None),
-            view: RwSignal::new(None),
-            busy: RwSignal::new(false),
-            phone_note: RwSignal::new(None),
-            inbox_note: RwSignal::new(None),
-            tools_note: RwSignal::new(None),
-            users_note: RwSignal::new(None),
-        }
-    }
-
-    /// Reads the test users again; keeps the selection if that user still exists.
-    fn reload_users(self) {
-        spawn_local(async move {
-            let loaded = load_simulator().await;
-            if let Ok(o) = &loaded {
-                let keep = self
-                    .selected
-                    .get_untracked()
-                    .filter(|p| o.users.iter().any(|u| &u.psid == p));
-                if keep.is_none() {
-                    self.select(o.users.first().map(|u| u.psid.clone()));
-                }
-            }
-            self.overview.set(Some(loaded));
-        });
-    }
-
-    fn select(self, psid: Option<String>) {
-        if self.selected.get_untracked() != psid {
-            self.view.set(None);
-            self.phone_note.set(None);
-            self.inbox_note.set(None);
-            self.selected.set(psid);
-            self.refresh();
-        }
-    }
-
-    /// Reads the open user's view again (a poll); a failed poll keeps what is shown.
-    fn refresh(self) {
-        let Some(psid) = self.selected.get_untracked() else {
-            return;
-        };
-        spawn_local(async move {
-            if let Ok(v) = test_user_view(psid.clone()).await {
-                if self.selected.get_untracked().as_deref() == Some(psid.as_str())
-                    && self.view.with_untracked(|old| old.as_ref() != Some(&v))
-                {
-                    // A hand-over made elsewhere (Baton's Inbox) makes the Page Inbox
-                    // panel's last note stale.
-                    let owner = self
-                        .view
-                        .with_untracked(|o| o.as_ref().map(|o| o.user.owner));
-                    if owner.is_some_and(|o| o != v.user.owner) {
-                        self.inbox_note.set(None);
-                    }
-                    self.view.set(Some(v));
-                }
-            }
-        });
-    }
-
-    /// Runs one action at a time (`busy` guards and shows it): on success `done` gets the
-    /// answer and says what happened (or nothing); a failure is said in `note` as an error.
-    fn run<T, F>(
-        self,
-        note: RwSignal<Option<(bool, String)>>,
-        call: F,
-        done: impl FnOnce(T) -> Option<String> + 'static,
-    ) where
-        T: 'static,
-        F: std::future::Future<Output = Result<T, AppError>> + 'static,
-    {
-        if self.busy.get_untracked() {
-            return;
-        }
-        self.busy.set(true);
-        note.set(None);
-        spawn_local(async move {
-            match call.await {
-                Ok(answer) => note.set(done(answer).map(|text| (false, text))),
-                Err(e) => note.set(Some((true, e.to_string()))),
-            }
-            self.busy.set(false);
-        });
-    }
-
-    /// Runs an action that answers with the user's new view; `done` is what to say after.
-    fn act<F>(self, note: RwSignal<Option<(bool, String)>>, done: Option<&'static str>, call: F)
-    where
-        F: std::future::Future<Output = Result<SimView, AppError>> + 'static,
-    {
-        self.run(note, call, move |v| {
-            self.view.set(Some(v));
-            done.map(str::to_owned)
-        });
-    }
-}
 
 /// "Ana Silva" → ("Ana", "Silva"); one word is a first name only.
 fn split_name(name: &str) -> (String, String) {
     match name.trim().split_once(' ') {
         Some((first, last)) => (first.to_owned(), last.trim().to_owned()),
         None => (name.trim().to_owned(), String::new()),
-    }
-}
-
-/// A composer's submit: the typed text (then cleared), or `None` when there is nothing to send.
-pub(crate) fn take_typed(ev: leptos::ev::SubmitEvent, text: RwSignal<String>) -> Option<String> {
-    ev.prevent_default();
-    let typed = text.get_untracked();
-    if typed.trim().is_empty() {
-        return None;
-    }
-    text.set(String::new());
-    Some(typed)
-}
-
-/// A note line under an area: the result of its last action.
-pub(crate) fn note_view(note: RwSignal<Option<(bool, String)>>) -> impl IntoView {
-    move || {
-        note.get().map(|(bad, text)| {
-            if bad {
-                view! { <p class="error" role="alert">{text}</p> }.into_any()
-            } else {
-                view! { <p class="ok" role="status">{text}</p> }.into_any()
-            }
-        })
     }
 }
 

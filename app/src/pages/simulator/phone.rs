@@ -3,10 +3,10 @@
 //! the typing dots), Get Started on an empty chat, the persistent menu and the composer.
 
 use leptos::prelude::*;
+use model::{SimFrom, SimLine, SimView, MAX_SIM_TEXT};
 
-use super::{note_view, take_typed, Sim};
+use super::state::{note_view, take_typed, Sim};
 use crate::api::simulator::test_user_act;
-use crate::model::{SimFrom, SimLine, SimView, MAX_SIM_TEXT};
 
 /// Sends a user action for the open test user.
 fn user_act(sim: Sim, act: &'static str, text: String, mid: String, index: usize) {
