@@ -89,7 +89,7 @@ async fn main() {
         time(
             &format!("first page of {} (+ counts)", list.as_str()),
             || async {
-                inbox::list_page(pool, &Clock::system(), list, "", None)
+                inbox::list_page(pool, &Clock::system(), list, "", None, inbox::PAGE_SIZE)
                     .await
                     .unwrap()
             },
@@ -99,18 +99,32 @@ async fn main() {
     // A cursor 500 pages deep into All.
     let mut cursor: Option<InboxCursor> = None;
     for _ in 0..500 {
-        let page = inbox::list_page(pool, &Clock::system(), InboxList::All, "", cursor.as_ref())
-            .await
-            .unwrap();
+        let page = inbox::list_page(
+            pool,
+            &Clock::system(),
+            InboxList::All,
+            "",
+            cursor.as_ref(),
+            inbox::PAGE_SIZE,
+        )
+        .await
+        .unwrap();
         cursor = page
             .next_cursor
             .as_deref()
             .and_then(|c| InboxCursor::parse(c).ok().flatten());
     }
     time("page 501 of All (keyset cursor)", || async {
-        inbox::list_page(pool, &Clock::system(), InboxList::All, "", cursor.as_ref())
-            .await
-            .unwrap()
+        inbox::list_page(
+            pool,
+            &Clock::system(),
+            InboxList::All,
+            "",
+            cursor.as_ref(),
+            inbox::PAGE_SIZE,
+        )
+        .await
+        .unwrap()
     })
     .await;
     let searches = [
@@ -139,7 +153,7 @@ async fn main() {
         time(
             &format!("search {} \"{term}\" ({what})", list.as_str()),
             || async {
-                inbox::list_page(pool, &Clock::system(), list, term, None)
+                inbox::list_page(pool, &Clock::system(), list, term, None, inbox::PAGE_SIZE)
                     .await
                     .unwrap()
             },

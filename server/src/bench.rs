@@ -230,7 +230,7 @@ async fn postgres_row(
         for i in 0..n {
             let log = out_dir.join(format!("baton-pg{n}-{i}.log"));
             let _ = std::fs::remove_file(&log);
-            let target = Target::serve_with(
+            let target = Target::serve(
                 &exe,
                 &db_url,
                 &sink.graph_url,

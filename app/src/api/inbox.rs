@@ -23,7 +23,15 @@ pub async fn list_conversations(
     let list = InboxList::parse(&list).map_err(AppError::Invalid)?;
     let cursor = InboxCursor::parse(&cursor).map_err(AppError::Invalid)?;
     model::check_search(&search).map_err(AppError::Invalid)?;
-    inbox::list_page(ctx.pool(), ctx.clock(), list, &search, cursor.as_ref()).await
+    inbox::list_page(
+        ctx.pool(),
+        ctx.clock(),
+        list,
+        &search,
+        cursor.as_ref(),
+        inbox::PAGE_SIZE,
+    )
+    .await
 }
 
 /// One conversation: profile, thread owner, 24 h window, transcript, handovers, failures.

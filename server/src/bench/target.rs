@@ -49,26 +49,16 @@ impl Target {
             .await
             .context("preparing Baton's database")?;
         let exe = std::env::current_exe().context("finding the baton executable")?;
-        let mut target = Target::serve(&exe, &db_url, graph_url, log_path, None, send_rate).await?;
+        let mut target =
+            Target::serve(&exe, &db_url, graph_url, log_path, None, send_rate, &[]).await?;
         target._dir = Some(dir);
         Ok(target)
     }
 
     /// `exe serve` on `db_url` (see [`prepare_database`]), on `port` or a free one, with a send
-    /// budget of `send_rate` calls per second.
+    /// budget of `send_rate` calls per second and more environment variables in `env`
+    /// (`BATON_SECRET_KEY` on PostgreSQL).
     pub async fn serve(
-        exe: &Path,
-        db_url: &str,
-        graph_url: &str,
-        log_path: &Path,
-        port: Option<u16>,
-        send_rate: u32,
-    ) -> anyhow::Result<Target> {
-        Target::serve_with(exe, db_url, graph_url, log_path, port, send_rate, &[]).await
-    }
-
-    /// [`Target::serve`] with more environment variables (`BATON_SECRET_KEY` on PostgreSQL).
-    pub async fn serve_with(
         exe: &Path,
         db_url: &str,
         graph_url: &str,

@@ -20,7 +20,7 @@ async fn a_crash_mid_load_loses_nothing_and_sends_nothing_twice() {
     let sink = Sink::start_with(Duration::from_millis(200)).await.unwrap();
     let db_url = prepare_database(dir.path(), &sink.graph_url).await.unwrap();
     let log = dir.path().join("baton.log");
-    let first = Target::serve(exe, &db_url, &sink.graph_url, &log, None, 100_000)
+    let first = Target::serve(exe, &db_url, &sink.graph_url, &log, None, 100_000, &[])
         .await
         .unwrap();
     sink.echo_to(&first.webhook_url);
@@ -30,9 +30,17 @@ async fn a_crash_mid_load_loses_nothing_and_sends_nothing_twice() {
     // Kill once replies flow, with about 30 calls waiting for the fake's answer.
     until_replies_flow(&sink, 150).await;
     first.kill_hard().await;
-    let second = Target::serve(exe, &db_url, &sink.graph_url, &log, Some(port), 100_000)
-        .await
-        .unwrap();
+    let second = Target::serve(
+        exe,
+        &db_url,
+        &sink.graph_url,
+        &log,
+        Some(port),
+        100_000,
+        &[],
+    )
+    .await
+    .unwrap();
 
     let (load, phase) = driver.await.unwrap();
     let check = load.check(&sink);

@@ -37,7 +37,7 @@ async fn three_instances_answer_every_message_once_in_order_when_one_dies() {
     let mut instances = Vec::new();
     for i in 0..3 {
         let log = dir.path().join(format!("baton-{i}.log"));
-        let target = Target::serve_with(
+        let target = Target::serve(
             exe,
             &db_url,
             &sink.graph_url,

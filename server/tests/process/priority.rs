@@ -34,7 +34,7 @@ async fn the_workers_yield_the_cpu_to_the_web_server() {
     let sink = Sink::start_with(Duration::ZERO).await.unwrap();
     let db_url = prepare_database(dir.path(), &sink.graph_url).await.unwrap();
     let log = dir.path().join("baton.log");
-    let baton = Target::serve(exe, &db_url, &sink.graph_url, &log, None, 250)
+    let baton = Target::serve(exe, &db_url, &sink.graph_url, &log, None, 250, &[])
         .await
         .unwrap();
     // The workers open their SQLite connections when they first look for work.

@@ -142,6 +142,7 @@ impl Live {
             app::model::InboxList::Inbox,
             "",
             None,
+            domain::inbox::PAGE_SIZE,
         )
         .await
         .unwrap()

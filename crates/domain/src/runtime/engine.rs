@@ -157,7 +157,14 @@ pub async fn write(
                 who,
                 text,
                 mid,
-            } => later.transcript(page, psid, at_ms, who, &text, mid.as_deref()),
+            } => later.transcript(conv::NewLine {
+                page_id: page.to_owned(),
+                psid: psid.to_owned(),
+                at_ms,
+                who,
+                text,
+                mid,
+            }),
             Effect::Send { rows, priority } => later.enqueue(page, psid, rows, priority, clock_ms),
             Effect::Disclosed => {
                 conv::mark_disclosed(conn.reborrow(), page, psid, clock_ms).await?

@@ -14,7 +14,6 @@ use crate::storage::backend::Exec;
 
 use crate::storage::repo::conversations::{self as conv, NewLine};
 use crate::storage::repo::outbox::{self, NewRow, Priority, Queued};
-use model::Speaker;
 
 /// Transcript lines and outbox rows not written yet, in the order they were decided.
 #[derive(Debug, Default)]
@@ -42,24 +41,9 @@ impl Later {
         self.event = id;
     }
 
-    /// A transcript line (see `conversations::add_transcript`).
-    pub fn transcript(
-        &mut self,
-        page_id: &str,
-        psid: &str,
-        at_ms: i64,
-        who: Speaker,
-        text: &str,
-        mid: Option<&str>,
-    ) {
-        self.lines.push(NewLine {
-            page_id: page_id.to_owned(),
-            psid: psid.to_owned(),
-            at_ms,
-            who,
-            text: text.to_owned(),
-            mid: mid.map(str::to_owned),
-        });
+    /// A transcript line, written with the batch (see `conversations::add_transcripts`).
+    pub fn transcript(&mut self, line: NewLine) {
+        self.lines.push(line);
     }
 
     /// Outbox rows for one user (see `outbox::enqueue`).
@@ -113,6 +97,7 @@ impl Later {
 mod tests {
     use super::*;
     use crate::storage::repo::outbox::Kind;
+    use model::Speaker;
     use sqlx::SqliteConnection;
 
     fn message(text: &str) -> NewRow {
@@ -121,6 +106,18 @@ mod tests {
             body: text.to_owned(),
             transcript: Some((Speaker::Bot, text.to_owned())),
             author: None,
+        }
+    }
+
+    /// A line of page "p".
+    fn line(psid: &str, at_ms: i64, who: Speaker, text: &str, mid: Option<&str>) -> NewLine {
+        NewLine {
+            page_id: "p".into(),
+            psid: psid.into(),
+            at_ms,
+            who,
+            text: text.into(),
+            mid: mid.map(str::to_owned),
         }
     }
 
@@ -139,7 +136,7 @@ mod tests {
         crate::storage::db::migrate(&pool).await.unwrap();
         let mut conn = pool.acquire().await.unwrap();
         let mut later = Later::default();
-        later.transcript("p", "ana", 1, Speaker::User, "ana 1", Some("m1"));
+        later.transcript(line("ana", 1, Speaker::User, "ana 1", Some("m1")));
         later.enqueue(
             "p",
             "ana",
@@ -147,12 +144,12 @@ mod tests {
             Priority::Bulk,
             1,
         );
-        later.transcript("p", "bo", 2, Speaker::User, "bo 1", None);
+        later.transcript(line("bo", 2, Speaker::User, "bo 1", None));
         later.enqueue("p", "bo", vec![message("to bo")], Priority::Urgent, 2);
-        later.transcript("p", "ana", 3, Speaker::System, "ana 2", None);
+        later.transcript(line("ana", 3, Speaker::System, "ana 2", None));
         // More lines than one INSERT takes.
         for i in 0..1_200 {
-            later.transcript("p", "cy", 4 + i, Speaker::User, &format!("cy {i}"), None);
+            later.transcript(line("cy", 4 + i, Speaker::User, &format!("cy {i}"), None));
         }
         assert!(
             lines(&mut conn).await.is_empty(),

@@ -125,7 +125,14 @@ pub async fn follow(
                  until the conversation is marked done",
                 err.plain_message()
             );
-            later.transcript(page_id, psid, now_ms, Speaker::System, &line, None);
+            later.transcript(conv::NewLine {
+                page_id: page_id.to_owned(),
+                psid: psid.to_owned(),
+                at_ms: now_ms,
+                who: Speaker::System,
+                text: line,
+                mid: None,
+            });
         }
         Refused::Send => {
             if !matches!(owner, ThreadOwner::PageInbox | ThreadOwner::Other) {

@@ -18,20 +18,9 @@ use model::{
 /// Rows per page of a list.
 pub const PAGE_SIZE: i64 = 50;
 
-/// One page of `list`, filtered by `search`, starting after `cursor` (`None` = first page).
+/// One page of `list` (`page_size` rows; the screens use [`PAGE_SIZE`]), filtered by
+/// `search`, starting after `cursor` (`None` = first page).
 pub async fn list_page<'a>(
-    pool: impl Into<DbRef<'a>>,
-    clock: &Clock,
-    list: InboxList,
-    search: &str,
-    cursor: Option<&InboxCursor>,
-) -> Result<ConversationPage, AppError> {
-    let pool = pool.into();
-    list_page_sized(pool, clock, list, search, cursor, PAGE_SIZE).await
-}
-
-/// [`list_page`] with a chosen page size (tests use small pages).
-pub async fn list_page_sized<'a>(
     pool: impl Into<DbRef<'a>>,
     clock: &Clock,
     list: InboxList,

@@ -78,7 +78,7 @@ async fn add(pool: &Db, psid: &str, state: &str, at_ms: i64, name: Option<(&str,
 }
 
 async fn psids(pool: &Db, list: InboxList, search: &str) -> Vec<String> {
-    inbox::list_page(pool, &Clock::system(), list, search, None)
+    inbox::list_page(pool, &Clock::system(), list, search, None, inbox::PAGE_SIZE)
         .await
         .unwrap()
         .items
@@ -102,9 +102,16 @@ async fn lists_are_newest_first_and_filtered_by_state(pool: Db) {
         psids(&pool, InboxList::All, "").await,
         ["p4", "p2", "p5", "p3", "p1"]
     );
-    let page = inbox::list_page(&pool, &Clock::system(), InboxList::Inbox, "", None)
-        .await
-        .unwrap();
+    let page = inbox::list_page(
+        &pool,
+        &Clock::system(),
+        InboxList::Inbox,
+        "",
+        None,
+        inbox::PAGE_SIZE,
+    )
+    .await
+    .unwrap();
     assert!(page.connected);
     assert_eq!(
         (page.counts.inbox, page.counts.done, page.counts.all),
@@ -130,10 +137,9 @@ async fn pages_follow_each_other_without_duplicates_or_gaps(pool: Db) {
         let mut cursor: Option<InboxCursor> = None;
         let mut pages_read = 0;
         loop {
-            let page =
-                inbox::list_page_sized(&pool, &Clock::system(), list, "", cursor.as_ref(), 4)
-                    .await
-                    .unwrap();
+            let page = inbox::list_page(&pool, &Clock::system(), list, "", cursor.as_ref(), 4)
+                .await
+                .unwrap();
             pages_read += 1;
             assert!(page.items.len() <= 4);
             seen.extend(page.items.into_iter().map(|c| c.psid));
@@ -237,19 +243,33 @@ async fn new_activity_moves_a_conversation_to_the_top(pool: Db) {
     assert_eq!(psids(&pool, InboxList::Inbox, "").await, ["p4", "p1"]);
     said(&pool, "p1", Speaker::User, 9_000, "still waiting").await;
     assert_eq!(psids(&pool, InboxList::Inbox, "").await, ["p1", "p4"]);
-    let page = inbox::list_page(&pool, &Clock::system(), InboxList::Inbox, "", None)
-        .await
-        .unwrap();
+    let page = inbox::list_page(
+        &pool,
+        &Clock::system(),
+        InboxList::Inbox,
+        "",
+        None,
+        inbox::PAGE_SIZE,
+    )
+    .await
+    .unwrap();
     assert_eq!(page.items[0].last_text.as_deref(), Some("still waiting"));
 }
 
 async fn counts_follow_new_conversations_and_state_changes(pool: Db) {
     connect(&pool).await;
     let counts = || async {
-        let c = inbox::list_page(&pool, &Clock::system(), InboxList::All, "", None)
-            .await
-            .unwrap()
-            .counts;
+        let c = inbox::list_page(
+            &pool,
+            &Clock::system(),
+            InboxList::All,
+            "",
+            None,
+            inbox::PAGE_SIZE,
+        )
+        .await
+        .unwrap()
+        .counts;
         (c.inbox, c.done, c.all)
     };
     assert_eq!(counts().await, (0, 0, 0));
@@ -366,7 +386,7 @@ async fn search_pages_with_the_cursor_too(pool: Db) {
     let mut seen = Vec::new();
     let mut cursor: Option<InboxCursor> = None;
     loop {
-        let page = inbox::list_page_sized(
+        let page = inbox::list_page(
             &pool,
             &Clock::system(),
             InboxList::Inbox,
@@ -402,9 +422,16 @@ async fn a_changed_name_is_found_by_the_new_name_only(pool: Db) {
 }
 
 async fn without_a_connected_page_the_lists_are_empty_and_say_so(pool: Db) {
-    let page = inbox::list_page(&pool, &Clock::system(), InboxList::All, "", None)
-        .await
-        .unwrap();
+    let page = inbox::list_page(
+        &pool,
+        &Clock::system(),
+        InboxList::All,
+        "",
+        None,
+        inbox::PAGE_SIZE,
+    )
+    .await
+    .unwrap();
     assert!(!page.connected);
     assert!(page.items.is_empty());
     assert_eq!(
