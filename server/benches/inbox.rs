@@ -17,6 +17,25 @@ mod support;
 
 const RUNS: usize = 30;
 
+/// One page of the Inbox screen's size.
+async fn page_of(
+    pool: &sqlx::SqlitePool,
+    list: InboxList,
+    search: &str,
+    cursor: Option<&InboxCursor>,
+) -> app::model::ConversationPage {
+    inbox::list_page(
+        pool,
+        &Clock::system(),
+        list,
+        search,
+        cursor,
+        inbox::PAGE_SIZE,
+    )
+    .await
+    .unwrap()
+}
+
 async fn time<F, Fut, T>(name: &str, mut f: F)
 where
     F: FnMut() -> Fut,
@@ -88,43 +107,21 @@ async fn main() {
     for list in [InboxList::Inbox, InboxList::Done, InboxList::All] {
         time(
             &format!("first page of {} (+ counts)", list.as_str()),
-            || async {
-                inbox::list_page(pool, &Clock::system(), list, "", None, inbox::PAGE_SIZE)
-                    .await
-                    .unwrap()
-            },
+            || async { page_of(pool, list, "", None).await },
         )
         .await;
     }
     // A cursor 500 pages deep into All.
     let mut cursor: Option<InboxCursor> = None;
     for _ in 0..500 {
-        let page = inbox::list_page(
-            pool,
-            &Clock::system(),
-            InboxList::All,
-            "",
-            cursor.as_ref(),
-            inbox::PAGE_SIZE,
-        )
-        .await
-        .unwrap();
+        let page = page_of(pool, InboxList::All, "", cursor.as_ref()).await;
         cursor = page
             .next_cursor
             .as_deref()
             .and_then(|c| InboxCursor::parse(c).ok().flatten());
     }
     time("page 501 of All (keyset cursor)", || async {
-        inbox::list_page(
-            pool,
-            &Clock::system(),
-            InboxList::All,
-            "",
-            cursor.as_ref(),
-            inbox::PAGE_SIZE,
-        )
-        .await
-        .unwrap()
+        page_of(pool, InboxList::All, "", cursor.as_ref()).await
     })
     .await;
     let searches = [
@@ -152,11 +149,7 @@ async fn main() {
     for (list, term, what) in searches {
         time(
             &format!("search {} \"{term}\" ({what})", list.as_str()),
-            || async {
-                inbox::list_page(pool, &Clock::system(), list, term, None, inbox::PAGE_SIZE)
-                    .await
-                    .unwrap()
-            },
+            || async { page_of(pool, list, term, None).await },
         )
         .await;
     }

@@ -3,10 +3,9 @@
 //! span names the event, so an operator can follow a user's message from the webhook to the
 //! Graph API call it caused (docs/architecture.md, "Following one message").
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use tracing_subscriber::fmt::MakeWriter;
+use std::sync::{Arc, Mutex, Once};
 
 use crate::support::live::{live, MENU, PAGE};
 
@@ -14,9 +13,21 @@ use crate::support::live::{live, MENU, PAGE};
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
-impl Write for Captured {
+thread_local! {
+    /// Where this thread's log lines go (nowhere unless a test captures them).
+    static CAPTURE: RefCell<Option<Captured>> = const { RefCell::new(None) };
+}
+
+/// The global subscriber's writer: each line goes to its thread's capture, if any.
+struct ToThisThread;
+
+impl Write for ToThisThread {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURE.with(|c| {
+            if let Some(c) = &*c.borrow() {
+                c.0.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -24,11 +35,27 @@ impl Write for Captured {
     }
 }
 
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
+/// Captures the debug logs of `server` and `domain` written on this thread from now on.
+///
+/// A subscriber set for one thread (`tracing::subscriber::set_default`) misses events while
+/// other tests of the binary run: a callsite first reached on a thread without a subscriber
+/// can be cached as uninteresting. So one global subscriber writes, and each line goes to
+/// the capture of the thread that wrote it.
+fn capture_this_thread() -> Captured {
+    static GLOBAL: Once = Once::new();
+    GLOBAL.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| ToThisThread)
+            .with_env_filter("server=debug,domain=debug")
+            .with_ansi(false)
+            .without_time()
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in this test binary");
+    });
+    let captured = Captured::default();
+    CAPTURE.with(|c| *c.borrow_mut() = Some(captured.clone()));
+    captured
 }
 
 impl Captured {
@@ -74,17 +101,10 @@ fn line_with<'a>(
 }
 
 // A current-thread runtime: the server, the sandbox and the drained workers all run on this
-// thread, so the subscriber set for it sees every span.
+// thread, so its capture holds every line of the message's way.
 #[tokio::test(flavor = "current_thread")]
 async fn one_message_is_followed_from_the_webhook_to_the_graph_call() {
-    let logs = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_env_filter("server=debug,domain=debug")
-        .with_ansi(false)
-        .without_time()
-        .finish();
-    let _logging = tracing::subscriber::set_default(subscriber);
+    let logs = capture_this_thread();
 
     let s = live().await;
     s.state.sandbox.user_get_started(&s.psid).unwrap();

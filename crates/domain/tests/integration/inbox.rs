@@ -13,8 +13,8 @@ use domain::Clock;
 use domain::{inbox, pages};
 use model::AppError;
 use model::ThreadOwner::{Baton, PageInbox};
+use model::{ConversationPage, InboxCursor, InboxList, WINDOW_MS};
 use model::{ConversationState, Speaker};
-use model::{InboxCursor, InboxList, WINDOW_MS};
 
 const PAGE: &str = sandbox::DEFAULT_PAGE_ID;
 
@@ -77,10 +77,16 @@ async fn add(pool: &Db, psid: &str, state: &str, at_ms: i64, name: Option<(&str,
     }
 }
 
-async fn psids(pool: &Db, list: InboxList, search: &str) -> Vec<String> {
+/// The first page of `list` with `search`, as the Inbox screen asks for it.
+async fn first_page(pool: &Db, list: InboxList, search: &str) -> ConversationPage {
     inbox::list_page(pool, &Clock::system(), list, search, None, inbox::PAGE_SIZE)
         .await
         .unwrap()
+}
+
+async fn psids(pool: &Db, list: InboxList, search: &str) -> Vec<String> {
+    first_page(pool, list, search)
+        .await
         .items
         .into_iter()
         .map(|c| c.psid)
@@ -102,16 +108,7 @@ async fn lists_are_newest_first_and_filtered_by_state(pool: Db) {
         psids(&pool, InboxList::All, "").await,
         ["p4", "p2", "p5", "p3", "p1"]
     );
-    let page = inbox::list_page(
-        &pool,
-        &Clock::system(),
-        InboxList::Inbox,
-        "",
-        None,
-        inbox::PAGE_SIZE,
-    )
-    .await
-    .unwrap();
+    let page = first_page(&pool, InboxList::Inbox, "").await;
     assert!(page.connected);
     assert_eq!(
         (page.counts.inbox, page.counts.done, page.counts.all),
@@ -243,33 +240,14 @@ async fn new_activity_moves_a_conversation_to_the_top(pool: Db) {
     assert_eq!(psids(&pool, InboxList::Inbox, "").await, ["p4", "p1"]);
     said(&pool, "p1", Speaker::User, 9_000, "still waiting").await;
     assert_eq!(psids(&pool, InboxList::Inbox, "").await, ["p1", "p4"]);
-    let page = inbox::list_page(
-        &pool,
-        &Clock::system(),
-        InboxList::Inbox,
-        "",
-        None,
-        inbox::PAGE_SIZE,
-    )
-    .await
-    .unwrap();
+    let page = first_page(&pool, InboxList::Inbox, "").await;
     assert_eq!(page.items[0].last_text.as_deref(), Some("still waiting"));
 }
 
 async fn counts_follow_new_conversations_and_state_changes(pool: Db) {
     connect(&pool).await;
     let counts = || async {
-        let c = inbox::list_page(
-            &pool,
-            &Clock::system(),
-            InboxList::All,
-            "",
-            None,
-            inbox::PAGE_SIZE,
-        )
-        .await
-        .unwrap()
-        .counts;
+        let c = first_page(&pool, InboxList::All, "").await.counts;
         (c.inbox, c.done, c.all)
     };
     assert_eq!(counts().await, (0, 0, 0));
@@ -422,16 +400,7 @@ async fn a_changed_name_is_found_by_the_new_name_only(pool: Db) {
 }
 
 async fn without_a_connected_page_the_lists_are_empty_and_say_so(pool: Db) {
-    let page = inbox::list_page(
-        &pool,
-        &Clock::system(),
-        InboxList::All,
-        "",
-        None,
-        inbox::PAGE_SIZE,
-    )
-    .await
-    .unwrap();
+    let page = first_page(&pool, InboxList::All, "").await;
     assert!(!page.connected);
     assert!(page.items.is_empty());
     assert_eq!(
