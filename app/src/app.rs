@@ -38,7 +38,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     Auth::provide();
-    mark_hydrated();
 
     view! {
         <Title formatter=|page: String| format!("{page} · Baton")/>
@@ -110,17 +109,6 @@ fn MainNav() -> impl IntoView {
             </ul>
         </nav>
     }
-}
-
-/// Sets `data-hydrated="true"` on `<body>` once the wasm app has taken over the page, so
-/// end-to-end tests (and curious people) can tell when clicks will be handled.
-fn mark_hydrated() {
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 }
 
 // Lazy routes: each screen's code is a separate wasm chunk (`cargo leptos ... --split`), loaded

@@ -56,7 +56,7 @@ pub fn Gate(children: ChildrenFn) -> impl IntoView {
             {move || {
                 let children = children.clone();
                 Suspend::new(async move {
-                    match auth.session.await {
+                    let screen = match auth.session.await {
                         Ok(SessionInfo::SignedIn(user, alert)) => {
                             provide_context(CurrentUser(user));
                             provide_context(PageAlertText(alert));
@@ -65,11 +65,28 @@ pub fn Gate(children: ChildrenFn) -> impl IntoView {
                         Ok(SessionInfo::NeedsFirstAdmin) => view! { <BrandBar/><FirstAdminPage/> }.into_any(),
                         Ok(SessionInfo::SignedOut) => view! { <BrandBar/><SignInPage/> }.into_any(),
                         Err(e) => view! { <p class="page error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
+                    };
+                    view! { {screen}<MarkHydrated/> }
                 })
             }}
         </Suspense>
     }
+}
+
+/// Sets `data-hydrated="true"` on `<body>` once the wasm app has taken over the page, so
+/// end-to-end tests (and curious people) can tell when clicks will be handled. It sits inside
+/// [`Gate`]'s resolved view: the effect runs once that view (the top bar, the navigation and
+/// the screen) is hydrated, not merely the shell around it. A click on a link before then is
+/// routed in the browser while the server's HTML is still being adopted, and the links'
+/// `aria-current` would keep the server's (old) value.
+#[component]
+pub fn MarkHydrated() -> impl IntoView {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 }
 
 /// Shows `children` only when the signed-in user's role has `permission`. The server
