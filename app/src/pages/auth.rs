@@ -66,7 +66,9 @@ pub fn Gate(children: ChildrenFn) -> impl IntoView {
                         Ok(SessionInfo::SignedOut) => view! { <BrandBar/><SignInPage/> }.into_any(),
                         Err(e) => view! { <p class="page error" role="alert">{e.to_string()}</p> }.into_any(),
                     };
-                    view! { {screen}<MarkHydrated/> }
+                    // Its first run comes after this view is hydrated.
+                    mark_hydrated();
+                    screen
                 })
             }}
         </Suspense>
@@ -74,13 +76,13 @@ pub fn Gate(children: ChildrenFn) -> impl IntoView {
 }
 
 /// Sets `data-hydrated="true"` on `<body>` once the wasm app has taken over the page, so
-/// end-to-end tests (and curious people) can tell when clicks will be handled. It sits inside
-/// [`Gate`]'s resolved view: the effect runs once that view (the top bar, the navigation and
+/// end-to-end tests (and curious people) can tell when clicks will be handled. [`Gate`] calls
+/// it in its resolved view: the effect runs once that view (the top bar, the navigation and
 /// the screen) is hydrated, not merely the shell around it. A click on a link before then is
 /// routed in the browser while the server's HTML is still being adopted, and the links'
-/// `aria-current` would keep the server's (old) value.
-#[component]
-pub fn MarkHydrated() -> impl IntoView {
+/// `aria-current` would keep the server's (old) value. (An effect, not a component: a
+/// component after the screen would cost the main wasm 2.5 KB of view code.)
+pub fn mark_hydrated() {
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
         if let Some(body) = document().body() {
